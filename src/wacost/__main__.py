@@ -1,0 +1,3 @@
+from wacost.cli import main
+
+main()

@@ -1,0 +1,248 @@
+"""Read campaign CSV files in batches, with the contract's columns, aliases and dialects.
+
+A campaign file has a header row and one row per message (or per planning row with `count`).
+The delimiter (comma, semicolon, tab) and encoding (UTF-8 with or without a byte-order mark,
+UTF-16 with one, or --encoding) are detected from the first bytes. pyarrow parses the rows in
+blocks; we hand each block on as string columns with their line numbers, never a Python loop
+per row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from wacost.errors import InputFileError
+
+COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "phone": ("phone", "wa_id", "to", "msisdn", "recipient", "phone_number", "mobile"),
+    "template": ("template", "template_name"),
+    "language": ("language",),
+    "category": ("category",),
+    "count": ("count",),
+    "country": ("country",),
+    "window": ("window",),
+}
+CANONICAL_COLUMNS: Final = tuple(COLUMN_ALIASES)
+_ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in COLUMN_ALIASES.items() for alias in aliases}
+DEFAULT_BLOCK_SIZE: Final = 16 * 1024 * 1024
+_SNIFF_BYTES: Final = 64 * 1024
+_DIGIT_RUN = re.compile(r"\d{5,}")
+
+
+def _mask_digits(text: str) -> str:
+    """Hide the middle of every long digit run, so no phone number reaches an error message."""
+    return _DIGIT_RUN.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], text)
+
+
+def canonical_column(name: str) -> str | None:
+    """The contract column a header names (any case, spaces or hyphens), or None."""
+    key = re.sub(r"[\s\-]+", "_", name.strip().strip('"').lower())
+    return _ALIAS_TO_CANONICAL.get(key)
+
+
+@dataclass(frozen=True)
+class CampaignFile:
+    """What we learned about one campaign file from its first bytes."""
+
+    path: Path
+    encoding: str
+    delimiter: str
+    skip_rows: int
+    header: tuple[str, ...]
+    columns: dict[str, int]  # canonical name -> position in the header
+
+    @property
+    def has_phone(self) -> bool:
+        return "phone" in self.columns
+
+    @property
+    def header_lines(self) -> int:
+        return self.skip_rows
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A block of rows: canonical string columns (missing ones absent) and the first row's line."""
+
+    file_index: int
+    first_line: int
+    columns: dict[str, pa.Array]
+    num_rows: int
+
+
+def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str, int]:
+    """Python codec name and the length of the byte-order mark to skip."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputFileError(f"--encoding {encoding!r}: unknown encoding", "try utf-8, utf-16 or cp1252") from None
+        return encoding, 0
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", 0
+    if b"\x00" in head:
+        raise InputFileError(
+            f"{path}: contains NUL bytes; it looks binary, not a CSV file",
+            "export the campaign as CSV (UTF-8, or Excel's 'Unicode text')",
+        )
+    return "utf-8", 0
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
+def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
+    """Open `path` just far enough to know its encoding, delimiter and columns."""
+    try:
+        if path.is_dir():
+            raise InputFileError(f"{path}: is a directory, not a campaign file", "name a CSV file")
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file", "check the campaign path") from None
+    except PermissionError:
+        raise InputFileError(f"{path}: permission denied", "check the file's permissions") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror})", "check the path") from None
+    if not head.strip():
+        raise InputFileError(f"{path}: the file is empty", "a campaign needs a header row and rows")
+    codec, bom = _detect_encoding(head, path, encoding)
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    try:
+        text = decoder.decode(head[bom:], final=len(head) < _SNIFF_BYTES)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - bom - 4 and encoding is None:
+            # Only the header and our columns must decode; other columns may be in any encoding.
+            text = head[bom:exc.start].decode(codec, errors="strict")
+            if "\n" not in text and "\r" not in text:
+                raise InputFileError(
+                    f"{path}: the header is not {codec} text (byte {exc.start + bom})",
+                    "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
+                ) from None
+        else:
+            raise InputFileError(
+                f"{path}: not {codec} text (byte {exc.start + bom})",
+                "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
+            ) from None
+    if "\x00" in text:
+        raise InputFileError(f"{path}: contains NUL bytes", "is it really a CSV file?")
+    skip_rows = 0
+    line = _first_line(text)
+    delimiter = None
+    if line.lower().startswith("sep=") and len(line.strip()) == 5:
+        # Excel's hint line: 'sep=;'
+        delimiter = line.strip()[4]
+        skip_rows = 1
+        rest = text.split("\n", 1)[1] if "\n" in text else ""
+        line = _first_line(rest)
+    if not line:
+        raise InputFileError(f"{path}: the file has no header row", "the first line names the columns")
+    if delimiter is None:
+        counts = {d: line.count(d) for d in (",", ";", "\t")}
+        best = max(counts, key=lambda d: counts[d])
+        delimiter = best if counts[best] else ","
+    try:
+        header = next(csv.reader([line], delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputFileError(f"{path}: line {skip_rows + 1}: cannot read the header ({exc})",
+                             "check the quotes in the header row") from None
+    columns: dict[str, int] = {}
+    for index, name in enumerate(header):
+        canon = canonical_column(name)
+        if canon is None:
+            continue
+        if canon in columns:
+            raise InputFileError(
+                f"{path}: columns {header[columns[canon]]!r} and {name!r} both mean {canon!r}",
+                "keep one of them",
+            )
+        columns[canon] = index
+    if "phone" not in columns and "country" not in columns:
+        shown = ", ".join(repr(h) for h in header[:8]) or "(none)"
+        raise InputFileError(
+            f"{path}: no phone column (or country column for planning rows); found {shown}",
+            "name the recipient column phone (or wa_id, to, msisdn, recipient, phone_number, mobile)",
+        )
+    return CampaignFile(path=path, encoding=codec, delimiter=delimiter, skip_rows=skip_rows + 1,
+                        header=tuple(header), columns=columns)
+
+
+class _BadRow:
+    """Remembers the first malformed row pyarrow meets, to name it in the error."""
+
+    def __init__(self) -> None:
+        self.row: pacsv.InvalidRow | None = None
+
+    def __call__(self, row: pacsv.InvalidRow) -> str:
+        if self.row is None:
+            self.row = row
+        return "error"
+
+
+def read_batches(
+    source: CampaignFile, file_index: int = 0, block_size: int = DEFAULT_BLOCK_SIZE
+) -> Iterator[Batch]:
+    """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns."""
+    names = [f"c{i}" for i in range(len(source.header))]
+    wanted = {f"c{index}": canon for canon, index in source.columns.items()}
+    bad_row = _BadRow()
+    read_options = pacsv.ReadOptions(
+        column_names=names, skip_rows=source.skip_rows, block_size=block_size,
+        encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
+        use_threads=True,
+    )
+    parse_options = pacsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=bad_row)
+    convert_options = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in wanted},
+        include_columns=list(wanted), strings_can_be_null=False, quoted_strings_can_be_null=False,
+    )
+    where = str(source.path)
+    line = source.skip_rows + 1
+    try:
+        reader = pacsv.open_csv(source.path, read_options=read_options,
+                                parse_options=parse_options, convert_options=convert_options)
+        for record_batch in reader:
+            if record_batch.num_rows == 0:
+                continue
+            columns = {wanted[name]: record_batch.column(name) for name in wanted}
+            yield Batch(file_index=file_index, first_line=line, columns=columns,
+                        num_rows=record_batch.num_rows)
+            line += record_batch.num_rows
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError) as exc:
+        raise _explain_parse_error(where, exc, bad_row, source) from None
+
+
+def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: CampaignFile) -> InputFileError:
+    text = str(exc)
+    if bad_row.row is not None:
+        row = bad_row.row
+        snippet = _mask_digits(row.text[:60])
+        return InputFileError(
+            f"{where}: a row has {row.actual_columns} fields where the header has "
+            f"{row.expected_columns}: {snippet!r}",
+            "fix the row's delimiters or quotes (every row needs as many fields as the header)",
+        )
+    if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
+        return InputFileError(
+            f"{where}: text that is not {source.encoding}",
+            "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
+        )
+    if "quote" in text.lower() or "newline" in text.lower():
+        return InputFileError(f"{where}: unbalanced quotes", "close every quoted field")
+    first = _mask_digits(text.splitlines()[0] if text else type(exc).__name__)
+    return InputFileError(f"{where}: cannot parse the CSV ({first})", "check that it is a CSV file")

@@ -1,0 +1,361 @@
+"""The wacost command line: options -> core calls -> renderer -> exit code. No business logic.
+
+Results go to stdout (or --output), problems to stderr as one line; tracebacks only with --debug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from wacost.errors import InputFileError, OptionError, StrictModeError, WacostError
+from wacost.models import ExitCode
+
+app = typer.Typer(
+    name="wacost",
+    help="Estimate what a WhatsApp Business Platform campaign will cost before it is sent.\n\n"
+    "Example: wacost estimate samples/campaign.csv --templates samples/templates.json",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+T = TypeVar("T")
+_DEBUG = False
+REPORT_FORMATS = ("table", "json", "csv", "markdown")
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def fail(error: WacostError) -> NoReturn:
+    """Print one line for `error` on stderr and exit 2 (or re-raise it under --debug)."""
+    if _DEBUG:
+        raise error
+    _stderr(f"wacost: error: {error}")
+    raise typer.Exit(ExitCode.ERROR)
+
+
+def guarded(work: Callable[[], T]) -> T:
+    """Run `work`, turning wacost's errors (and any surprise) into one line and exit 2."""
+    try:
+        return work()
+    except WacostError as error:
+        fail(error)
+    except (typer.Exit, typer.Abort, BrokenPipeError, KeyboardInterrupt):
+        raise
+    except MemoryError:
+        fail(WacostError("out of memory", "the input is larger than this machine can hold"))
+    except Exception as error:  # noqa: BLE001 - the edge: no traceback without --debug
+        if _DEBUG:
+            raise
+        fail(WacostError(f"internal error: {type(error).__name__}: {error}",
+                         "rerun with --debug and report it"))
+
+
+def parse_date(value: str | None, option: str = "--date") -> dt.date:
+    if value is None or value == "":
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise OptionError(f"{option} {value!r}: not a real date", "write YYYY-MM-DD, e.g. 2026-11-25") from None
+
+
+def parse_amount(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value.strip().replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        raise OptionError(f"{option} {value!r}: not an amount", "write a number, e.g. 250 or 99.50") from None
+    if not amount.is_finite() or amount < 0:
+        raise OptionError(f"{option} {value!r}: not an amount", "write a number of 0 or more")
+    return amount
+
+
+def check_format(value: str, allowed: tuple[str, ...]) -> str:
+    fmt = value.strip().lower()
+    if fmt not in allowed:
+        raise OptionError(f"--format {value!r}: unknown format", f"use one of {', '.join(allowed)}")
+    return fmt
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write the report to stdout, or atomically to `output` (temp file, then rename)."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = output
+    if target.is_dir():
+        raise InputFileError(f"--output {target}: is a directory", "name a file")
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputFileError(f"--output {target}: folder {directory} does not exist", "create it first")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputFileError(f"--output {target}: cannot write ({exc.strerror})", "check the path") from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from wacost import __version__
+
+        sys.stdout.write(f"wacost {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Estimate what a WhatsApp Business Platform campaign will cost before it is sent."""
+
+
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+PricingOpt = Annotated[Path | None, typer.Option("--pricing", help="A price-table file or folder "
+                                                 "(default: the tables shipped with wacost).")]
+
+
+def _set_debug(debug: bool) -> None:
+    global _DEBUG
+    _DEBUG = debug
+
+
+@app.command()
+def estimate(
+    campaign: Annotated[list[Path], typer.Argument(help="Campaign CSV file(s), priced together as one campaign.",
+                                                   show_default=False)],
+    templates: Annotated[list[Path] | None, typer.Option(
+        "--templates", help="Template definitions: Meta's message_templates JSON export, or a YAML "
+        "list of the same objects. Repeatable.")] = None,
+    pricing: PricingOpt = None,
+    date: Annotated[str | None, typer.Option("--date", help="Send date YYYY-MM-DD: picks the rate card "
+                                             "and free-message rules in effect (default: today, UTC).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Report format: table, json, csv or markdown.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file "
+                                                "(only when the run succeeds) instead of stdout.")] = None,
+    budget: Annotated[str | None, typer.Option("--budget", help="Exit 1 when the total cost is above this "
+                                               "amount (in the report's currency).")] = None,
+    default_country: Annotated[str | None, typer.Option(
+        "--default-country", help="ISO country (e.g. SE) for numbers written without a country code.")] = None,
+    business_country: Annotated[str | None, typer.Option(
+        "--business-country", help="Where the sending business is based (for authentication-international).")] = None,
+    auth_intl_eligible: Annotated[bool, typer.Option(
+        "--auth-intl-eligible", help="The business is eligible for authentication-international rates.")] = False,
+    assume_recategorized: Annotated[bool, typer.Option(
+        "--assume-recategorized", help="Price utility templates that read as marketing as marketing.")] = False,
+    encoding: Annotated[str | None, typer.Option(
+        "--encoding", help="Text encoding of the campaign files when not UTF-8/UTF-16 (e.g. cp1252).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Any warning (invalid number, unknown template, ...) "
+                                         "makes the run fail with exit 2.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Price one or more campaign CSV files.
+
+    Example: wacost estimate samples/campaign.csv --templates samples/templates.json --date 2026-11-25
+
+    Exit codes: 0 done (within budget), 1 total above --budget, 2 bad input or options.
+    """
+    _set_debug(debug)
+
+    def work() -> int:
+        from wacost.estimate import EstimateOptions, estimate_campaign
+        from wacost.pricing import load_price_book
+        from wacost.render import RENDERERS
+        from wacost.templates import load_templates
+
+        report_format = check_format(fmt, REPORT_FORMATS)
+        options = EstimateOptions(
+            date=parse_date(date), default_country=default_country, business_country=business_country,
+            auth_intl_eligible=auth_intl_eligible, budget=parse_amount(budget, "--budget"),
+            encoding=encoding, assume_recategorized=assume_recategorized,
+        )
+        book = load_price_book(pricing)
+        definitions = load_templates(templates or [])
+        classifier = _classifier()
+        report = estimate_campaign(campaign, book, definitions, options, classifier)
+        if strict and report["warnings"]:
+            codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
+            raise StrictModeError(f"--strict: the estimate has warnings: {codes}",
+                                  "fix the inputs or drop --strict")
+        write_output(RENDERERS[report_format](report), output)
+        return ExitCode.OVER_BUDGET if report["budget"]["exceeded"] else ExitCode.OK
+
+    code = guarded(work)
+    raise typer.Exit(int(code))
+
+
+def _classifier() -> Any:
+    try:
+        from wacost.classify import classify_template, load_classifier_rules
+    except ImportError:  # the classifier ships with the package; this only guards partial checkouts
+        return None
+    rules = load_classifier_rules()
+    return lambda template: classify_template(template.raw, rules)
+
+
+@app.command()
+def report(
+    saved: Annotated[Path, typer.Argument(help="A report saved with `estimate --format json`.")],
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or markdown.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Render a saved JSON report again, in any format.
+
+    Example: wacost estimate samples/campaign.csv --format json -o est.json && wacost report est.json --format markdown
+    """
+    _set_debug(debug)
+
+    def work() -> int:
+        from wacost.estimate import SCHEMA
+        from wacost.render import RENDERERS
+        from wacost.yamlsafe import read_text_file
+
+        report_format = check_format(fmt, REPORT_FORMATS)
+        text = read_text_file(saved, "saved report")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{saved}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
+                                 "give a file written by estimate --format json") from None
+        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+            raise InputFileError(f"{saved}: schema: not a {SCHEMA} report",
+                                 "give a file written by estimate --format json")
+        try:
+            rendered = RENDERERS[report_format](data)
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise InputFileError(f"{saved}: the report is incomplete ({type(exc).__name__}: {exc})",
+                                 "save it again with estimate --format json") from None
+        write_output(rendered, output)
+        return ExitCode.OVER_BUDGET if data.get("budget", {}).get("exceeded") else ExitCode.OK
+
+    raise typer.Exit(int(guarded(work)))
+
+
+@app.command()
+def lookup(
+    numbers: Annotated[list[str] | None, typer.Argument(help="Phone numbers, E.164 preferred.",
+                                                        show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A file of numbers: a campaign CSV, "
+                                              "or one number per line.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    date: Annotated[str | None, typer.Option("--date", help="Which rate card's markets (default today).")] = None,
+    default_country: Annotated[str | None, typer.Option("--default-country",
+                                                        help="ISO country for national numbers.")] = None,
+    pricing: PricingOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Show the country and pricing market each recipient number is billed in.
+
+    Example: wacost lookup +46701234567 +12425551234 "070-123 45 67" --default-country SE
+    """
+    _set_debug(debug)
+
+    def work() -> int:
+        from wacost.lookup import lookup_numbers, read_number_file, render_lookup
+        from wacost.pricing import load_price_book
+
+        out_format = check_format(fmt, ("table", "json"))
+        items = list(numbers or [])
+        if file is not None:
+            items += read_number_file(file)
+        if not items:
+            raise OptionError("no numbers given", "pass numbers as arguments or --file FILE")
+        book = load_price_book(pricing)
+        card = book.card_for(parse_date(date))
+        results = lookup_numbers(items, book, card, default_country)
+        write_output(render_lookup(results, out_format), None)
+        return ExitCode.OK
+
+    raise typer.Exit(int(guarded(work)))
+
+
+@app.command()
+def rates(
+    date: Annotated[str | None, typer.Option("--date", help="Show the card in effect on this date "
+                                             "(default today).")] = None,
+    market: Annotated[str | None, typer.Option("--market", help="Only this market (name or ISO country code).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    pricing: PricingOpt = None,
+    currency: Annotated[str, typer.Option("--currency", help="Currency of the card.")] = "USD",
+    debug: DebugOpt = False,
+) -> None:
+    """Show the rate card in effect on a date.
+
+    Example: wacost rates --date 2026-10-01 --market India
+    """
+    _set_debug(debug)
+
+    def work() -> int:
+        from wacost.pricing import load_price_book
+        from wacost.render.rates import render_rates
+
+        out_format = check_format(fmt, ("table", "json", "csv"))
+        book = load_price_book(pricing)
+        card = book.card_for(parse_date(date), currency.upper())
+        write_output(render_rates(card, market, out_format), None)
+        return ExitCode.OK
+
+    raise typer.Exit(int(guarded(work)))
+
+
+@app.command()
+def classify(
+    template_files: Annotated[list[Path], typer.Argument(metavar="TEMPLATES...", help="Template definitions: "
+                                                         "Meta's export JSON or YAML.", show_default=False)],
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    debug: DebugOpt = False,
+) -> None:
+    """Put each template in a category, with reasons and a recategorization risk.
+
+    Example: wacost classify samples/templates.json
+    """
+    _set_debug(debug)
+
+    def work() -> int:
+        from wacost.classify import classify_template, load_classifier_rules
+        from wacost.render.classification import render_classifications
+        from wacost.templates import load_templates
+
+        out_format = check_format(fmt, ("table", "json"))
+        book = load_templates(template_files)
+        if not len(book):
+            raise InputFileError("no templates found", "give Meta's message_templates export")
+        rules = load_classifier_rules()
+        results = [classify_template(t.raw, rules) for t in book.all()]
+        write_output(render_classifications(results, out_format), None)
+        return ExitCode.OK
+
+    raise typer.Exit(int(guarded(work)))
+
+
+def main() -> None:
+    """Console-script entry point: run the app, and end quietly on a closed pipe."""
+    try:
+        app()
+    except BrokenPipeError:
+        # `wacost ... | head`: the reader left; say nothing and stop.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)

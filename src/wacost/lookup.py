@@ -1,0 +1,64 @@
+"""`wacost lookup`: the country and market of numbers, by the same resolver the estimate uses."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from rich.console import Console
+from rich.table import Table
+
+from wacost.campaign import inspect_campaign, read_batches
+from wacost.errors import InputFileError
+from wacost.markets import NON_GEOGRAPHIC, NumberResolver
+from wacost.pricing import PriceBook, RateCard
+from wacost.yamlsafe import read_text_file
+
+
+def read_number_file(path: Path) -> list[str]:
+    """Numbers from a campaign CSV (its phone column) or from a file of one number per line."""
+    try:
+        source = inspect_campaign(path)
+    except InputFileError:
+        source = None
+    if source is not None and source.has_phone:
+        numbers: list[str] = []
+        for batch in read_batches(source):
+            numbers += [str(v) for v in batch.columns["phone"].to_pylist()]
+        return numbers
+    text = read_text_file(path, "numbers", max_bytes=100 * 1024 * 1024)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def lookup_numbers(numbers: Sequence[str], book: PriceBook, card: RateCard,
+                   default_country: str | None = None) -> list[dict[str, Any]]:
+    """One result per number, in the contract's shape."""
+    resolver = NumberResolver(book.numbering, default_country)
+    resolved = resolver.resolve(pa.array(list(numbers), pa.string()))
+    results = []
+    for text, digits, country, valid in zip(numbers, resolved.digits.to_pylist(),
+                                            resolved.country.to_pylist(), resolved.valid.to_pylist()):
+        results.append({
+            "input": text,
+            "e164": f"+{digits}" if valid else None,
+            "country": country if valid and country != NON_GEOGRAPHIC else None,
+            "market": card.market_for_country(country) if valid else None,
+            "valid": bool(valid),
+        })
+    return results
+
+
+def render_lookup(results: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+    table = Table("Input", "E.164", "Country", "Market", "Valid")
+    for r in results:
+        table.add_row(r["input"], r["e164"] or "", r["country"] or "", r["market"] or "",
+                      "yes" if r["valid"] else "no")
+    buffer = io.StringIO()
+    Console(file=buffer, width=100, color_system=None).print(table)
+    return buffer.getvalue()

@@ -1,0 +1,112 @@
+"""Load YAML as data only: safe constructors, bounded size and aliases, exact decimals.
+
+A price table or template file is never code: only PyYAML's safe constructors run. A file
+larger than MAX_YAML_BYTES, or one using more than MAX_ALIASES aliases (a "billion laughs"
+bomb), fails fast with a clear error instead of eating memory. Floats are read as `Decimal`
+from their text, so 0.0118 stays exactly 0.0118.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wacost.errors import InputFileError
+
+MAX_YAML_BYTES = 50 * 1024 * 1024
+MAX_ALIASES = 1000
+
+
+class _BoundedSafeLoader(yaml.SafeLoader):
+    """SafeLoader that counts aliases and reads floats as Decimal."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases_seen = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML API
+        if self.check_event(yaml.AliasEvent):
+            self._aliases_seen += 1
+            if self._aliases_seen > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.YAMLError(
+                    f"more than {MAX_ALIASES} aliases (line {event.start_mark.line + 1}); "
+                    "wacost refuses alias bombs"
+                )
+        return super().compose_node(parent, index)
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text  # .inf / .nan: left as text so validation names it
+    if not value.is_finite():
+        return text
+    return value
+
+
+_BoundedSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+
+
+def _problem_line(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        return f":{mark.line + 1}"
+    return ""
+
+
+def load_yaml_text(text: str, where: str) -> Any:  # noqa: ANN401 - YAML is any shape
+    """The data in `text`; `where` names the file in errors."""
+    try:
+        return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputFileError(
+            f"{where}{_problem_line(exc)}: not valid YAML: {problem}",
+            "fix the syntax; YAML files are data only",
+        ) from None
+    except RecursionError:
+        raise InputFileError(f"{where}: YAML nested too deeply", "flatten the file") from None
+
+
+def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> str:
+    """The text of a UTF-8 (or UTF-16 with BOM) file, or an InputFileError saying why not."""
+    try:
+        if path.is_dir():
+            raise InputFileError(f"{path}: is a directory, not a {what} file", "name a file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputFileError(
+                f"{path}: {size} bytes is too large for a {what} file (limit {max_bytes})",
+                "split it or check that it is the right file",
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputFileError(f"{path}: no such file", f"check the {what} path") from None
+    except PermissionError:
+        raise InputFileError(f"{path}: permission denied", "check the file's permissions") from None
+    except OSError as exc:
+        raise InputFileError(f"{path}: cannot read ({exc.strerror})", "check the path") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{path}: not UTF-8 text (byte {exc.start})", f"save the {what} file as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise InputFileError(f"{path}: contains NUL bytes", f"is it really a {what} file?")
+    return text
+
+
+def load_yaml_file(path: Path, what: str) -> Any:  # noqa: ANN401 - YAML is any shape
+    """The data in the YAML file at `path`; `what` names the kind of file in errors."""
+    return load_yaml_text(read_text_file(path, what), str(path))
