@@ -23,7 +23,11 @@ import pyarrow.csv as pacsv
 from wacost.errors import InputFileError
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "phone": ("phone", "wa_id", "to", "msisdn", "recipient", "phone_number", "mobile"),
+    "phone": ("phone", "wa_id", "to", "msisdn", "recipient", "phone_number", "mobile",
+              # beyond the contract: what CRMs and spreadsheets in our markets call it
+              "mobile_number", "mobile_phone", "cell", "cellphone", "whatsapp", "whatsapp_number",
+              "telefon", "telefonnummer", "mobil", "mobilnummer", "handy", "telefono", "teléfono",
+              "celular", "telefone", "telephone", "téléphone", "portable", "nomor", "nomor_hp"),
     "template": ("template", "template_name"),
     "language": ("language",),
     "category": ("category",),

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
@@ -42,14 +43,27 @@ def lookup_numbers(numbers: Sequence[str], book: PriceBook, card: RateCard,
     results = []
     for text, digits, country, valid in zip(numbers, resolved.digits.to_pylist(),
                                             resolved.country.to_pylist(), resolved.valid.to_pylist()):
+        region = _territory(digits) if valid else None
         results.append({
             "input": text,
             "e164": f"+{digits}" if valid else None,
-            "country": country if valid and country != NON_GEOGRAPHIC else None,
+            "country": region or (country if valid and country != NON_GEOGRAPHIC else None),
             "market": card.market_for_country(country) if valid else None,
             "valid": bool(valid),
         })
     return results
+
+
+def _territory(digits: str) -> str | None:
+    """The territory libphonenumber places a number in (Jersey, not the UK), for display only.
+
+    The market is billed by calling code (Jersey's +44 bills as United Kingdom).
+    """
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse("+" + digits))
+    except phonenumbers.NumberParseException:
+        return None
+    return region if region and region != NON_GEOGRAPHIC else None
 
 
 def render_lookup(results: list[dict[str, Any]], fmt: str) -> str:
