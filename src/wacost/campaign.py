@@ -42,7 +42,7 @@ _SNIFF_BYTES: Final = 64 * 1024
 _DIGIT_RUN = re.compile(r"\d{5,}")
 
 
-def _mask_digits(text: str) -> str:
+def mask_digits(text: str) -> str:
     """Hide the middle of every long digit run, so no phone number reaches an error message."""
     return _DIGIT_RUN.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], text)
 
@@ -130,17 +130,17 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
     try:
         text = decoder.decode(head[bom:], final=len(head) < _SNIFF_BYTES)
     except UnicodeDecodeError as exc:
-        if exc.start < len(head) - bom - 4 and encoding is None:
-            # Only the header and our columns must decode; other columns may be in any encoding.
-            text = head[bom:exc.start].decode(codec, errors="strict")
-            if "\n" not in text and "\r" not in text:
-                raise InputFileError(
-                    f"{path}: the header is not {codec} text (byte {exc.start + bom})",
-                    "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
-                ) from None
-        else:
+        if encoding is not None:
             raise InputFileError(
                 f"{path}: not {codec} text (byte {exc.start + bom})",
+                "check --encoding; the file's encoding may be another",
+            ) from None
+        # Only the header and the columns wacost reads must decode (pyarrow checks those);
+        # a name or note column in another encoding is no reason to refuse the file.
+        text = head[bom:bom + exc.start].decode(codec)
+        if "\n" not in text and "\r" not in text:
+            raise InputFileError(
+                f"{path}: the header is not {codec} text (byte {exc.start + bom})",
                 "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
             ) from None
     if "\x00" in text:
@@ -235,10 +235,24 @@ def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: C
     text = str(exc)
     if bad_row.row is not None:
         row = bad_row.row
-        snippet = _mask_digits(row.text[:60])
+        snippet = mask_digits(row.text[:60])
+        if row.text.count('"') % 2 == 1 or ("\n" in row.text and '"' in row.text):
+            return InputFileError(
+                f"{where}: unbalanced quotes in the row starting {snippet.splitlines()[0]!r}",
+                "close every quoted field (a quote inside a field is written twice: \"\")",
+            )
+        fields = "field" if row.actual_columns == 1 else "fields"
         return InputFileError(
-            f"{where}: a row has {row.actual_columns} fields where the header has "
+            f"{where}: a row has {row.actual_columns} {fields} where the header has "
             f"{row.expected_columns}: {snippet!r}",
+            "fix the row's delimiters or quotes (every row needs as many fields as the header)",
+        )
+    columns = re.search(r"Expected (\d+) columns, got (\d+)", text)
+    if columns:
+        got = int(columns.group(2))
+        return InputFileError(
+            f"{where}: a row has {got} {'field' if got == 1 else 'fields'} where the header has "
+            f"{columns.group(1)}",
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
         )
     if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
@@ -248,5 +262,5 @@ def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: C
         )
     if "quote" in text.lower() or "newline" in text.lower():
         return InputFileError(f"{where}: unbalanced quotes", "close every quoted field")
-    first = _mask_digits(text.splitlines()[0] if text else type(exc).__name__)
+    first = mask_digits(text.splitlines()[0] if text else type(exc).__name__)
     return InputFileError(f"{where}: cannot parse the CSV ({first})", "check that it is a CSV file")

@@ -120,6 +120,29 @@ def _normalize_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), index
 
 
+_SQUEEZE_RE = re.compile(r"\s+|\{\{[^{}]*\}\}")
+
+
+def _prepare_text(text: str) -> tuple[str, list[int]]:
+    """Normalize `text` for matching; runs of white space become one space and every
+    placeholder ``{{1}}`` / ``{{first_name}}`` becomes ``{{}}``. Also return, for each
+    character, its index in `text` (to quote the original words in reasons)."""
+    normalized, index = _normalize_with_map(text)
+    pieces: list[str] = []
+    mapped: list[int] = []
+    last = 0
+    for match in _SQUEEZE_RE.finditer(normalized):
+        pieces.append(normalized[last:match.start()])
+        mapped.extend(index[last:match.start()])
+        replacement = " " if match.group(0)[0].isspace() else "{{}}"
+        pieces.append(replacement)
+        mapped.extend([index[match.start()]] * (len(replacement) - 1) + [index[match.end() - 1]])
+        last = match.end()
+    pieces.append(normalized[last:])
+    mapped.extend(index[last:])
+    return "".join(pieces), mapped
+
+
 def normalize_text(text: str) -> str:
     """Return `text` as the classifier matches it.
 
@@ -147,12 +170,137 @@ class Signal:
     terms: tuple[tuple[str, float], ...] = ()
 
 
+class _TrieNode:
+    __slots__ = ("children", "ends")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _TrieNode] = {}
+        # (payload, open_end) for each term that ends at this node
+        self.ends: list[tuple[int, bool]] = []
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _parse_literal(term: str) -> tuple[str, bool, bool]:
+    """Return (normalized phrase, open start, open end) for a non-regex term."""
+    text = _prepare_text(term.strip())[0].strip()
+    open_start = text.startswith("*")
+    open_end = text.endswith("*") and len(text) > 1
+    text = text.strip("*").strip()
+    if not text:
+        raise ValueError("empty term")
+    # A term that starts (ends) with punctuation, such as "% off", needs no word boundary.
+    open_start = open_start or not _is_word(text[0])
+    open_end = open_end or not _is_word(text[-1])
+    return text, open_start, open_end
+
+
+class _PhraseMatcher:
+    """Finds many literal phrases at once: a character trie, plus one small regex that
+    finds the positions where some phrase may start (so Python walks the trie only
+    there). Every phrase found is reported, overlapping ones included."""
+
+    def __init__(self, entries: Sequence[tuple[str, bool, bool, int]]) -> None:
+        self._closed = _TrieNode()  # phrases that must start at a word boundary
+        self._open = _TrieNode()  # phrases that may start inside a word
+        closed_prefixes: set[str] = set()
+        open_prefixes: set[str] = set()
+        for text, open_start, open_end, payload in entries:
+            node = self._open if open_start else self._closed
+            for char in text:
+                node = node.children.setdefault(char, _TrieNode())
+            node.ends.append((payload, open_end))
+            (open_prefixes if open_start else closed_prefixes).add(text[:3])
+        parts = []
+        if closed_prefixes:
+            parts.append(r"(?<!\w)(?=" + _prefix_regex(closed_prefixes) + ")")
+        if open_prefixes:
+            parts.append("(?=" + _prefix_regex(open_prefixes) + ")")
+        self._starts = re.compile("|".join(parts)) if parts else None
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        """Return (start, end, payload) for every phrase occurrence in `text`."""
+        found: list[tuple[int, int, int]] = []
+        if self._starts is None:
+            return found
+        length = len(text)
+        for match in self._starts.finditer(text):
+            start = match.start()
+            roots = [self._open]
+            if start == 0 or not _is_word(text[start - 1]):
+                roots.append(self._closed)
+            for node in roots:
+                position = start
+                while position < length:
+                    next_node = node.children.get(text[position])
+                    if next_node is None:
+                        break
+                    node = next_node
+                    position += 1
+                    for payload, open_end in node.ends:
+                        if open_end or position == length or not _is_word(text[position]):
+                            found.append((start, position, payload))
+        return found
+
+
+def _prefix_regex(prefixes: Iterable[str]) -> str:
+    """A regex matching any of `prefixes`, shaped as a trie so it fails fast."""
+    tree: dict[str, Any] = {}
+    for prefix in prefixes:
+        node = tree
+        for char in prefix:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""  # a shorter prefix already matches: the longer ones add nothing
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return render(tree)
+
+
 @dataclass(frozen=True)
-class _CompiledSignal:
-    signal: Signal
-    pattern: re.Pattern[str] | None
-    # group name -> weight of that term, for terms whose weight differs from the signal's
-    term_weights: Mapping[str, float]
+class _Matcher:
+    """All terms of one scope (text or URLs), compiled once per rule set."""
+
+    phrases: _PhraseMatcher
+    payloads: tuple[tuple[int, float], ...]  # payload -> (signal index, weight)
+    regexes: tuple[tuple[int, re.Pattern[str], float], ...]  # (signal index, regex, weight)
+
+    def find(self, text: str) -> list[tuple[int, int, int, float]]:
+        """Return (start, end, signal index, weight) for every term found in `text`."""
+        hits = [(start, end, *self.payloads[payload])
+                for start, end, payload in self.phrases.find(text)]
+        for signal_index, pattern, weight in self.regexes:
+            for match in pattern.finditer(text):
+                if match.end() > match.start():
+                    hits.append((match.start(), match.end(), signal_index, weight))
+        return hits
+
+
+def _compile_matcher(signals: Sequence[Signal], scope: str, hint: str) -> _Matcher:
+    entries: list[tuple[str, bool, bool, int]] = []
+    payloads: list[tuple[int, float]] = []
+    regexes: list[tuple[int, re.Pattern[str], float]] = []
+    for index, signal in enumerate(signals):
+        if signal.scope != scope:
+            continue
+        for term, weight in signal.terms:
+            try:
+                if term.startswith("re:"):
+                    regexes.append((index, re.compile(term[3:].strip()), weight))
+                    continue
+                text, open_start, open_end = _parse_literal(term)
+            except (re.error, ValueError) as exc:
+                raise ClassifierDataError(
+                    f"{hint}: signal {signal.key!r}: bad term {term!r}: {exc}") from None
+            entries.append((text, open_start, open_end, len(payloads)))
+            payloads.append((index, weight))
+    return _Matcher(_PhraseMatcher(entries), tuple(payloads), tuple(regexes))
 
 
 @dataclass(frozen=True)
@@ -164,50 +312,9 @@ class ClassifierRules:
     structural: Mapping[str, Mapping[str, Any]]
     ignore: tuple[str, ...]
     sources: tuple[str, ...]
-    _compiled: tuple[_CompiledSignal, ...] = field(repr=False, compare=False, default=())
-    _ignore_re: re.Pattern[str] | None = field(repr=False, compare=False, default=None)
-
-
-def _term_to_regex(term: str) -> str:
-    """Turn one data-file term into a regular expression over normalized text.
-
-    ``re:...`` is a raw regular expression. Otherwise the term is a phrase matched on
-    whole words; a leading or trailing ``*`` lets the word continue on that side
-    (``discount*`` matches "discounted", ``*rabatt*`` matches "Sommerrabattaktion").
-    """
-    if term.startswith("re:"):
-        return term[3:].strip()
-    text = normalize_text(term.strip())
-    open_start = text.startswith("*")
-    open_end = text.endswith("*") and len(text) > 1
-    text = text.strip("*").strip()
-    if not text:
-        raise ValueError("empty term")
-    body = r"\s+".join(re.escape(word) for word in text.split())
-    body = body.replace(re.escape("{{}}"), r"\{\{[^{}]*\}\}")
-    prefix = "" if open_start else r"(?<!\w)"
-    suffix = "" if open_end else r"(?!\w)"
-    return prefix + body + suffix
-
-
-def _compile_signal(signal: Signal, source_hint: str) -> _CompiledSignal:
-    if not signal.terms:
-        return _CompiledSignal(signal, None, {})
-    parts: list[str] = []
-    term_weights: dict[str, float] = {}
-    for number, (term, weight) in enumerate(signal.terms):
-        try:
-            regex = _term_to_regex(term)
-            re.compile(regex)
-        except (re.error, ValueError) as exc:
-            raise ClassifierDataError(
-                f"{source_hint}: signal {signal.key!r}: bad term {term!r}: {exc}"
-            ) from None
-        group = f"t{number}"
-        parts.append(f"(?P<{group}>{regex})")
-        if weight != signal.weight:
-            term_weights[group] = weight
-    return _CompiledSignal(signal, re.compile("|".join(parts)), term_weights)
+    _text_matcher: _Matcher | None = field(repr=False, compare=False, default=None)
+    _url_matcher: _Matcher | None = field(repr=False, compare=False, default=None)
+    _ignore_matcher: _Matcher | None = field(repr=False, compare=False, default=None)
 
 
 def _data_files() -> list[tuple[str, str]]:
@@ -383,21 +490,15 @@ class _RulesBuilder:
                 reason=str(spec["reason"]), scope=str(spec.get("scope", "text")),
                 not_otp=bool(spec.get("not_otp", False)), terms=tuple(terms)))
         hint = ", ".join(self.sources) or "classifier data"
-        compiled = tuple(_compile_signal(signal, hint) for signal in signals)
-        ignore_parts = []
-        for phrase in self.ignore:
-            try:
-                regex = _term_to_regex(phrase)
-                re.compile(regex)
-            except (re.error, ValueError) as exc:
-                raise ClassifierDataError(f"{hint}: bad ignore phrase {phrase!r}: {exc}") from None
-            ignore_parts.append(regex)
-        ignore_re = re.compile("|".join(ignore_parts)) if ignore_parts else None
+        ignore_signal = Signal(key="ignore", category=MARKETING, weight=0.0, reason="",
+                               terms=tuple((phrase, 0.0) for phrase in self.ignore))
         return ClassifierRules(
             signals=tuple(signals), thresholds=dict(self.thresholds),
             structural={key: dict(value) for key, value in self.structural.items()},
             ignore=tuple(self.ignore), sources=tuple(self.sources),
-            _compiled=compiled, _ignore_re=ignore_re)
+            _text_matcher=_compile_matcher(signals, "text", hint),
+            _url_matcher=_compile_matcher(signals, "urls", hint),
+            _ignore_matcher=_compile_matcher([ignore_signal], "text", hint))
 
 
 def load_classifier_rules(extra_paths: Sequence[Path] = ()) -> ClassifierRules:
@@ -584,31 +685,40 @@ def _quote(original: str, index: list[int], start: int, end: int) -> str:
 
 
 def _match_signals(rules: ClassifierRules, text: str, urls: str) -> list[_Hit]:
-    normalized_text, text_index = _normalize_with_map(text)
-    if rules._ignore_re is not None:
+    prepared_text, text_index = _prepare_text(text)
+    if rules._ignore_matcher is not None:
         # Blank out harmless idioms ("feel free to call us") before looking for signals.
-        normalized_text = rules._ignore_re.sub(lambda m: " " * len(m.group(0)), normalized_text)
-    normalized_urls, url_index = _normalize_with_map(urls)
+        spans = rules._ignore_matcher.find(prepared_text)
+        if spans:
+            chars = list(prepared_text)
+            for start, end, _, _ in spans:
+                chars[start:end] = " " * (end - start)
+            prepared_text = "".join(chars)
+    found: dict[int, tuple[float, list[tuple[int, int, str]]]] = {}
+    scopes: list[tuple[_Matcher | None, str, str, list[int]]] = [
+        (rules._text_matcher, prepared_text, text, text_index)]
+    if urls:
+        prepared_urls, url_index = _prepare_text(urls)
+        scopes.append((rules._url_matcher, prepared_urls, urls, url_index))
+    for matcher, haystack, original, index in scopes:
+        if matcher is None or not haystack:
+            continue
+        for start, end, signal_index, weight in sorted(matcher.find(haystack)):
+            best, spans = found.setdefault(signal_index, (0.0, []))
+            found[signal_index] = (max(best, weight), spans)
+            # Keep the longest of overlapping finds: quote "10% off", not also "% off".
+            if any(s <= start and end <= e for s, e, _ in spans):
+                continue
+            spans[:] = [span for span in spans if not (start <= span[0] and span[1] <= end)]
+            spans.append((start, end, _quote(original, index, start, end)))
     hits: list[_Hit] = []
-    for compiled in rules._compiled:
-        if compiled.pattern is None:
-            continue
-        signal = compiled.signal
-        if signal.scope == "urls":
-            haystack, original, index = normalized_urls, urls, url_index
-        else:
-            haystack, original, index = normalized_text, text, text_index
-        if not haystack:
-            continue
-        weight = 0.0
+    for signal_index, (weight, spans) in sorted(found.items()):
+        signal = rules.signals[signal_index]
         quotes: list[str] = []
-        for match in compiled.pattern.finditer(haystack):
-            group = match.lastgroup or ""
-            weight = max(weight, compiled.term_weights.get(group, signal.weight))
-            quote = _quote(original, index, match.start(), match.end())
+        for _, _, quote in spans:
             if quote and quote.casefold() not in (q.casefold() for q in quotes):
                 quotes.append(quote)
-        if quotes and weight > 0:
+        if weight > 0 and quotes:
             hits.append(_Hit(signal.key, signal.category, weight, signal.reason, quotes,
                              signal.not_otp))
     return hits

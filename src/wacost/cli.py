@@ -350,8 +350,16 @@ def classify(
     raise typer.Exit(int(guarded(work)))
 
 
+def _quiet_unraisable(info: Any) -> None:
+    if _DEBUG:
+        sys.__unraisablehook__(info)
+
+
 def main() -> None:
     """Console-script entry point: run the app, and end quietly on a closed pipe."""
+    # pyarrow reports a row it cannot decode for our invalid-row handler as an "unraisable"
+    # exception; the parse error that follows is what we report, so keep stderr to one line.
+    sys.unraisablehook = _quiet_unraisable
     try:
         app()
     except BrokenPipeError:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, read_batches
+from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_digits, read_batches
 from wacost.errors import InputFileError
 from wacost.markets import NumberResolver, normalize_countries
 from wacost.models import Category, Window
@@ -64,7 +64,7 @@ def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hin
     if not pc.all(ok).as_py():
         index = _first_bad(pc.invert(ok))
         raise InputFileError(
-            f"{where}:{batch.first_line + index}: {name} {values[index].as_py()!r} is not one of "
+            f"{where}:{batch.first_line + index}: {name} {mask_digits(values[index].as_py()[:40])!r} is not one of "
             f"{', '.join(a for a in allowed if a)}",
             hint,
         )
@@ -80,7 +80,8 @@ def _counts(batch: Batch, where: str) -> pa.Array:
     if not pc.all(whole).as_py():
         index = _first_bad(pc.invert(whole))
         raise InputFileError(
-            f"{where}:{batch.first_line + index}: count {text[index].as_py()[:30]!r} is not a positive whole number",
+            f"{where}:{batch.first_line + index}: count {mask_digits(text[index].as_py()[:30])!r} "
+            "is not a positive whole number",
             "write how many messages the row stands for, e.g. 1500",
         )
     values = pc.cast(text, pa.int64())

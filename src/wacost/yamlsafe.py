@@ -18,25 +18,46 @@ from wacost.errors import InputFileError
 
 MAX_YAML_BYTES = 50 * 1024 * 1024
 MAX_ALIASES = 1000
+MAX_EXPANDED_NODES = 1_000_000
 
 
 class _BoundedSafeLoader(yaml.SafeLoader):
-    """SafeLoader that counts aliases and reads floats as Decimal."""
+    """SafeLoader that bounds aliases and the expanded size of the document; floats as Decimal.
+
+    PyYAML shares an anchored node between its aliases, so loading a "billion laughs" file is
+    cheap but anything that walks the result explodes. We count every node as it would be
+    once expanded and stop at MAX_EXPANDED_NODES.
+    """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._aliases_seen = 0
+        self._sizes: dict[int, int] = {}
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML API
         if self.check_event(yaml.AliasEvent):
             self._aliases_seen += 1
             if self._aliases_seen > MAX_ALIASES:
-                event = self.peek_event()
-                raise yaml.YAMLError(
-                    f"more than {MAX_ALIASES} aliases (line {event.start_mark.line + 1}); "
-                    "wacost refuses alias bombs"
-                )
-        return super().compose_node(parent, index)
+                raise _bomb(f"more than {MAX_ALIASES} aliases", self.peek_event())
+        node = super().compose_node(parent, index)
+        size = self._sizes.get(id(node))
+        if size is None:
+            if isinstance(node, yaml.SequenceNode):
+                size = 1 + sum(self._sizes.get(id(child), 1) for child in node.value)
+            elif isinstance(node, yaml.MappingNode):
+                size = 1 + sum(self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value)
+            else:
+                size = 1
+            self._sizes[id(node)] = size
+            if size > MAX_EXPANDED_NODES:
+                raise _bomb(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", node)
+        return node
+
+
+def _bomb(problem: str, where: Any) -> yaml.YAMLError:  # noqa: ANN401
+    mark = getattr(where, "start_mark", None)
+    line = f" (line {mark.line + 1})" if mark is not None else ""
+    return yaml.YAMLError(f"{problem}{line}; wacost refuses YAML alias bombs")
 
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
@@ -65,7 +86,7 @@ def load_yaml_text(text: str, where: str) -> Any:  # noqa: ANN401 - YAML is any 
     try:
         return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["error"])[0]
         raise InputFileError(
             f"{where}{_problem_line(exc)}: not valid YAML: {problem}",
             "fix the syntax; YAML files are data only",
