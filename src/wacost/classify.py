@@ -53,7 +53,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "marketing": 1.0,
     "marketing_strong": 1.5,
     "utility": 1.0,
-    "utility_outweighs_marketing": 2.5,
+    "utility_outweighs_marketing": 3.0,
     "authentication": 1.5,
 }
 
@@ -684,14 +684,33 @@ def _quote(original: str, index: list[int], start: int, end: int) -> str:
     return snippet if len(snippet) <= 60 else snippet[:57] + "..."
 
 
+def _drop_contained(rules: ClassifierRules, found: list[tuple[int, int, int, float]]
+                    ) -> list[tuple[int, int, int, float]]:
+    """Drop finds that lie inside a longer find of another category, sorted by position.
+
+    The longer phrase says what the word means there: "free shipping" is an offer, not a
+    shipping update; "complete your order" is a cart reminder, not an order update.
+    """
+    kept: list[tuple[int, int, int, float]] = []
+    for start, end, signal_index, weight in found:
+        category = rules.signals[signal_index].category
+        inside = any(
+            other_start <= start and end <= other_end and other_end - other_start > end - start
+            and rules.signals[other_index].category != category
+            for other_start, other_end, other_index, _ in found)
+        if not inside:
+            kept.append((start, end, signal_index, weight))
+    return sorted(kept)
+
+
 def _match_signals(rules: ClassifierRules, text: str, urls: str) -> list[_Hit]:
     prepared_text, text_index = _prepare_text(text)
     if rules._ignore_matcher is not None:
         # Blank out harmless idioms ("feel free to call us") before looking for signals.
-        spans = rules._ignore_matcher.find(prepared_text)
-        if spans:
+        blanks = rules._ignore_matcher.find(prepared_text)
+        if blanks:
             chars = list(prepared_text)
-            for start, end, _, _ in spans:
+            for start, end, _, _ in blanks:
                 chars[start:end] = " " * (end - start)
             prepared_text = "".join(chars)
     found: dict[int, tuple[float, list[tuple[int, int, str]]]] = {}
@@ -703,14 +722,22 @@ def _match_signals(rules: ClassifierRules, text: str, urls: str) -> list[_Hit]:
     for matcher, haystack, original, index in scopes:
         if matcher is None or not haystack:
             continue
-        for start, end, signal_index, weight in sorted(matcher.find(haystack)):
+        for start, end, signal_index, weight in _drop_contained(rules, matcher.find(haystack)):
             best, spans = found.setdefault(signal_index, (0.0, []))
             found[signal_index] = (max(best, weight), spans)
             # Keep the longest of overlapping finds: quote "10% off", not also "% off".
             if any(s <= start and end <= e for s, e, _ in spans):
                 continue
             spans[:] = [span for span in spans if not (start <= span[0] and span[1] <= end)]
-            spans.append((start, end, _quote(original, index, start, end)))
+            word_start, word_end = start, end
+            # Quote whole words: "Bienvenido", not the term's stem "bienvenid".
+            while word_start > 0 and _is_word(haystack[word_start - 1]) and _is_word(
+                    haystack[word_start]):
+                word_start -= 1
+            while word_end < len(haystack) and _is_word(haystack[word_end]) and _is_word(
+                    haystack[word_end - 1]):
+                word_end += 1
+            spans.append((start, end, _quote(original, index, word_start, word_end)))
     hits: list[_Hit] = []
     for signal_index, (weight, spans) in sorted(found.items()):
         signal = rules.signals[signal_index]

@@ -32,7 +32,8 @@ app = typer.Typer(
 
 T = TypeVar("T")
 _DEBUG = False
-REPORT_FORMATS = ("table", "json", "csv", "markdown")
+REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+BUDGET_ENV = "WACOST_BUDGET"  # a total budget for CI; an explicit --budget wins
 
 
 def _stderr(message: str) -> None:
@@ -86,6 +87,15 @@ def parse_amount(value: str | None, option: str) -> Decimal | None:
     return amount
 
 
+def parse_count(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    text = value.strip().replace(",", "").replace("_", "")
+    if not text.isdigit():
+        raise OptionError(f"{option} {value!r}: not a whole number", "write e.g. 3")
+    return int(text)
+
+
 def check_format(value: str, allowed: tuple[str, ...]) -> str:
     fmt = value.strip().lower()
     if fmt not in allowed:
@@ -134,6 +144,81 @@ def _root(
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
 PricingOpt = Annotated[Path | None, typer.Option("--pricing", help="A price-table file or folder "
                                                  "(default: the tables shipped with wacost).")]
+PolicyOpt = Annotated[Path | None, typer.Option(
+    "--policy", help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
+    "threshold; a broken limit exits 1, a warning never fails.")]
+ByOpt = Annotated[str | None, typer.Option(
+    "--by", help="Show only one breakdown: category, market or template (table, markdown, html).")]
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", "-q", help="Print only the total cost (e.g. 8.5753 USD); --output still gets the report.")]
+GithubSummaryOpt = Annotated[bool, typer.Option(
+    "--github-summary", help="Also append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions).")]
+
+
+def budget_policy(budget: str | None, policy_path: Path | None) -> tuple[Decimal | None, Any]:
+    """The total budget and the policy of an estimate.
+
+    The total comes from --budget, else the WACOST_BUDGET variable, else the policy's `total`;
+    an explicit --budget or the variable replaces the policy's total.
+    """
+    from wacost.policy import load_policy
+
+    rules = load_policy(policy_path) if policy_path is not None else None
+    env_value = os.environ.get(BUDGET_ENV, "").strip()
+    if budget is not None:
+        total, source = parse_amount(budget, "--budget"), "--budget"
+    elif env_value:
+        total, source = parse_amount(env_value, BUDGET_ENV), BUDGET_ENV
+    else:
+        return (rules.total if rules is not None else None), rules
+    assert total is not None
+    return total, (rules.with_total(total, source) if rules is not None else None)
+
+
+def check_view(by: str | None, report_format: str) -> str | None:
+    from wacost.render import VIEW_RENDERERS, VIEWS
+
+    if by is None:
+        return None
+    view = by.strip().lower()
+    if view not in VIEWS:
+        raise OptionError(f"--by {by!r}: unknown breakdown", f"use one of {', '.join(VIEWS)}")
+    if report_format not in VIEW_RENDERERS:
+        raise OptionError(f"--by {view}: --format {report_format} always holds every breakdown",
+                          f"use --by with --format {', '.join(VIEW_RENDERERS)}")
+    return view
+
+
+def append_step_summary(markdown: str) -> None:
+    """Append `markdown` to the GitHub Actions step summary; a note on stderr when there is none."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY", "").strip()
+    if not target:
+        _stderr("wacost: note: --github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?); "
+                "no summary written")
+        return
+    try:
+        with open(target, "a", encoding="utf-8", newline="") as handle:
+            handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    except OSError as exc:  # the report itself is done; a missing summary must not hide it
+        _stderr(f"wacost: warning: --github-summary: cannot write {target} ({exc.strerror})")
+
+
+def deliver(report: dict[str, Any], report_format: str, output: Path | None, view: str | None,
+            quiet: bool, github_summary: bool) -> int:
+    """Render and write a finished report (stdout or --output, step summary); its exit code."""
+    from wacost.policy import over_limit
+    from wacost.render import render_markdown, render_report, render_total
+
+    text = render_report(report, report_format, view)
+    summary = render_markdown(report) if github_summary else None
+    total = render_total(report) if quiet else None
+    if total is None or output is not None:
+        write_output(text, output)
+    if total is not None:
+        write_output(total, None)
+    if summary is not None:
+        append_step_summary(summary)
+    return ExitCode.OVER_BUDGET if over_limit(report) else ExitCode.OK
 
 
 def _set_debug(debug: bool) -> None:
@@ -151,11 +236,16 @@ def estimate(
     pricing: PricingOpt = None,
     date: Annotated[str | None, typer.Option("--date", help="Send date YYYY-MM-DD: picks the rate card "
                                              "and free-message rules in effect (default: today, UTC).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Report format: table, json, csv or markdown.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="Report format: table, json, csv, markdown or html.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file "
                                                 "(only when the run succeeds) instead of stdout.")] = None,
     budget: Annotated[str | None, typer.Option("--budget", help="Exit 1 when the total cost is above this "
-                                               "amount (in the report's currency).")] = None,
+                                               "amount (in the report's currency). Default: the "
+                                               "WACOST_BUDGET environment variable.")] = None,
+    policy: PolicyOpt = None,
+    by: ByOpt = None,
+    quiet: QuietOpt = False,
+    github_summary: GithubSummaryOpt = False,
     default_country: Annotated[str | None, typer.Option(
         "--default-country", help="ISO country (e.g. SE) for numbers written without a country code.")] = None,
     business_country: Annotated[str | None, typer.Option(
@@ -168,38 +258,73 @@ def estimate(
         "--encoding", help="Text encoding of the campaign files when not UTF-8/UTF-16 (e.g. cp1252).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Any warning (invalid number, unknown template, ...) "
                                          "makes the run fail with exit 2.")] = False,
+    usage: Annotated[Path | None, typer.Option(
+        "--usage", help="Month-to-date charged volumes for volume tiers: CSV market,category,messages, or "
+        "Meta's pricing_analytics JSON response.")] = None,
+    fees: Annotated[str | None, typer.Option(
+        "--fees", help="A BSP fee profile added on top of Meta's price: a shipped name (twilio, 360dialog, "
+        "example-bsp) or a YAML file.")] = None,
+    failure_rate: Annotated[str | None, typer.Option(
+        "--failure-rate", help="Expected share of failed messages (0-1), for a fee profile's failed-message "
+        "fee.")] = None,
+    currency: Annotated[str, typer.Option("--currency", help="Report currency: a published card in that "
+                                          "currency, or USD converted with --fx-rate.")] = "USD",
+    fx_rate: Annotated[str | None, typer.Option(
+        "--fx-rate", help="Convert Meta's USD card: how many units of --currency one USD buys.")] = None,
+    compare_date: Annotated[str | None, typer.Option(
+        "--compare-date", help="Also price the campaign on the card in effect on this date and show the "
+        "difference.")] = None,
+    sender_numbers: Annotated[str | None, typer.Option(
+        "--sender-numbers", help="Business phone numbers sending service messages (each has 1,000 free "
+        "service messages a month from 2026-10-01).")] = None,
+    service_free_used: Annotated[str | None, typer.Option(
+        "--service-free-used", help="Free service messages already used this month, across those numbers.")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Price one or more campaign CSV files.
 
     Example: wacost estimate samples/campaign.csv --templates samples/templates.json --date 2026-11-25
 
-    Exit codes: 0 done (within budget), 1 total above --budget, 2 bad input or options.
+    In CI: wacost estimate plan.csv --templates templates.json --policy budget.yaml --format markdown --github-summary
+
+    Exit codes: 0 done (within budget), 1 total above --budget or a --policy limit broken, 2 bad input or options.
     """
     _set_debug(debug)
 
     def work() -> int:
         from wacost.estimate import EstimateOptions, estimate_campaign
+        from wacost.policy import check_markets, evaluate
+        from wacost.fees import load_fee_profile
         from wacost.pricing import load_price_book
-        from wacost.render import RENDERERS
         from wacost.templates import load_templates
 
         report_format = check_format(fmt, REPORT_FORMATS)
+        view = check_view(by, report_format)
+        total_budget, rules = budget_policy(budget, policy)
         options = EstimateOptions(
             date=parse_date(date), default_country=default_country, business_country=business_country,
-            auth_intl_eligible=auth_intl_eligible, budget=parse_amount(budget, "--budget"),
+            auth_intl_eligible=auth_intl_eligible, budget=total_budget,
             encoding=encoding, assume_recategorized=assume_recategorized,
+            sender_numbers=parse_count(sender_numbers, "--sender-numbers"),
+            service_free_used=parse_count(service_free_used, "--service-free-used"),
+            fees=load_fee_profile(fees) if fees else None,
+            failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
+            currency=currency.strip().upper(), fx_rate=parse_amount(fx_rate, "--fx-rate"),
+            compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
         )
         book = load_price_book(pricing)
+        if rules is not None:  # a misspelt market would never be used, so its limit never broken
+            rules = check_markets(rules, {name for card in book.cards for name in card.markets})
         definitions = load_templates(templates or [])
         classifier = _classifier()
-        report = estimate_campaign(campaign, book, definitions, options, classifier)
+        report = estimate_campaign(campaign, book, definitions, options, classifier, usage)
         if strict and report["warnings"]:
             codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
             raise StrictModeError(f"--strict: the estimate has warnings: {codes}",
                                   "fix the inputs or drop --strict")
-        write_output(RENDERERS[report_format](report), output)
-        return ExitCode.OVER_BUDGET if report["budget"]["exceeded"] else ExitCode.OK
+        if rules is not None:
+            report["policy"] = evaluate(report, rules)
+        return deliver(report, report_format, output, view, quiet, github_summary)
 
     code = guarded(work)
     raise typer.Exit(int(code))
@@ -217,22 +342,27 @@ def _classifier() -> Any:
 @app.command()
 def report(
     saved: Annotated[Path, typer.Argument(help="A report saved with `estimate --format json`.")],
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv or markdown.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", help="table, json, csv, markdown or html.")] = "table",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    by: ByOpt = None,
+    quiet: QuietOpt = False,
+    github_summary: GithubSummaryOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Render a saved JSON report again, in any format.
 
     Example: wacost estimate samples/campaign.csv --format json -o est.json && wacost report est.json --format markdown
+
+    Exit codes: 0 done, 1 the saved report is over its budget or breaks a policy limit, 2 bad input.
     """
     _set_debug(debug)
 
     def work() -> int:
         from wacost.estimate import SCHEMA
-        from wacost.render import RENDERERS
         from wacost.yamlsafe import read_text_file
 
         report_format = check_format(fmt, REPORT_FORMATS)
+        view = check_view(by, report_format)
         text = read_text_file(saved, "saved report")
         try:
             data = json.loads(text)
@@ -242,13 +372,11 @@ def report(
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise InputFileError(f"{saved}: schema: not a {SCHEMA} report",
                                  "give a file written by estimate --format json")
-        try:
-            rendered = RENDERERS[report_format](data)
+        try:  # deliver renders every output before it writes any
+            return deliver(data, report_format, output, view, quiet, github_summary)
         except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise InputFileError(f"{saved}: the report is incomplete ({type(exc).__name__}: {exc})",
                                  "save it again with estimate --format json") from None
-        write_output(rendered, output)
-        return ExitCode.OVER_BUDGET if data.get("budget", {}).get("exceeded") else ExitCode.OK
 
     raise typer.Exit(int(guarded(work)))
 

@@ -43,6 +43,30 @@ Rate = Decimal | _Unknown | None
 
 
 @dataclass(frozen=True)
+class Band:
+    """One monthly volume band: messages `first`..`last` (inclusive; None = no end) at `rate`."""
+
+    first: int
+    last: int | None
+    rate: Decimal
+
+    @property
+    def label(self) -> str:
+        """Meta's `LOWER:UPPER` notation, as in pricing_analytics (`0:100000`, `100001:MAX`)."""
+        lower = 0 if self.first == 1 else self.first
+        return f"{lower}:{'MAX' if self.last is None else self.last}"
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """Monthly volume bands of one market and category, with their provenance."""
+
+    bands: tuple[Band, ...]
+    source: str
+    confidence: str
+
+
+@dataclass(frozen=True)
 class Market:
     name: str
     countries: frozenset[str]
@@ -50,6 +74,7 @@ class Market:
     default: bool = False
     confidence: str | None = None
     note: str | None = None
+    tiers: Mapping[Category, Tiers] = field(default_factory=dict)
 
     def rate(self, category: Category) -> Rate:
         return self.rates.get(category)
@@ -192,6 +217,52 @@ def _parse_country(value: object, where: str, key: str) -> str:
     return value.upper()
 
 
+TIERED_CATEGORIES: Final = (Category.UTILITY, Category.AUTHENTICATION, Category.AUTHENTICATION_INTERNATIONAL)
+
+
+def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
+    """Volume bands per category; they must start at 1, be contiguous and end open."""
+    if not isinstance(raw, dict):
+        raise _fail(where, key, "must map categories to bands")
+    result: dict[Category, Tiers] = {}
+    for name, body in raw.items():
+        ckey = f"{key}.{name}"
+        category = Category.parse(str(name))
+        if category not in TIERED_CATEGORIES:
+            raise _fail(where, ckey, "volume tiers exist only for utility and authentication")
+        assert category is not None
+        if not isinstance(body, dict) or not isinstance(body.get("bands"), list) or not body["bands"]:
+            raise _fail(where, f"{ckey}.bands", "missing", "list the bands: {from, to, rate}")
+        bands: list[Band] = []
+        expected = 1
+        for index, band in enumerate(body["bands"]):
+            bkey = f"{ckey}.bands[{index}]"
+            if not isinstance(band, dict):
+                raise _fail(where, bkey, "a band is {from, to, rate}")
+            first, last = band.get("from"), band.get("to")
+            if first != expected or isinstance(first, bool):
+                raise _fail(where, f"{bkey}.from", f"{first!r}: bands must start at 1 and follow on "
+                            f"without gaps (expected {expected})")
+            if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < first):
+                raise _fail(where, f"{bkey}.to", f"{last!r} is not a message count >= from")
+            rate = _parse_rate(band.get("rate"), where, f"{bkey}.rate")
+            if not isinstance(rate, Decimal):
+                raise _fail(where, f"{bkey}.rate", "a band needs a known rate")
+            bands.append(Band(first, last, rate))
+            if last is None:
+                if index != len(body["bands"]) - 1:
+                    raise _fail(where, f"{bkey}.to", "only the last band is open-ended")
+                break
+            expected = last + 1
+        if bands[-1].last is not None:
+            raise _fail(where, f"{ckey}.bands", "the last band must be open-ended (to: null)")
+        confidence = body.get("confidence", "low")
+        if confidence not in CONFIDENCE_LEVELS:
+            raise _fail(where, f"{ckey}.confidence", f"{confidence!r}", f"one of {', '.join(CONFIDENCE_LEVELS)}")
+        result[category] = Tiers(tuple(bands), str(body.get("source", "")), str(confidence))
+    return result
+
+
 def parse_rate_card(data: object, where: str) -> RateCard:
     """A RateCard from the parsed YAML `data`; PricingTableError naming the bad key if invalid."""
     if not isinstance(data, dict):
@@ -282,9 +353,15 @@ def parse_rate_card(data: object, where: str) -> RateCard:
         market_conf = body.get("confidence")
         if market_conf is not None and market_conf not in CONFIDENCE_LEVELS:
             raise _fail(where, f"{mkey}.confidence", f"{market_conf!r}", f"one of {', '.join(CONFIDENCE_LEVELS)}")
+        tiers = _parse_tiers(body["tiers"], where, f"{mkey}.tiers") if "tiers" in body else {}
+        for category, tier in tiers.items():
+            if rates.get(category) != tier.bands[0].rate:
+                raise _fail(where, f"{mkey}.tiers.{category.value}.bands[0].rate",
+                            f"{tier.bands[0].rate} differs from the list rate {rates.get(category)}",
+                            "the first band is the list rate")
         markets[name] = Market(
             name=name, countries=frozenset(countries), rates=rates, default=is_default,
-            confidence=market_conf, note=str(body["note"]) if body.get("note") else None,
+            confidence=market_conf, note=str(body["note"]) if body.get("note") else None, tiers=tiers,
         )
     if defaults > 1:
         raise _fail(where, "markets", "more than one market has default: true", "keep one (Other)")
@@ -362,6 +439,29 @@ def load_price_book(path: Path | None = None) -> PriceBook:
 def load_rate_card_file(path: Path) -> RateCard:
     """One rate card from one YAML file."""
     return parse_rate_card(load_yaml_file(path, "price table"), str(path))
+
+
+def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
+    """`card` with every rate multiplied by `fx_rate` and labelled `currency` (exact decimals)."""
+
+    def convert(rate: Rate) -> Rate:
+        return rate * fx_rate if isinstance(rate, Decimal) else rate
+
+    markets = {
+        name: Market(
+            name=m.name, countries=m.countries, rates={c: convert(r) for c, r in m.rates.items()},
+            default=m.default, confidence=m.confidence, note=m.note,
+            tiers={c: Tiers(tuple(Band(b.first, b.last, b.rate * fx_rate) for b in t.bands), t.source, t.confidence)
+                   for c, t in m.tiers.items()},
+        )
+        for name, m in card.markets.items()
+    }
+    return RateCard(
+        currency=currency, effective_from=card.effective_from, source_url=card.source_url, source=card.source,
+        confidence=card.confidence, confidence_note=card.confidence_note,
+        utility_free_in_csw=card.utility_free_in_csw, service_free=card.service_free, markets=markets,
+        path=card.path,
+    )
 
 
 def quarter_start(day: dt.date) -> dt.date:

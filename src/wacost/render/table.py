@@ -10,19 +10,98 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from wacost.render.common import (
+    STATUS_TEXT,
+    VIEW_TITLES,
+    breakdown,
+    check_views,
+    limit_label,
+    limit_rows,
+    percent_text,
+    share,
+    template_name,
+)
+
 _WIDTH = 100
+_BAR_WIDTH = 20
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+_STATUS_STYLE = {"ok": "green", "warning": "yellow", "broken": "bold red"}
 
 
-def _share(cost: str, total: str) -> str:
-    total_d = Decimal(total)
-    if total_d == 0:
+def _bar(fraction: Decimal | None, width: int = _BAR_WIDTH) -> str:
+    """A bar of `width` cells filled to `fraction` (0-1), in eighths of a cell; a sliver for any share > 0."""
+    if fraction is None:
+        return " " * width
+    eighths = int((min(max(fraction, Decimal(0)), Decimal(1)) * width * 8).to_integral_value())
+    if eighths == 0 and fraction > 0:
+        eighths = 1
+    full, part = divmod(eighths, 8)
+    return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)
+
+
+def _share_cell(cost: str, total: str, width: int = _BAR_WIDTH) -> str:
+    fraction = share(cost, total)
+    if fraction is None:
         return ""
-    share = Decimal(cost) / total_d
-    blocks = int((share * 20).to_integral_value())
-    return f"{'█' * blocks:<20} {share * 100:5.1f}%"
+    return f"{_bar(fraction, width)} {percent_text(fraction):>6}"
 
 
-def build_renderables(report: dict[str, Any]) -> Group:
+def _breakdown_table(report: dict[str, Any], view: str) -> Table:
+    cur = report["currency"]
+    totals = report["totals"]
+    table = Table(title=VIEW_TITLES[view], title_justify="left")
+    rows = breakdown(report, view)
+    if view == "template":
+        columns = [("Template", "left"), ("Language", "left"), ("Category", "left")]
+    else:
+        columns = [(view.capitalize(), "left")]
+    # A template row is one category, so its billable count adds little; the width goes to names.
+    with_billable = view != "template"
+    columns += [("Messages", "right"), *([("Billable", "right")] if with_billable else []),
+                (f"Cost ({cur})", "right"), ("Share", "left")]
+    for name, justify in columns:
+        # Names may wrap; numbers and bars never do (a wrapped bar reads as two rows).
+        table.add_column(name, justify=justify, no_wrap=justify == "right" or name == "Share")  # type: ignore[arg-type]
+    bar_width = _BAR_WIDTH // 2 if view == "template" else _BAR_WIDTH
+    for row in rows:
+        label = ([template_name(row), row.get("language") or "", row["category"]]
+                 if view == "template" else [row[view]])
+        billable = row.get("billable_messages")
+        counts = [f"{row['messages']:,}"]
+        if with_billable:
+            counts.append("" if billable is None else f"{billable:,}")
+        table.add_row(*label, *counts, row["cost"], _share_cell(row["cost"], totals["cost"], bar_width))
+    table.add_section()
+    pad = ["", ""] if view == "template" else []
+    total_counts = [f"{totals['messages']:,}"] + ([f"{totals['billable_messages']:,}"] if with_billable else [])
+    table.add_row("Total", *pad, *total_counts, totals["cost"], "", style="bold")
+    return table
+
+
+def _limits_table(report: dict[str, Any]) -> Table | None:
+    policy = report.get("policy") or {}
+    rows = limit_rows(report)
+    if not policy or not rows:
+        return None
+    cur = report["currency"]
+    title = f"Budget policy ({policy['source']})" if policy.get("source") else "Budget policy"
+    table = Table(title=title, title_justify="left")
+    for name, justify in (("Limit", "left"), (f"Limit ({cur})", "right"), (f"Used ({cur})", "right"),
+                          ("Used", "left"), ("Status", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        fraction = None if row.get("percent") is None else Decimal(row["percent"]) / 100
+        used = "" if fraction is None else f"{_bar(fraction)} {row['percent'] + '%':>6}"
+        status = STATUS_TEXT.get(row["status"], row["status"])
+        if row["status"] == "warning" and row.get("warn_at"):
+            status += f" (≥ {row['warn_at']}%)"
+        table.add_row(limit_label(row), row["limit"], row["used"], used,
+                      Text(status.upper() if row["status"] == "broken" else status,
+                           style=_STATUS_STYLE.get(row["status"], "")))
+    return table
+
+
+def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = None) -> Group:
     cur = report["currency"]
     totals = report["totals"]
     card = report["rate_card"]
@@ -31,43 +110,24 @@ def build_renderables(report: dict[str, Any]) -> Group:
         ("Estimated cost: ", "bold"), (f"{totals['cost']} {cur}", "bold green"),
         f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable  ·  send date {report['date']}",
     ))
-    cat = Table(title="By category", title_justify="left", expand=False)
-    for name, justify in (("Category", "left"), ("Messages", "right"), ("Billable", "right"),
-                          (f"Cost ({cur})", "right"), ("Share", "left")):
-        cat.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for row in report["by_category"]:
-        cat.add_row(row["category"], f"{row['messages']:,}", f"{row['billable_messages']:,}", row["cost"],
-                    _share(row["cost"], totals["cost"]))
-    cat.add_section()
-    cat.add_row("Total", f"{totals['messages']:,}", f"{totals['billable_messages']:,}", totals["cost"], "",
-                style="bold")
-    parts.append(cat)
-    market = Table(title="By market", title_justify="left")
-    for name, justify in (("Market", "left"), ("Messages", "right"), ("Billable", "right"),
-                          (f"Cost ({cur})", "right"), ("Share", "left")):
-        market.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for row in report["by_market"]:
-        market.add_row(row["market"], f"{row['messages']:,}", f"{row['billable_messages']:,}", row["cost"],
-                       _share(row["cost"], totals["cost"]))
-    parts.append(market)
-    tpl = Table(title="By template", title_justify="left")
-    for name, justify in (("Template", "left"), ("Language", "left"), ("Category", "left"),
-                          ("Messages", "right"), (f"Cost ({cur})", "right")):
-        tpl.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for row in report["by_template"]:
-        tpl.add_row(row["template"] or "(non-template)", row["language"] or "", row["category"],
-                    f"{row['messages']:,}", row["cost"])
-    parts.append(tpl)
+    for view in check_views(views):
+        parts.append(_breakdown_table(report, view))
     risk = report.get("recategorization_risk") or {}
     if risk.get("templates"):
         parts.append(Text(f"Recategorization risk: +{risk['extra_cost']} {cur} if Meta moves "
                           f"{', '.join(t['template'] for t in risk['templates'])} to marketing.",
                           style="yellow"))
-    budget = report["budget"]
-    if budget["limit"] is not None:
-        parts.append(Text(f"Budget {budget['limit']} {cur}: " + ("OVER BUDGET" if budget["exceeded"] else "within budget"),
+    limits = _limits_table(report)
+    if limits is not None:
+        parts.append(limits)
+    budget = report.get("budget") or {}
+    if budget.get("limit") is not None and not report.get("policy"):
+        used = share(totals["cost"], budget["limit"])
+        used_text = f" ({percent_text(used)} used)" if used is not None else ""
+        parts.append(Text(f"Budget {budget['limit']} {cur}{used_text}: "
+                          + ("OVER BUDGET" if budget["exceeded"] else "within budget"),
                           style="bold red" if budget["exceeded"] else "green"))
-    for w in report["warnings"]:
+    for w in report.get("warnings") or []:
         where = f" (e.g. {w['example']})" if w.get("example") else ""
         parts.append(Text(f"warning [{w['code']}] {w['count']:,} messages: {w['message']}{where}", style="yellow"))
     parts.append(Text(f"Rate card {cur} effective {card['effective_from']} (confidence {card.get('confidence')}): "
@@ -75,10 +135,16 @@ def build_renderables(report: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
-def render_table(report: dict[str, Any], width: int = _WIDTH, color: bool = False) -> str:
-    """The report as text tables (no colour codes unless `color`)."""
+def render_table(report: dict[str, Any], width: int = _WIDTH, color: bool = False,
+                 views: tuple[str, ...] | None = None) -> str:
+    """The report as text tables (no colour codes unless `color`); `views` picks the breakdowns shown."""
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None,
                       soft_wrap=False, highlight=False)
-    console.print(build_renderables(report))
+    console.print(build_renderables(report, views))
     return buffer.getvalue()
+
+
+def render_total(report: dict[str, Any]) -> str:
+    """Only the total cost and its currency, one line: `8.5753 USD` (for --quiet)."""
+    return f"{report['totals']['cost']} {report['currency']}\n"

@@ -1,0 +1,132 @@
+"""Month-to-date usage: charged messages per market and category, for volume tiers.
+
+Two inputs: a small CSV (`market,category,messages`; market may be a market name or an ISO
+country code), or Meta's `pricing_analytics` JSON response, whose VOLUME data points in the
+month of the send date are summed (charged = pricing_type REGULAR). Free service messages in
+the analytics also tell how much of the service free tier is already used.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wacost.errors import InputFileError
+from wacost.models import Category
+from wacost.pricing import RateCard
+from wacost.yamlsafe import read_text_file
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Charged messages so far this month per (market, category); free service messages used."""
+
+    charged: dict[tuple[str, Category], int] = field(default_factory=dict)
+    free_service_used: int | None = None
+    source: str = ""
+
+    def before(self, market: str, category: Category) -> int:
+        return self.charged.get((market, category), 0)
+
+
+def _market_of(value: str, card: RateCard, where: str) -> str:
+    text = value.strip()
+    if text in card.markets:
+        return text
+    for name in card.markets:
+        if name.lower() == text.lower():
+            return name
+    if len(text) == 2 and text.isalpha():
+        market = card.market_for_country(text.upper())
+        if market:
+            return market
+    raise InputFileError(f"{where}: market {text!r} is not on the {card.effective_from} rate card",
+                         "use a market name as on the card (e.g. India) or an ISO country code")
+
+
+def _category_of(value: str, where: str) -> Category:
+    category = Category.parse(value)
+    if category is None:
+        raise InputFileError(f"{where}: category {value!r} is not a billing category",
+                             "use marketing, utility, authentication, authentication_international or service")
+    return category
+
+
+def _parse_csv(text: str, card: RateCard, where: str) -> Usage:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    if not {"market", "category", "messages"} <= set(fields):
+        raise InputFileError(f"{where}: needs the columns market,category,messages", "see README, --usage")
+    charged: dict[tuple[str, Category], int] = defaultdict(int)
+    for line, row in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        place = f"{where}:{line}"
+        count = row.get("messages", "")
+        if not count.isdigit():
+            raise InputFileError(f"{place}: messages {count[:20]!r} is not a whole number", "write e.g. 120000")
+        charged[(_market_of(row["market"], card, place), _category_of(row["category"], place))] += int(count)
+    return Usage(dict(charged), None, where)
+
+
+def _month_of(point: dict[str, object], where: str) -> tuple[int, int]:
+    start = point.get("start")
+    if isinstance(start, bool) or not isinstance(start, (int, float)):
+        raise InputFileError(f"{where}: a data point has no numeric start time", "give Meta's response as it came")
+    day = dt.datetime.fromtimestamp(float(start), dt.UTC).date()
+    return day.year, day.month
+
+
+def _parse_analytics(data: object, card: RateCard, month: tuple[int, int], where: str) -> Usage:
+    try:
+        blocks = data["pricing_analytics"]["data"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise InputFileError(f"{where}: no pricing_analytics.data", "give the pricing_analytics JSON response") from None
+    if not isinstance(blocks, list):
+        raise InputFileError(f"{where}: pricing_analytics.data must be a list", "give Meta's response as it came")
+    charged: dict[tuple[str, Category], int] = defaultdict(int)
+    free_service = 0
+    for block in blocks:
+        points = block.get("data_points", []) if isinstance(block, dict) else None
+        if not isinstance(points, list):
+            raise InputFileError(f"{where}: data_points must be a list", "give Meta's response as it came")
+        for point in points:
+            if not isinstance(point, dict):
+                raise InputFileError(f"{where}: a data point must be an object", "give Meta's response as it came")
+            if _month_of(point, where) != month:
+                continue
+            volume = point.get("volume", 0)
+            if isinstance(volume, bool) or not isinstance(volume, int) or volume < 0:
+                raise InputFileError(f"{where}: volume {volume!r} is not a message count", "give Meta's response")
+            category = Category.parse(str(point.get("pricing_category", "")))
+            if category is None:
+                continue  # marketing_lite, group_* ...: no tiers, no free tier to track
+            pricing_type = str(point.get("pricing_type", "REGULAR")).upper()
+            if pricing_type == "FREE_CUSTOMER_SERVICE" and category is Category.SERVICE:
+                free_service += volume
+            if pricing_type != "REGULAR":
+                continue
+            country = point.get("country")
+            if not isinstance(country, str):
+                raise InputFileError(f"{where}: a data point has no country",
+                                     "ask pricing_analytics for the COUNTRY dimension")
+            charged[(_market_of(country, card, where), category)] += volume
+    return Usage(dict(charged), free_service, where)
+
+
+def load_usage(path: Path, card: RateCard, on: dt.date) -> Usage:
+    """Month-to-date usage from a CSV or a pricing_analytics JSON file, for the month of `on`."""
+    text = read_text_file(path, "usage")
+    where = str(path)
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputFileError(f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
+                                 "give the pricing_analytics response as it came") from None
+        return _parse_analytics(data, card, (on.year, on.month), where)
+    return _parse_csv(text, card, where)
