@@ -88,10 +88,10 @@ def _limits_table(report: dict[str, Any]) -> Table | None:
     table = Table(title=title, title_justify="left")
     for name, justify in (("Limit", "left"), (f"Limit ({cur})", "right"), (f"Used ({cur})", "right"),
                           ("Used", "left"), ("Status", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=name != "Limit")  # type: ignore[arg-type]
     for row in rows:
         fraction = None if row.get("percent") is None else Decimal(row["percent"]) / 100
-        used = "" if fraction is None else f"{_bar(fraction)} {row['percent'] + '%':>6}"
+        used = "" if fraction is None else f"{_bar(fraction, _BAR_WIDTH // 2)} {row['percent'] + '%':>6}"
         status = STATUS_TEXT.get(row["status"], row["status"])
         if row["status"] == "warning" and row.get("warn_at"):
             status += f" (≥ {row['warn_at']}%)"
