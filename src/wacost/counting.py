@@ -3,29 +3,48 @@
 Every batch becomes a small table of counts per (file, row kind, country, template, language,
 category, window), with the first line of each key as an example; batches are merged as they
 come, so memory is bounded by the number of distinct keys, not by the number of rows.
+
+List hygiene (duplicate recipients, an opt-out list) needs every recipient, not just counts.
+Each valid number goes to a `RecipientLedger` as an int64 with its key and line; the ledger
+spills to hash-partitioned temporary files when it grows, and settles one partition at a
+time at the end, so its memory is bounded too.
+
+Batches are reduced on worker threads (pyarrow, numpy and pandas release the GIL for the
+heavy work) while the next block is parsed; results are merged in file order, so the counts,
+the examples and any error are the same whatever the threads and the block size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import os
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_digits, read_batches
 from wacost.errors import InputFileError
-from wacost.markets import NumberResolver, normalize_countries
+from wacost.markets import COUNTRY_ALIASES, NumberResolver, known_countries
 from wacost.models import Category, Window
 
 KEYS = ["file", "kind", "country", "template", "language", "category", "window"]
-_MERGE_EVERY = 16
 _WINDOWS = ["", *(w.value for w in Window)]
 _CATEGORIES = ["", *(c.value for c in Category)]
+_LINE_BITS: Final = 40  # an ordinal is file << 40 | line: file:line in one sortable int64
+_LINE_MASK: Final = (1 << _LINE_BITS) - 1
+
+Progress = Callable[[int, int], None]
+"""Called as progress(bytes_done, bytes_total) while campaign files are read."""
 
 
 class RowKind(IntEnum):
@@ -38,105 +57,520 @@ class RowKind(IntEnum):
 
 
 @dataclass(frozen=True)
+class Tally:
+    """How many messages, and the first place (file:line) where one of them is written."""
+
+    messages: int = 0
+    example: str | None = None
+
+
+@dataclass(frozen=True)
 class Counts:
-    """The reduced campaign: one row per key with `messages` and `first_line`; and the files."""
+    """The reduced campaign: one row per key with `messages` and `first_line`; and the files.
+
+    `duplicates` counts the messages that repeat an earlier row's recipient and template (they
+    are billed, and counted in `table`); `excluded`, those to numbers on an opt-out list (not
+    in `table`: they are not sent).
+    """
 
     table: pd.DataFrame
     files: tuple[str, ...]
     rows: int
+    duplicates: Tally = field(default_factory=Tally)
+    excluded: Tally = field(default_factory=Tally)
 
 
-def _first_bad(mask: pa.Array) -> int:
+# --- one batch -> local counts (on a worker thread; no shared state) --------------------------
+
+def _first_bad(mask: np.ndarray) -> int:
     """Index of the first True in a boolean array."""
-    return int(np.argmax(np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)))
+    return int(np.argmax(mask))
 
 
-def _text(batch: Batch, name: str) -> pa.Array:
-    column = batch.columns.get(name)
+@dataclass(frozen=True)
+class _Column:
+    """A string column as ids into its distinct values (trimmed, or normalized)."""
+
+    ids: np.ndarray          # int32 per row
+    values: list[str]        # per id: the normalized value
+    first_row: np.ndarray    # per id: the first row where it occurs
+
+
+def _encode(column: pa.Array | None, n: int,
+            normalize: Callable[[pa.Array], pa.Array] = pc.utf8_trim_whitespace) -> _Column:
+    """Each distinct value is normalized once: the column is dictionary-encoded first."""
     if column is None:
-        return pa.array([""] * batch.num_rows, pa.string())
-    return pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+        return _Column(np.zeros(n, dtype=np.int32), [""], np.zeros(1, dtype=np.int64))
+    encoded = pc.dictionary_encode(column)
+    indices = encoded.indices
+    values = normalize(encoded.dictionary).to_pylist()
+    if indices.null_count:
+        indices = pc.fill_null(indices, len(values))
+        values.append("")
+    ids = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+    first_row = np.full(len(values), n, dtype=np.int64)
+    np.minimum.at(first_row, ids, np.arange(n, dtype=np.int64))
+    return _Column(ids, [v if v is not None else "" for v in values], first_row)
 
 
-def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hint: str) -> pa.Array:
-    values = pc.replace_substring(pc.utf8_lower(_text(batch, name)), "-", "_")
-    ok = pc.is_in(values, value_set=pa.array(allowed))
-    if not pc.all(ok).as_py():
-        index = _first_bad(pc.invert(ok))
+def _lower_underscored(values: pa.Array) -> pa.Array:
+    return pc.replace_substring(pc.utf8_lower(pc.utf8_trim_whitespace(values)), "-", "_")
+
+
+def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hint: str) -> np.ndarray:
+    """The column as indices into `allowed`; the first row with another value is an error."""
+    column = _encode(batch.columns.get(name), batch.num_rows, _lower_underscored)
+    position = {value: i for i, value in enumerate(allowed)}
+    lut = np.array([position.get(value, -1) for value in column.values], dtype=np.int8)
+    bad = np.flatnonzero(lut < 0)
+    if bad.size:
+        row = int(column.first_row[bad].min())
+        value = column.values[int(column.ids[row])]
         raise InputFileError(
-            f"{where}:{batch.first_line + index}: {name} {mask_digits(values[index].as_py()[:40])!r} is not one of "
+            f"{where}:{batch.first_line + row}: {name} {mask_digits(value[:40])!r} is not one of "
             f"{', '.join(a for a in allowed if a)}",
             hint,
         )
-    return values
+    return lut[column.ids]
 
 
-def _counts(batch: Batch, where: str) -> pa.Array:
-    if "count" not in batch.columns:
-        return pa.array(np.ones(batch.num_rows, dtype=np.int64))
-    text = _text(batch, "count")
+def _counts(batch: Batch, where: str) -> np.ndarray | None:
+    """Messages per row from the `count` column, or None when there is none (one each)."""
+    column = batch.columns.get("count")
+    if column is None:
+        return None
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
     text = pc.if_else(pc.equal(text, ""), "1", text)
-    whole = pc.match_substring_regex(text, r"^[0-9]{1,15}$")
-    if not pc.all(whole).as_py():
-        index = _first_bad(pc.invert(whole))
+    length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
+    whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
+    whole &= length <= 15
+    if not whole.all():
+        index = _first_bad(~whole)
         raise InputFileError(
             f"{where}:{batch.first_line + index}: count {mask_digits(text[index].as_py()[:30])!r} "
             "is not a positive whole number",
             "write how many messages the row stands for, e.g. 1500",
         )
-    values = pc.cast(text, pa.int64())
-    zero = pc.less_equal(values, 0)
-    if pc.any(zero).as_py():
+    values = np.asarray(pc.cast(text, pa.int64()).to_numpy(), dtype=np.int64)
+    zero = values <= 0
+    if zero.any():
         index = _first_bad(zero)
         raise InputFileError(f"{where}:{batch.first_line + index}: count 0 is not a positive whole number",
                              "drop the row or give a count of 1 or more")
     return values
 
 
-def reduce_batch(batch: Batch, resolver: NumberResolver, where: str) -> pa.Table:
-    """One batch as counts per key (see KEYS), with the first line of each key."""
+def _planning_countries(values: pa.Array) -> pa.Array:
+    """Planning-row country codes upper-cased (with UK -> GB)."""
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(values))
+    for alias, code in COUNTRY_ALIASES.items():
+        text = pc.if_else(pc.equal(text, alias), code, text)
+    return text
+
+
+def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One int64 code per row for a tuple of small ids (id, how many ids there are)."""
+    code = np.zeros(len(parts[0][0]), dtype=np.int64)
+    span = 1
+    for ids, radix in parts:
+        if span * radix >= 2**62:  # never in practice; keep the code small and exact anyway
+            code, uniques = pd.factorize(code)
+            code = code.astype(np.int64)
+            span = max(len(uniques), 1)
+        code = code * radix + ids
+        span *= radix
+    return code
+
+
+@dataclass(frozen=True)
+class _BatchCounts:
+    """A batch reduced to its distinct keys (in local ids) and its valid recipients."""
+
+    file_index: int
+    first_line: int
+    num_rows: int
+    kind: np.ndarray         # per key
+    country: np.ndarray      # per key: resolver country id, or resolver size + planning id
+    template: np.ndarray     # per key: index into templates
+    language: np.ndarray     # per key: index into languages
+    category: np.ndarray     # per key: index into _CATEGORIES
+    window: np.ndarray       # per key: index into _WINDOWS
+    messages: np.ndarray     # per key
+    first_row: np.ndarray    # per key
+    templates: list[str]
+    languages: list[str]
+    planned: list[str]       # planning-row country codes
+    numbers: np.ndarray      # per valid recipient: E.164 digits as int64
+    labels: np.ndarray       # per valid recipient: its key
+    rows: np.ndarray         # per valid recipient: its row in the batch
+    row_messages: np.ndarray | None  # per valid recipient, when the file has a count column
+
+
+def reduce_batch(batch: Batch, resolver: NumberResolver, where: str) -> _BatchCounts:
+    """One batch as counts per key (see KEYS) with the first row of each, and its recipients."""
     n = batch.num_rows
     kind = np.full(n, RowKind.INVALID_PHONE, dtype=np.int8)
-    country = pa.array([""] * n, pa.string())
+    country = np.zeros(n, dtype=np.int32)
     has_phone = np.zeros(n, dtype=bool)
+    valid = np.zeros(n, dtype=bool)
+    numbers = np.zeros(0, dtype=np.int64)
     if "phone" in batch.columns:
-        phones = _text(batch, "phone")
-        has_phone = np.asarray(pc.not_equal(phones, "").to_numpy(zero_copy_only=False), dtype=bool)
-        resolved = resolver.resolve(phones)
-        valid = np.asarray(resolved.valid.to_numpy(zero_copy_only=False), dtype=bool)
+        resolved = resolver.resolve(batch.columns["phone"])
+        has_phone = resolved.present
+        valid = resolved.valid_mask
         kind[valid] = RowKind.PHONE
-        country = pc.fill_null(resolved.country, "")
+        country = resolved.country_ids.astype(np.int32)
+        numbers = resolved.numbers
+    planned_values: list[str] = []
     if "country" in batch.columns:
-        codes, known = normalize_countries(batch.columns["country"])
-        planned = ~has_phone & np.asarray(pc.not_equal(codes, "").to_numpy(zero_copy_only=False), dtype=bool)
-        known_np = np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)
-        kind[planned & known_np] = RowKind.PLANNED
-        kind[planned & ~known_np] = RowKind.UNKNOWN_COUNTRY
-        country = pc.if_else(pa.array(planned), codes, country)
-    table = pa.table({
-        "file": pa.array(np.full(n, batch.file_index, dtype=np.int32)),
-        "kind": pa.array(kind),
-        "country": country,
-        "template": _text(batch, "template"),
-        "language": _text(batch, "language"),
-        "category": _checked_choice(batch, "category", _CATEGORIES, where,
-                                    "use marketing, utility, authentication, authentication_international or service"),
-        "window": _checked_choice(batch, "window", _WINDOWS, where,
-                                  "use none, csw (customer service window) or fep (free entry point)"),
-        "messages": _counts(batch, where),
-        "first_line": pa.array(np.arange(batch.first_line, batch.first_line + n, dtype=np.int64)),
-    })
-    return _merge([table])
+        codes = _encode(batch.columns["country"], n, _planning_countries)
+        planned_values = codes.values
+        known = known_countries()
+        known_ids = np.array([value in known for value in codes.values], dtype=bool)
+        nonblank = np.array([value != "" for value in codes.values], dtype=bool)
+        planned = ~has_phone & nonblank[codes.ids]
+        is_known = known_ids[codes.ids]
+        kind[planned & is_known] = RowKind.PLANNED
+        kind[planned & ~is_known] = RowKind.UNKNOWN_COUNTRY
+        country = np.where(planned, len(resolver.countries) + codes.ids, country)
+    template = _encode(batch.columns.get("template"), n)
+    language = _encode(batch.columns.get("language"), n)
+    category = _checked_choice(batch, "category", _CATEGORIES, where,
+                               "use marketing, utility, authentication, authentication_international or service")
+    window = _checked_choice(batch, "window", _WINDOWS, where,
+                             "use none, csw (customer service window) or fep (free entry point)")
+    messages = _counts(batch, where)
+
+    radices = [len(resolver.countries) + len(planned_values), len(RowKind), len(template.values),
+               len(language.values), len(_CATEGORIES), len(_WINDOWS)]
+    code = _combine(list(zip([country, kind, template.ids, language.ids, category, window], radices)))
+    labels, uniques = pd.factorize(code)
+    k = len(uniques)
+    # pd.factorize numbers keys in order of first appearance: a key's first row is where its
+    # label first exceeds every label before it.
+    seen = np.maximum.accumulate(labels)
+    new = np.ones(n, dtype=bool)
+    new[1:] = labels[1:] > seen[:-1]
+    first_row = np.flatnonzero(new)
+    if messages is None:
+        per_key = np.bincount(labels, minlength=k).astype(np.int64)
+    else:
+        per_key = np.zeros(k, dtype=np.int64)
+        np.add.at(per_key, labels, messages)
+    parts = []
+    rest = np.asarray(uniques, dtype=np.int64)
+    for radix in reversed(radices):
+        rest, part = np.divmod(rest, radix)
+        parts.append(part)
+    window_k, category_k, language_k, template_k, kind_k, country_k = parts
+    rows = np.flatnonzero(valid)
+    return _BatchCounts(
+        file_index=batch.file_index, first_line=batch.first_line, num_rows=n,
+        kind=kind_k, country=country_k, template=template_k, language=language_k,
+        category=category_k, window=window_k, messages=per_key, first_row=first_row,
+        templates=template.values, languages=language.values, planned=planned_values,
+        numbers=numbers[rows], labels=labels[rows].astype(np.int32), rows=rows,
+        row_messages=messages[rows] if messages is not None else None,
+    )
 
 
-def _merge(tables: Sequence[pa.Table]) -> pa.Table:
-    combined = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-    grouped = combined.group_by(KEYS, use_threads=False).aggregate(
-        [("messages", "sum"), ("first_line", "min")]
-    )
-    return grouped.rename_columns(
-        [{"messages_sum": "messages", "first_line_min": "first_line"}.get(n, n) for n in grouped.column_names]
-    )
+# --- the ledger of recipients: duplicates and exclusions in bounded memory ------------------
+
+_OPTED_OUT: Final = -1  # the key of a number from the opt-out list
+
+
+@dataclass
+class _Settled:
+    """What the ledger found, summed over its partitions."""
+
+    duplicate_messages: int = 0
+    duplicate_first: int | None = None     # ordinal of the first repeated row
+    excluded_messages: int = 0
+    excluded_first: int | None = None
+    excluded_by_key: dict[int, int] = field(default_factory=dict)
+    first_kept: dict[int, int] = field(default_factory=dict)  # key -> first ordinal not excluded
+
+
+class RecipientLedger:
+    """Every valid recipient as (number, key, ordinal[, messages]); spills to disk when large.
+
+    Records are buffered in memory up to `memory_records`; past that, every buffer is split by
+    a hash of the number into `partitions` temporary files (so one number, in whichever
+    template and whether from the campaign or the opt-out list, always lands in the same
+    file) and settled one file at a time. Records keep their reading order within a file,
+    which is what lets "first" mean first in the campaign.
+    """
+
+    def __init__(self, with_messages: bool, expected_records: int,
+                 memory_records: int = 1 << 21, partition_records: int = 1 << 20,
+                 directory: str | None = None) -> None:
+        fields = [("number", "<i8"), ("key", "<i4"), ("ordinal", "<i8")]
+        if with_messages:
+            fields.append(("messages", "<i8"))
+        self.dtype = np.dtype(fields)
+        self._memory_records = memory_records
+        wanted = max(2, -(-expected_records // partition_records))
+        self._bits = min(10, max(1, int(wanted - 1).bit_length()))
+        self._buffer: list[np.ndarray] = []
+        self._buffered = 0
+        self._directory = directory
+        self._spill: tempfile.TemporaryDirectory[str] | None = None
+        self._files: list[Any] = []
+        self.records = 0
+
+    @property
+    def partitions(self) -> int:
+        return 1 << self._bits
+
+    @property
+    def spilled(self) -> bool:
+        return self._spill is not None
+
+    def add(self, numbers: np.ndarray, keys: np.ndarray | int, ordinals: np.ndarray | int,
+            messages: np.ndarray | None = None) -> None:
+        if not len(numbers):
+            return
+        chunk = np.empty(len(numbers), dtype=self.dtype)
+        chunk["number"] = numbers
+        chunk["key"] = keys
+        chunk["ordinal"] = ordinals
+        if "messages" in self.dtype.names:  # type: ignore[operator]
+            chunk["messages"] = 1 if messages is None else messages
+        self._buffer.append(chunk)
+        self._buffered += len(chunk)
+        self.records += len(chunk)
+        if self._buffered >= self._memory_records:
+            self._flush()
+
+    def _partition_of(self, numbers: np.ndarray) -> np.ndarray:
+        # Fibonacci hashing: the top bits of number * 2^64/phi spread any digits evenly.
+        mixed = numbers.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        return (mixed >> np.uint64(64 - self._bits)).astype(np.uint16)
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._spill is None:
+            self._spill = tempfile.TemporaryDirectory(prefix="wacost-", dir=self._directory)
+            self._files = [open(os.path.join(self._spill.name, f"{p:04d}.bin"), "wb")  # noqa: SIM115
+                           for p in range(self.partitions)]
+        records = np.concatenate(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
+        self._buffer, self._buffered = [], 0
+        part = self._partition_of(records["number"])
+        order = np.argsort(part, kind="stable")  # a radix sort: keeps reading order per file
+        records = records[order]
+        bounds = np.searchsorted(part[order], np.arange(self.partitions + 1))
+        for p in range(self.partitions):
+            if bounds[p] < bounds[p + 1]:
+                self._files[p].write(records[bounds[p]:bounds[p + 1]].data)
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        """The records, one partition at a time (all of them at once if they never spilled)."""
+        if self._spill is None:
+            if self._buffer:
+                yield np.concatenate(self._buffer)
+            return
+        self._flush()
+        for handle in self._files:
+            handle.close()
+        for p in range(self.partitions):
+            path = os.path.join(self._spill.name, f"{p:04d}.bin")
+            records = np.fromfile(path, dtype=self.dtype)
+            os.unlink(path)
+            yield records
+
+    def close(self) -> None:
+        for handle in self._files:
+            handle.close()
+        self._files = []
+        if self._spill is not None:
+            self._spill.cleanup()
+            self._spill = None
+        self._buffer = []
+
+    def __enter__(self) -> RecipientLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def settle(self, key_template: np.ndarray, templates: int) -> _Settled:
+        """Duplicates (same number and template, not excluded) and exclusions, over all records."""
+        result = _Settled()
+        for records in self.chunks():
+            _settle_chunk(records, key_template, templates, result)
+        return result
+
+
+def _min(a: int | None, b: int) -> int:
+    return b if a is None else min(a, b)
+
+
+def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int, result: _Settled) -> None:
+    opted_out = records["key"] == _OPTED_OUT
+    if opted_out.any():
+        blocked = np.unique(records["number"][opted_out])
+        records = records[~opted_out]
+        hit = np.asarray(pd.Series(records["number"]).isin(blocked).to_numpy(), dtype=bool)
+        if hit.any():
+            gone = records[hit]
+            messages = gone["messages"] if "messages" in records.dtype.names else np.ones(len(gone), np.int64)  # type: ignore[operator]
+            result.excluded_messages += int(messages.sum())
+            result.excluded_first = _min(result.excluded_first, int(gone["ordinal"].min()))
+            keys, inverse = np.unique(gone["key"], return_inverse=True)
+            per_key = np.zeros(len(keys), dtype=np.int64)
+            np.add.at(per_key, inverse, messages)
+            for key, count in zip(keys.tolist(), per_key.tolist()):
+                result.excluded_by_key[key] = result.excluded_by_key.get(key, 0) + count
+            records = records[~hit]
+            # the first line of a key may have been an excluded row: find its first kept row
+            touched = np.isin(records["key"], keys)
+            if touched.any():
+                kept = records[touched]
+                firsts = pd.Series(kept["ordinal"]).groupby(kept["key"]).min()
+                for key, ordinal in firsts.items():
+                    result.first_kept[int(key)] = _min(result.first_kept.get(int(key)), int(ordinal))
+    if len(records) < 2:
+        return
+    numbers = records["number"]
+    template = key_template[records["key"]]
+    if int(numbers.max()) * max(templates, 1) + templates < 2**63:
+        repeated = pd.Series(numbers * max(templates, 1) + template).duplicated().to_numpy()
+    else:
+        repeated = pd.DataFrame({"n": numbers, "t": template}).duplicated().to_numpy()
+    if repeated.any():
+        again = records[repeated]
+        if "messages" in records.dtype.names:  # type: ignore[operator]
+            result.duplicate_messages += int(again["messages"].sum())
+        else:
+            result.duplicate_messages += len(again)
+        result.duplicate_first = _min(result.duplicate_first, int(again["ordinal"].min()))
+
+
+# --- the campaign ----------------------------------------------------------------------------
+
+class _Vocabulary:
+    """Strings -> dense ids, across batches."""
+
+    def __init__(self, initial: Iterable[str] = ("",)) -> None:
+        self.values: list[str] = []
+        self._ids: dict[str, int] = {}
+        for value in initial:
+            self.id(value)
+
+    def id(self, value: str) -> int:
+        found = self._ids.get(value)
+        if found is None:
+            found = self._ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def ids(self, values: Sequence[str]) -> np.ndarray:
+        return np.array([self.id(v) for v in values], dtype=np.int64)
+
+
+class _Tables:
+    """The merged counts: one entry per distinct key across the whole campaign."""
+
+    def __init__(self, countries: Sequence[str]) -> None:
+        self.countries = _Vocabulary(countries)
+        self.templates = _Vocabulary()
+        self.languages = _Vocabulary()
+        self.keys: dict[tuple[int, ...], int] = {}
+        self.key_tuples: list[tuple[int, ...]] = []
+        self.messages: list[int] = []
+        self.first: list[int] = []  # ordinal
+
+    def merge(self, part: _BatchCounts, resolver_countries: int) -> np.ndarray:
+        """Add a batch's counts; the global key of each of its local keys."""
+        country_ids = self.countries.ids(list(self.countries.values[:resolver_countries]) + part.planned)
+        template_ids = self.templates.ids(part.templates)
+        language_ids = self.languages.ids(part.languages)
+        columns = zip(part.kind.tolist(), country_ids[part.country].tolist(),
+                      template_ids[part.template].tolist(), language_ids[part.language].tolist(),
+                      part.category.tolist(), part.window.tolist(),
+                      part.messages.tolist(), part.first_row.tolist())
+        base = (part.file_index << _LINE_BITS) + part.first_line
+        global_ids = np.empty(len(part.kind), dtype=np.int32)
+        for local, (kind, country, template, language, category, window, messages, first) in enumerate(columns):
+            key = (part.file_index, kind, country, template, language, category, window)
+            gid = self.keys.get(key)
+            if gid is None:
+                gid = self.keys[key] = len(self.key_tuples)
+                self.key_tuples.append(key)
+                self.messages.append(0)
+                self.first.append(base + first)
+            self.messages[gid] += messages
+            self.first[gid] = min(self.first[gid], base + first)
+            global_ids[local] = gid
+        return global_ids
+
+    def key_template(self) -> np.ndarray:
+        return np.array([key[3] for key in self.key_tuples] or [0], dtype=np.int64)
+
+    def frame(self, excluded: dict[int, int], first_kept: dict[int, int]) -> pd.DataFrame:
+        rows = []
+        for gid, (file, kind, country, template, language, category, window) in enumerate(self.key_tuples):
+            messages = self.messages[gid] - excluded.get(gid, 0)
+            if messages <= 0:
+                continue
+            first = first_kept.get(gid, self.first[gid]) if gid in excluded else self.first[gid]
+            rows.append((file, kind, self.countries.values[country], self.templates.values[template],
+                         self.languages.values[language], _CATEGORIES[category], _WINDOWS[window],
+                         messages, first & _LINE_MASK))
+        table = pd.DataFrame(rows, columns=[*KEYS, "messages", "first_line"])
+        return table.astype({"file": np.int32, "kind": np.int8, "messages": np.int64, "first_line": np.int64})
+
+
+def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
+    if ordinal is None:
+        return None
+    return f"{files[ordinal >> _LINE_BITS]}:{ordinal & _LINE_MASK}"
+
+
+def read_exclusions(paths: Iterable[Path], resolver: NumberResolver, ledger: RecipientLedger,
+                    block_size: int = DEFAULT_BLOCK_SIZE) -> int:
+    """Put the valid numbers of opt-out lists in the ledger; how many entries were not valid.
+
+    A list is a CSV file with a phone column (any of its aliases), or one number per line.
+    """
+    invalid = 0
+    for path in paths:
+        for phones in _exclusion_columns(path, block_size):
+            resolved = resolver.resolve(phones)
+            ledger.add(resolved.numbers[resolved.valid_mask], _OPTED_OUT, 0)
+            invalid += int(np.count_nonzero(resolved.present & ~resolved.valid_mask))
+    return invalid
+
+
+def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
+    try:
+        source = inspect_campaign(path)
+    except InputFileError:
+        source = None
+    if source is not None and source.has_phone:
+        for batch in read_batches(source, 0, block_size):
+            yield batch.columns["phone"]
+        return
+    # one number per line: every line is one field, whatever commas or quotes it holds
+    try:
+        reader = pacsv.open_csv(
+            path, read_options=pacsv.ReadOptions(column_names=["phone"], block_size=block_size),
+            parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
+            convert_options=pacsv.ConvertOptions(column_types={"phone": pa.string()},
+                                                 strings_can_be_null=False))
+        for record_batch in reader:
+            yield record_batch.column("phone")
+    except FileNotFoundError:
+        raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path") from None
+    except (OSError, pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        first = mask_digits(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise InputFileError(f"--exclude {path}: cannot read the opt-out list ({first})",
+                             "give a CSV file with a phone column, or one number per line in UTF-8") from None
+
+
+def _workers() -> int:
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
 def count_campaign(
@@ -144,24 +578,111 @@ def count_campaign(
     resolver: NumberResolver,
     encoding: str | None = None,
     block_size: int = DEFAULT_BLOCK_SIZE,
+    exclude: Sequence[Path] = (),
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Counts:
-    """Read every campaign file in batches and reduce them to one table of counts."""
-    pending: list[pa.Table] = []
-    files: list[str] = []
+    """Read every campaign file in batches and reduce them to one table of counts.
+
+    `exclude` names opt-out lists: their numbers' rows are left out of the counts and counted
+    in `Counts.excluded`. `progress` is told how many bytes of the campaign have been read.
+    """
+    sources = []
+    for path in paths:
+        sources.append(inspect_campaign(path, encoding))
+    files = tuple(str(source.path) for source in sources)
+    sizes = [_size(source.path) for source in sources]
+    total_bytes = sum(sizes)
+    exclude_bytes = sum(_size(path) for path in exclude)
+    with_messages = any("count" in source.columns for source in sources)
+    tables = _Tables(resolver.countries)
+    # at least ~12 bytes a row: a generous guess at the number of records to come
+    expected = (total_bytes + exclude_bytes) // 12
     rows = 0
-    for index, path in enumerate(paths):
-        source = inspect_campaign(path, encoding)
-        files.append(str(path))
-        file_rows = 0
-        for batch in read_batches(source, index, block_size):
-            pending.append(reduce_batch(batch, resolver, str(path)))
-            file_rows += batch.num_rows
-            if len(pending) >= _MERGE_EVERY:
-                pending = [_merge(pending)]
-        if file_rows == 0:
-            raise InputFileError(f"{path}: a header but no rows", "add the campaign's recipients")
-        rows += file_rows
-    if not pending:
-        raise InputFileError("no campaign rows", "give at least one campaign file with rows")
-    table = _merge(pending).to_pandas()
-    return Counts(table=table, files=tuple(files), rows=rows)
+    with RecipientLedger(with_messages, expected) as ledger:
+        if exclude:
+            read_exclusions(exclude, resolver, ledger, block_size)
+        done_before = 0
+        for index, source in enumerate(sources):
+            file_rows = 0
+            batches = read_batches(source, index, block_size,
+                                   progress=None if progress is None
+                                   else (lambda at, base=done_before: progress(base + at, total_bytes)))
+            for part in _reduce_in_order(batches, resolver, str(source.path), workers or _workers()):
+                global_ids = tables.merge(part, len(resolver.countries))
+                ordinals = (index << _LINE_BITS) + part.first_line + part.rows
+                ledger.add(part.numbers, global_ids[part.labels], ordinals, part.row_messages)
+                file_rows += part.num_rows
+            if file_rows == 0:
+                raise InputFileError(f"{source.path}: a header but no rows", "add the campaign's recipients")
+            rows += file_rows
+            done_before += sizes[index]
+        if rows == 0:
+            raise InputFileError("no campaign rows", "give at least one campaign file with rows")
+        settled = ledger.settle(tables.key_template(), len(tables.templates.values))
+    table = tables.frame(settled.excluded_by_key, settled.first_kept)
+    return Counts(
+        table=table, files=files, rows=rows,
+        duplicates=Tally(settled.duplicate_messages, _place(settled.duplicate_first, files)),
+        excluded=Tally(settled.excluded_messages, _place(settled.excluded_first, files)),
+    )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _reduce_in_order(batches: Iterator[Batch], resolver: NumberResolver, where: str,
+                     workers: int) -> Iterator[_BatchCounts]:
+    """reduce_batch over `batches` on worker threads, yielded in order; at most a few in flight.
+
+    The next block is parsed (by pyarrow, without the GIL) while the workers reduce the last.
+    """
+    if workers <= 1:
+        for batch in batches:
+            yield reduce_batch(batch, resolver, where)
+        return
+    pending: deque[Future[_BatchCounts]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-count") as pool:
+        try:
+            for batch in batches:
+                pending.append(pool.submit(reduce_batch, batch, resolver, where))
+                if len(pending) >= workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def annotate_report(report: dict[str, Any], counts: Counts) -> dict[str, Any]:
+    """The report with the list-hygiene figures of `counts`: duplicates and exclusions.
+
+    Duplicates are billed (Meta bills every delivered message), so they are a warning;
+    excluded recipients are not sent, so they are a notice, not a warning (--strict fails on
+    warnings only), and `totals.excluded_messages` (they are not in `totals.messages`).
+    """
+    if counts.duplicates.messages:
+        warnings = list(report.get("warnings", []))
+        warnings.append({
+            "code": "duplicate_recipient",
+            "message": "rows that repeat an earlier row's recipient and template; billed, "
+                       "since Meta bills every delivered message",
+            "count": counts.duplicates.messages,
+            "example": counts.duplicates.example,
+        })
+        report["warnings"] = sorted(warnings, key=lambda w: (w["code"], w["message"]))
+    if counts.excluded.messages or "excluded_messages" in report.get("totals", {}):
+        report.setdefault("totals", {})["excluded_messages"] = counts.excluded.messages
+    if counts.excluded.messages:
+        report["notices"] = [*report.get("notices", []), {
+            "code": "excluded_recipient",
+            "message": "messages to numbers on the --exclude list; not sent, not billed",
+            "count": counts.excluded.messages,
+            "example": counts.excluded.example,
+        }]
+    return report

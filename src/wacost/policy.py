@@ -223,19 +223,25 @@ def _status(used: Decimal, limit: Limit) -> Status:
     return Status.OK
 
 
+def spent(row: Mapping[str, Any]) -> Decimal:
+    """What a report row (or the totals) costs all in: Meta's price plus any BSP fees, as --budget counts it."""
+    return Decimal(row.get("total_cost") or row["cost"])
+
+
 def _used(report: Mapping[str, Any], limit: Limit) -> Decimal:
     if limit.scope is Scope.TOTAL:
-        return Decimal(report["totals"]["cost"])
+        return spent(report["totals"])
     key, rows = ("category", report["by_category"]) if limit.scope is Scope.CATEGORY else \
         ("market", report["by_market"])
-    return sum((Decimal(row["cost"]) for row in rows if row[key] == limit.name), Decimal(0))
+    return sum((spent(row) for row in rows if row[key] == limit.name), Decimal(0))
 
 
 def evaluate(report: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
     """The report's "policy" block: every limit, how much of it is used, and which are broken or warned.
 
-    Amounts are decimal strings like the rest of the report; `percent` is the share of the
-    limit used, rounded half up to one decimal place (None for a limit of 0).
+    Spending is counted all in (Meta's price plus BSP fees, as --budget counts it). Amounts are
+    decimal strings like the rest of the report; `percent` is the share of the limit used,
+    rounded half up to one decimal place (None for a limit of 0).
     """
     if policy.currency is not None and policy.currency != report["currency"]:
         raise OptionError(
@@ -282,4 +288,4 @@ def over_limit(report: Mapping[str, Any]) -> bool:
 
 
 __all__ = ["DEFAULT_WARN_AT", "Limit", "Policy", "Scope", "Status", "check_markets", "evaluate",
-           "load_policy", "over_limit", "parse_percent", "parse_policy"]
+           "load_policy", "over_limit", "parse_percent", "parse_policy", "spent"]

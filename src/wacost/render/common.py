@@ -57,11 +57,11 @@ def limit_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     budget = report.get("budget") or {}
     if budget.get("limit") is None:
         return []
-    used = Decimal(report["totals"]["cost"])
+    used = Decimal(all_in(report["totals"]))
     limit = Decimal(budget["limit"])
     fraction = None if limit == 0 else used / limit
     return [{
-        "scope": "total", "name": "total", "limit": budget["limit"], "used": report["totals"]["cost"],
+        "scope": "total", "name": "total", "limit": budget["limit"], "used": all_in(report["totals"]),
         "remaining": format_money(limit - used),
         "percent": None if fraction is None else percent_text(fraction).rstrip("%"),
         "warn_at": None, "status": "broken" if budget.get("exceeded") else "ok", "source": "--budget",
@@ -86,3 +86,55 @@ def overall_status(report: dict[str, Any]) -> str | None:
 
 def template_name(row: dict[str, Any]) -> str:
     return row.get("template") or "(non-template)"
+
+
+def has_fees(report: dict[str, Any]) -> bool:
+    """Whether the report adds BSP fees to Meta's price (its rows then carry fees and total_cost)."""
+    return report["totals"].get("total_cost") is not None
+
+
+def all_in(row: dict[str, Any]) -> str:
+    """What a row (or the totals) costs all in: Meta's price plus any BSP fees (what --budget counts)."""
+    value: str = row.get("total_cost") or row["cost"]
+    return value
+
+
+def notes(report: dict[str, Any]) -> list[str]:
+    """One sentence each on how the report was priced, beyond the rate card: fees, currency, free tiers."""
+    out: list[str] = []
+    cur = report["currency"]
+    fees = report.get("fees")
+    if fees:
+        out.append(f"BSP fees: {fees.get('profile')} — {fees.get('total_fees')} {cur} on top of Meta's "
+                   f"{fees.get('meta_cost')} {cur}." + (f" {fees['note']}" if fees.get("note") else ""))
+    fx = report.get("fx")
+    if fx:
+        out.append(f"Currency: 1 {fx.get('from')} = {fx.get('rate')} {fx.get('to')}"
+                   + (f"; {fx['note']}." if fx.get("note") else "."))
+    tier = report.get("service_free_tier")
+    if tier:
+        if tier.get("applied"):
+            out.append(f"Service free tier: {tier.get('absorbed', 0):,} service messages free of "
+                       f"{tier.get('allowance', 0):,} left this month ({tier.get('sender_numbers')} sender "
+                       f"number(s) × {tier.get('per_number', 0):,}, {tier.get('used_before', 0):,} used before).")
+        elif tier.get("note"):
+            out.append(f"Service free tier: {tier['note']}.")
+    volume = report.get("volume_tiers")
+    if volume:
+        bands = volume.get("bands") or {}
+        source = f" from {volume['usage']}" if volume.get("usage") else ""
+        out.append(f"Volume tiers: month-to-date usage{source}; "
+                   + (f"{len(bands)} tiered rate(s) applied." if bands else "no volume tier reached."))
+    return out
+
+
+def comparison_rows(report: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
+    """The markets whose cost moves on the --compare-date card, biggest moves first."""
+    comparison = report.get("comparison") or {}
+    rows = [r for r in comparison.get("by_market") or [] if Decimal(r["difference"]) != 0]
+    return rows[:limit]
+
+
+def signed(amount: str) -> str:
+    """A difference with its sign: `+21.2500`, `-21.2500`, `0.0000`."""
+    return amount if amount.startswith("-") or Decimal(amount) == 0 else f"+{amount}"

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 COLUMNS = ["section", "market", "category", "pricing_type", "tier", "template", "language",
-           "messages", "billable_messages", "rate", "cost"]
+           "messages", "billable_messages", "rate", "cost", "fees", "total_cost", "compare_cost", "difference"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def spreadsheet_safe(value: object) -> object:
-    """`value`, with a leading apostrophe if a spreadsheet would read it as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """`value`, with a leading apostrophe if a spreadsheet would run it as a formula.
+
+    Amounts (`-0.1380`) are numbers, not formulas, and stay as they are.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.match(value):
         return "'" + value
     return value
 
@@ -39,7 +46,18 @@ def render_csv(report: dict[str, Any]) -> str:
         put("market", row)
     for row in report["by_template"]:
         put("template", row)
-    put("total", {"messages": report["totals"]["messages"],
-                  "billable_messages": report["totals"]["billable_messages"],
-                  "cost": report["totals"]["cost"]})
+    for row in (report.get("recategorization_risk") or {}).get("templates", []):
+        put("recategorization_risk", {"template": row["template"], "language": row.get("language"),
+                                      "messages": row["messages"], "difference": row["extra_cost"]})
+    comparison = report.get("comparison")
+    if comparison:
+        for row in comparison["by_market"]:
+            put("comparison_market", row)
+        for row in comparison["by_category"]:
+            put("comparison_category", row)
+    totals = report["totals"]
+    put("total", {"messages": totals["messages"], "billable_messages": totals["billable_messages"],
+                  "cost": totals["cost"], "fees": totals.get("fees"), "total_cost": totals.get("total_cost"),
+                  "compare_cost": comparison["cost"] if comparison else None,
+                  "difference": comparison["difference"] if comparison else None})
     return out.getvalue()

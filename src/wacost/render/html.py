@@ -45,6 +45,7 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 10px; 
   padding: 12px 16px; }
 .card .k { display: block; color: var(--muted); font-size: 13px; }
 .card .v { display: block; font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.card.total { flex: 2 1 240px; }
 .card.total .v { color: #0b7a3b; }
 .status-ok .v { color: #1e8e3e; } .status-warning .v { color: #b06000; } .status-broken .v { color: #d93025; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }

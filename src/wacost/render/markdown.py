@@ -10,12 +10,17 @@ from typing import Any
 
 from wacost.render.common import (
     VIEW_TITLES,
+    all_in,
     breakdown,
     check_views,
+    comparison_rows,
+    has_fees,
     limit_label,
     limit_rows,
+    notes,
     percent_text,
     share,
+    signed,
     template_name,
 )
 
@@ -42,15 +47,42 @@ def _breakdown(report: dict[str, Any], view: str) -> list[str]:
     cur = report["currency"]
     totals = report["totals"]
     rows = breakdown(report, view)
+    fees = has_fees(report)
+
+    def money(row: dict[str, Any]) -> list[object]:
+        return [row["cost"], row.get("fees"), all_in(row)] if fees else [row["cost"]]
+
+    money_heads = [f"Meta ({cur})", f"Fees ({cur})", f"Total ({cur})"] if fees else [f"Cost ({cur})"]
     if view == "template":
-        return _table(["Template", "Language", "Category", "Messages", f"Cost ({cur})", "Share"],
-                      [[template_name(r), r.get("language"), r["category"], r["messages"], r["cost"],
-                        percent_text(share(r["cost"], totals["cost"]))] for r in rows], "lllrrr")
-    return _table([view.capitalize(), "Messages", "Billable", f"Cost ({cur})", "Share"],
-                  [[r[view], r["messages"], r.get("billable_messages"), r["cost"],
-                    percent_text(share(r["cost"], totals["cost"]))] for r in rows]
-                  + [["**Total**", totals["messages"], totals["billable_messages"], f"**{totals['cost']}**", ""]],
-                  "lrrrr")
+        return _table(["Template", "Language", "Category", "Messages", *money_heads, "Share"],
+                      [[template_name(r), r.get("language"), r["category"], r["messages"], *money(r),
+                        percent_text(share(all_in(r), all_in(totals)))] for r in rows],
+                      "lll" + "r" * (len(money_heads) + 2))
+    total_money = [*money(totals)]
+    total_money[-1] = f"**{total_money[-1]}**"
+    return _table([view.capitalize(), "Messages", "Billable", *money_heads, "Share"],
+                  [[r[view], r["messages"], r.get("billable_messages"), *money(r),
+                    percent_text(share(all_in(r), all_in(totals)))] for r in rows]
+                  + [["**Total**", totals["messages"], totals["billable_messages"], *total_money, ""]],
+                  "l" + "r" * (len(money_heads) + 3))
+
+
+def _comparison(report: dict[str, Any]) -> list[str]:
+    comparison = report.get("comparison")
+    if not comparison:
+        return []
+    cur = report["currency"]
+    lines = [f"### Compared with {comparison['date']}", "",
+             f"On the card in effect on {comparison['date']} (effective "
+             f"{comparison['rate_card']['effective_from']}) the campaign costs **{comparison['cost']} {cur}** "
+             f"({signed(comparison['difference'])} {cur}).", ""]
+    rows = comparison_rows(report)
+    if rows:
+        lines += _table(["Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"],
+                        [[r["market"], r["cost"], r["compare_cost"], signed(r["difference"])] for r in rows],
+                        "lrrr")
+        lines += [""]
+    return lines
 
 
 def _limits(report: dict[str, Any]) -> list[str]:
@@ -61,12 +93,12 @@ def _limits(report: dict[str, Any]) -> list[str]:
     if not rows:
         return []
     if not policy:
-        used = share(report["totals"]["cost"], budget["limit"])
+        used = share(all_in(report["totals"]), budget["limit"])
         state = "❌ **over budget**" if budget.get("exceeded") else "✅ within budget"
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
         return [f"**Budget:** {budget['limit']} {cur}{used_text} — {state}.", ""]
-    broken = [limit_label(r) for r in rows if r["status"] == "broken"]
-    warned = [limit_label(r) for r in rows if r["status"] == "warning"]
+    broken = [limit_label(r).lower() for r in rows if r["status"] == "broken"]
+    warned = [limit_label(r).lower() for r in rows if r["status"] == "warning"]
     if broken:
         summary = f"❌ **{len(broken)} over limit** ({', '.join(broken)})"
     else:
@@ -98,8 +130,10 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
         MARKER,
         "## WhatsApp campaign cost estimate",
         "",
-        f"**Total: {totals['cost']} {cur}** for {totals['messages']:,} messages "
-        f"({totals['billable_messages']:,} billable), sent on {report['date']}.",
+        f"**Total: {all_in(totals)} {cur}**"
+        + (f" (Meta {totals['cost']} + fees {totals.get('fees')})" if has_fees(report) else "")
+        + f" for {totals['messages']:,} messages ({totals['billable_messages']:,} billable), "
+        f"sent on {report['date']}.",
         "",
     ]
     lines += _limits(report)
@@ -122,6 +156,7 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
         lines += _table(["Template", "Messages", f"Extra cost ({cur})"],
                         [[t["template"], t["messages"], t["extra_cost"]] for t in risk["templates"]], "lrr")
         lines += [""]
+    lines += _comparison(report)
     warnings = report.get("warnings") or []
     if warnings:
         lines += ["### Warnings", ""]
@@ -129,6 +164,9 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
             where = f" (e.g. `{w['example']}`)" if w.get("example") else ""
             lines.append(f"- ⚠️ **{w['code']}** ({w['count']:,} messages): {_cell(w['message'])}{where}")
         lines += [""]
+    extra = notes(report)
+    if extra:
+        lines += ["### Notes", "", *(f"- {_cell(n)}" for n in extra), ""]
     lines += [f"Rate card: {cur}, effective {card['effective_from']} "
               f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
               f"`{report.get('schema', 'wacost.estimate/1')}`", ""]

@@ -13,12 +13,17 @@ from rich.text import Text
 from wacost.render.common import (
     STATUS_TEXT,
     VIEW_TITLES,
+    all_in,
     breakdown,
     check_views,
+    comparison_rows,
+    has_fees,
     limit_label,
     limit_rows,
+    notes,
     percent_text,
     share,
+    signed,
     template_name,
 )
 
@@ -49,20 +54,30 @@ def _share_cell(cost: str, total: str, width: int = _BAR_WIDTH) -> str:
 def _breakdown_table(report: dict[str, Any], view: str) -> Table:
     cur = report["currency"]
     totals = report["totals"]
+    fees = has_fees(report)
     table = Table(title=VIEW_TITLES[view], title_justify="left")
     rows = breakdown(report, view)
     if view == "template":
         columns = [("Template", "left"), ("Language", "left"), ("Category", "left")]
     else:
         columns = [(view.capitalize(), "left")]
-    # A template row is one category, so its billable count adds little; the width goes to names.
-    with_billable = view != "template"
-    columns += [("Messages", "right"), *([("Billable", "right")] if with_billable else []),
-                (f"Cost ({cur})", "right"), ("Share", "left")]
+    # Keep within 100 columns: a template row is one category, so its billable count adds little,
+    # and with BSP fees the template view shows only the all-in cost.
+    with_billable = view != "template" and not fees
+    split_fees = fees and view != "template"
+    money = ([(f"Meta ({cur})", "right"), (f"Fees ({cur})", "right"), (f"Total ({cur})", "right")]
+             if split_fees else [(f"Total ({cur})" if fees else f"Cost ({cur})", "right")])
+    columns += [("Messages", "right"), *([("Billable", "right")] if with_billable else []), *money, ("Share", "left")]
     for name, justify in columns:
         # Names may wrap; numbers and bars never do (a wrapped bar reads as two rows).
         table.add_column(name, justify=justify, no_wrap=justify == "right" or name == "Share")  # type: ignore[arg-type]
-    bar_width = _BAR_WIDTH // 2 if view == "template" else _BAR_WIDTH
+    bar_width = _BAR_WIDTH // 2 if view == "template" or fees else _BAR_WIDTH
+
+    def amounts(row: dict[str, Any]) -> list[str]:
+        if split_fees:
+            return [row["cost"], row.get("fees") or "", all_in(row)]
+        return [all_in(row)]
+
     for row in rows:
         label = ([template_name(row), row.get("language") or "", row["category"]]
                  if view == "template" else [row[view]])
@@ -70,12 +85,31 @@ def _breakdown_table(report: dict[str, Any], view: str) -> Table:
         counts = [f"{row['messages']:,}"]
         if with_billable:
             counts.append("" if billable is None else f"{billable:,}")
-        table.add_row(*label, *counts, row["cost"], _share_cell(row["cost"], totals["cost"], bar_width))
+        table.add_row(*label, *counts, *amounts(row), _share_cell(all_in(row), all_in(totals), bar_width))
     table.add_section()
     pad = ["", ""] if view == "template" else []
     total_counts = [f"{totals['messages']:,}"] + ([f"{totals['billable_messages']:,}"] if with_billable else [])
-    table.add_row("Total", *pad, *total_counts, totals["cost"], "", style="bold")
+    table.add_row("Total", *pad, *total_counts, *amounts(totals), "", style="bold")
     return table
+
+
+def _comparison(report: dict[str, Any]) -> list[Any]:
+    comparison = report.get("comparison")
+    if not comparison:
+        return []
+    cur = report["currency"]
+    parts: list[Any] = [Text(f"On the card in effect on {comparison['date']} (effective "
+                             f"{comparison['rate_card']['effective_from']}) the campaign costs "
+                             f"{comparison['cost']} {cur} ({signed(comparison['difference'])} {cur}).")]
+    rows = comparison_rows(report)
+    if rows:
+        table = Table(title=f"Compared with {comparison['date']}", title_justify="left")
+        for name in ("Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"):
+            table.add_column(name, justify="left" if name == "Market" else "right")
+        for row in rows:
+            table.add_row(row["market"], row["cost"], row["compare_cost"], signed(row["difference"]))
+        parts.append(table)
+    return parts
 
 
 def _limits_table(report: dict[str, Any]) -> Table | None:
@@ -106,8 +140,9 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
     totals = report["totals"]
     card = report["rate_card"]
     parts: list[Any] = []
+    fee_text = (f" (Meta {totals['cost']} + fees {totals.get('fees')})" if has_fees(report) else "")
     parts.append(Text.assemble(
-        ("Estimated cost: ", "bold"), (f"{totals['cost']} {cur}", "bold green"),
+        ("Estimated cost: ", "bold"), (f"{all_in(totals)} {cur}", "bold green"), fee_text,
         f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable  ·  send date {report['date']}",
     ))
     for view in check_views(views):
@@ -120,9 +155,10 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
     limits = _limits_table(report)
     if limits is not None:
         parts.append(limits)
+    parts += _comparison(report)
     budget = report.get("budget") or {}
     if budget.get("limit") is not None and not report.get("policy"):
-        used = share(totals["cost"], budget["limit"])
+        used = share(all_in(totals), budget["limit"])
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
         parts.append(Text(f"Budget {budget['limit']} {cur}{used_text}: "
                           + ("OVER BUDGET" if budget["exceeded"] else "within budget"),
@@ -130,6 +166,8 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
     for w in report.get("warnings") or []:
         where = f" (e.g. {w['example']})" if w.get("example") else ""
         parts.append(Text(f"warning [{w['code']}] {w['count']:,} messages: {w['message']}{where}", style="yellow"))
+    for note in notes(report):
+        parts.append(Text(note, style="dim"))
     parts.append(Text(f"Rate card {cur} effective {card['effective_from']} (confidence {card.get('confidence')}): "
                       f"{card['source']}", style="dim"))
     return Group(*parts)
