@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -199,9 +199,13 @@ class _BadRow:
 
 
 def read_batches(
-    source: CampaignFile, file_index: int = 0, block_size: int = DEFAULT_BLOCK_SIZE
+    source: CampaignFile, file_index: int = 0, block_size: int = DEFAULT_BLOCK_SIZE,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[Batch]:
-    """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns."""
+    """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns.
+
+    `progress`, if given, is told after each block how many bytes of the file have been read.
+    """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
     bad_row = _BadRow()
@@ -217,10 +221,14 @@ def read_batches(
     )
     where = str(source.path)
     line = source.skip_rows + 1
+    stream = None
     try:
-        reader = pacsv.open_csv(source.path, read_options=read_options,
+        stream = pa.OSFile(str(source.path)) if progress is not None else None
+        reader = pacsv.open_csv(stream if stream is not None else source.path, read_options=read_options,
                                 parse_options=parse_options, convert_options=convert_options)
         for record_batch in reader:
+            if stream is not None and progress is not None:
+                progress(stream.tell())
             if record_batch.num_rows == 0:
                 continue
             columns = {wanted[name]: record_batch.column(name) for name in wanted}
@@ -229,6 +237,9 @@ def read_batches(
             line += record_batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError) as exc:
         raise _explain_parse_error(where, exc, bad_row, source) from None
+    finally:
+        if stream is not None:
+            stream.close()
 
 
 def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: CampaignFile) -> InputFileError:

@@ -77,7 +77,7 @@ class Counts:
     files: tuple[str, ...]
     rows: int
     duplicates: Tally = field(default_factory=Tally)
-    excluded: Tally = field(default_factory=Tally)
+    excluded: Tally | None = None  # None: no opt-out list was given
 
 
 # --- one batch -> local counts (on a worker thread; no shared state) --------------------------
@@ -93,14 +93,17 @@ class _Column:
 
     ids: np.ndarray          # int32 per row
     values: list[str]        # per id: the normalized value
-    first_row: np.ndarray    # per id: the first row where it occurs
+
+    def first_row(self, ids: np.ndarray) -> int:
+        """The first row holding any of `ids`."""
+        return int(np.argmax(np.isin(self.ids, ids)))
 
 
 def _encode(column: pa.Array | None, n: int,
             normalize: Callable[[pa.Array], pa.Array] = pc.utf8_trim_whitespace) -> _Column:
     """Each distinct value is normalized once: the column is dictionary-encoded first."""
     if column is None:
-        return _Column(np.zeros(n, dtype=np.int32), [""], np.zeros(1, dtype=np.int64))
+        return _Column(np.zeros(n, dtype=np.int32), [""])
     encoded = pc.dictionary_encode(column)
     indices = encoded.indices
     values = normalize(encoded.dictionary).to_pylist()
@@ -108,9 +111,7 @@ def _encode(column: pa.Array | None, n: int,
         indices = pc.fill_null(indices, len(values))
         values.append("")
     ids = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)
-    first_row = np.full(len(values), n, dtype=np.int64)
-    np.minimum.at(first_row, ids, np.arange(n, dtype=np.int64))
-    return _Column(ids, [v if v is not None else "" for v in values], first_row)
+    return _Column(ids, [v if v is not None else "" for v in values])
 
 
 def _lower_underscored(values: pa.Array) -> pa.Array:
@@ -124,7 +125,7 @@ def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hin
     lut = np.array([position.get(value, -1) for value in column.values], dtype=np.int8)
     bad = np.flatnonzero(lut < 0)
     if bad.size:
-        row = int(column.first_row[bad].min())
+        row = column.first_row(bad)
         value = column.values[int(column.ids[row])]
         raise InputFileError(
             f"{where}:{batch.first_line + row}: {name} {mask_digits(value[:40])!r} is not one of "
@@ -536,6 +537,8 @@ def read_exclusions(paths: Iterable[Path], resolver: NumberResolver, ledger: Rec
     """
     invalid = 0
     for path in paths:
+        if not path.is_file():
+            raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path")
         for phones in _exclusion_columns(path, block_size):
             resolved = resolver.resolve(phones)
             ledger.add(resolved.numbers[resolved.valid_mask], _OPTED_OUT, 0)
@@ -595,6 +598,8 @@ def count_campaign(
     total_bytes = sum(sizes)
     exclude_bytes = sum(_size(path) for path in exclude)
     with_messages = any("count" in source.columns for source in sources)
+    if workers is None:
+        workers = _workers() if total_bytes > block_size else 1
     tables = _Tables(resolver.countries)
     # at least ~12 bytes a row: a generous guess at the number of records to come
     expected = (total_bytes + exclude_bytes) // 12
@@ -608,7 +613,7 @@ def count_campaign(
             batches = read_batches(source, index, block_size,
                                    progress=None if progress is None
                                    else (lambda at, base=done_before: progress(base + at, total_bytes)))
-            for part in _reduce_in_order(batches, resolver, str(source.path), workers or _workers()):
+            for part in _reduce_in_order(batches, resolver, str(source.path), workers):
                 global_ids = tables.merge(part, len(resolver.countries))
                 ordinals = (index << _LINE_BITS) + part.first_line + part.rows
                 ledger.add(part.numbers, global_ids[part.labels], ordinals, part.row_messages)
@@ -624,7 +629,8 @@ def count_campaign(
     return Counts(
         table=table, files=files, rows=rows,
         duplicates=Tally(settled.duplicate_messages, _place(settled.duplicate_first, files)),
-        excluded=Tally(settled.excluded_messages, _place(settled.excluded_first, files)),
+        excluded=(Tally(settled.excluded_messages, _place(settled.excluded_first, files))
+                  if exclude else None),
     )
 
 
@@ -676,9 +682,9 @@ def annotate_report(report: dict[str, Any], counts: Counts) -> dict[str, Any]:
             "example": counts.duplicates.example,
         })
         report["warnings"] = sorted(warnings, key=lambda w: (w["code"], w["message"]))
-    if counts.excluded.messages or "excluded_messages" in report.get("totals", {}):
+    if counts.excluded is not None:
         report.setdefault("totals", {})["excluded_messages"] = counts.excluded.messages
-    if counts.excluded.messages:
+    if counts.excluded is not None and counts.excluded.messages:
         report["notices"] = [*report.get("notices", []), {
             "code": "excluded_recipient",
             "message": "messages to numbers on the --exclude list; not sent, not billed",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wacost.campaign import DEFAULT_BLOCK_SIZE
-from wacost.counting import Counts, RowKind, count_campaign
+from wacost.counting import Counts, Progress, RowKind, annotate_report, count_campaign
 from wacost.errors import OptionError
 from wacost.markets import NON_GEOGRAPHIC, NumberResolver, check_region
 from wacost.models import CATEGORY_ORDER, Category, PricingType, Warning, Window, format_money
@@ -56,6 +56,8 @@ class EstimateOptions:
     fx_rate: Decimal | None = None
     fx_base: str = "USD"
     compare_date: dt.date | None = None
+    exclude: tuple[Path, ...] = ()  # opt-out lists: their numbers are not sent nor billed
+    progress: Progress | None = field(default=None, compare=False)  # told bytes read of the campaign
 
     def __post_init__(self) -> None:
         if self.auth_intl_eligible and not self.business_country:
@@ -648,8 +650,9 @@ def estimate_campaign(
     if options.compare_date is not None:
         _card_in_currency(book, options, options.compare_date)
     resolver = NumberResolver(book.numbering, options.default_country)
-    counts = count_campaign(paths, resolver, options.encoding, options.block_size)
-    return price_counts(counts, book, templates, options, classifier, usage_path)
+    counts = count_campaign(paths, resolver, options.encoding, options.block_size,
+                            exclude=options.exclude, progress=options.progress)
+    return annotate_report(price_counts(counts, book, templates, options, classifier, usage_path), counts)
 
 
 __all__ = ["NON_GEOGRAPHIC", "EstimateOptions", "estimate_campaign", "price_counts", "resolve_template"]

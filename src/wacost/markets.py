@@ -98,6 +98,7 @@ class ResolvedNumbers:
     country_ids: np.ndarray
     valid_mask: np.ndarray
     countries: tuple[str, ...]
+    present: np.ndarray  # per row: something is written (not blank), valid or not
 
     @property
     def digits(self) -> pa.Array:
@@ -208,6 +209,7 @@ class NumberResolver:
         clean = (plus_signs <= 1) & _np_bool(pc.ascii_is_decimal(stripped))
         plus = plus_signs == 1
         plausible = np.ones(n, dtype=bool)
+        present = clean.copy()
         convertible = clean & (length <= MAX_DIGITS)
         if convertible.all():
             value = np.asarray(pc.cast(stripped, pa.uint64()).to_numpy(), dtype=np.uint64)
@@ -220,6 +222,7 @@ class NumberResolver:
             value = value.copy()  # pyarrow's buffer is read-only
             # Spaces, dashes, brackets, a trunk '(0)', letters: clean as written.
             text = pc.utf8_trim_whitespace(pc.take(raw, pa.array(messy)))
+            present[messy] = _np_int(pc.binary_length(text)) > 0
             plausible[messy] = _np_bool(pc.match_substring_regex(text, _PLAUSIBLE))
             digits = pc.replace_substring_regex(pc.replace_substring(text, "(0)", ""), r"[^0-9]", "")
             messy_length = _np_int(pc.binary_length(digits))
@@ -251,7 +254,7 @@ class NumberResolver:
         numbers = np.where(valid, chosen_value, np.uint64(0)).astype(np.int64)
         country_ids = np.where(valid, country_ids, np.int16(0)).astype(np.int16)
         return ResolvedNumbers(numbers=numbers, country_ids=country_ids, valid_mask=valid,
-                               countries=self.countries)
+                               countries=self.countries, present=present)
 
     @staticmethod
     def _read_long(rows: np.ndarray, stripped: pa.Array, clean: np.ndarray,

@@ -14,13 +14,18 @@ from typing import Any
 from wacost.render.common import (
     STATUS_TEXT,
     VIEW_TITLES,
+    all_in,
     breakdown,
     check_views,
+    comparison_rows,
+    has_fees,
     limit_label,
     limit_rows,
+    notes,
     overall_status,
     percent_text,
     share,
+    signed,
     template_name,
 )
 
@@ -112,24 +117,58 @@ def _breakdown(report: dict[str, Any], view: str) -> str:
     cur = _e(report["currency"])
     totals = report["totals"]
     rows = breakdown(report, view)
+    fees = has_fees(report)
     labels = [(f"{template_name(r)} ({r['language']})" if r.get("language") else template_name(r))
               if view == "template" else str(r[view]) for r in rows]
-    chart = _bar_chart(f"Cost {VIEW_TITLES[view].lower()}", list(zip(labels, (r["cost"] for r in rows))),
-                       totals["cost"], report["currency"], BAR_COLOURS[view])
+    chart = _bar_chart(f"Cost {VIEW_TITLES[view].lower()}", list(zip(labels, (all_in(r) for r in rows))),
+                       all_in(totals), report["currency"], BAR_COLOURS[view])
+    money_heads = ([(f"Meta ({cur})", True), (f"Fees ({cur})", True), (f"Total ({cur})", True)] if fees
+                   else [(f"Cost ({cur})", True)])
+
+    def money(row: dict[str, Any]) -> list[str]:
+        return [_e(row["cost"]), _e(row.get("fees")), _e(all_in(row))] if fees else [_e(row["cost"])]
+
+    def pct(row: dict[str, Any]) -> str:
+        return _e(percent_text(share(all_in(row), all_in(totals))))
+
     if view == "template":
         headers = [("Template", False), ("Language", False), ("Category", False), ("Messages", True),
-                   (f"Cost ({cur})", True), ("Share", True)]
+                   *money_heads, ("Share", True)]
         body = [[_e(template_name(r)), _e(r.get("language") or ""), _e(r["category"]), _int(r["messages"]),
-                 _e(r["cost"]), _e(percent_text(share(r["cost"], totals["cost"])))] for r in rows]
-        total = ["Total", "", "", _int(totals["messages"]), _e(totals["cost"]), ""]
+                 *money(r), pct(r)] for r in rows]
+        total = ["Total", "", "", _int(totals["messages"]), *money(totals), ""]
     else:
-        headers = [(view.capitalize(), False), ("Messages", True), ("Billable", True), (f"Cost ({cur})", True),
+        headers = [(view.capitalize(), False), ("Messages", True), ("Billable", True), *money_heads,
                    ("Share", True)]
-        body = [[_e(r[view]), _int(r["messages"]), _int(r.get("billable_messages")), _e(r["cost"]),
-                 _e(percent_text(share(r["cost"], totals["cost"])))] for r in rows]
-        total = ["Total", _int(totals["messages"]), _int(totals["billable_messages"]), _e(totals["cost"]), ""]
+        body = [[_e(r[view]), _int(r["messages"]), _int(r.get("billable_messages")), *money(r), pct(r)]
+                for r in rows]
+        total = ["Total", _int(totals["messages"]), _int(totals["billable_messages"]), *money(totals), ""]
     return (f'<section id="by-{view}"><h2>{_e(VIEW_TITLES[view])}</h2>{chart}'
             f"{_table(headers, body, total)}</section>")
+
+
+def _comparison(report: dict[str, Any]) -> str:
+    comparison = report.get("comparison")
+    if not comparison:
+        return ""
+    cur = _e(report["currency"])
+    text = (f"<p>On the card in effect on {_e(comparison['date'])} (effective "
+            f"{_e(comparison['rate_card']['effective_from'])}) the campaign costs "
+            f"<strong>{_e(comparison['cost'])} {cur}</strong> ({_e(signed(comparison['difference']))} {cur}).</p>")
+    rows = comparison_rows(report)
+    table = _table([("Market", False), (f"Now ({cur})", True), (f"On {_e(comparison['date'])} ({cur})", True),
+                    ("Difference", True)],
+                   [[_e(r["market"]), _e(r["cost"]), _e(r["compare_cost"]), _e(signed(r["difference"]))]
+                    for r in rows]) if rows else ""
+    return f'<section id="comparison"><h2>Compared with {_e(comparison["date"])}</h2>{text}{table}</section>'
+
+
+def _notes(report: dict[str, Any]) -> str:
+    extra = notes(report)
+    if not extra:
+        return ""
+    items = "".join(f"<li>{_e(n)}</li>" for n in extra)
+    return f'<section id="notes"><h2>Notes</h2><ul class="warnings">{items}</ul></section>'
 
 
 def _progress(percent: str | None, status: str) -> str:
@@ -168,9 +207,11 @@ def _limits(report: dict[str, Any]) -> str:
 
 def _cards(report: dict[str, Any]) -> str:
     totals = report["totals"]
-    cards = [("total", "Estimated cost", f"{totals['cost']} {report['currency']}"),
+    cards = [("total", "Estimated cost", f"{all_in(totals)} {report['currency']}"),
              ("", "Messages", f"{totals['messages']:,}"),
              ("", "Billable", f"{totals['billable_messages']:,}")]
+    if has_fees(report):
+        cards.insert(1, ("", "Meta + fees", f"{totals['cost']} + {totals.get('fees')}"))
     if isinstance(totals.get("free_messages"), int):
         cards.append(("", "Free", f"{totals['free_messages']:,}"))
     if totals.get("unbilled_messages"):
@@ -226,7 +267,7 @@ def render_html(report: dict[str, Any], views: tuple[str, ...] | None = None) ->
     """The report as a self-contained HTML page; `views` picks the breakdowns shown."""
     totals = report["totals"]
     card = report["rate_card"]
-    title = f"WhatsApp campaign cost estimate: {totals['cost']} {report['currency']}"
+    title = f"WhatsApp campaign cost estimate: {all_in(totals)} {report['currency']}"
     parts = [
         "<!doctype html>",
         '<html lang="en">',
@@ -247,7 +288,9 @@ def render_html(report: dict[str, Any], views: tuple[str, ...] | None = None) ->
         _limits(report),
         *(_breakdown(report, view) for view in check_views(views)),
         _risk(report),
+        _comparison(report),
         _warnings(report),
+        _notes(report),
         _rate_card(report),
         "</main>",
         "</body>",
