@@ -173,3 +173,11 @@ def test_json_shape_follows_the_contract(wacost):
     assert sum(D(line["cost"]) for line in report["lines"] if line["cost"]) == D(report["totals"]["cost"])
     assert sum(D(c["cost"]) for c in report["by_category"]) == D(report["totals"]["cost"])
     json.dumps(report)
+
+
+def test_inline_auth_intl_where_the_market_has_no_such_rate(wacost, tmp_path):
+    path = write(tmp_path / "c.csv", "phone,category\n+919876543210,authentication-international\n"
+                 "+447400123456,AUTHENTICATION_INTERNATIONAL\n")
+    report = estimate(wacost, path, "--date", "2026-11-25")
+    # India has an auth-intl rate (0.0304); the UK has none, so it bills authentication (0.0220)
+    assert report["totals"]["cost"] == str(D("0.0304") + D("0.0220"))

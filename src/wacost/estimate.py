@@ -296,6 +296,10 @@ def _classify_counts(
                 and business is not None and country != business
                 and market.rate(Category.AUTHENTICATION_INTERNATIONAL) is not None):
             category = Category.AUTHENTICATION_INTERNATIONAL
+        elif (category is Category.AUTHENTICATION_INTERNATIONAL
+              and market.rate(Category.AUTHENTICATION_INTERNATIONAL) is None):
+            # A market without an authentication-international rate bills authentication.
+            category = Category.AUTHENTICATION
         if category is Category.SERVICE and row.window == Window.NONE.value:
             warnings.add("service_outside_window",
                          "non-template messages can only be sent in an open customer service window; "
