@@ -59,9 +59,10 @@ def update_readme(text: str) -> str:
     for name in command_names():
         begin, end = BEGIN.format(name=name), END.format(name=name)
         pattern = re.compile(re.escape(begin) + r"\n.*?" + re.escape(end), re.DOTALL)
-        if not pattern.search(text):
+        found = pattern.search(text)
+        if found is None:
             raise SystemExit(f"README.md has no block for `wacost {name}`: add the lines\n{begin}\n{end}")
-        text = pattern.sub(lambda _: f"{begin}\n{option_table(name)}\n{end}", text)
+        text = text[:found.start()] + f"{begin}\n{option_table(name)}\n{end}" + text[found.end():]
     return text
 
 

@@ -10,7 +10,9 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -148,7 +150,7 @@ PolicyOpt = Annotated[Path | None, typer.Option(
     "--policy", help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
     "threshold; a broken limit exits 1, a warning never fails.")]
 ByOpt = Annotated[str | None, typer.Option(
-    "--by", help="Show only one breakdown: category, market or template (table, markdown, html).")]
+    "--by", metavar="VIEW", help="Show only one breakdown: category, market or template (table, markdown, html).")]
 QuietOpt = Annotated[bool, typer.Option(
     "--quiet", "-q", help="Print only the total cost (e.g. 8.5753 USD); --output still gets the report.")]
 GithubSummaryOpt = Annotated[bool, typer.Option(
@@ -279,6 +281,9 @@ def estimate(
         "service messages a month from 2026-10-01).")] = None,
     service_free_used: Annotated[str | None, typer.Option(
         "--service-free-used", help="Free service messages already used this month, across those numbers.")] = None,
+    exclude: Annotated[list[Path] | None, typer.Option(
+        "--exclude", help="An opt-out list: a CSV file with a phone column, or one number per line. Its "
+        "numbers are not sent nor billed, and counted in the report. Repeatable.")] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Price one or more campaign CSV files.
@@ -293,8 +298,8 @@ def estimate(
 
     def work() -> int:
         from wacost.estimate import EstimateOptions, estimate_campaign
-        from wacost.policy import check_markets, evaluate
         from wacost.fees import load_fee_profile
+        from wacost.policy import check_markets, evaluate
         from wacost.pricing import load_price_book
         from wacost.templates import load_templates
 
@@ -311,13 +316,16 @@ def estimate(
             failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
             currency=currency.strip().upper(), fx_rate=parse_amount(fx_rate, "--fx-rate"),
             compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
+            exclude=tuple(exclude or ()),
         )
         book = load_price_book(pricing)
         if rules is not None:  # a misspelt market would never be used, so its limit never broken
             rules = check_markets(rules, {name for card in book.cards for name in card.markets})
         definitions = load_templates(templates or [])
         classifier = _classifier()
-        report = estimate_campaign(campaign, book, definitions, options, classifier, usage)
+        with _progress_bar(campaign) as progress:
+            report = estimate_campaign(campaign, book, definitions, replace(options, progress=progress),
+                                       classifier, usage)
         if strict and report["warnings"]:
             codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
             raise StrictModeError(f"--strict: the estimate has warnings: {codes}",
@@ -328,6 +336,26 @@ def estimate(
 
     code = guarded(work)
     raise typer.Exit(int(code))
+
+
+@contextmanager
+def _progress_bar(paths: list[Path]) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while a large campaign is read, only where stderr is a terminal
+    (never in a pipe, a CI log or a redirected report)."""
+    try:
+        size = sum(path.stat().st_size for path in paths)
+    except OSError:
+        size = 0
+    if size < 64 * 1024 * 1024 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("reading the campaign"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("read", total=size)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _classifier() -> Any:

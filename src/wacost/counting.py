@@ -205,10 +205,13 @@ class _BatchCounts:
     labels: np.ndarray       # per valid recipient: its key
     rows: np.ndarray         # per valid recipient: its row in the batch
     row_messages: np.ndarray | None  # per valid recipient, when the file has a count column
+    bounds: np.ndarray       # recipients are grouped by ledger partition: partition p is
+                             # bounds[p]:bounds[p + 1], in reading order within each
 
 
-def reduce_batch(batch: Batch, resolver: NumberResolver, where: str) -> _BatchCounts:
-    """One batch as counts per key (see KEYS) with the first row of each, and its recipients."""
+def reduce_batch(batch: Batch, resolver: NumberResolver, where: str, partition_bits: int = 0) -> _BatchCounts:
+    """One batch as counts per key (see KEYS) with the first row of each, and its recipients
+    (grouped by the ledger partition of their number, see RecipientLedger)."""
     n = batch.num_rows
     kind = np.full(n, RowKind.INVALID_PHONE, dtype=np.int8)
     country = np.zeros(n, dtype=np.int32)
@@ -265,13 +268,17 @@ def reduce_batch(batch: Batch, resolver: NumberResolver, where: str) -> _BatchCo
         parts.append(part)
     window_k, category_k, language_k, template_k, kind_k, country_k = parts
     rows = np.flatnonzero(valid)
+    part = partition_of(numbers[rows], partition_bits)
+    order = np.argsort(part, kind="stable")  # a radix sort: keeps reading order
+    rows = rows[order]
+    bounds = np.searchsorted(part[order], np.arange((1 << partition_bits) + 1))
     return _BatchCounts(
         file_index=batch.file_index, first_line=batch.first_line, num_rows=n,
         kind=kind_k, country=country_k, template=template_k, language=language_k,
         category=category_k, window=window_k, messages=per_key, first_row=first_row,
         templates=template.values, languages=language.values, planned=planned_values,
         numbers=numbers[rows], labels=labels[rows].astype(np.int32), rows=rows,
-        row_messages=messages[rows] if messages is not None else None,
+        row_messages=messages[rows] if messages is not None else None, bounds=bounds,
     )
 
 
@@ -292,28 +299,37 @@ class _Settled:
     first_kept: dict[int, int] = field(default_factory=dict)  # key -> first ordinal not excluded
 
 
+_NUMBER, _KEY, _ORDINAL, _MESSAGES = range(4)  # the columns of a ledger record
+
+
+def partition_of(numbers: np.ndarray, bits: int) -> np.ndarray:
+    """The ledger partition of each number: the top `bits` of a Fibonacci hash."""
+    if bits == 0:
+        return np.zeros(len(numbers), dtype=np.uint16)
+    mixed = np.ascontiguousarray(numbers).view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return (mixed >> np.uint64(64 - bits)).astype(np.uint16)
+
+
 class RecipientLedger:
     """Every valid recipient as (number, key, ordinal[, messages]); spills to disk when large.
 
-    Records are buffered in memory up to `memory_records`; past that, every buffer is split by
-    a hash of the number into `partitions` temporary files (so one number, in whichever
-    template and whether from the campaign or the opt-out list, always lands in the same
-    file) and settled one file at a time. Records keep their reading order within a file,
-    which is what lets "first" mean first in the campaign.
+    Records (rows of int64) arrive grouped by partition, a hash of the number (so one number,
+    in whichever template and whether from the campaign or the opt-out list, always lands in
+    the same partition). They are held in memory up to `memory_records`; past that, each
+    partition goes to its own temporary file, and they are settled one partition at a time.
+    Records keep their reading order within a partition, which is what lets "first" mean
+    first in the campaign.
     """
 
     def __init__(self, with_messages: bool, expected_records: int,
                  memory_records: int = 1 << 21, partition_records: int = 1 << 20,
                  directory: str | None = None) -> None:
-        fields = [("number", "<i8"), ("key", "<i4"), ("ordinal", "<i8")]
-        if with_messages:
-            fields.append(("messages", "<i8"))
-        self.dtype = np.dtype(fields)
+        self.width = 4 if with_messages else 3
         self._memory_records = memory_records
         wanted = max(2, -(-expected_records // partition_records))
-        self._bits = min(10, max(1, int(wanted - 1).bit_length()))
-        self._buffer: list[np.ndarray] = []
-        self._buffered = 0
+        self.bits = min(10, max(1, int(wanted - 1).bit_length()))
+        self._held: list[list[np.ndarray]] = [[] for _ in range(self.partitions)]
+        self._held_records = 0
         self._directory = directory
         self._spill: tempfile.TemporaryDirectory[str] | None = None
         self._files: list[Any] = []
@@ -321,62 +337,64 @@ class RecipientLedger:
 
     @property
     def partitions(self) -> int:
-        return 1 << self._bits
+        return 1 << self.bits
 
     @property
     def spilled(self) -> bool:
         return self._spill is not None
 
     def add(self, numbers: np.ndarray, keys: np.ndarray | int, ordinals: np.ndarray | int,
-            messages: np.ndarray | None = None) -> None:
+            messages: np.ndarray | None = None, bounds: np.ndarray | None = None) -> None:
+        """Records in partition order (`bounds` as from reduce_batch); or unordered, bounds None."""
         if not len(numbers):
             return
-        chunk = np.empty(len(numbers), dtype=self.dtype)
-        chunk["number"] = numbers
-        chunk["key"] = keys
-        chunk["ordinal"] = ordinals
-        if "messages" in self.dtype.names:  # type: ignore[operator]
-            chunk["messages"] = 1 if messages is None else messages
-        self._buffer.append(chunk)
-        self._buffered += len(chunk)
-        self.records += len(chunk)
-        if self._buffered >= self._memory_records:
-            self._flush()
-
-    def _partition_of(self, numbers: np.ndarray) -> np.ndarray:
-        # Fibonacci hashing: the top bits of number * 2^64/phi spread any digits evenly.
-        mixed = numbers.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-        return (mixed >> np.uint64(64 - self._bits)).astype(np.uint16)
-
-    def _flush(self) -> None:
-        if not self._buffer:
-            return
+        records = np.empty((len(numbers), self.width), dtype=np.int64)
+        records[:, _NUMBER] = numbers
+        records[:, _KEY] = keys
+        records[:, _ORDINAL] = ordinals
+        if self.width > _MESSAGES:
+            records[:, _MESSAGES] = 1 if messages is None else messages
+        if bounds is None:
+            part = partition_of(records[:, _NUMBER], self.bits)
+            order = np.argsort(part, kind="stable")
+            records = np.take(records, order, axis=0)
+            bounds = np.searchsorted(part[order], np.arange(self.partitions + 1))
+        self.records += len(records)
         if self._spill is None:
-            self._spill = tempfile.TemporaryDirectory(prefix="wacost-", dir=self._directory)
-            self._files = [open(os.path.join(self._spill.name, f"{p:04d}.bin"), "wb")  # noqa: SIM115
-                           for p in range(self.partitions)]
-        records = np.concatenate(self._buffer) if len(self._buffer) > 1 else self._buffer[0]
-        self._buffer, self._buffered = [], 0
-        part = self._partition_of(records["number"])
-        order = np.argsort(part, kind="stable")  # a radix sort: keeps reading order per file
-        records = records[order]
-        bounds = np.searchsorted(part[order], np.arange(self.partitions + 1))
+            for p in range(self.partitions):
+                if bounds[p] < bounds[p + 1]:
+                    self._held[p].append(records[bounds[p]:bounds[p + 1]])
+            self._held_records += len(records)
+            if self._held_records >= self._memory_records:
+                self._start_spilling()
+            return
         for p in range(self.partitions):
             if bounds[p] < bounds[p + 1]:
                 self._files[p].write(records[bounds[p]:bounds[p + 1]].data)
 
+    def _start_spilling(self) -> None:
+        self._spill = tempfile.TemporaryDirectory(prefix="wacost-", dir=self._directory)
+        self._files = [open(os.path.join(self._spill.name, f"{p:04d}.bin"), "wb")  # noqa: SIM115
+                       for p in range(self.partitions)]
+        for p, held in enumerate(self._held):
+            for records in held:
+                self._files[p].write(records.data)
+        self._held = [[] for _ in range(self.partitions)]
+        self._held_records = 0
+
     def chunks(self) -> Iterator[np.ndarray]:
-        """The records, one partition at a time (all of them at once if they never spilled)."""
+        """The records, one partition at a time, each in reading order."""
         if self._spill is None:
-            if self._buffer:
-                yield np.concatenate(self._buffer)
+            for p in range(self.partitions):
+                held, self._held[p] = self._held[p], []
+                if held:
+                    yield np.concatenate(held)
             return
-        self._flush()
         for handle in self._files:
             handle.close()
         for p in range(self.partitions):
             path = os.path.join(self._spill.name, f"{p:04d}.bin")
-            records = np.fromfile(path, dtype=self.dtype)
+            records = np.fromfile(path, dtype=np.int64).reshape(-1, self.width)
             os.unlink(path)
             yield records
 
@@ -387,7 +405,7 @@ class RecipientLedger:
         if self._spill is not None:
             self._spill.cleanup()
             self._spill = None
-        self._buffer = []
+        self._held = [[] for _ in range(self.partitions)]
 
     def __enter__(self) -> RecipientLedger:
         return self
@@ -407,45 +425,49 @@ def _min(a: int | None, b: int) -> int:
     return b if a is None else min(a, b)
 
 
+def _messages(records: np.ndarray) -> np.ndarray:
+    if records.shape[1] > _MESSAGES:
+        return records[:, _MESSAGES]
+    return np.ones(len(records), dtype=np.int64)
+
+
 def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int, result: _Settled) -> None:
-    opted_out = records["key"] == _OPTED_OUT
+    opted_out = records[:, _KEY] == _OPTED_OUT
     if opted_out.any():
-        blocked = np.unique(records["number"][opted_out])
+        blocked = np.unique(records[opted_out, _NUMBER])
         records = records[~opted_out]
-        hit = np.asarray(pd.Series(records["number"]).isin(blocked).to_numpy(), dtype=bool)
+        hit = np.asarray(pd.Series(records[:, _NUMBER]).isin(blocked).to_numpy(), dtype=bool)
         if hit.any():
             gone = records[hit]
-            messages = gone["messages"] if "messages" in records.dtype.names else np.ones(len(gone), np.int64)  # type: ignore[operator]
+            messages = _messages(gone)
             result.excluded_messages += int(messages.sum())
-            result.excluded_first = _min(result.excluded_first, int(gone["ordinal"].min()))
-            keys, inverse = np.unique(gone["key"], return_inverse=True)
+            result.excluded_first = _min(result.excluded_first, int(gone[:, _ORDINAL].min()))
+            keys, inverse = np.unique(gone[:, _KEY], return_inverse=True)
             per_key = np.zeros(len(keys), dtype=np.int64)
             np.add.at(per_key, inverse, messages)
             for key, count in zip(keys.tolist(), per_key.tolist()):
                 result.excluded_by_key[key] = result.excluded_by_key.get(key, 0) + count
             records = records[~hit]
             # the first line of a key may have been an excluded row: find its first kept row
-            touched = np.isin(records["key"], keys)
+            touched = np.isin(records[:, _KEY], keys)
             if touched.any():
                 kept = records[touched]
-                firsts = pd.Series(kept["ordinal"]).groupby(kept["key"]).min()
+                firsts = pd.Series(kept[:, _ORDINAL]).groupby(kept[:, _KEY]).min()
                 for key, ordinal in firsts.items():
                     result.first_kept[int(key)] = _min(result.first_kept.get(int(key)), int(ordinal))
     if len(records) < 2:
         return
-    numbers = records["number"]
-    template = key_template[records["key"]]
-    if int(numbers.max()) * max(templates, 1) + templates < 2**63:
-        repeated = pd.Series(numbers * max(templates, 1) + template).duplicated().to_numpy()
+    numbers = records[:, _NUMBER]
+    template = key_template[records[:, _KEY]]
+    radix = max(templates, 1)
+    if int(numbers.max()) * radix + radix < 2**63:
+        repeated = pd.Series(numbers * radix + template).duplicated().to_numpy()
     else:
         repeated = pd.DataFrame({"n": numbers, "t": template}).duplicated().to_numpy()
     if repeated.any():
         again = records[repeated]
-        if "messages" in records.dtype.names:  # type: ignore[operator]
-            result.duplicate_messages += int(again["messages"].sum())
-        else:
-            result.duplicate_messages += len(again)
-        result.duplicate_first = _min(result.duplicate_first, int(again["ordinal"].min()))
+        result.duplicate_messages += int(_messages(again).sum())
+        result.duplicate_first = _min(result.duplicate_first, int(again[:, _ORDINAL].min()))
 
 
 # --- the campaign ----------------------------------------------------------------------------
@@ -613,10 +635,11 @@ def count_campaign(
             batches = read_batches(source, index, block_size,
                                    progress=None if progress is None
                                    else (lambda at, base=done_before: progress(base + at, total_bytes)))
-            for part in _reduce_in_order(batches, resolver, str(source.path), workers):
+            for part in _reduce_in_order(batches, resolver, str(source.path), workers, ledger.bits):
                 global_ids = tables.merge(part, len(resolver.countries))
                 ordinals = (index << _LINE_BITS) + part.first_line + part.rows
-                ledger.add(part.numbers, global_ids[part.labels], ordinals, part.row_messages)
+                ledger.add(part.numbers, global_ids[part.labels], ordinals, part.row_messages,
+                           part.bounds)
                 file_rows += part.num_rows
             if file_rows == 0:
                 raise InputFileError(f"{source.path}: a header but no rows", "add the campaign's recipients")
@@ -642,20 +665,20 @@ def _size(path: Path) -> int:
 
 
 def _reduce_in_order(batches: Iterator[Batch], resolver: NumberResolver, where: str,
-                     workers: int) -> Iterator[_BatchCounts]:
+                     workers: int, partition_bits: int) -> Iterator[_BatchCounts]:
     """reduce_batch over `batches` on worker threads, yielded in order; at most a few in flight.
 
     The next block is parsed (by pyarrow, without the GIL) while the workers reduce the last.
     """
     if workers <= 1:
         for batch in batches:
-            yield reduce_batch(batch, resolver, where)
+            yield reduce_batch(batch, resolver, where, partition_bits)
         return
     pending: deque[Future[_BatchCounts]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-count") as pool:
         try:
             for batch in batches:
-                pending.append(pool.submit(reduce_batch, batch, resolver, where))
+                pending.append(pool.submit(reduce_batch, batch, resolver, where, partition_bits))
                 if len(pending) >= workers:
                     yield pending.popleft().result()
             while pending:

@@ -51,6 +51,7 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 10px; 
 .card .k { display: block; color: var(--muted); font-size: 13px; }
 .card .v { display: block; font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .card.total { flex: 2 1 240px; }
+.card.status-ok, .card.status-warning, .card.status-broken { flex: 1.6 1 190px; }
 .card.total .v { color: #0b7a3b; }
 .status-ok .v { color: #1e8e3e; } .status-warning .v { color: #b06000; } .status-broken .v { color: #d93025; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
@@ -84,8 +85,8 @@ def _bar_chart(title: str, rows: list[tuple[str, str]], total: str, currency: st
     """Horizontal bars, one per (label, cost) row, each as long as its share of `total`."""
     label_w, bar_w, row_h, width = 220, 440, 26, 900
     height = row_h * len(rows) + 8
-    out = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}"><title>{_e(title)}</title>']
+    out = [(f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}"><title>{_e(title)}</title>')]
     for i, (label, cost) in enumerate(rows):
         y = 4 + i * row_h
         fraction = share(cost, total) or Decimal(0)
@@ -274,16 +275,16 @@ def render_html(report: dict[str, Any], views: tuple[str, ...] | None = None) ->
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; img-src data:\">",
+        ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+         "style-src 'unsafe-inline'; img-src data:\">"),
         f"<title>{_e(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
         "<main>",
         "<h1>WhatsApp campaign cost estimate</h1>",
-        f'<p class="sub">Send date {_e(report["date"])} · {_e(report["currency"])} rate card effective '
-        f"{_e(card['effective_from'])}</p>",
+        (f'<p class="sub">Send date {_e(report["date"])} · {_e(report["currency"])} rate card effective '
+         f"{_e(card['effective_from'])}</p>"),
         _cards(report),
         _limits(report),
         *(_breakdown(report, view) for view in check_views(views)),
@@ -295,6 +296,5 @@ def render_html(report: dict[str, Any], views: tuple[str, ...] | None = None) ->
         "</main>",
         "</body>",
         "</html>",
-        "",
     ]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(p for p in parts if p) + "\n"

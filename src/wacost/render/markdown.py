@@ -73,9 +73,9 @@ def _comparison(report: dict[str, Any]) -> list[str]:
         return []
     cur = report["currency"]
     lines = [f"### Compared with {comparison['date']}", "",
-             f"On the card in effect on {comparison['date']} (effective "
-             f"{comparison['rate_card']['effective_from']}) the campaign costs **{comparison['cost']} {cur}** "
-             f"({signed(comparison['difference'])} {cur}).", ""]
+             (f"On the card in effect on {comparison['date']} (effective "
+              f"{comparison['rate_card']['effective_from']}) the campaign costs **{comparison['cost']} {cur}** "
+              f"({signed(comparison['difference'])} {cur})."), ""]
     rows = comparison_rows(report)
     if rows:
         lines += _table(["Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"],
@@ -109,7 +109,7 @@ def _limits(report: dict[str, Any]) -> list[str]:
     lines = [f"**Budget policy{source}:** {summary}.", ""]
 
     def status(row: dict[str, Any]) -> str:
-        text = _STATUS.get(row["status"], row["status"])
+        text = str(_STATUS.get(row["status"], row["status"]))
         if row["status"] == "warning" and row.get("warn_at"):
             text += f" (≥ {row['warn_at']}%)"
         return text
@@ -151,8 +151,8 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
     risk = report.get("recategorization_risk") or {}
     if risk.get("templates"):
         lines += ["### Recategorization risk", "",
-                  f"If Meta moves these utility templates to marketing, the campaign costs "
-                  f"**{risk['extra_cost']} {cur}** more.", ""]
+                  (f"If Meta moves these utility templates to marketing, the campaign costs "
+                   f"**{risk['extra_cost']} {cur}** more."), ""]
         lines += _table(["Template", "Messages", f"Extra cost ({cur})"],
                         [[t["template"], t["messages"], t["extra_cost"]] for t in risk["templates"]], "lrr")
         lines += [""]
@@ -167,7 +167,7 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
     extra = notes(report)
     if extra:
         lines += ["### Notes", "", *(f"- {_cell(n)}" for n in extra), ""]
-    lines += [f"Rate card: {cur}, effective {card['effective_from']} "
-              f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
-              f"`{report.get('schema', 'wacost.estimate/1')}`", ""]
+    lines += [(f"Rate card: {cur}, effective {card['effective_from']} "
+               f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
+               f"`{report.get('schema', 'wacost.estimate/1')}`"), ""]
     return "\n".join(lines)

@@ -184,5 +184,5 @@ def render_table(report: dict[str, Any], width: int = _WIDTH, color: bool = Fals
 
 
 def render_total(report: dict[str, Any]) -> str:
-    """Only the total cost and its currency, one line: `8.5753 USD` (for --quiet)."""
-    return f"{report['totals']['cost']} {report['currency']}\n"
+    """Only the total cost (all in, as --budget counts it) and its currency, one line: `8.5753 USD` (--quiet)."""
+    return f"{all_in(report['totals'])} {report['currency']}\n"
