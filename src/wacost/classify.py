@@ -93,8 +93,20 @@ class ClassifierDataError(WacostError, ValueError):
     """A classifier data file (shipped or the user's) is unreadable or malformed.
 
     A :class:`~wacost.errors.WacostError`, so the CLI reports it as one line and exit 2;
-    also a ``ValueError`` for callers that catch that.
+    also a ``ValueError`` for callers that catch that. The message is kept on one line.
     """
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(" ".join(message.split()), hint)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line for a YAML syntax error: the problem and where it is."""
+    problem = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(exc).split())
 
 
 # --------------------------------------------------------------------------- text
@@ -380,7 +392,7 @@ class _RulesBuilder:
         try:
             data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
         except yaml.YAMLError as exc:
-            raise ClassifierDataError(f"{name}: not valid YAML: {exc}") from None
+            raise ClassifierDataError(f"{name}: not valid YAML: {_yaml_problem(exc)}") from None
         if data is None:
             data = {}
         if not isinstance(data, dict):

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_digits, read_batches
+from wacost.campaign import Batch, inspect_campaign, mask_digits, read_batches
 from wacost.errors import InputFileError
 from wacost.markets import COUNTRY_ALIASES, NumberResolver, known_countries
 from wacost.models import Category, Window
@@ -40,6 +40,9 @@ from wacost.models import Category, Window
 KEYS = ["file", "kind", "country", "template", "language", "category", "window"]
 _WINDOWS = ["", *(w.value for w in Window)]
 _CATEGORIES = ["", *(c.value for c in Category)]
+# pyarrow's streaming CSV reader parses a few dozen blocks ahead of the consumer, so its memory
+# is about 40 blocks: 2 MiB blocks keep that near 80 MiB (and cost no speed, measured).
+STREAM_BLOCK_SIZE: Final = 2 * 1024 * 1024
 _LINE_BITS: Final = 40  # an ordinal is file << 40 | line: file:line in one sortable int64
 _LINE_MASK: Final = (1 << _LINE_BITS) - 1
 
@@ -132,7 +135,8 @@ def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hin
             f"{', '.join(a for a in allowed if a)}",
             hint,
         )
-    return lut[column.ids]
+    choice: np.ndarray = lut[column.ids]
+    return choice
 
 
 def _counts(batch: Batch, where: str) -> np.ndarray | None:
@@ -296,10 +300,29 @@ class _Settled:
     excluded_messages: int = 0
     excluded_first: int | None = None
     excluded_by_key: dict[int, int] = field(default_factory=dict)
-    first_kept: dict[int, int] = field(default_factory=dict)  # key -> first ordinal not excluded
+    first_kept: np.ndarray | None = None  # per key: the first ordinal not excluded (with a list)
+
+    @classmethod
+    def total(cls, parts: Iterable[_Settled]) -> _Settled:
+        out = cls()
+        for part in parts:
+            out.duplicate_messages += part.duplicate_messages
+            if part.duplicate_first is not None:
+                out.duplicate_first = _min(out.duplicate_first, part.duplicate_first)
+            out.excluded_messages += part.excluded_messages
+            if part.excluded_first is not None:
+                out.excluded_first = _min(out.excluded_first, part.excluded_first)
+            for key, count in part.excluded_by_key.items():
+                out.excluded_by_key[key] = out.excluded_by_key.get(key, 0) + count
+            if part.first_kept is not None:
+                out.first_kept = (part.first_kept if out.first_kept is None
+                                  else np.minimum(out.first_kept, part.first_kept))
+        return out
 
 
 _NUMBER, _KEY, _ORDINAL, _MESSAGES = range(4)  # the columns of a ledger record
+# Records held in memory before the ledger spills to disk: 2M records of 24 bytes, 48 MiB.
+LEDGER_MEMORY_RECORDS = 1 << 21
 
 
 def partition_of(numbers: np.ndarray, bits: int) -> np.ndarray:
@@ -322,10 +345,10 @@ class RecipientLedger:
     """
 
     def __init__(self, with_messages: bool, expected_records: int,
-                 memory_records: int = 1 << 21, partition_records: int = 1 << 20,
+                 memory_records: int | None = None, partition_records: int = 1 << 20,
                  directory: str | None = None) -> None:
         self.width = 4 if with_messages else 3
-        self._memory_records = memory_records
+        self._memory_records = LEDGER_MEMORY_RECORDS if memory_records is None else memory_records
         wanted = max(2, -(-expected_records // partition_records))
         self.bits = min(10, max(1, int(wanted - 1).bit_length()))
         self._held: list[list[np.ndarray]] = [[] for _ in range(self.partitions)]
@@ -334,6 +357,7 @@ class RecipientLedger:
         self._spill: tempfile.TemporaryDirectory[str] | None = None
         self._files: list[Any] = []
         self.records = 0
+        self.opted_out = 0
 
     @property
     def partitions(self) -> int:
@@ -348,6 +372,8 @@ class RecipientLedger:
         """Records in partition order (`bounds` as from reduce_batch); or unordered, bounds None."""
         if not len(numbers):
             return
+        if isinstance(keys, int) and keys == _OPTED_OUT:
+            self.opted_out += len(numbers)
         records = np.empty((len(numbers), self.width), dtype=np.int64)
         records[:, _NUMBER] = numbers
         records[:, _KEY] = keys
@@ -382,21 +408,15 @@ class RecipientLedger:
         self._held = [[] for _ in range(self.partitions)]
         self._held_records = 0
 
-    def chunks(self) -> Iterator[np.ndarray]:
-        """The records, one partition at a time, each in reading order."""
+    def _partition(self, p: int) -> np.ndarray:
+        """The records of partition `p`, in reading order (and forgets them)."""
         if self._spill is None:
-            for p in range(self.partitions):
-                held, self._held[p] = self._held[p], []
-                if held:
-                    yield np.concatenate(held)
-            return
-        for handle in self._files:
-            handle.close()
-        for p in range(self.partitions):
-            path = os.path.join(self._spill.name, f"{p:04d}.bin")
-            records = np.fromfile(path, dtype=np.int64).reshape(-1, self.width)
-            os.unlink(path)
-            yield records
+            held, self._held[p] = self._held[p], []
+            return np.concatenate(held) if held else np.zeros((0, self.width), dtype=np.int64)
+        path = os.path.join(self._spill.name, f"{p:04d}.bin")
+        records = np.fromfile(path, dtype=np.int64).reshape(-1, self.width)
+        os.unlink(path)
+        return records
 
     def close(self) -> None:
         for handle in self._files:
@@ -407,18 +427,30 @@ class RecipientLedger:
             self._spill = None
         self._held = [[] for _ in range(self.partitions)]
 
-    def __enter__(self) -> RecipientLedger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def settle(self, key_template: np.ndarray, templates: int) -> _Settled:
-        """Duplicates (same number and template, not excluded) and exclusions, over all records."""
-        result = _Settled()
-        for records in self.chunks():
-            _settle_chunk(records, key_template, templates, result)
-        return result
+    def settle(self, key_template: np.ndarray, templates: int, workers: int = 1) -> _Settled:
+        """Duplicates (same number and template, not excluded) and exclusions, over all records.
+
+        Partitions are independent: `workers` threads settle them side by side.
+        """
+        for handle in self._files:
+            handle.close()
+        self._files = []
+        track_first = self.opted_out > 0
+
+        def settle_one(p: int) -> _Settled:
+            return _settle_chunk(self._partition(p), key_template, templates, track_first)
+
+        if workers <= 1 or self.partitions == 1:
+            parts = map(settle_one, range(self.partitions))
+            return _Settled.total(parts)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-settle") as pool:
+            return _Settled.total(pool.map(settle_one, range(self.partitions)))
 
 
 def _min(a: int | None, b: int) -> int:
@@ -431,7 +463,10 @@ def _messages(records: np.ndarray) -> np.ndarray:
     return np.ones(len(records), dtype=np.int64)
 
 
-def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int, result: _Settled) -> None:
+def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int,
+                  track_first: bool) -> _Settled:
+    """Exclusions and duplicates among the records of one partition (in reading order)."""
+    result = _Settled()
     opted_out = records[:, _KEY] == _OPTED_OUT
     if opted_out.any():
         blocked = np.unique(records[opted_out, _NUMBER])
@@ -440,23 +475,19 @@ def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int,
         if hit.any():
             gone = records[hit]
             messages = _messages(gone)
-            result.excluded_messages += int(messages.sum())
-            result.excluded_first = _min(result.excluded_first, int(gone[:, _ORDINAL].min()))
+            result.excluded_messages = int(messages.sum())
+            result.excluded_first = int(gone[:, _ORDINAL].min())
             keys, inverse = np.unique(gone[:, _KEY], return_inverse=True)
             per_key = np.zeros(len(keys), dtype=np.int64)
             np.add.at(per_key, inverse, messages)
-            for key, count in zip(keys.tolist(), per_key.tolist()):
-                result.excluded_by_key[key] = result.excluded_by_key.get(key, 0) + count
+            result.excluded_by_key = dict(zip(keys.tolist(), per_key.tolist()))
             records = records[~hit]
-            # the first line of a key may have been an excluded row: find its first kept row
-            touched = np.isin(records[:, _KEY], keys)
-            if touched.any():
-                kept = records[touched]
-                firsts = pd.Series(kept[:, _ORDINAL]).groupby(kept[:, _KEY]).min()
-                for key, ordinal in firsts.items():
-                    result.first_kept[int(key)] = _min(result.first_kept.get(int(key)), int(ordinal))
+    if track_first:
+        # the first line of a key may be an excluded row: the first row kept replaces it
+        result.first_kept = np.full(len(key_template), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(result.first_kept, records[:, _KEY], records[:, _ORDINAL])
     if len(records) < 2:
-        return
+        return result
     numbers = records[:, _NUMBER]
     template = key_template[records[:, _KEY]]
     radix = max(templates, 1)
@@ -466,8 +497,9 @@ def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int,
         repeated = pd.DataFrame({"n": numbers, "t": template}).duplicated().to_numpy()
     if repeated.any():
         again = records[repeated]
-        result.duplicate_messages += int(_messages(again).sum())
-        result.duplicate_first = _min(result.duplicate_first, int(again[:, _ORDINAL].min()))
+        result.duplicate_messages = int(_messages(again).sum())
+        result.duplicate_first = int(again[:, _ORDINAL].min())
+    return result
 
 
 # --- the campaign ----------------------------------------------------------------------------
@@ -531,13 +563,13 @@ class _Tables:
     def key_template(self) -> np.ndarray:
         return np.array([key[3] for key in self.key_tuples] or [0], dtype=np.int64)
 
-    def frame(self, excluded: dict[int, int], first_kept: dict[int, int]) -> pd.DataFrame:
+    def frame(self, excluded: dict[int, int], first_kept: np.ndarray | None) -> pd.DataFrame:
         rows = []
         for gid, (file, kind, country, template, language, category, window) in enumerate(self.key_tuples):
             messages = self.messages[gid] - excluded.get(gid, 0)
             if messages <= 0:
                 continue
-            first = first_kept.get(gid, self.first[gid]) if gid in excluded else self.first[gid]
+            first = int(first_kept[gid]) if gid in excluded and first_kept is not None else self.first[gid]
             rows.append((file, kind, self.countries.values[country], self.templates.values[template],
                          self.languages.values[language], _CATEGORIES[category], _WINDOWS[window],
                          messages, first & _LINE_MASK))
@@ -552,7 +584,7 @@ def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
 
 
 def read_exclusions(paths: Iterable[Path], resolver: NumberResolver, ledger: RecipientLedger,
-                    block_size: int = DEFAULT_BLOCK_SIZE) -> int:
+                    block_size: int = STREAM_BLOCK_SIZE) -> int:
     """Put the valid numbers of opt-out lists in the ledger; how many entries were not valid.
 
     A list is a CSV file with a phone column (any of its aliases), or one number per line.
@@ -602,7 +634,7 @@ def count_campaign(
     paths: Iterable[Path],
     resolver: NumberResolver,
     encoding: str | None = None,
-    block_size: int = DEFAULT_BLOCK_SIZE,
+    block_size: int = STREAM_BLOCK_SIZE,
     exclude: Sequence[Path] = (),
     progress: Progress | None = None,
     workers: int | None = None,
@@ -632,9 +664,7 @@ def count_campaign(
         done_before = 0
         for index, source in enumerate(sources):
             file_rows = 0
-            batches = read_batches(source, index, block_size,
-                                   progress=None if progress is None
-                                   else (lambda at, base=done_before: progress(base + at, total_bytes)))
+            batches = read_batches(source, index, block_size, progress=_offset(progress, done_before, total_bytes))
             for part in _reduce_in_order(batches, resolver, str(source.path), workers, ledger.bits):
                 global_ids = tables.merge(part, len(resolver.countries))
                 ordinals = (index << _LINE_BITS) + part.first_line + part.rows
@@ -647,7 +677,7 @@ def count_campaign(
             done_before += sizes[index]
         if rows == 0:
             raise InputFileError("no campaign rows", "give at least one campaign file with rows")
-        settled = ledger.settle(tables.key_template(), len(tables.templates.values))
+        settled = ledger.settle(tables.key_template(), len(tables.templates.values), workers)
     table = tables.frame(settled.excluded_by_key, settled.first_kept)
     return Counts(
         table=table, files=files, rows=rows,
@@ -655,6 +685,13 @@ def count_campaign(
         excluded=(Tally(settled.excluded_messages, _place(settled.excluded_first, files))
                   if exclude else None),
     )
+
+
+def _offset(progress: Progress | None, before: int, total: int) -> Callable[[int], None] | None:
+    """A file's progress (bytes read of that file) as the campaign's."""
+    if progress is None:
+        return None
+    return lambda done: progress(before + done, total)
 
 
 def _size(path: Path) -> int:

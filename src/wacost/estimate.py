@@ -14,8 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from wacost.campaign import DEFAULT_BLOCK_SIZE
-from wacost.counting import Counts, Progress, RowKind, annotate_report, count_campaign
+from wacost.counting import STREAM_BLOCK_SIZE, Counts, Progress, RowKind, annotate_report, count_campaign
 from wacost.errors import OptionError
 from wacost.markets import NON_GEOGRAPHIC, NumberResolver, check_region
 from wacost.models import CATEGORY_ORDER, Category, PricingType, Warning, Window, format_money
@@ -47,7 +46,7 @@ class EstimateOptions:
     auth_intl_eligible: bool = False
     budget: Decimal | None = None
     encoding: str | None = None
-    block_size: int = DEFAULT_BLOCK_SIZE
+    block_size: int = STREAM_BLOCK_SIZE
     assume_recategorized: bool = False
     sender_numbers: int | None = None
     service_free_used: int | None = None

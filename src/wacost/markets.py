@@ -380,7 +380,8 @@ def _head(value: np.ndarray, length: np.ndarray, digits: int, offsets: np.ndarra
     if short.any():
         key = offsets[np.clip(length, 0, digits - 1)] + np.where(short, value, np.uint64(0))
         head = np.where(short, key, head)
-    return head.astype(np.intp)
+    result: np.ndarray = head.astype(np.intp)
+    return result
 
 
 class NumberResolver:
@@ -461,7 +462,8 @@ class NumberResolver:
             going = national >= position
             digit = (value // _POW10[np.clip(national - position, 0, MAX_DIGITS)]) % np.uint64(10)
             state = np.where(going, step[state, digit.astype(np.intp)], state)
-        return self._plan.accept[state]
+        accepted: np.ndarray = self._plan.accept[state]
+        return accepted
 
     def resolve(self, phones: pa.Array) -> ResolvedNumbers:
         """Normalize and resolve a column of phone numbers as written in a campaign file."""

@@ -97,8 +97,11 @@ def _limits(report: dict[str, Any]) -> list[str]:
         state = "❌ **over budget**" if budget.get("exceeded") else "✅ within budget"
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
         return [f"**Budget:** {budget['limit']} {cur}{used_text} — {state}.", ""]
-    broken = [limit_label(r).lower() for r in rows if r["status"] == "broken"]
-    warned = [limit_label(r).lower() for r in rows if r["status"] == "warning"]
+    def short(row: dict[str, Any]) -> str:  # as in the policy block: total, category marketing, market India
+        return "total" if row["scope"] == "total" else f"{row['scope']} {row['name']}"
+
+    broken = [short(r) for r in rows if r["status"] == "broken"]
+    warned = [short(r) for r in rows if r["status"] == "warning"]
     if broken:
         summary = f"❌ **{len(broken)} over limit** ({', '.join(broken)})"
     else:
