@@ -390,7 +390,7 @@ class _RulesBuilder:
 
     def add(self, name: str, text: str) -> None:
         try:
-            data = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+            data = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (C or Python)
         except yaml.YAMLError as exc:
             raise ClassifierDataError(f"{name}: not valid YAML: {_yaml_problem(exc)}") from None
         if data is None:

@@ -178,6 +178,8 @@ def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
     code = np.zeros(len(parts[0][0]), dtype=np.int64)
     span = 1
     for ids, radix in parts:
+        if radix == 1:  # a column that is absent, or holds one value everywhere
+            continue
         if span * radix >= 2**62:  # never in practice; keep the code small and exact anyway
             code, uniques = pd.factorize(code)
             code = code.astype(np.int64)
@@ -250,7 +252,9 @@ def reduce_batch(batch: Batch, resolver: NumberResolver, where: str, partition_b
     messages = _counts(batch, where)
 
     radices = [len(resolver.countries) + len(planned_values), len(RowKind), len(template.values),
-               len(language.values), len(_CATEGORIES), len(_WINDOWS)]
+               len(language.values),
+               len(_CATEGORIES) if "category" in batch.columns else 1,
+               len(_WINDOWS) if "window" in batch.columns else 1]
     code = _combine(list(zip([country, kind, template.ids, language.ids, category, window], radices)))
     labels, uniques = pd.factorize(code)
     k = len(uniques)
@@ -345,7 +349,7 @@ class RecipientLedger:
     """
 
     def __init__(self, with_messages: bool, expected_records: int,
-                 memory_records: int | None = None, partition_records: int = 1 << 20,
+                 memory_records: int | None = None, partition_records: int = 1 << 18,
                  directory: str | None = None) -> None:
         self.width = 4 if with_messages else 3
         self._memory_records = LEDGER_MEMORY_RECORDS if memory_records is None else memory_records
@@ -355,7 +359,7 @@ class RecipientLedger:
         self._held_records = 0
         self._directory = directory
         self._spill: tempfile.TemporaryDirectory[str] | None = None
-        self._files: list[Any] = []
+        self._files: list[int] = []  # file descriptors, one per partition once spilled
         self.records = 0
         self.opted_out = 0
 
@@ -386,42 +390,47 @@ class RecipientLedger:
             records = np.take(records, order, axis=0)
             bounds = np.searchsorted(part[order], np.arange(self.partitions + 1))
         self.records += len(records)
-        if self._spill is None:
-            for p in range(self.partitions):
-                if bounds[p] < bounds[p + 1]:
-                    self._held[p].append(records[bounds[p]:bounds[p + 1]])
-            self._held_records += len(records)
-            if self._held_records >= self._memory_records:
-                self._start_spilling()
-            return
         for p in range(self.partitions):
             if bounds[p] < bounds[p + 1]:
-                self._files[p].write(records[bounds[p]:bounds[p + 1]].data)
+                self._held[p].append(records[bounds[p]:bounds[p + 1]])
+        self._held_records += len(records)
+        if self._held_records >= self._memory_records:
+            self._write_held()
 
-    def _start_spilling(self) -> None:
-        self._spill = tempfile.TemporaryDirectory(prefix="wacost-", dir=self._directory)
-        self._files = [open(os.path.join(self._spill.name, f"{p:04d}.bin"), "wb")  # noqa: SIM115
-                       for p in range(self.partitions)]
+    def _write_held(self) -> None:
+        """Append what is held to the partition files (one gathered write per partition)."""
+        if self._spill is None:
+            self._spill = tempfile.TemporaryDirectory(prefix="wacost-", dir=self._directory)
+            self._files = [os.open(os.path.join(self._spill.name, f"{p:04d}.bin"),
+                                   os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+                           for p in range(self.partitions)]
         for p, held in enumerate(self._held):
-            for records in held:
-                self._files[p].write(records.data)
+            for at in range(0, len(held), 512):  # a writev takes at most IOV_MAX (1024) buffers
+                pieces = [records.data.cast("B") for records in held[at:at + 512]]
+                written = os.writev(self._files[p], pieces)
+                if written != sum(len(piece) for piece in pieces):  # short write: finish it
+                    rest = b"".join(pieces)[written:]
+                    while rest:
+                        rest = rest[os.write(self._files[p], rest):]
         self._held = [[] for _ in range(self.partitions)]
         self._held_records = 0
 
     def _partition(self, p: int) -> np.ndarray:
         """The records of partition `p`, in reading order (and forgets them)."""
-        if self._spill is None:
-            held, self._held[p] = self._held[p], []
-            return np.concatenate(held) if held else np.zeros((0, self.width), dtype=np.int64)
-        path = os.path.join(self._spill.name, f"{p:04d}.bin")
-        records = np.fromfile(path, dtype=np.int64).reshape(-1, self.width)
-        os.unlink(path)
-        return records
+        held, self._held[p] = self._held[p], []
+        if self._spill is not None:
+            path = os.path.join(self._spill.name, f"{p:04d}.bin")
+            held.insert(0, np.fromfile(path, dtype=np.int64).reshape(-1, self.width))
+            os.unlink(path)
+        return np.concatenate(held) if held else np.zeros((0, self.width), dtype=np.int64)
+
+    def _close_files(self) -> None:
+        for fd in self._files:
+            os.close(fd)
+        self._files = []
 
     def close(self) -> None:
-        for handle in self._files:
-            handle.close()
-        self._files = []
+        self._close_files()
         if self._spill is not None:
             self._spill.cleanup()
             self._spill = None
@@ -438,9 +447,7 @@ class RecipientLedger:
 
         Partitions are independent: `workers` threads settle them side by side.
         """
-        for handle in self._files:
-            handle.close()
-        self._files = []
+        self._close_files()
         track_first = self.opted_out > 0
 
         def settle_one(p: int) -> _Settled:
