@@ -144,10 +144,10 @@ def _root(
 
 
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
-PricingOpt = Annotated[Path | None, typer.Option("--pricing", help="A price-table file or folder "
+PricingOpt = Annotated[Path | None, typer.Option("--pricing", metavar="PATH", help="A price-table file or folder "
                                                  "(default: the tables shipped with wacost).")]
 PolicyOpt = Annotated[Path | None, typer.Option(
-    "--policy", help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
+    "--policy", metavar="FILE", help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
     "threshold; a broken limit exits 1, a warning never fails.")]
 ByOpt = Annotated[str | None, typer.Option(
     "--by", metavar="VIEW", help="Show only one breakdown: category, market or template (table, markdown, html).")]
@@ -230,18 +230,18 @@ def _set_debug(debug: bool) -> None:
 
 @app.command()
 def estimate(
-    campaign: Annotated[list[Path], typer.Argument(help="Campaign CSV file(s), priced together as one campaign.",
+    campaign: Annotated[list[Path], typer.Argument(metavar="CAMPAIGN...", help="Campaign CSV file(s), priced together as one campaign.",
                                                    show_default=False)],
     templates: Annotated[list[Path] | None, typer.Option(
-        "--templates", help="Template definitions: Meta's message_templates JSON export, or a YAML "
+        "--templates", metavar="FILE", help="Template definitions: Meta's message_templates JSON export, or a YAML "
         "list of the same objects. Repeatable.")] = None,
     pricing: PricingOpt = None,
-    date: Annotated[str | None, typer.Option("--date", help="Send date YYYY-MM-DD: picks the rate card "
+    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Send date YYYY-MM-DD: picks the rate card "
                                              "and free-message rules in effect (default: today, UTC).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Report format: table, json, csv, markdown or html.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file "
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="Report format: table, json, csv, markdown or html.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file "
                                                 "(only when the run succeeds) instead of stdout.")] = None,
-    budget: Annotated[str | None, typer.Option("--budget", help="Exit 1 when the total cost is above this "
+    budget: Annotated[str | None, typer.Option("--budget", metavar="AMOUNT", help="Exit 1 when the total cost is above this "
                                                "amount (in the report's currency). Default: the "
                                                "WACOST_BUDGET environment variable.")] = None,
     policy: PolicyOpt = None,
@@ -249,40 +249,40 @@ def estimate(
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,
     default_country: Annotated[str | None, typer.Option(
-        "--default-country", help="ISO country (e.g. SE) for numbers written without a country code.")] = None,
+        "--default-country", metavar="CC", help="ISO country (e.g. SE) for numbers written without a country code.")] = None,
     business_country: Annotated[str | None, typer.Option(
-        "--business-country", help="Where the sending business is based (for authentication-international).")] = None,
+        "--business-country", metavar="CC", help="Where the sending business is based (for authentication-international).")] = None,
     auth_intl_eligible: Annotated[bool, typer.Option(
         "--auth-intl-eligible", help="The business is eligible for authentication-international rates.")] = False,
     assume_recategorized: Annotated[bool, typer.Option(
         "--assume-recategorized", help="Price utility templates that read as marketing as marketing.")] = False,
     encoding: Annotated[str | None, typer.Option(
-        "--encoding", help="Text encoding of the campaign files when not UTF-8/UTF-16 (e.g. cp1252).")] = None,
+        "--encoding", metavar="NAME", help="Text encoding of the campaign files when not UTF-8/UTF-16 (e.g. cp1252).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Any warning (invalid number, unknown template, ...) "
                                          "makes the run fail with exit 2.")] = False,
     usage: Annotated[Path | None, typer.Option(
-        "--usage", help="Month-to-date charged volumes for volume tiers: CSV market,category,messages, or "
+        "--usage", metavar="FILE", help="Month-to-date charged volumes for volume tiers: CSV market,category,messages, or "
         "Meta's pricing_analytics JSON response.")] = None,
     fees: Annotated[str | None, typer.Option(
-        "--fees", help="A BSP fee profile added on top of Meta's price: a shipped name (twilio, 360dialog, "
+        "--fees", metavar="PROFILE|FILE", help="A BSP fee profile added on top of Meta's price: a shipped name (twilio, 360dialog, "
         "example-bsp) or a YAML file.")] = None,
     failure_rate: Annotated[str | None, typer.Option(
-        "--failure-rate", help="Expected share of failed messages (0-1), for a fee profile's failed-message "
+        "--failure-rate", metavar="SHARE", help="Expected share of failed messages (0-1), for a fee profile's failed-message "
         "fee.")] = None,
-    currency: Annotated[str, typer.Option("--currency", help="Report currency: a published card in that "
+    currency: Annotated[str, typer.Option("--currency", metavar="CUR", help="Report currency: a published card in that "
                                           "currency, or USD converted with --fx-rate.")] = "USD",
     fx_rate: Annotated[str | None, typer.Option(
-        "--fx-rate", help="Convert Meta's USD card: how many units of --currency one USD buys.")] = None,
+        "--fx-rate", metavar="RATE", help="Convert Meta's USD card: how many units of --currency one USD buys.")] = None,
     compare_date: Annotated[str | None, typer.Option(
-        "--compare-date", help="Also price the campaign on the card in effect on this date and show the "
+        "--compare-date", metavar="YYYY-MM-DD", help="Also price the campaign on the card in effect on this date and show the "
         "difference.")] = None,
     sender_numbers: Annotated[str | None, typer.Option(
-        "--sender-numbers", help="Business phone numbers sending service messages (each has 1,000 free "
+        "--sender-numbers", metavar="N", help="Business phone numbers sending service messages (each has 1,000 free "
         "service messages a month from 2026-10-01).")] = None,
     service_free_used: Annotated[str | None, typer.Option(
-        "--service-free-used", help="Free service messages already used this month, across those numbers.")] = None,
+        "--service-free-used", metavar="N", help="Free service messages already used this month, across those numbers.")] = None,
     exclude: Annotated[list[Path] | None, typer.Option(
-        "--exclude", help="An opt-out list: a CSV file with a phone column, or one number per line. Its "
+        "--exclude", metavar="FILE", help="An opt-out list: a CSV file with a phone column, or one number per line. Its "
         "numbers are not sent nor billed, and counted in the report. Repeatable.")] = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -369,9 +369,9 @@ def _classifier() -> Any:
 
 @app.command()
 def report(
-    saved: Annotated[Path, typer.Argument(help="A report saved with `estimate --format json`.")],
-    fmt: Annotated[str, typer.Option("--format", help="table, json, csv, markdown or html.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    saved: Annotated[Path, typer.Argument(metavar="SAVED.json", help="A report saved with `estimate --format json`.")],
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table, json, csv, markdown or html.")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")] = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,
@@ -411,13 +411,13 @@ def report(
 
 @app.command()
 def lookup(
-    numbers: Annotated[list[str] | None, typer.Argument(help="Phone numbers, E.164 preferred.",
+    numbers: Annotated[list[str] | None, typer.Argument(metavar="NUMBER...", help="Phone numbers, E.164 preferred.",
                                                         show_default=False)] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="A file of numbers: a campaign CSV, "
+    file: Annotated[Path | None, typer.Option("--file", metavar="FILE", help="A file of numbers: a campaign CSV, "
                                               "or one number per line.")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    date: Annotated[str | None, typer.Option("--date", help="Which rate card's markets (default today).")] = None,
-    default_country: Annotated[str | None, typer.Option("--default-country",
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table or json.")] = "table",
+    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Which rate card's markets (default today).")] = None,
+    default_country: Annotated[str | None, typer.Option("--default-country", metavar="CC",
                                                         help="ISO country for national numbers.")] = None,
     pricing: PricingOpt = None,
     debug: DebugOpt = False,
@@ -449,12 +449,12 @@ def lookup(
 
 @app.command()
 def rates(
-    date: Annotated[str | None, typer.Option("--date", help="Show the card in effect on this date "
+    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Show the card in effect on this date "
                                              "(default today).")] = None,
-    market: Annotated[str | None, typer.Option("--market", help="Only this market (name or ISO country code).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    market: Annotated[str | None, typer.Option("--market", metavar="MARKET", help="Only this market (name or ISO country code).")] = None,
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table, json or csv.")] = "table",
     pricing: PricingOpt = None,
-    currency: Annotated[str, typer.Option("--currency", help="Currency of the card.")] = "USD",
+    currency: Annotated[str, typer.Option("--currency", metavar="CUR", help="Currency of the card.")] = "USD",
     debug: DebugOpt = False,
 ) -> None:
     """Show the rate card in effect on a date.
@@ -480,7 +480,7 @@ def rates(
 def classify(
     template_files: Annotated[list[Path], typer.Argument(metavar="TEMPLATES...", help="Template definitions: "
                                                          "Meta's export JSON or YAML.", show_default=False)],
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table or json.")] = "table",
     debug: DebugOpt = False,
 ) -> None:
     """Put each template in a category, with reasons and a recategorization risk.
