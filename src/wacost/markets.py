@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import re._constants as sre_constants
 import re._parser as sre_parse
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -234,95 +235,102 @@ def _national_patterns() -> dict[int, list[str]]:
     return plans
 
 
-@dataclass(frozen=True)
 class _NumberPlan:
     """libphonenumber's number patterns as digit automata, in tables numpy can index.
 
     Calling codes are prefix-free, so the first three digits of a number give its code. Each
-    code's automaton has its states in one global numbering (0 is the shared dead state).
+    code's automaton is built the first time a number with that code is checked (a campaign
+    reaches a few dozen of the 215 codes), its states appended to one global numbering (0 is
+    the shared dead state). Tables only grow: arrays are replaced, never changed, except the
+    rows of a code being built, which no reader uses before `built` says so.
     """
 
-    code_of_head: np.ndarray    # head key (see _HEAD_OFFSET) -> code index (0: no such code)
-    code_length: np.ndarray     # code index -> digits in the calling code
-    code_start: np.ndarray      # code index -> its automaton's start state
-    by_regex: np.ndarray        # code index -> True where the automaton could not be built
-    after_four: np.ndarray      # code index * 10_000 + first 4 national digits -> state
-    short: np.ndarray           # code index * 1_111 + offset + national (0-3 digits) -> accepted
-    step: np.ndarray            # state x digit -> state
-    accept: np.ndarray          # state -> accepted
-    all_of_length: np.ndarray   # state -> bit r set: every r more digits end accepted
-    none_of_length: np.ndarray  # state -> bit r set: no r more digits end accepted
+    def __init__(self) -> None:
+        self._patterns = _national_patterns()
+        self.codes = [0, *self._patterns]  # index 0: no calling code
+        n = len(self.codes)
+        self.code_of_head = np.zeros(_HEAD_KEYS, dtype=np.int16)  # head key -> code index
+        self.code_length = np.array([len(str(c)) if c else 0 for c in self.codes], dtype=np.int64)
+        index = {str(c): i for i, c in enumerate(self.codes) if c}
+        for key in range(1000):
+            head = f"{key:03d}"
+            self.code_of_head[key] = next((index[head[:k]] for k in (1, 2, 3) if head[:k] in index), 0)
+        for length in (1, 2):
+            for value in range(10**length):
+                head = f"{value:0{length}d}"
+                self.code_of_head[int(_HEAD_OFFSET[length]) + value] = next(
+                    (index[head[:k]] for k in range(1, length + 1) if head[:k] in index), 0)
+        self.built = np.zeros(n, dtype=bool)
+        self.built[0] = True
+        self.by_regex = np.zeros(n, dtype=bool)  # the automaton could not be built: use RE2
+        self.after_four = np.zeros(n * 10_000, dtype=np.int32)  # code * 10_000 + 4 digits -> state
+        self.short = np.zeros(n * _NATIONAL_SHORT, dtype=bool)  # code * 1_111 + offset + digits
+        self.step = np.zeros((1, 10), dtype=np.int32)           # state x digit -> state
+        self.accept = np.zeros(1, dtype=bool)
+        self.all_of_length = np.zeros(1, dtype=np.uint32)   # bit r: every r more digits accepted
+        self.none_of_length = np.full(1, (1 << (_MAX_NATIONAL + 1)) - 1, dtype=np.uint32)  # none
+        self._lock = threading.Lock()
+
+    def ensure(self, code_ids: np.ndarray) -> None:
+        """Build the automata of these code indices, where not built yet."""
+        if self.built[code_ids].all():
+            return
+        with self._lock:
+            for i in code_ids.tolist():
+                if not self.built[i]:
+                    self._build(i)
+
+    def _build(self, i: int) -> None:
+        code = self.codes[i]
+        automaton = _Automaton()
+        start, final = automaton.state(), automaton.state()
+        try:
+            for pattern in self._patterns[code]:
+                begin = automaton.state()
+                automaton.empty[start].append(begin)
+                automaton.empty[automaton.add(sre_parse.parse(pattern), begin)].append(final)
+            if len(str(code)) + sre_parse.parse("|".join(self._patterns[code])).getwidth()[1] > MAX_DIGITS:
+                raise _Unsupported("longer than 19 digits")
+        except (_Unsupported, re.error):
+            self.by_regex[i] = True
+            self.built[i] = True
+            return
+        table, accepting = automaton.deterministic(start, final)
+        every_mask = np.zeros(len(table), dtype=np.uint32)
+        never_mask = np.zeros(len(table), dtype=np.uint32)
+        every, never = accepting.copy(), ~accepting
+        for r in range(_MAX_NATIONAL + 1):
+            every_mask |= every.astype(np.uint32) << np.uint32(r)
+            never_mask |= never.astype(np.uint32) << np.uint32(r)
+            every, never = every[table].all(axis=1), never[table].all(axis=1)
+        # local state 0 is dead: the global dead state; the others follow the global ones
+        total = len(self.step)
+        renumber = np.concatenate([[0], np.arange(total, total + len(table) - 1)]).astype(np.int32)
+        step = np.concatenate([self.step, renumber[table[1:]]])
+        accept = np.concatenate([self.accept, accepting[1:]])
+        first = int(renumber[1])
+        # the state after each national number of 0 to 4 digits
+        base = i * _NATIONAL_SHORT
+        self.short[base] = accept[first]
+        for length in (1, 2, 3, 4):
+            values = np.arange(10**length)
+            state = np.full(len(values), first, dtype=np.int32)
+            for position in reversed(range(length)):
+                state = step[state, (values // 10**position) % 10]
+            if length == 4:
+                self.after_four[i * 10_000:(i + 1) * 10_000] = state
+            else:
+                offset = base + int(_NATIONAL_OFFSET[length])
+                self.short[offset:offset + len(values)] = accept[state]
+        self.all_of_length = np.concatenate([self.all_of_length, every_mask[1:]])
+        self.none_of_length = np.concatenate([self.none_of_length, never_mask[1:]])
+        self.step, self.accept = step, accept
+        self.built[i] = True
 
 
 @lru_cache(maxsize=1)
 def _number_plan() -> _NumberPlan:
-    plans = _national_patterns()
-    codes = [0, *plans]  # index 0: no calling code
-    steps: list[np.ndarray] = [np.zeros((1, 10), dtype=np.int32)]
-    accepts: list[np.ndarray] = [np.zeros(1, dtype=bool)]
-    starts = np.zeros(len(codes), dtype=np.int32)
-    by_regex = np.zeros(len(codes), dtype=bool)
-    total = 1
-    for i, code in enumerate(codes[1:], start=1):
-        automaton = _Automaton()
-        start, final = automaton.state(), automaton.state()
-        try:
-            for pattern in plans[code]:
-                begin = automaton.state()
-                automaton.empty[start].append(begin)
-                automaton.empty[automaton.add(sre_parse.parse(pattern), begin)].append(final)
-            if len(str(code)) + sre_parse.parse("|".join(plans[code])).getwidth()[1] > MAX_DIGITS:
-                raise _Unsupported("longer than 19 digits")
-        except (_Unsupported, re.error):
-            by_regex[i] = True
-            continue
-        table, accepting = automaton.deterministic(start, final)
-        # local state 0 is dead: the global dead state; the others are renumbered after `total`
-        renumber = np.concatenate([[0], np.arange(total, total + len(table) - 1)]).astype(np.int32)
-        steps.append(renumber[table[1:]])
-        accepts.append(accepting[1:])
-        starts[i] = total
-        total += len(table) - 1
-    step = np.concatenate(steps)
-    accept = np.concatenate(accepts)
-    all_of_length = np.zeros(total, dtype=np.uint32)
-    none_of_length = np.zeros(total, dtype=np.uint32)
-    every, never = accept.copy(), ~accept
-    for r in range(_MAX_NATIONAL + 1):
-        all_of_length |= every.astype(np.uint32) << np.uint32(r)
-        none_of_length |= never.astype(np.uint32) << np.uint32(r)
-        every, never = every[step].all(axis=1), never[step].all(axis=1)
-    # the state after each national number of 0 to 4 digits, for every code at once
-    after_four: np.ndarray = np.zeros((len(codes), 10_000), dtype=np.int32)
-    short: np.ndarray = np.zeros((len(codes), _NATIONAL_SHORT), dtype=bool)
-    short[:, 0] = accept[starts]
-    for length in (1, 2, 3, 4):
-        values = np.arange(10**length)
-        state = np.repeat(starts[:, None], len(values), axis=1)
-        for position in reversed(range(length)):
-            state = step[state, (values // 10**position) % 10]
-        if length == 4:
-            after_four[:] = state
-        else:
-            offset = int(_NATIONAL_OFFSET[length])
-            short[:, offset:offset + len(values)] = accept[state]
-    after_four[0] = 0
-    short[0] = False
-    after_four, short = after_four.ravel(), short.ravel()
-    code_of_head = np.zeros(_HEAD_KEYS, dtype=np.int16)
-    code_length = np.array([len(str(c)) if c else 0 for c in codes], dtype=np.int64)
-    index = {str(c): i for i, c in enumerate(codes) if c}
-    for key in range(1000):
-        head = f"{key:03d}"
-        code_of_head[key] = next((index[head[:n]] for n in (1, 2, 3) if head[:n] in index), 0)
-    for length in (1, 2):
-        for value in range(10**length):
-            head = f"{value:0{length}d}"
-            code_of_head[int(_HEAD_OFFSET[length]) + value] = next(
-                (index[head[:n]] for n in range(1, length + 1) if head[:n] in index), 0)
-    return _NumberPlan(code_of_head=code_of_head, code_length=code_length, code_start=starts,
-                       by_regex=by_regex, after_four=after_four, short=short, step=step,
-                       accept=accept, all_of_length=all_of_length, none_of_length=none_of_length)
+    return _NumberPlan()
 
 
 @dataclass(frozen=True)
@@ -448,6 +456,7 @@ class NumberResolver:
         # a leading zero (which the integer does not keep) starts no calling code
         ok = (length >= 1) & (length <= MAX_DIGITS) & (first7 >= np.uint64(10**6))
         code = plan.code_of_head[(first7 // np.uint64(10**4)).astype(np.intp)]
+        plan.ensure(np.flatnonzero(np.bincount(code, minlength=len(plan.codes))))
         code_length = plan.code_length[code]
         national = length - code_length
         ok &= (code > 0) & (national >= 0)
