@@ -119,6 +119,9 @@ def notes(report: dict[str, Any]) -> list[str]:
                        f"number(s) × {tier.get('per_number', 0):,}, {tier.get('used_before', 0):,} used before).")
         elif tier.get("note"):
             out.append(f"Service free tier: {tier['note']}.")
+    for notice in report.get("notices") or []:
+        example = f" (e.g. {notice['example']})" if notice.get("example") else ""
+        out.append(f"{notice['message'][:1].upper()}{notice['message'][1:]}: {notice['count']:,} messages{example}.")
     volume = report.get("volume_tiers")
     if volume:
         bands = volume.get("bands") or {}
