@@ -61,7 +61,7 @@ def guarded(work: Callable[[], T]) -> T:
         raise
     except MemoryError:
         fail(WacostError("out of memory", "the input is larger than this machine can hold"))
-    except Exception as error:  # noqa: BLE001 - the edge: no traceback without --debug
+    except Exception as error:
         if _DEBUG:
             raise
         fail(WacostError(f"internal error: {type(error).__name__}: {error}",

@@ -14,11 +14,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from wacost.counting import STREAM_BLOCK_SIZE, Counts, Progress, RowKind, annotate_report, count_campaign
+from wacost.counting import (
+    STREAM_BLOCK_SIZE,
+    Counts,
+    Progress,
+    RowKind,
+    annotate_report,
+    count_campaign,
+)
 from wacost.errors import OptionError
+from wacost.fees import FeeProfile, FeeRule
 from wacost.markets import NON_GEOGRAPHIC, NumberResolver, check_region
 from wacost.models import CATEGORY_ORDER, Category, PricingType, Warning, Window, format_money
-from wacost.fees import FeeProfile, FeeRule
 from wacost.pricing import (
     TIERED_CATEGORIES,
     UNKNOWN,

@@ -43,16 +43,7 @@ _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
 @lru_cache(maxsize=1)
 def _validity_pattern() -> str:
     """One anchored RE2 pattern: calling code followed by a national number of its plan."""
-    alternatives = []
-    for code, regions in sorted(COUNTRY_CODE_TO_REGION_CODE.items()):
-        patterns = []
-        for region in regions:
-            md = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-            desc = md.general_desc if md is not None else None
-            if desc is not None and desc.national_number_pattern:
-                patterns.append(desc.national_number_pattern)
-        if patterns:
-            alternatives.append(f"{code}(?:{'|'.join(sorted(set(patterns)))})")
+    alternatives = [f"{code}(?:{'|'.join(patterns)})" for code, patterns in _national_patterns().items()]
     return "^(?:" + "|".join(alternatives) + ")$"
 
 

@@ -21,7 +21,7 @@ MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):
+class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
     """SafeLoader that bounds aliases and the expanded size of the document; floats as Decimal.
 
     PyYAML shares an anchored node between its aliases, so loading a "billion laughs" file is
@@ -34,7 +34,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         self._aliases_seen = 0
         self._sizes: dict[int, int] = {}
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401 - PyYAML API
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             self._aliases_seen += 1
             if self._aliases_seen > MAX_ALIASES:
@@ -54,7 +54,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         return node
 
 
-def _bomb(problem: str, where: Any) -> yaml.YAMLError:  # noqa: ANN401
+def _bomb(problem: str, where: Any) -> yaml.YAMLError:
     mark = getattr(where, "start_mark", None)
     line = f" (line {mark.line + 1})" if mark is not None else ""
     return yaml.YAMLError(f"{problem}{line}; wacost refuses YAML alias bombs")
@@ -81,10 +81,10 @@ def _problem_line(exc: yaml.YAMLError) -> str:
     return ""
 
 
-def load_yaml_text(text: str, where: str) -> Any:  # noqa: ANN401 - YAML is any shape
+def load_yaml_text(text: str, where: str) -> Any:
     """The data in `text`; `where` names the file in errors."""
     try:
-        return yaml.load(text, Loader=_BoundedSafeLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_BoundedSafeLoader)
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["error"])[0]
         raise InputFileError(
@@ -128,6 +128,6 @@ def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> st
     return text
 
 
-def load_yaml_file(path: Path, what: str) -> Any:  # noqa: ANN401 - YAML is any shape
+def load_yaml_file(path: Path, what: str) -> Any:
     """The data in the YAML file at `path`; `what` names the kind of file in errors."""
     return load_yaml_text(read_text_file(path, what), str(path))

@@ -6,13 +6,14 @@ import csv
 import io
 import json
 from decimal import Decimal
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from wacost.errors import OptionError
 from wacost.models import Category
-from wacost.pricing import UNKNOWN, RateCard, Rate
+from wacost.pricing import UNKNOWN, Rate, RateCard
 
 
 def _rate_text(rate: Rate) -> str | None:
@@ -36,8 +37,8 @@ def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
             else:
                 raise OptionError(f"--market {market!r}: no such market on the {card.effective_from} card",
                                   "give a market name (e.g. India) or an ISO country code (e.g. IN)")
-    rows = [{"market": m.name, "countries": sorted(m.countries),
-             **{c.value: _rate_text(m.rate(c)) for c in Category}} for m in markets]
+    rows: list[dict[str, Any]] = [{"market": m.name, "countries": sorted(m.countries),
+                                   **{c.value: _rate_text(m.rate(c)) for c in Category}} for m in markets]
     if fmt == "json":
         return json.dumps({"currency": card.currency, "effective_from": card.effective_from.isoformat(),
                            "source": card.source_url, "confidence": card.confidence,
