@@ -373,6 +373,133 @@ def test_courtesy_and_sign_offs_do_not_make_an_update_marketing(
     assert result.category == "utility", result.reasons
 
 
+# --------------------------------------------------------------------------- financial offers
+# Regression cases from a blind evaluation: selling a NEW financial product to the user
+# (credit card, loan, pre-approved limit), inviting them to apply, or waiving a fee as a
+# sales argument is marketing, even when it is addressed to the user's own account.
+
+
+def _with_button(text: str, label: str, language: str) -> dict[str, Any]:
+    return body(text, language=language, buttons=[
+        {"type": "URL", "text": label, "url": "https://bank.example.com/offer"}])
+
+
+def test_credit_card_offer_to_the_users_account_is_marketing(rules: ClassifierRules) -> None:
+    result = classify_template(_with_button(
+        "Hola {{1}}, tu cuenta Banco Andino ya tiene acceso a nuestra tarjeta de crédito Oro "
+        "sin cuota de manejo el primer año. Solicítala en 5 minutos desde la app.",
+        "Solicitar", "es_CO"), rules)
+    assert result.category == "marketing", result.reasons
+    joined = " ".join(result.reasons)
+    assert '"Solicítala"' in joined and '"sin cuota de manejo"' in joined
+
+
+def test_pre_approved_loan_limit_with_apply_now_is_marketing(rules: ClassifierRules) -> None:
+    result = classify_template(_with_button(
+        "Sayın {{1}}, hesabınıza özel ihtiyaç kredisi limitiniz {{2}} TL olarak belirlendi. "
+        "%1,99 faiz oranıyla hemen başvurun.", "Başvur", "tr"), rules)
+    assert result.category == "marketing", result.reasons
+    joined = " ".join(result.reasons)
+    # "başvurun" (apply) is an invitation, not a public-service notice, and the rate is
+    # quoted whole ("%1,99", not "%1").
+    assert "public-service" not in joined
+    assert '"%1,99"' in joined
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "Hi {{1}}, your account now qualifies for our Platinum credit card with no annual fee "
+           "in the first year. Apply now in 2 minutes in the app."),
+    ("de", "Hallo {{1}}, für Ihr Konto steht unsere Kreditkarte Gold ohne Jahresgebühr im ersten "
+           "Jahr bereit. Jetzt in 5 Minuten in der App beantragen."),
+    ("pt", "Olá {{1}}, sua conta já tem acesso ao nosso cartão de crédito Gold sem anuidade no "
+           "primeiro ano. Solicite já pelo app."),
+    ("fr", "Bonjour {{1}}, votre compte vous donne accès à notre carte Visa Premier, cotisation "
+           "offerte la première année. Demandez-la en 5 minutes dans l'appli."),
+    ("it", "Ciao {{1}}, il tuo conto ha accesso alla nostra carta di credito Oro senza canone il "
+           "primo anno. Richiedila in 5 minuti dall'app."),
+    ("id", "Halo {{1}}, rekening Anda kini bisa mendapatkan kartu kredit kami, bebas iuran "
+           "tahunan. Ajukan sekarang di aplikasi."),
+    ("ar", "مرحبا {{1}}، حسابك مؤهل الآن لبطاقتنا الائتمانية الذهبية بدون رسوم سنوية. قدّم الآن عبر التطبيق."),
+    ("hi", "Hi {{1}}, aapke account par pre-approved personal loan ready hai. Abhi apply karo!"),
+    ("sv", "Hej {{1}}, ditt konto har nu tillgång till vårt kreditkort utan årsavgift. Ansök nu i appen."),
+    ("nl", "Hoi {{1}}, vraag nu aan: onze creditcard zonder jaarlijkse kosten."),
+])
+def test_financial_product_offers_in_many_languages(
+        language: str, text: str, rules: ClassifierRules) -> None:
+    result = classify_template(body(text, language=language), rules)
+    assert result.category == "marketing", result.reasons
+
+
+@pytest.mark.parametrize("text", [
+    # about a product the user already has or applied for: not an offer
+    "Your credit card application {{1}} has been approved. Your card will arrive within 5 business days.",
+    "Tu solicitud de tarjeta de crédito {{1}} fue aprobada. Recibirás tu tarjeta en 5 días hábiles.",
+    "Tu cuota de manejo de {{1}} fue cargada a tu tarjeta terminada en {{2}}.",
+    "Your annual fee of {{1}} for card ending {{2}} will be charged on {{3}}.",
+    "Kredi başvurunuz onaylandı. Kredi limitiniz {{1}} TL olarak belirlendi.",
+    "{{1}} TL tutarındaki ihtiyaç krediniz %2,49 faiz oranıyla hesabınıza aktarılmıştır.",
+    "Sayın {{1}}, pasaport başvurunuz alınmıştır. Randevunuz {{2}} tarihinde.",
+    "Başvurunuz değerlendirilmektedir. Sonuç size SMS ile bildirilecektir.",
+])
+def test_notices_about_the_users_own_credit_or_application_stay_utility(
+        text: str, rules: ClassifierRules) -> None:
+    result = classify_template(body(text), rules)
+    assert result.category == "utility", result.reasons
+
+
+# --------------------------------------------------------------------------- false friends
+# Words that mean "points" or "review" in one sense and something else in another.
+
+
+def test_rating_a_delivery_is_not_loyalty_points(rules: ClassifierRules) -> None:
+    template = body(
+        "Merhaba {{1}}, {{2}} tarihli siparişiniz teslim edildi. Teslimat deneyiminizi puanlar "
+        "mısınız? Görüşleriniz kuryelerimizin hizmetini geliştirmemize yardımcı olur.",
+        language="tr", buttons=[{"type": "QUICK_REPLY", "text": "Çok iyi"},
+                                {"type": "QUICK_REPLY", "text": "Kötü"}])
+    result = classify_template(template, rules)
+    assert result.category == "utility", result.reasons
+    assert not any("rewards, points" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(("text", "not_read_as"), [
+    # a rating request tied to the delivery: feedback, not loyalty points
+    ("Siparişiniz {{1}} teslim edildi. Teslimatı puanlayın.", "rewards, points"),
+    ("Tu pedido {{1}} fue entregado. ¿Puedes puntuar tu entrega?", "rewards, points"),
+    # "Prämie" is also an insurance premium, "نقاط البيع" a point of sale, "ceza puanı" a
+    # penalty point, "sınav puanı" an exam score, "points relais" pickup points
+    ("Ihre Prämienrechnung für die Hausratversicherung über {{1}} € ist am {{2}} fällig.",
+     "rewards, points"),
+    ("تمت عملية شراء بقيمة {{1}} ريال عبر نقاط البيع ببطاقتك المنتهية بـ {{2}}.", "rewards, points"),
+    ("Trafik cezanız nedeniyle ehliyetinize 20 ceza puanı işlenmiştir.", "rewards, points"),
+    ("YKS sınav puanınız açıklandı. Sonuçlarınızı ÖSYM sayfasından görebilirsiniz.",
+     "rewards, points"),
+    ("Votre colis {{1}} est disponible dans l'un de nos points relais jusqu'au {{2}}.",
+     "rewards, points"),
+    # school grades and requests under assessment are not rating requests
+    ("Las calificaciones de tu hijo {{1}} ya están disponibles en la plataforma escolar.",
+     "feedback"),
+    ("Sua proposta {{1}} está em avaliação. Retornaremos em até 2 dias úteis.", "feedback"),
+    ("Uw aanvraag {{1}} is in beoordeling. U hoort binnen 5 werkdagen van ons.", "feedback"),
+    ("Başvurunuz değerlendirilmektedir. Sonuç size SMS ile bildirilecektir.", "feedback"),
+])
+def test_false_friends_of_points_and_ratings_stay_utility(
+        text: str, not_read_as: str, rules: ClassifierRules) -> None:
+    result = classify_template(body(text), rules)
+    assert result.category == "utility", result.reasons
+    assert not any(not_read_as in reason for reason in result.reasons), result.reasons
+
+
+@pytest.mark.parametrize("text", [
+    "{{1}}, {{2}} puanınızın süresi ay sonunda doluyor! Puanlarınızı kaybetmeden kullanın.",
+    "Alışverişlerinizde puanlar kazanın, puanlarınızı harcayın!",
+])
+def test_loyalty_points_in_turkish_are_still_marketing(text: str, rules: ClassifierRules) -> None:
+    result = classify_template(body(text, language="tr"), rules)
+    assert result.category == "marketing", result.reasons
+    assert any("rewards, points" in reason for reason in result.reasons)
+
+
 def test_every_language_file_covers_the_utility_domains() -> None:
     from importlib import resources
 
