@@ -363,8 +363,15 @@ def _classifier() -> Any:
         from wacost.classify import classify_template, load_classifier_rules
     except ImportError:  # the classifier ships with the package; this only guards partial checkouts
         return None
-    rules = load_classifier_rules()
-    return lambda template: classify_template(template.raw, rules)
+    rules: list[Any] = []
+
+    def classify(template: Any) -> Any:
+        # Loading the word lists takes a moment: only campaigns that need a verdict pay for it.
+        if not rules:
+            rules.append(load_classifier_rules())
+        return classify_template(template.raw, rules[0])
+
+    return classify
 
 
 @app.command()
