@@ -181,3 +181,14 @@ def test_inline_auth_intl_where_the_market_has_no_such_rate(wacost, tmp_path):
     report = estimate(wacost, path, "--date", "2026-11-25")
     # India has an auth-intl rate (0.0304); the UK has none, so it bills authentication (0.0220)
     assert report["totals"]["cost"] == str(D("0.0304") + D("0.0220"))
+
+
+def test_spreadsheet_digit_groups_and_window_words(wacost, tmp_path):
+    path = write(tmp_path / "plan.csv", "country;category;count;window\nSE;marketing;12 500;\n"
+                 "SE;utility;1\u00a0000;CSW\nIN;utility;3;customer_service_window\nIN;marketing;7;free_entry_point\n")
+    report = estimate(wacost, path, "--date", "2026-09-30")
+    # 12,500 x 0.0592; utility in an open window and the entry-point messages are free until 2026-09-30
+    assert report["totals"]["cost"] == str(12500 * D("0.0592"))
+    assert report["totals"]["messages"] == 13510
+    run = wacost("estimate", write(tmp_path / "bad.csv", "country,count\nSE,\"1,500\"\n"), "--date", "2026-11-25")
+    assert run.exit_code == 2 and "count '1,500'" in run.stderr  # ambiguous across locales: refused

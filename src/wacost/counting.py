@@ -122,10 +122,21 @@ def _lower_underscored(values: pa.Array) -> pa.Array:
     return pc.replace_substring(pc.utf8_lower(pc.utf8_trim_whitespace(values)), "-", "_")
 
 
-def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hint: str) -> np.ndarray:
+# Other words people write in the window column, beyond the contract's none, csw and fep.
+WINDOW_ALIASES: Final = {
+    "no": "none", "outside": "none", "closed": "none", "-": "none",
+    "customer_service_window": "csw", "customer_service": "csw", "service_window": "csw",
+    "free_entry_point": "fep", "entry_point": "fep", "ctwa": "fep",
+}
+
+
+def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hint: str,
+                    aliases: dict[str, str] | None = None) -> np.ndarray:
     """The column as indices into `allowed`; the first row with another value is an error."""
     column = _encode(batch.columns.get(name), batch.num_rows, _lower_underscored)
     position = {value: i for i, value in enumerate(allowed)}
+    for alias, value in (aliases or {}).items():
+        position[alias] = position[value]
     lut = np.array([position.get(value, -1) for value in column.values], dtype=np.int8)
     bad = np.flatnonzero(lut < 0)
     if bad.size:
@@ -150,6 +161,14 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
     whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
     whole &= length <= 15
+    if not whole.all():
+        # Digit groups as spreadsheets write them: "12 500" (also no-break spaces), "12'500".
+        # A comma or point stays an error: 1,500 and 1.500 mean different things in different locales.
+        grouped = pc.match_substring_regex(text, r"^\d{1,3}(?:[ \x{00A0}\x{202F}']\d{3})+$")
+        text = pc.if_else(grouped, pc.replace_substring_regex(text, r"[ \x{00A0}\x{202F}']", ""), text)
+        length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
+        whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
+        whole &= length <= 15
     if not whole.all():
         index = _first_bad(~whole)
         raise InputFileError(
@@ -249,7 +268,8 @@ def reduce_batch(batch: Batch, resolver: NumberResolver, where: str, partition_b
     category = _checked_choice(batch, "category", _CATEGORIES, where,
                                "use marketing, utility, authentication, authentication_international or service")
     window = _checked_choice(batch, "window", _WINDOWS, where,
-                             "use none, csw (customer service window) or fep (free entry point)")
+                             "use none, csw (customer service window) or fep (free entry point)",
+                             WINDOW_ALIASES)
     messages = _counts(batch, where)
 
     radices = [len(resolver.countries) + len(planned_values), len(RowKind), len(template.values),
