@@ -24,7 +24,7 @@ from wacost.counting import (
 )
 from wacost.errors import OptionError
 from wacost.fees import FeeProfile, FeeRule
-from wacost.markets import NON_GEOGRAPHIC, NumberResolver, check_region
+from wacost.markets import NumberResolver, check_region
 from wacost.models import CATEGORY_ORDER, Category, PricingType, Warning, Window, format_money
 from wacost.pricing import (
     TIERED_CATEGORIES,
@@ -454,10 +454,6 @@ def _fees_of(piece: _Piece, fees: FeeProfile | None) -> Decimal:
     return amount
 
 
-def _money(value: Decimal) -> str:
-    return format_money(value)
-
-
 def _summaries(priced: _Priced, fees: FeeProfile | None) -> dict[str, Any]:
     by_category: dict[Category, _Group] = defaultdict(_Group)
     by_market: dict[str, _Group] = defaultdict(_Group)
@@ -476,8 +472,8 @@ def _summaries(priced: _Priced, fees: FeeProfile | None) -> dict[str, Any]:
 
     line_dicts = [
         {"market": market, "category": category.value, "pricing_type": pricing_type.value, "tier": tier,
-         "messages": messages, "rate": _money(rate) if rate is not None else None,
-         "cost": _money(rate * messages) if rate is not None else None}
+         "messages": messages, "rate": format_money(rate) if rate is not None else None,
+         "cost": format_money(rate * messages) if rate is not None else None}
         for (market, category, pricing_type, tier, rate), messages in sorted(
             lines.items(), key=lambda item: (item[0][0], CATEGORY_ORDER.index(item[0][1]), item[0][2].value,
                                              band_order(item[0][3])))
@@ -489,10 +485,10 @@ def _summaries(priced: _Priced, fees: FeeProfile | None) -> dict[str, Any]:
     unknown = sum(p.messages for p in priced.pieces if p.rate is None)
 
     def group(g: _Group) -> dict[str, Any]:
-        out: dict[str, Any] = {"messages": g.messages, "billable_messages": g.billable, "cost": _money(g.cost)}
+        out: dict[str, Any] = {"messages": g.messages, "billable_messages": g.billable, "cost": format_money(g.cost)}
         if fees is not None:
-            out["fees"] = _money(g.fees)
-            out["total_cost"] = _money(g.cost + g.fees)
+            out["fees"] = format_money(g.fees)
+            out["total_cost"] = format_money(g.cost + g.fees)
         return out
 
     return {
@@ -520,14 +516,14 @@ def _comparison(base: dict[str, Any], other: dict[str, Any], card: RateCard, on:
         a = {r[key]: Decimal(r["cost"]) for r in rows_a}
         b = {r[key]: Decimal(r["cost"]) for r in rows_b}
         keys = sorted(set(a) | set(b), key=lambda k: (-(abs(b.get(k, Decimal(0)) - a.get(k, Decimal(0)))), k))
-        return [{key: k, "cost": _money(a.get(k, Decimal(0))), "compare_cost": _money(b.get(k, Decimal(0))),
-                 "difference": _money(b.get(k, Decimal(0)) - a.get(k, Decimal(0)))} for k in keys]
+        return [{key: k, "cost": format_money(a.get(k, Decimal(0))), "compare_cost": format_money(b.get(k, Decimal(0))),
+                 "difference": format_money(b.get(k, Decimal(0)) - a.get(k, Decimal(0)))} for k in keys]
 
     return {
         "date": on.isoformat(),
         "rate_card": _card_info(card),
-        "cost": _money(other["cost"]),
-        "difference": _money(other["cost"] - base["cost"]),
+        "cost": format_money(other["cost"]),
+        "difference": format_money(other["cost"] - base["cost"]),
         "by_market": diff(base["by_market"], other["by_market"], "market"),
         "by_category": diff(base["by_category"], other["by_category"], "category"),
     }
@@ -587,7 +583,7 @@ def price_counts(
         failed_fees = fees.failed_message_fee * sent * options.failure_rate
     fee_total = summary["fees"] + failed_fees
     all_in = summary["cost"] + fee_total
-    exposure = [{"template": name, "language": language, "messages": messages, "extra_cost": _money(extra)}
+    exposure = [{"template": name, "language": language, "messages": messages, "extra_cost": format_money(extra)}
                 for name, (messages, extra, language) in sorted(priced.risk.items())]
     exposure_total = sum((extra for _, extra, _ in priced.risk.values()), Decimal(0))
     exceeded = options.budget is not None and all_in > options.budget
@@ -596,11 +592,11 @@ def price_counts(
         "billable_messages": summary["billable"],
         "free_messages": summary["free"],
         "unbilled_messages": priced.unbilled,
-        "cost": _money(summary["cost"]),
+        "cost": format_money(summary["cost"]),
     }
     if fees is not None:
-        totals["fees"] = _money(fee_total)
-        totals["total_cost"] = _money(all_in)
+        totals["fees"] = format_money(fee_total)
+        totals["total_cost"] = format_money(all_in)
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "currency": card.currency,
@@ -611,9 +607,9 @@ def price_counts(
         "by_market": summary["by_market"],
         "by_template": summary["by_template"],
         "lines": summary["lines"],
-        "recategorization_risk": {"extra_cost": _money(exposure_total), "templates": exposure},
+        "recategorization_risk": {"extra_cost": format_money(exposure_total), "templates": exposure},
         "warnings": [w.to_dict() for w in sorted(warnings.result(), key=lambda w: (w.code, w.message))],
-        "budget": {"limit": _money(options.budget) if options.budget is not None else None,
+        "budget": {"limit": format_money(options.budget) if options.budget is not None else None,
                    "exceeded": exceeded},
         "inputs": list(counts.files),
     }
@@ -627,10 +623,10 @@ def price_counts(
     if fees is not None:
         report["fees"] = {
             "profile": fees.name, "source": fees.source, "confidence": fees.confidence,
-            "applies_to": fees.applies_to, "meta_cost": _money(summary["cost"]),
-            "message_fees": _money(summary["fees"]), "failed_message_fees": _money(failed_fees),
-            "failure_rate": str(options.failure_rate), "total_fees": _money(fee_total),
-            "total_cost": _money(all_in), "note": fees.note,
+            "applies_to": fees.applies_to, "meta_cost": format_money(summary["cost"]),
+            "message_fees": format_money(summary["fees"]), "failed_message_fees": format_money(failed_fees),
+            "failure_rate": str(options.failure_rate), "total_fees": format_money(fee_total),
+            "total_cost": format_money(all_in), "note": fees.note,
         }
     if options.compare_date is not None:
         other_card, _ = _card_in_currency(book, options, options.compare_date)
@@ -665,4 +661,4 @@ def estimate_campaign(
     return annotate_report(price_counts(counts, book, templates, options, classifier, usage_path), counts)
 
 
-__all__ = ["NON_GEOGRAPHIC", "EstimateOptions", "estimate_campaign", "price_counts", "resolve_template"]
+__all__ = ["EstimateOptions", "estimate_campaign", "price_counts", "resolve_template"]
