@@ -103,3 +103,16 @@ def test_broken_pipe_ends_quietly(tmp_path):
     )
     assert run.stdout == '[\n  {\n    '
     assert run.stderr == ""
+
+
+def test_output_file_gets_ordinary_permissions(wacost, tmp_path):
+    import os
+
+    from tests.conftest import SAMPLES
+
+    target = tmp_path / "report.json"
+    run = wacost("estimate", SAMPLES / "plan.csv", "--date", "2026-11-25", "--format", "json", "--output", target)
+    assert run.exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
