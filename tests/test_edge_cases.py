@@ -116,3 +116,18 @@ def test_output_file_gets_ordinary_permissions(wacost, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("args", [["estimate", "samples/plan.csv", "--no-such-flag"], ["estimate"],
+                                  ["lookup", "--format"], ["frobnicate"]])
+def test_usage_errors_are_one_line(args):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    run = subprocess.run([sys.executable, "-m", "wacost", *args], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("wacost: error: ")
+    assert "Traceback" not in run.stderr and run.stdout == ""

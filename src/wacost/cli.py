@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from typer.exceptions import TyperException
 
 from wacost.errors import InputFileError, OptionError, StrictModeError, WacostError
 from wacost.models import ExitCode
@@ -528,9 +529,22 @@ def main() -> None:
     # exception; the parse error that follows is what we report, so keep stderr to one line.
     sys.unraisablehook = _quiet_unraisable
     try:
-        app()
+        code = app(standalone_mode=False)
     except BrokenPipeError:
         # `wacost ... | head`: the reader left; say nothing and stop.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         sys.exit(0)
+    except TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # plain `wacost`: show the help
+            sys.stdout.write(error.format_message() + "\n")
+            sys.exit(0)
+        # A usage error (unknown option, missing argument): one line, like every other error.
+        ctx = getattr(error, "ctx", None)
+        command = ctx.command_path if ctx is not None else "wacost"
+        _stderr(f"wacost: error: {error.format_message()} (see {command} --help)")
+        sys.exit(ExitCode.ERROR)
+    except (KeyboardInterrupt, typer.Abort):
+        _stderr("wacost: interrupted")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
