@@ -146,7 +146,7 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
         f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable  ·  send date {report['date']}",
     ))
     for view in check_views(views):
-        parts.append(_breakdown_table(report, view))
+        parts.extend([Text(""), _breakdown_table(report, view)])
     risk = report.get("recategorization_risk") or {}
     if risk.get("templates"):
         parts.append(Text(f"Recategorization risk: +{risk['extra_cost']} {cur} if Meta moves "
