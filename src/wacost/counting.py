@@ -34,7 +34,7 @@ import pyarrow.csv as pacsv
 
 from wacost.campaign import Batch, inspect_campaign, mask_digits, read_batches
 from wacost.errors import InputFileError
-from wacost.markets import COUNTRY_ALIASES, NumberResolver, known_countries
+from wacost.markets import COUNTRY_ALIASES, TERRITORY_OWNERS, NumberResolver, known_countries
 from wacost.models import Category, Window
 
 KEYS = ["file", "kind", "country", "template", "language", "category", "window"]
@@ -82,6 +82,7 @@ class Counts:
     rows: int
     duplicates: Tally = field(default_factory=Tally)
     excluded: Tally | None = None  # None: no opt-out list was given
+    invalid_exclusions: int = 0  # entries of the opt-out lists that are not valid numbers
 
 
 # --- one batch -> local counts (on a worker thread; no shared state) --------------------------
@@ -160,7 +161,7 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     text = pc.if_else(pc.equal(text, ""), "1", text)
     length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
     whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
-    whole &= length <= 15
+    whole &= length <= 12  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
     if not whole.all():
         # Digit groups as spreadsheets write them: "12 500" (also no-break spaces), "12'500".
         # A comma or point stays an error: 1,500 and 1.500 mean different things in different locales.
@@ -168,12 +169,12 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
         text = pc.if_else(grouped, pc.replace_substring_regex(text, r"[ \x{00A0}\x{202F}']", ""), text)
         length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
         whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
-        whole &= length <= 15
+        whole &= length <= 12  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
     if not whole.all():
         index = _first_bad(~whole)
         raise InputFileError(
             f"{where}:{batch.first_line + index}: count {mask_digits(text[index].as_py()[:30])!r} "
-            "is not a positive whole number",
+            "is not a positive whole number (at most 12 digits)",
             "write how many messages the row stands for, e.g. 1500",
         )
     values = np.asarray(pc.cast(text, pa.int64()).to_numpy(), dtype=np.int64)
@@ -185,12 +186,17 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     return values
 
 
+_TERRITORIES = pa.array(list(TERRITORY_OWNERS), pa.string())
+_OWNERS = pa.array(list(TERRITORY_OWNERS.values()), pa.string())
+
+
 def _planning_countries(values: pa.Array) -> pa.Array:
     """Planning-row country codes upper-cased (with UK -> GB)."""
     text = pc.utf8_upper(pc.utf8_trim_whitespace(values))
     for alias, code in COUNTRY_ALIASES.items():
         text = pc.if_else(pc.equal(text, alias), code, text)
-    return text
+    owner = pc.take(_OWNERS, pc.index_in(text, value_set=_TERRITORIES))
+    return pc.coalesce(owner, text)
 
 
 def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
@@ -594,6 +600,9 @@ class _Tables:
     def frame(self, excluded: dict[int, int], first_kept: np.ndarray | None) -> pd.DataFrame:
         rows = []
         for gid, (file, kind, country, template, language, category, window) in enumerate(self.key_tuples):
+            if self.messages[gid] < 0:
+                raise InputFileError("the campaign's counts add up to more than 9.2e18 messages",
+                                     "check the count column")
             messages = self.messages[gid] - excluded.get(gid, 0)
             if messages <= 0:
                 continue
@@ -688,9 +697,10 @@ def count_campaign(
     # at least ~12 bytes a row: a generous guess at the number of records to come
     expected = (total_bytes + exclude_bytes) // 12
     rows = 0
+    invalid_exclusions = 0
     with RecipientLedger(with_messages, expected) as ledger:
         if exclude:
-            read_exclusions(exclude, resolver, ledger, block_size)
+            invalid_exclusions = read_exclusions(exclude, resolver, ledger, block_size)
         done_before = 0
         for index, source in enumerate(sources):
             file_rows = 0
@@ -714,6 +724,7 @@ def count_campaign(
         duplicates=Tally(settled.duplicate_messages, _place(settled.duplicate_first, files)),
         excluded=(Tally(settled.excluded_messages, _place(settled.excluded_first, files))
                   if exclude else None),
+        invalid_exclusions=invalid_exclusions,
     )
 
 
@@ -772,6 +783,14 @@ def annotate_report(report: dict[str, Any], counts: Counts) -> dict[str, Any]:
             "example": counts.duplicates.example,
         })
         report["warnings"] = sorted(warnings, key=lambda w: (w["code"], w["message"]))
+    if counts.invalid_exclusions:
+        report["warnings"] = sorted([*report.get("warnings", []), {
+            "code": "invalid_exclusion",
+            "message": "entries of the --exclude list that are not valid phone numbers exclude "
+                       "nothing (national numbers need --default-country)",
+            "count": counts.invalid_exclusions,
+            "example": None,
+        }], key=lambda w: (w["code"], w["message"]))
     if counts.excluded is not None:
         report.setdefault("totals", {})["excluded_messages"] = counts.excluded.messages
     if counts.excluded is not None and counts.excluded.messages:

@@ -37,6 +37,24 @@ from wacost.pricing import Numbering
 
 NON_GEOGRAPHIC = "001"
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+
+
+def _territory_owners() -> dict[str, str]:
+    """Territories that share a larger country's calling code -> that country (JE -> GB).
+
+    Meta bills by calling code, so a planning row for Jersey bills as the United Kingdom, as a
+    Jersey number does. +1 and +7 are split by network prefix instead (pricing/numbering.yaml).
+    """
+    owners = {}
+    for code, regions in COUNTRY_CODE_TO_REGION_CODE.items():
+        if code in (1, 7) or regions[0] == NON_GEOGRAPHIC:
+            continue
+        for region in regions[1:]:
+            owners[region] = regions[0]
+    return owners
+
+
+TERRITORY_OWNERS: dict[str, str] = _territory_owners()
 _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
 
 
@@ -512,6 +530,11 @@ class NumberResolver:
             # Spaces, dashes, brackets, a trunk '(0)', letters: clean as written.
             value = value.copy()  # pyarrow's buffer is read-only
             text = pc.utf8_trim_whitespace(pc.take(raw, pa.array(messy)))
+            # What exports put around a number: Twilio's "whatsapp:" and "tel:" prefixes, a
+            # bracketed country code "(+91)", and a spreadsheet's float "919876543210.0".
+            text = pc.replace_substring_regex(text, r"^(?i:whatsapp:|tel:)\s*", "")
+            text = pc.replace_substring_regex(text, r"^\((\+\d{1,4})\)", "\\1")
+            text = pc.replace_substring_regex(text, r"^(\+?\d+)\.0+$", "\\1")
             present[messy] = _np_int(pc.binary_length(text)) > 0
             plausible[messy] = _np_bool(pc.match_substring_regex(text, _PLAUSIBLE))
             digits = _ascii_digits(pc.replace_substring(text, "(0)", ""))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wacost.errors import InputFileError
+from wacost.markets import TERRITORY_OWNERS
 from wacost.models import Category
 from wacost.pricing import RateCard
 from wacost.yamlsafe import read_text_file
@@ -42,7 +43,7 @@ def _market_of(value: str, card: RateCard, where: str) -> str:
         if name.lower() == text.lower():
             return name
     if len(text) == 2 and text.isalpha():
-        market = card.market_for_country(text.upper())
+        market = card.market_for_country(TERRITORY_OWNERS.get(text.upper(), text.upper()))
         if market:
             return market
     raise InputFileError(f"{where}: market {text!r} is not on the {card.effective_from} rate card",
