@@ -39,12 +39,20 @@ CANONICAL_COLUMNS: Final = tuple(COLUMN_ALIASES)
 _ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in COLUMN_ALIASES.items() for alias in aliases}
 DEFAULT_BLOCK_SIZE: Final = 16 * 1024 * 1024
 _SNIFF_BYTES: Final = 64 * 1024
-_DIGIT_RUN = re.compile(r"\d{5,}")
+# A run of five or more digits, possibly written with the separators of a phone number.
+_DIGIT_RUN = re.compile(r"\d(?:[ \-\.\(\)/\u00a0]*\d){4,}")
 
 
 def mask_digits(text: str) -> str:
-    """Hide the middle of every long digit run, so no phone number reaches an error message."""
-    return _DIGIT_RUN.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 5) + m.group(0)[-2:], text)
+    """Hide the middle digits of every number-like run, so no phone number reaches a message."""
+
+    def hide(match: re.Match[str]) -> str:
+        run = match.group(0)
+        positions = [i for i, ch in enumerate(run) if ch.isdigit()]
+        hidden = set(positions[3:-2])
+        return "".join("*" if i in hidden else ch for i, ch in enumerate(run))
+
+    return _DIGIT_RUN.sub(hide, text)
 
 
 def canonical_column(name: str) -> str | None:
@@ -103,13 +111,6 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
     return "utf-8", 0
 
 
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line
-    return ""
-
-
 def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
     """Open `path` just far enough to know its encoding, delimiter and columns."""
     try:
@@ -145,15 +146,16 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
             ) from None
     if "\x00" in text:
         raise InputFileError(f"{path}: contains NUL bytes", "is it really a CSV file?")
-    skip_rows = 0
-    line = _first_line(text)
+    # The header is the first line with text, after an optional Excel 'sep=;' hint line;
+    # pyarrow must skip every line before it, blank ones included.
+    lines = re.split(r"\r\n|\r|\n", text)
+    index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
     delimiter = None
-    if line.lower().startswith("sep=") and len(line.strip()) == 5:
-        # Excel's hint line: 'sep=;'
-        delimiter = line.strip()[4]
-        skip_rows = 1
-        rest = text.split("\n", 1)[1] if "\n" in text else ""
-        line = _first_line(rest)
+    if index < len(lines) and lines[index].strip().lower().startswith("sep=") and len(lines[index].strip()) == 5:
+        delimiter = lines[index].strip()[4]
+        index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
+    line = lines[index] if index < len(lines) else ""
+    skip_rows = index
     if not line:
         raise InputFileError(f"{path}: the file has no header row", "the first line names the columns")
     if delimiter is None:
@@ -177,7 +179,7 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
             )
         columns[canon] = index
     if "phone" not in columns and "country" not in columns:
-        shown = ", ".join(repr(h) for h in header[:8]) or "(none)"
+        shown = ", ".join(repr(mask_digits(h)) for h in header[:8]) or "(none)"
         raise InputFileError(
             f"{path}: no phone column (or country column for planning rows); found {shown}",
             "name the recipient column phone (or wa_id, to, msisdn, recipient, phone_number, mobile)",

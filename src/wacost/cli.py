@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -78,16 +79,33 @@ def parse_date(value: str | None, option: str = "--date") -> dt.date:
         raise OptionError(f"{option} {value!r}: not a real date", "write YYYY-MM-DD, e.g. 2026-11-25") from None
 
 
+_MAX_AMOUNT = Decimal(10) ** 15
+
+
 def parse_amount(value: str | None, option: str) -> Decimal | None:
     if value is None:
         return None
+    text = value.strip().replace("_", "")
+    if "," in text:
+        # 2,000 is a thousands separator; 1,5 might be one and a half: wacost does not guess.
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
+            raise OptionError(f"{option} {value!r}: a comma is ambiguous here",
+                              "write the amount with a point, e.g. 1500 or 1.5")
+        text = text.replace(",", "")
     try:
-        amount = Decimal(value.strip().replace(",", "").replace("_", ""))
+        amount = Decimal(text)
     except InvalidOperation:
         raise OptionError(f"{option} {value!r}: not an amount", "write a number, e.g. 250 or 99.50") from None
-    if not amount.is_finite() or amount < 0:
-        raise OptionError(f"{option} {value!r}: not an amount", "write a number of 0 or more")
+    if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT:
+        raise OptionError(f"{option} {value!r}: not an amount", "write a number from 0 to 10^15")
     return amount
+
+
+def parse_currency(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise OptionError(f"--currency {value!r}: not an ISO 4217 code", "write three letters, e.g. USD, INR, EUR")
+    return code
 
 
 def parse_count(value: str | None, option: str) -> int | None:
@@ -112,13 +130,25 @@ def write_output(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = output
-    if target.is_dir():
-        raise InputFileError(f"--output {target}: is a directory", "name a file")
-    directory = target.parent if str(target.parent) else Path(".")
+    if output.is_dir():
+        raise InputFileError(f"--output {output}: is a directory", "name a file")
+    if output.exists() and not output.is_file():
+        # A FIFO or a device (/dev/stdout): written as it is; there is nothing to replace.
+        try:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise InputFileError(f"--output {output}: cannot write ({exc.strerror})", "check the path") from None
+        return
+    target = Path(os.path.realpath(output))  # write through a symlink, not over it
+    directory = target.parent
     if not directory.is_dir():
-        raise InputFileError(f"--output {target}: folder {directory} does not exist", "create it first")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        raise InputFileError(f"--output {output}: folder {directory} does not exist", "create it first")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputFileError(f"--output {output}: cannot write in {directory} ({exc.strerror})",
+                             "choose a folder you can write to") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -319,7 +349,7 @@ def estimate(
             service_free_used=parse_count(service_free_used, "--service-free-used"),
             fees=load_fee_profile(fees) if fees else None,
             failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
-            currency=currency.strip().upper(), fx_rate=parse_amount(fx_rate, "--fx-rate"),
+            currency=parse_currency(currency), fx_rate=parse_amount(fx_rate, "--fx-rate"),
             compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
             exclude=tuple(exclude or ()),
         )
@@ -414,7 +444,7 @@ def report(
                                  "give a file written by estimate --format json")
         try:  # deliver renders every output before it writes any
             return deliver(data, report_format, output, view, quiet, github_summary)
-        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
             raise InputFileError(f"{saved}: the report is incomplete ({type(exc).__name__}: {exc})",
                                  "save it again with estimate --format json") from None
 

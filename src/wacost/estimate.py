@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,15 @@ from wacost.counting import (
 from wacost.errors import OptionError
 from wacost.fees import FeeProfile, FeeRule
 from wacost.markets import NumberResolver, check_region
-from wacost.models import CATEGORY_ORDER, Category, PricingType, Warning, Window, format_money
+from wacost.models import (
+    CATEGORY_ORDER,
+    MONEY_PLACES,
+    Category,
+    PricingType,
+    Warning,
+    Window,
+    format_money,
+)
 from wacost.pricing import (
     TIERED_CATEGORIES,
     UNKNOWN,
@@ -232,7 +240,12 @@ class _Piece:
 
     @property
     def cost(self) -> Decimal | None:
-        return None if self.rate is None else self.rate * self.messages
+        """rate x messages; exact for Meta's 4-place rates. A converted rate (--fx-rate) has
+        more places: its piece is rounded half up to 4 here, once, so that every breakdown
+        adds up to the total."""
+        if self.rate is None:
+            return None
+        return (self.rate * self.messages).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
     @property
     def billable(self) -> bool:
@@ -302,9 +315,11 @@ def _classify_counts(
                 and business is not None and country != business
                 and market.rate(Category.AUTHENTICATION_INTERNATIONAL) is not None):
             category = Category.AUTHENTICATION_INTERNATIONAL
-        elif (category is Category.AUTHENTICATION_INTERNATIONAL
-              and market.rate(Category.AUTHENTICATION_INTERNATIONAL) is None):
-            # A market without an authentication-international rate bills authentication.
+        elif category is Category.AUTHENTICATION_INTERNATIONAL and (
+                market.rate(Category.AUTHENTICATION_INTERNATIONAL) is None
+                or (business is not None and country == business)):
+            # A market without an authentication-international rate, or the business's own
+            # country, bills authentication.
             category = Category.AUTHENTICATION
         if category is Category.SERVICE and row.window == Window.NONE.value:
             warnings.add("service_outside_window",
@@ -442,7 +457,12 @@ def _price_on(
     return _Priced(card, pieces, warnings, total, unbilled, risk, free_tier, tiers_used)
 
 
-def _fees_of(piece: _Piece, fees: FeeProfile | None) -> Decimal:
+def _fees_of(piece: _Piece, fees: FeeProfile | None, failure_rate: Decimal = Decimal(0)) -> Decimal:
+    """A BSP's fees on one piece: per message, markup, and the expected failed-message fee.
+
+    Rounded half up to 4 places here, once per piece, so that every breakdown adds up to the
+    total (a markup of 3.33% on 0.0118 has more decimals than money does).
+    """
     if fees is None:
         return Decimal(0)
     rule = fees.rule(piece.cell.category)
@@ -451,30 +471,42 @@ def _fees_of(piece: _Piece, fees: FeeProfile | None) -> Decimal:
         amount += rule.per_message * piece.messages
     if piece.cost is not None:
         amount += piece.cost * rule.markup_percent / 100
-    return amount
+    amount += fees.failed_message_fee * piece.messages * failure_rate
+    return amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
 
 
-def _summaries(priced: _Priced, fees: FeeProfile | None) -> dict[str, Any]:
+def _rate_text(rate: Decimal | None) -> str | None:
+    """A rate as text: 4 places like Meta's cards, or every place of a converted rate."""
+    if rate is None:
+        return None
+    if rate == rate.quantize(MONEY_PLACES):
+        return format_money(rate)
+    return str(rate.normalize())
+
+
+def _summaries(priced: _Priced, fees: FeeProfile | None, failure_rate: Decimal = Decimal(0)) -> dict[str, Any]:
     by_category: dict[Category, _Group] = defaultdict(_Group)
     by_market: dict[str, _Group] = defaultdict(_Group)
     by_template: dict[tuple[str | None, str | None, Category], _Group] = defaultdict(_Group)
-    lines: dict[tuple[str, Category, PricingType, str | None, Decimal | None], int] = defaultdict(int)
+    lines: dict[tuple[str, Category, PricingType, str | None, Decimal | None], list[Any]] = defaultdict(
+        lambda: [0, Decimal(0)])
     for piece in priced.pieces:
         cell = piece.cell
-        fee = _fees_of(piece, fees)
+        fee = _fees_of(piece, fees, failure_rate)
         by_category[cell.category].add(piece.messages, piece.billable, piece.cost, fee)
         by_market[cell.market].add(piece.messages, piece.billable, piece.cost, fee)
         by_template[(cell.template, cell.language, cell.category)].add(piece.messages, piece.billable, piece.cost, fee)
-        lines[(cell.market, cell.category, cell.pricing_type, piece.tier, piece.rate)] += piece.messages
+        line = lines[(cell.market, cell.category, cell.pricing_type, piece.tier, piece.rate)]
+        line[0] += piece.messages
+        line[1] += piece.cost or Decimal(0)
 
     def band_order(tier: str | None) -> int:
         return int(tier.split(":")[0]) if tier else -1
 
     line_dicts = [
         {"market": market, "category": category.value, "pricing_type": pricing_type.value, "tier": tier,
-         "messages": messages, "rate": format_money(rate) if rate is not None else None,
-         "cost": format_money(rate * messages) if rate is not None else None}
-        for (market, category, pricing_type, tier, rate), messages in sorted(
+         "messages": messages, "rate": _rate_text(rate), "cost": format_money(cost) if rate is not None else None}
+        for (market, category, pricing_type, tier, rate), (messages, cost) in sorted(
             lines.items(), key=lambda item: (item[0][0], CATEGORY_ORDER.index(item[0][1]), item[0][2].value,
                                              band_order(item[0][3])))
     ]
@@ -529,21 +561,22 @@ def _comparison(base: dict[str, Any], other: dict[str, Any], card: RateCard, on:
     }
 
 
-def _card_in_currency(book: PriceBook, options: EstimateOptions, on: dt.date) -> tuple[RateCard, dict[str, Any] | None]:
+def _card_in_currency(book: PriceBook, options: EstimateOptions, on: dt.date,
+                      option: str = "--date") -> tuple[RateCard, dict[str, Any] | None]:
     """The card for `on` in the wanted currency: published, or converted with an explicit --fx-rate."""
     currency = options.currency.upper()
     if currency in book.currencies():
         if options.fx_rate is not None:
             raise OptionError(f"--fx-rate: wacost has {currency} rate cards; it does not convert them",
                               "drop --fx-rate to use the published card")
-        return book.card_for(on, currency), None
+        return book.card_for(on, currency, option), None
     if options.fx_rate is None:
         raise OptionError(
             f"--currency {currency}: no {currency} rate card",
             f"cards exist in {', '.join(book.currencies())}; to convert, give --fx-rate "
             f"(how many {currency} one {options.fx_base} buys)",
         )
-    base = book.card_for(on, options.fx_base)
+    base = book.card_for(on, options.fx_base, option)
     fx = {"from": options.fx_base, "to": currency, "rate": str(options.fx_rate),
           "note": f"converted from Meta's {options.fx_base} card at the rate given with --fx-rate; "
                   f"Meta's own {currency} prices may differ"}
@@ -565,7 +598,7 @@ def price_counts(
             raise OptionError(f"--fees {fees.name}: fees are in {fees.currency}, the report in {card.currency}",
                               "use a profile in the report's currency")
     priced = _price_on(card, counts, templates, options, classifier, usage)
-    summary = _summaries(priced, fees)
+    summary = _summaries(priced, fees, options.failure_rate)
     warnings = priced.warnings
     if fx is not None:
         warnings.add("currency_converted", f"prices converted from {fx['from']} to {fx['to']} at "
@@ -579,9 +612,10 @@ def price_counts(
 
     failed_fees = Decimal(0)
     if fees is not None and options.failure_rate:
-        sent = priced.total_messages - priced.unbilled
-        failed_fees = fees.failed_message_fee * sent * options.failure_rate
-    fee_total = summary["fees"] + failed_fees
+        sent = sum(piece.messages for piece in priced.pieces)
+        failed_fees = (fees.failed_message_fee * sent * options.failure_rate).quantize(
+            MONEY_PLACES, rounding=ROUND_HALF_UP)
+    fee_total = summary["fees"]  # per-piece fees, failed-message fees included
     all_in = summary["cost"] + fee_total
     exposure = [{"template": name, "language": language, "messages": messages, "extra_cost": format_money(extra)}
                 for name, (messages, extra, language) in sorted(priced.risk.items())]
@@ -624,13 +658,14 @@ def price_counts(
         report["fees"] = {
             "profile": fees.name, "source": fees.source, "confidence": fees.confidence,
             "applies_to": fees.applies_to, "meta_cost": format_money(summary["cost"]),
-            "message_fees": format_money(summary["fees"]), "failed_message_fees": format_money(failed_fees),
+            "message_fees": format_money(fee_total - failed_fees), "failed_message_fees": format_money(failed_fees),
             "failure_rate": str(options.failure_rate), "total_fees": format_money(fee_total),
             "total_cost": format_money(all_in), "note": fees.note,
         }
     if options.compare_date is not None:
-        other_card, _ = _card_in_currency(book, options, options.compare_date)
-        other_usage = (load_usage(usage_path, other_card, options.date) if usage_path is not None else None)
+        other_card, _ = _card_in_currency(book, options, options.compare_date, "--compare-date")
+        other_usage = (load_usage(usage_path, other_card, options.date, lenient=True)
+                       if usage_path is not None else None)
         other = _price_on(other_card, counts, templates, options, classifier, other_usage)
         report["comparison"] = _comparison(summary, _summaries(other, None), other_card, options.compare_date)
     return report
@@ -654,7 +689,7 @@ def estimate_campaign(
     """Read, count and price a campaign: the canonical report (see SCHEMA)."""
     _card_in_currency(book, options, options.date)  # fail on the date or currency before reading
     if options.compare_date is not None:
-        _card_in_currency(book, options, options.compare_date)
+        _card_in_currency(book, options, options.compare_date, "--compare-date")
     resolver = NumberResolver(book.numbering, options.default_country)
     counts = count_campaign(paths, resolver, options.encoding, options.block_size,
                             exclude=options.exclude, progress=options.progress)

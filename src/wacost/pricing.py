@@ -137,7 +137,7 @@ class PriceBook:
     def currencies(self) -> list[str]:
         return sorted({card.currency for card in self.cards})
 
-    def card_for(self, on: dt.date, currency: str = "USD") -> RateCard:
+    def card_for(self, on: dt.date, currency: str = "USD", option: str = "--date") -> RateCard:
         """The card of `currency` in effect on `on` (the latest that took effect on or before it)."""
         cards = sorted(
             (c for c in self.cards if c.currency == currency), key=lambda c: c.effective_from
@@ -150,9 +150,9 @@ class PriceBook:
         in_effect = [c for c in cards if c.effective_from <= on]
         if not in_effect:
             raise OptionError(
-                f"--date {on.isoformat()}: no {currency} rate card is in effect yet; "
+                f"{option} {on.isoformat()}: no {currency} rate card is in effect yet; "
                 f"the earliest takes effect on {cards[0].effective_from.isoformat()}",
-                "pick a later --date or add an older card with --pricing",
+                f"pick a later {option} or add an older card with --pricing",
             )
         return in_effect[-1]
 
@@ -451,7 +451,8 @@ def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
         name: Market(
             name=m.name, countries=m.countries, rates={c: convert(r) for c, r in m.rates.items()},
             default=m.default, confidence=m.confidence, note=m.note,
-            tiers={c: Tiers(tuple(Band(b.first, b.last, b.rate * fx_rate) for b in t.bands), t.source, t.confidence)
+            tiers={c: Tiers(tuple(Band(b.first, b.last, convert(b.rate)) for b in t.bands),  # type: ignore[arg-type]
+                            t.source, t.confidence)
                    for c, t in m.tiers.items()},
         )
         for name, m in card.markets.items()

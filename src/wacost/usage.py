@@ -35,7 +35,7 @@ class Usage:
         return self.charged.get((market, category), 0)
 
 
-def _market_of(value: str, card: RateCard, where: str) -> str:
+def _market_of(value: str, card: RateCard, where: str, lenient: bool = False) -> str | None:
     text = value.strip()
     if text in card.markets:
         return text
@@ -46,6 +46,8 @@ def _market_of(value: str, card: RateCard, where: str) -> str:
         market = card.market_for_country(TERRITORY_OWNERS.get(text.upper(), text.upper()))
         if market:
             return market
+    if lenient:
+        return None
     raise InputFileError(f"{where}: market {text!r} is not on the {card.effective_from} rate card",
                          "use a market name as on the card (e.g. India) or an ISO country code")
 
@@ -58,7 +60,7 @@ def _category_of(value: str, where: str) -> Category:
     return category
 
 
-def _parse_csv(text: str, card: RateCard, where: str) -> Usage:
+def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
     reader = csv.DictReader(io.StringIO(text))
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     if not {"market", "category", "messages"} <= set(fields):
@@ -70,7 +72,9 @@ def _parse_csv(text: str, card: RateCard, where: str) -> Usage:
         count = row.get("messages", "")
         if not count.isdigit():
             raise InputFileError(f"{place}: messages {count[:20]!r} is not a whole number", "write e.g. 120000")
-        charged[(_market_of(row["market"], card, place), _category_of(row["category"], place))] += int(count)
+        market = _market_of(row["market"], card, place, lenient)
+        if market is not None:
+            charged[(market, _category_of(row["category"], place))] += int(count)
     return Usage(dict(charged), None, where)
 
 
@@ -82,7 +86,8 @@ def _month_of(point: dict[str, object], where: str) -> tuple[int, int]:
     return day.year, day.month
 
 
-def _parse_analytics(data: object, card: RateCard, month: tuple[int, int], where: str) -> Usage:
+def _parse_analytics(data: object, card: RateCard, month: tuple[int, int], where: str,
+                     lenient: bool) -> Usage:
     try:
         blocks = data["pricing_analytics"]["data"]  # type: ignore[index]
     except (KeyError, TypeError):
@@ -115,12 +120,17 @@ def _parse_analytics(data: object, card: RateCard, month: tuple[int, int], where
             if not isinstance(country, str):
                 raise InputFileError(f"{where}: a data point has no country",
                                      "ask pricing_analytics for the COUNTRY dimension")
-            charged[(_market_of(country, card, where), category)] += volume
+            market = _market_of(country, card, where, lenient)
+            if market is not None:
+                charged[(market, category)] += volume
     return Usage(dict(charged), free_service, where)
 
 
-def load_usage(path: Path, card: RateCard, on: dt.date) -> Usage:
-    """Month-to-date usage from a CSV or a pricing_analytics JSON file, for the month of `on`."""
+def load_usage(path: Path, card: RateCard, on: dt.date, lenient: bool = False) -> Usage:
+    """Month-to-date usage from a CSV or a pricing_analytics JSON file, for the month of `on`.
+
+    `lenient`: skip markets `card` does not have (a comparison card of another quarter).
+    """
     text = read_text_file(path, "usage")
     where = str(path)
     if text.lstrip().startswith("{"):
@@ -129,5 +139,5 @@ def load_usage(path: Path, card: RateCard, on: dt.date) -> Usage:
         except json.JSONDecodeError as exc:
             raise InputFileError(f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
                                  "give the pricing_analytics response as it came") from None
-        return _parse_analytics(data, card, (on.year, on.month), where)
-    return _parse_csv(text, card, where)
+        return _parse_analytics(data, card, (on.year, on.month), where, lenient)
+    return _parse_csv(text, card, where, lenient)
