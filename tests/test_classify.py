@@ -519,12 +519,13 @@ def test_every_language_file_covers_the_utility_domains() -> None:
 # --------------------------------------------------------------------------- shape
 
 
-def test_to_dict_has_exactly_the_contract_keys(rules: ClassifierRules) -> None:
+def test_to_dict_has_the_contract_keys_and_the_risk(rules: ClassifierRules) -> None:
     result = classify_template({**body("Your invoice {{1}} is due on {{2}}."),
                                 "name": "invoice_due", "language": "en_GB"}, rules)
     data = result.to_dict()
     assert list(data) == ["name", "language", "declared_category", "category", "confidence",
-                          "reasons"]
+                          "reasons", "recategorization_risk"]
+    assert data["recategorization_risk"] is False
     assert data["name"] == "invoice_due" and data["language"] == "en_GB"
     assert data["declared_category"] == "utility" and data["category"] == "utility"
     assert isinstance(data["confidence"], float) and 0.0 <= data["confidence"] <= 1.0

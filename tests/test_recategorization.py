@@ -70,7 +70,9 @@ def test_classify_json_follows_the_contract(wacost):
     results = run.json()
     assert len(results) == 9
     for item in results:
-        assert set(item) == {"name", "language", "declared_category", "category", "confidence", "reasons"}
+        assert set(item) == {"name", "language", "declared_category", "category", "confidence", "reasons",
+                             "recategorization_risk"}
+        assert item["recategorization_risk"] is (item["name"] == "cart_reminder")
         assert 0.0 <= item["confidence"] <= 1.0 and item["reasons"]
     verdicts = {(r["name"], r["language"]): r["category"] for r in results}
     assert verdicts[("login_code", "en_US")] == "authentication"

@@ -590,6 +590,7 @@ class Classification:
             "category": self.category,
             "confidence": self.confidence,
             "reasons": list(self.reasons),
+            "recategorization_risk": self.recategorization_risk,
         }
 
 
