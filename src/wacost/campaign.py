@@ -268,6 +268,9 @@ def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: C
             f"{columns.group(1)}",
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
         )
+    if "straddling" in text:
+        return InputFileError(f"{where}: a row is longer than wacost's read block (4 MiB)",
+                              "check the file for an unclosed quote or a huge field")
     if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
         return InputFileError(
             f"{where}: text that is not {source.encoding}",

@@ -123,6 +123,11 @@ class TemplateVerdict:
     risk: bool = False  # declared utility, reads as marketing
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """Text from an input file, cut for a one-line message."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def resolve_template(
     name: str, language: str, override: str, book: TemplateBook,
     classifier: Classifier | None = None, assume_recategorized: bool = False,
@@ -138,7 +143,7 @@ def resolve_template(
     if not found:
         return TemplateVerdict(Category.MARKETING, lang, (
             ("unknown_template",
-             f"template {name!r} is not defined in --templates and has no category; "
+             f"template {_short(name)!r} is not defined in --templates and has no category; "
              "priced as marketing, the most Meta could bill"),
         ))
     warnings: list[tuple[str, str]] = []
@@ -147,18 +152,18 @@ def resolve_template(
     for template in found:
         if template.status and template.status != "APPROVED":
             warnings.append(("template_not_approved",
-                             f"template {name!r} ({template.language}) is {template.status}; "
+                             f"template {_short(name)!r} ({template.language}) is {template.status}; "
                              "only approved templates can be sent"))
         if template.category is None:
             if classifier is None:
                 categories.append(Category.MARKETING)
                 warnings.append(("unknown_template",
-                                 f"template {name!r} has no category; priced as marketing"))
+                                 f"template {_short(name)!r} has no category; priced as marketing"))
                 continue
             verdict = classifier(template)
             categories.append(Category(verdict.category))
             warnings.append(("classified_template",
-                             f"template {name!r} has no category; classified as {verdict.category}"
+                             f"template {_short(name)!r} has no category; classified as {verdict.category}"
                              f" ({'; '.join(verdict.reasons[:2])})"))
         else:
             category = template.category
@@ -169,17 +174,17 @@ def resolve_template(
                     if assume_recategorized:
                         category = Category.MARKETING
                         warnings.append(("assumed_recategorized",
-                                         f"template {name!r} is declared utility but reads as marketing; "
+                                         f"template {_short(name)!r} is declared utility but reads as marketing; "
                                          "priced as marketing (--assume-recategorized)"))
                     else:
                         warnings.append(("recategorization_risk",
-                                         f"template {name!r} is declared utility but reads as marketing "
+                                         f"template {_short(name)!r} is declared utility but reads as marketing "
                                          f"({'; '.join(verdict.reasons[:2])}); Meta may move it to marketing"))
             categories.append(category)
     distinct = sorted(set(categories), key=CATEGORY_ORDER.index)
     if len(distinct) > 1:
         warnings.append(("ambiguous_template",
-                         f"template {name!r} has categories {', '.join(c.value for c in distinct)} "
+                         f"template {_short(name)!r} has categories {', '.join(c.value for c in distinct)} "
                          "in different languages and the row gives no language; priced as "
                          f"{distinct[0].value}, the dearest"))
     languages = {t.language for t in found}
