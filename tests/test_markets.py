@@ -8,7 +8,8 @@ import pytest
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
 from wacost.lookup import lookup_numbers
-from wacost.markets import NumberResolver, mask_number
+from wacost.campaign import mask_digits
+from wacost.markets import NumberResolver
 from wacost.pricing import load_price_book
 
 BOOK = load_price_book()
@@ -96,9 +97,9 @@ def test_resolver_works_on_whole_columns():
     assert resolved.valid.to_pylist() == [True, False, True]
 
 
-def test_mask_number_hides_the_middle():
-    assert mask_number("+46701234567") == "+4670*****67"
-    assert "1234" not in mask_number("+46701234567")
+def test_mask_digits_hides_the_middle():
+    assert mask_digits("+46701234567") == "+467******67"
+    assert "1234" not in mask_digits("+46701234567")
 
 
 def test_lookup_cli_json(wacost):

@@ -607,7 +607,6 @@ class _Parts:
     promo_components: list[str] = field(default_factory=list)
     security_recommendation: bool = False
     code_expiration: bool = False
-    media_header: str | None = None
 
 
 def _text(value: object) -> str:
@@ -654,10 +653,6 @@ def _read_template(template: Mapping[str, Any], declared: str | None) -> _Parts:
             text = _text(component.get("text"))
             if text:
                 parts.texts.append(text)
-            if kind == "HEADER":
-                header_format = _upper(component.get("format"))
-                if header_format and header_format != "TEXT":
-                    parts.media_header = header_format.lower()
             if kind == "BODY" and component.get("add_security_recommendation") is True:
                 parts.security_recommendation = True
             if kind == "FOOTER":

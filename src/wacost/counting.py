@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from wacost.campaign import Batch, inspect_campaign, mask_digits, read_batches
+from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_digits, read_batches
 from wacost.errors import InputFileError
 from wacost.markets import COUNTRY_ALIASES, TERRITORY_OWNERS, NumberResolver, known_countries
 from wacost.models import Category, Window
@@ -40,10 +40,6 @@ from wacost.models import Category, Window
 KEYS = ["file", "kind", "country", "template", "language", "category", "window"]
 _WINDOWS = ["", *(w.value for w in Window)]
 _CATEGORIES = ["", *(c.value for c in Category)]
-# pyarrow's streaming CSV reader parses a few dozen blocks ahead of the consumer, so its memory
-# is about 40 blocks. 4 MiB blocks keep the peak flat (3M rows: 381 MiB, 30M rows: 475 MiB) and
-# price 10M rows faster than 2 MiB ones (1.69 s against 1.95 s, benchmarks/bench_estimate.py).
-STREAM_BLOCK_SIZE: Final = 4 * 1024 * 1024
 _LINE_BITS: Final = 40  # an ordinal is file << 40 | line: file:line in one sortable int64
 _LINE_MASK: Final = (1 << _LINE_BITS) - 1
 
@@ -621,7 +617,7 @@ def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
 
 
 def read_exclusions(paths: Iterable[Path], resolver: NumberResolver, ledger: RecipientLedger,
-                    block_size: int = STREAM_BLOCK_SIZE) -> int:
+                    block_size: int = DEFAULT_BLOCK_SIZE) -> int:
     """Put the valid numbers of opt-out lists in the ledger; how many entries were not valid.
 
     A list is a CSV file with a phone column (any of its aliases), or one number per line.
@@ -671,7 +667,7 @@ def count_campaign(
     paths: Iterable[Path],
     resolver: NumberResolver,
     encoding: str | None = None,
-    block_size: int = STREAM_BLOCK_SIZE,
+    block_size: int = DEFAULT_BLOCK_SIZE,
     exclude: Sequence[Path] = (),
     progress: Progress | None = None,
     workers: int | None = None,

@@ -14,8 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from wacost.campaign import DEFAULT_BLOCK_SIZE
 from wacost.counting import (
-    STREAM_BLOCK_SIZE,
     Counts,
     Progress,
     RowKind,
@@ -61,7 +61,7 @@ class EstimateOptions:
     auth_intl_eligible: bool = False
     budget: Decimal | None = None
     encoding: str | None = None
-    block_size: int = STREAM_BLOCK_SIZE
+    block_size: int = DEFAULT_BLOCK_SIZE
     assume_recategorized: bool = False
     sender_numbers: int | None = None
     service_free_used: int | None = None

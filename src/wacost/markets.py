@@ -633,21 +633,3 @@ class NumberResolver:
         ok = np.where(use_national, national_ok, international_ok)
         country = np.where(use_national, national_country, international_country)
         return chosen_value, ok, country
-
-
-def normalize_countries(values: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Planning-row country codes upper-cased (with UK -> GB), and which are known."""
-    text = pc.utf8_upper(pc.utf8_trim_whitespace(pc.fill_null(values.cast(pa.string()), "")))
-    for alias, code in COUNTRY_ALIASES.items():
-        text = pc.if_else(pc.equal(text, alias), code, text)
-    known = pc.is_in(text, value_set=pa.array(sorted(known_countries())))
-    return text, known
-
-
-def mask_number(number: str) -> str:
-    """A number with its middle digits hidden, for messages: +46701234567 -> +4670*****67."""
-    digits = [i for i, ch in enumerate(number) if ch.isdigit()]
-    if len(digits) <= 4:
-        return "*" * len(number)
-    hide = set(digits[4:-2])
-    return "".join("*" if i in hide else ch for i, ch in enumerate(number))

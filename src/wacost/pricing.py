@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from wacost.errors import OptionError, PricingTableError
 from wacost.models import Category
@@ -436,11 +436,6 @@ def load_price_book(path: Path | None = None) -> PriceBook:
                      numbering=numbering)
 
 
-def load_rate_card_file(path: Path) -> RateCard:
-    """One rate card from one YAML file."""
-    return parse_rate_card(load_yaml_file(path, "price table"), str(path))
-
-
 def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
     """`card` with every rate multiplied by `fx_rate` and labelled `currency` (exact decimals)."""
 
@@ -467,15 +462,3 @@ def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
 
 def quarter_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def rates_table(card: RateCard) -> list[dict[str, Any]]:
-    """The card as rows (market, countries, one column per category) for `wacost rates`."""
-    rows = []
-    for market in card.markets.values():
-        row: dict[str, Any] = {"market": market.name, "countries": sorted(market.countries),
-                               "default": market.default}
-        for category in Category:
-            row[category.value] = market.rate(category)
-        rows.append(row)
-    return rows

@@ -17,7 +17,6 @@ from wacost.errors import InputFileError
 from wacost.models import Category
 from wacost.yamlsafe import load_yaml_text, read_text_file
 
-TEMPLATE_CATEGORIES = (Category.MARKETING, Category.UTILITY, Category.AUTHENTICATION)
 
 
 @dataclass(frozen=True)
