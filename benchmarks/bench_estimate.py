@@ -34,13 +34,38 @@ DATE = "2026-11-25"
 
 # (region, share of recipients): roughly where WhatsApp Business campaigns go.
 COUNTRIES = [
-    ("IN", 0.30), ("BR", 0.12), ("ID", 0.10), ("MX", 0.07), ("US", 0.05), ("NG", 0.04),
-    ("DE", 0.04), ("GB", 0.03), ("IT", 0.03), ("ES", 0.03), ("TR", 0.03), ("CO", 0.025),
-    ("AR", 0.02), ("EG", 0.02), ("ZA", 0.02), ("SA", 0.015), ("PK", 0.015), ("RU", 0.01),
-    ("KZ", 0.005), ("FR", 0.01), ("CA", 0.01), ("PR", 0.005), ("AE", 0.01), ("KE", 0.01),
+    ("IN", 0.30),
+    ("BR", 0.12),
+    ("ID", 0.10),
+    ("MX", 0.07),
+    ("US", 0.05),
+    ("NG", 0.04),
+    ("DE", 0.04),
+    ("GB", 0.03),
+    ("IT", 0.03),
+    ("ES", 0.03),
+    ("TR", 0.03),
+    ("CO", 0.025),
+    ("AR", 0.02),
+    ("EG", 0.02),
+    ("ZA", 0.02),
+    ("SA", 0.015),
+    ("PK", 0.015),
+    ("RU", 0.01),
+    ("KZ", 0.005),
+    ("FR", 0.01),
+    ("CA", 0.01),
+    ("PR", 0.005),
+    ("AE", 0.01),
+    ("KE", 0.01),
 ]
-TEMPLATE_MIX = [("spring_sale", 0.45), ("order_shipped", 0.25), ("login_code", 0.15),
-                ("cart_reminder", 0.10), ("appointment_reminder", 0.05)]
+TEMPLATE_MIX = [
+    ("spring_sale", 0.45),
+    ("order_shipped", 0.25),
+    ("login_code", 0.15),
+    ("cart_reminder", 0.10),
+    ("appointment_reminder", 0.05),
+]
 CHUNK = 1_000_000
 
 
@@ -53,8 +78,8 @@ def generate(rows: int, path: Path, seed: int = 4) -> None:
     import pyarrow.csv as pacsv
 
     rng = np.random.default_rng(seed)
-    heads: list[str] = []   # "+<code><leading national digits>", the rest is random
-    tails: list[int] = []   # how many random digits follow the head
+    heads: list[str] = []  # "+<code><leading national digits>", the rest is random
+    tails: list[int] = []  # how many random digits follow the head
     weights: list[float] = []
     for region, share in COUNTRIES:
         example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
@@ -70,8 +95,11 @@ def generate(rows: int, path: Path, seed: int = 4) -> None:
     head_arr = pa.array(heads)
     tmp = path.with_suffix(".tmp")
     recent = np.zeros(0, dtype=object)
-    with pacsv.CSVWriter(tmp, pa.schema([("phone", pa.string()), ("template", pa.string())]),
-                         write_options=pacsv.WriteOptions(quoting_style="none")) as writer:
+    with pacsv.CSVWriter(
+        tmp,
+        pa.schema([("phone", pa.string()), ("template", pa.string())]),
+        write_options=pacsv.WriteOptions(quoting_style="none"),
+    ) as writer:
         done = 0
         while done < rows:
             n = min(CHUNK, rows - done)
@@ -98,8 +126,9 @@ def generate(rows: int, path: Path, seed: int = 4) -> None:
                 phone_np[dup] = rng.choice(recent, size=int(dup.sum()))
             recent = phone_np[rng.integers(0, n, size=min(n, 50_000))]
             template = pc.take(names, pa.array(rng.choice(len(names), size=n, p=tp)))
-            writer.write_table(pa.table({"phone": pa.array(phone_np.tolist(), pa.string()),
-                                         "template": template}))
+            writer.write_table(
+                pa.table({"phone": pa.array(phone_np.tolist(), pa.string()), "template": template})
+            )
             done += n
     tmp.replace(path)
 
@@ -113,12 +142,15 @@ def campaign_file(rows: int) -> Path:
         # in a child, so that this process stays small: a child's ru_maxrss starts from the
         # size of the parent it was forked from
         run_child("generate", str(path), str(rows))
-        print(f"  {path.stat().st_size / 2**20:,.0f} MiB in {time.perf_counter() - started:.1f} s",
-              file=sys.stderr)
+        print(
+            f"  {path.stat().st_size / 2**20:,.0f} MiB in {time.perf_counter() - started:.1f} s",
+            file=sys.stderr,
+        )
     return path
 
 
 # --- children: each prints one JSON line with its own timing ---------------------------------
+
 
 def _vm_hwm_mib() -> float | None:
     """This process's own peak RSS from /proc (a cross-check of ru_maxrss), where there is one."""
@@ -136,8 +168,12 @@ def child_parse(path: Path) -> dict[str, object]:
     import pyarrow.csv as pacsv
 
     started = time.perf_counter()
-    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        column_types={"phone": pa.string(), "template": pa.string()}))
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={"phone": pa.string(), "template": pa.string()}
+        ),
+    )
     return {"seconds": time.perf_counter() - started, "rows": table.num_rows}
 
 
@@ -162,17 +198,21 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
     seconds = time.perf_counter() - started
     report["inputs"] = []  # the same figures from another file name are the same result
     text = json.dumps(report, sort_keys=True)
-    return {"seconds": seconds, "rows": report["totals"]["messages"]
-            + report["totals"].get("excluded_messages", 0),
-            "cost": report["totals"]["cost"], "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "warnings": {w["code"]: w["count"] for w in report["warnings"]}}
+    return {
+        "seconds": seconds,
+        "rows": report["totals"]["messages"] + report["totals"].get("excluded_messages", 0),
+        "cost": report["totals"]["cost"],
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+        "warnings": {w["code"]: w["count"] for w in report["warnings"]},
+    }
 
 
 def run_child(*args: str) -> dict[str, object]:
     """Run this script as a child; its JSON line plus its peak RSS (MiB) and wall time."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", *args],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -188,10 +228,15 @@ def run_child(*args: str) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each side; the best time counts")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each side; the best time counts"
+    )
     parser.add_argument("--no-parse", action="store_true", help="skip the pyarrow parse")
-    parser.add_argument("--check", action="store_true",
-                        help="also price the file in one batch and compare the reports")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="also price the file in one batch and compare the reports",
+    )
     parser.add_argument("--block-size", type=int, default=0, help="wacost's block size in bytes")
     parser.add_argument("--exclude", type=Path, default=None, help="an opt-out list to pass")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -213,7 +258,9 @@ def main() -> None:
 
     path = campaign_file(args.rows)
     size = path.stat().st_size
-    print(f"campaign: {path.name}, {args.rows:,} rows, {size / 2**20:,.0f} MiB, {os.cpu_count()} cores")
+    print(
+        f"campaign: {path.name}, {args.rows:,} rows, {size / 2**20:,.0f} MiB, {os.cpu_count()} cores"
+    )
     exclude = str(args.exclude) if args.exclude else ""
     runs, parses = [], []
     for _ in range(args.repeat):  # interleaved, so that both sides see the same machine
@@ -222,21 +269,27 @@ def main() -> None:
             parses.append(run_child("parse", str(path)))
     best = min(runs, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
     seconds = float(best["seconds"])  # type: ignore[arg-type]
-    print(f"wacost estimate: {seconds:.2f} s ({args.rows / seconds:,.0f} rows/s), "
-          f"peak {max(float(r['peak_mib']) for r in runs):,.0f} MiB, "  # type: ignore[arg-type]
-          f"child wall {float(best['wall']):.2f} s, total {best['cost']} USD")  # type: ignore[arg-type]
+    print(
+        f"wacost estimate: {seconds:.2f} s ({args.rows / seconds:,.0f} rows/s), "
+        f"peak {max(float(r['peak_mib']) for r in runs):,.0f} MiB, "  # type: ignore[arg-type]
+        f"child wall {float(best['wall']):.2f} s, total {best['cost']} USD"
+    )  # type: ignore[arg-type]
     print(f"  warnings: {best['warnings']}")
     if not args.no_parse:
         parse = min(parses, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
         parse_s = float(parse["seconds"])  # type: ignore[arg-type]
-        print(f"pyarrow read_csv: {parse_s:.2f} s, peak {float(parse['peak_mib']):,.0f} MiB, "  # type: ignore[arg-type]
-              f"child wall {float(parse['wall']):.2f} s")  # type: ignore[arg-type]
+        print(
+            f"pyarrow read_csv: {parse_s:.2f} s, peak {float(parse['peak_mib']):,.0f} MiB, "  # type: ignore[arg-type]
+            f"child wall {float(parse['wall']):.2f} s"
+        )  # type: ignore[arg-type]
         print(f"ratio estimate/parse: {seconds / parse_s:.2f}x (best of {args.repeat} each)")
     if args.check:
         whole = run_child("estimate", str(path), str(size + 1), exclude)
         same = whole["sha256"] == best["sha256"]
-        print(f"one batch ({size + 1:,} B blocks): {float(whole['seconds']):.2f} s, "  # type: ignore[arg-type]
-              f"peak {float(whole['peak_mib']):,.0f} MiB; report identical: {same}")  # type: ignore[arg-type]
+        print(
+            f"one batch ({size + 1:,} B blocks): {float(whole['seconds']):.2f} s, "  # type: ignore[arg-type]
+            f"peak {float(whole['peak_mib']):,.0f} MiB; report identical: {same}"
+        )  # type: ignore[arg-type]
         if not same:
             raise SystemExit(1)
 

@@ -25,9 +25,18 @@ from wacost.classify import CATEGORIES, Classification, classify_template, load_
 
 DEFAULT_SET = Path(__file__).resolve().parent.parent / "tests" / "data" / "labelled_templates.yaml"
 LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "pt": "Portuguese", "de": "German", "fr": "French",
-    "it": "Italian", "nl": "Dutch", "sv": "Swedish", "id": "Indonesian", "tr": "Turkish",
-    "ar": "Arabic", "hi": "Hinglish",
+    "en": "English",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "de": "German",
+    "fr": "French",
+    "it": "Italian",
+    "nl": "Dutch",
+    "sv": "Swedish",
+    "id": "Indonesian",
+    "tr": "Turkish",
+    "ar": "Arabic",
+    "hi": "Hinglish",
 }
 
 
@@ -57,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     templates = load_labelled(args.files)
     started = time.perf_counter()
     results: list[tuple[dict[str, Any], Classification]] = [
-        (template, classify_template(template, rules)) for template in templates]
+        (template, classify_template(template, rules)) for template in templates
+    ]
     elapsed = time.perf_counter() - started
 
     per_language: dict[str, list[bool]] = defaultdict(list)
@@ -71,13 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     for code in sorted(per_language, key=lambda c: (c != "en", c)):
         outcomes = per_language[code]
         name = LANGUAGE_NAMES.get(code, code)
-        print(f"{name:<12} {len(outcomes):>9} {sum(outcomes):>8} "
-              f"{sum(outcomes) / len(outcomes):>9.1%}")
+        print(
+            f"{name:<12} {len(outcomes):>9} {sum(outcomes):>8} "
+            f"{sum(outcomes) / len(outcomes):>9.1%}"
+        )
     total = len(results)
     correct = sum(confusion[(c, c)] for c in CATEGORIES)
     marketing = sum(confusion[(MARKETING_KEY, c)] for c in CATEGORIES)
     print()
-    print(f"overall accuracy   {correct}/{total} = {correct / total:.1%}" if total else "no templates")
+    print(
+        f"overall accuracy   {correct}/{total} = {correct / total:.1%}" if total else "no templates"
+    )
     if marketing:
         caught = confusion[(MARKETING_KEY, MARKETING_KEY)]
         print(f"marketing recall   {caught}/{marketing} = {caught / marketing:.1%}")
@@ -96,8 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         print()
         for template, result in results:
             if result.category != template["expected"]:
-                print(f"- {result.name} ({result.language}): expected {template['expected']}, "
-                      f"got {result.category} ({result.confidence})")
+                print(
+                    f"- {result.name} ({result.language}): expected {template['expected']}, "
+                    f"got {result.category} ({result.confidence})"
+                )
                 for reason in result.reasons:
                     print(f"    {reason}")
     return 0

@@ -58,17 +58,24 @@ def number(region: str, prefix: str, rng: random.Random) -> str:
     """A valid number of `region` starting with `prefix`, written in one of several styles."""
     code = phonenumbers.country_code_for_region(region)
     for _ in range(10_000):
-        length = max(phonenumbers.PhoneMetadata.metadata_for_region(region).mobile.possible_length
-                      or phonenumbers.PhoneMetadata.metadata_for_region(region).general_desc.possible_length)
+        length = max(
+            phonenumbers.PhoneMetadata.metadata_for_region(region).mobile.possible_length
+            or phonenumbers.PhoneMetadata.metadata_for_region(region).general_desc.possible_length
+        )
         national = prefix + "".join(rng.choice("0123456789") for _ in range(length - len(prefix)))
         parsed = phonenumbers.parse(f"+{code}{national}")
-        if phonenumbers.is_valid_number(parsed) and phonenumbers.region_code_for_number(parsed) == region:
+        if (
+            phonenumbers.is_valid_number(parsed)
+            and phonenumbers.region_code_for_number(parsed) == region
+        ):
             style = rng.random()
             e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
             if style < 0.6:
                 return e164
             if style < 0.8:
-                return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+                return phonenumbers.format_number(
+                    parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+                )
             if style < 0.9:
                 return "00" + e164[1:]
             return e164[1:]  # wa_id style: digits only

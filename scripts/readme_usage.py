@@ -61,8 +61,10 @@ def update_readme(text: str) -> str:
         pattern = re.compile(re.escape(begin) + r"\n.*?" + re.escape(end), re.DOTALL)
         found = pattern.search(text)
         if found is None:
-            raise SystemExit(f"README.md has no block for `wacost {name}`: add the lines\n{begin}\n{end}")
-        text = text[:found.start()] + f"{begin}\n{option_table(name)}\n{end}" + text[found.end():]
+            raise SystemExit(
+                f"README.md has no block for `wacost {name}`: add the lines\n{begin}\n{end}"
+            )
+        text = text[: found.start()] + f"{begin}\n{option_table(name)}\n{end}" + text[found.end() :]
     return text
 
 
@@ -71,7 +73,9 @@ def main(argv: list[str]) -> int:
     wanted = update_readme(current)
     if "--check" in argv:
         if wanted != current:
-            sys.stderr.write("README.md option tables differ from --help: run python scripts/readme_usage.py\n")
+            sys.stderr.write(
+                "README.md option tables differ from --help: run python scripts/readme_usage.py\n"
+            )
             return 1
         return 0
     if wanted != current:

@@ -44,8 +44,12 @@ def write(path: Path, text: str | bytes) -> Path:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", default=False,
-                     help="rewrite tests/golden/ from the current output (also: WACOST_UPDATE_GOLDEN=1)")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ from the current output (also: WACOST_UPDATE_GOLDEN=1)",
+    )
 
 
 @pytest.fixture
@@ -53,4 +57,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     """Whether golden files are being rewritten rather than compared."""
     import os
 
-    return bool(request.config.getoption("--update-golden")) or os.environ.get("WACOST_UPDATE_GOLDEN") == "1"
+    return (
+        bool(request.config.getoption("--update-golden"))
+        or os.environ.get("WACOST_UPDATE_GOLDEN") == "1"
+    )

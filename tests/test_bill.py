@@ -56,16 +56,24 @@ def test_tiers_across_band_boundaries_from_the_start_of_the_month(wacost, tiered
     # 100 x 0.0100 + 100 x 0.0080 + 50 x 0.0050 = 1.0000 + 0.8000 + 0.2500
     assert report["totals"]["cost"] == "2.0500"
     assert [(line["tier"], line["messages"], line["rate"]) for line in report["lines"]] == [
-        ("0:100", 100, "0.0100"), ("101:200", 100, "0.0080"), ("201:MAX", 50, "0.0050")]
+        ("0:100", 100, "0.0100"),
+        ("101:200", 100, "0.0080"),
+        ("201:MAX", 50, "0.0050"),
+    ]
 
 
 def test_tiers_with_month_to_date_usage_csv(wacost, tiered, tmp_path):
     card, campaign = tiered
-    usage = write(tmp_path / "usage.csv", "market,category,messages\nIndia,utility,150\nIN,marketing,999\n")
+    usage = write(
+        tmp_path / "usage.csv", "market,category,messages\nIndia,utility,150\nIN,marketing,999\n"
+    )
     report = run_json(wacost, campaign, "--pricing", card, "--date", "2026-11-25", "--usage", usage)
     # messages 151..200 at 0.0080 (50), 201..400 at 0.0050 (200) = 0.4000 + 1.0000
     assert report["totals"]["cost"] == "1.4000"
-    assert [(line["tier"], line["messages"]) for line in report["lines"]] == [("101:200", 50), ("201:MAX", 200)]
+    assert [(line["tier"], line["messages"]) for line in report["lines"]] == [
+        ("101:200", 50),
+        ("201:MAX", 200),
+    ]
 
 
 def _ts(day: str) -> int:
@@ -75,27 +83,71 @@ def _ts(day: str) -> int:
 def test_tiers_with_pricing_analytics_json(wacost, tiered, tmp_path):
     card, campaign = tiered
     points = [
-        {"start": _ts("2026-11-01"), "end": _ts("2026-11-02"), "country": "IN", "pricing_category": "UTILITY",
-         "pricing_type": "REGULAR", "tier": "0:100", "volume": 100, "cost": 1.0},
-        {"start": _ts("2026-11-02"), "end": _ts("2026-11-03"), "country": "IN", "pricing_category": "UTILITY",
-         "pricing_type": "REGULAR", "tier": "101:200", "volume": 50, "cost": 0.4},
+        {
+            "start": _ts("2026-11-01"),
+            "end": _ts("2026-11-02"),
+            "country": "IN",
+            "pricing_category": "UTILITY",
+            "pricing_type": "REGULAR",
+            "tier": "0:100",
+            "volume": 100,
+            "cost": 1.0,
+        },
+        {
+            "start": _ts("2026-11-02"),
+            "end": _ts("2026-11-03"),
+            "country": "IN",
+            "pricing_category": "UTILITY",
+            "pricing_type": "REGULAR",
+            "tier": "101:200",
+            "volume": 50,
+            "cost": 0.4,
+        },
         # another month, a free message and a category without tiers: none move the utility count
-        {"start": _ts("2026-10-30"), "end": _ts("2026-10-31"), "country": "IN", "pricing_category": "UTILITY",
-         "pricing_type": "REGULAR", "volume": 5000, "cost": 25.0},
-        {"start": _ts("2026-11-03"), "end": _ts("2026-11-04"), "country": "IN", "pricing_category": "UTILITY",
-         "pricing_type": "FREE_ENTRY_POINT", "volume": 70, "cost": 0},
-        {"start": _ts("2026-11-03"), "end": _ts("2026-11-04"), "country": "IN", "pricing_category": "MARKETING_LITE",
-         "pricing_type": "REGULAR", "tier": "0:MAX", "volume": 9, "cost": 0.1},
+        {
+            "start": _ts("2026-10-30"),
+            "end": _ts("2026-10-31"),
+            "country": "IN",
+            "pricing_category": "UTILITY",
+            "pricing_type": "REGULAR",
+            "volume": 5000,
+            "cost": 25.0,
+        },
+        {
+            "start": _ts("2026-11-03"),
+            "end": _ts("2026-11-04"),
+            "country": "IN",
+            "pricing_category": "UTILITY",
+            "pricing_type": "FREE_ENTRY_POINT",
+            "volume": 70,
+            "cost": 0,
+        },
+        {
+            "start": _ts("2026-11-03"),
+            "end": _ts("2026-11-04"),
+            "country": "IN",
+            "pricing_category": "MARKETING_LITE",
+            "pricing_type": "REGULAR",
+            "tier": "0:MAX",
+            "volume": 9,
+            "cost": 0.1,
+        },
     ]
-    analytics = write(tmp_path / "analytics.json", json.dumps(
-        {"pricing_analytics": {"data": [{"data_points": points}]}, "id": "1234567890"}))
-    report = run_json(wacost, campaign, "--pricing", card, "--date", "2026-11-25", "--usage", analytics)
+    analytics = write(
+        tmp_path / "analytics.json",
+        json.dumps({"pricing_analytics": {"data": [{"data_points": points}]}, "id": "1234567890"}),
+    )
+    report = run_json(
+        wacost, campaign, "--pricing", card, "--date", "2026-11-25", "--usage", analytics
+    )
     assert report["totals"]["cost"] == "1.4000"  # as with 150 utility messages already charged
 
 
 def test_shipped_uae_utility_bands(wacost, tmp_path):
     campaign = write(tmp_path / "c.csv", "country,category,count\nAE,utility,30\n")
-    usage = write(tmp_path / "u.csv", "market,category,messages\nUnited Arab Emirates,utility,99990\n")
+    usage = write(
+        tmp_path / "u.csv", "market,category,messages\nUnited Arab Emirates,utility,99990\n"
+    )
     report = run_json(wacost, campaign, "--date", "2026-08-15", "--usage", usage)
     # 99,991..100,000 at the list rate 0.0157 (10), 100,001.. at 0.0149 (20)
     assert report["totals"]["cost"] == str(10 * D("0.0157") + 20 * D("0.0149")) == "0.4550"
@@ -139,15 +191,18 @@ def test_free_tier_absorbs_the_cheapest_first(wacost, tmp_path):
 
 
 def test_fee_profile_per_category_markup_and_failed_fee(wacost, tmp_path):
-    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\nIN,utility,500\n"
-                     "IN,service,100\n")
-    report = run_json(wacost, campaign, "--date", "2026-11-25", "--fees", "example-bsp",
-                      "--failure-rate", "0.02")
-    meta = 1000 * D("0.0118") + 500 * D("0.0014") + 100 * D("0.0014")   # 11.80 + 0.70 + 0.14
-    marketing_fee = 1000 * D("0.003") + 1000 * D("0.0118") * 7 / 100      # 3.00 + 0.826
-    utility_fee = 500 * D("0.002") + 500 * D("0.0014") * 5 / 100          # 1.00 + 0.035
-    service_fee = D(0)                                                      # overridden to 0
-    failed = 1600 * D("0.02") * D("0.0005")                                 # 0.016
+    campaign = write(
+        tmp_path / "c.csv",
+        "country,category,count\nIN,marketing,1000\nIN,utility,500\nIN,service,100\n",
+    )
+    report = run_json(
+        wacost, campaign, "--date", "2026-11-25", "--fees", "example-bsp", "--failure-rate", "0.02"
+    )
+    meta = 1000 * D("0.0118") + 500 * D("0.0014") + 100 * D("0.0014")  # 11.80 + 0.70 + 0.14
+    marketing_fee = 1000 * D("0.003") + 1000 * D("0.0118") * 7 / 100  # 3.00 + 0.826
+    utility_fee = 500 * D("0.002") + 500 * D("0.0014") * 5 / 100  # 1.00 + 0.035
+    service_fee = D(0)  # overridden to 0
+    failed = 1600 * D("0.02") * D("0.0005")  # 0.016
     fees = marketing_fee + utility_fee + service_fee + failed
     assert report["totals"]["cost"] == str(meta) == "12.6400"
     assert report["totals"]["fees"] == str(fees.quantize(D("0.0001"))) == "4.8770"
@@ -155,16 +210,31 @@ def test_fee_profile_per_category_markup_and_failed_fee(wacost, tmp_path):
     assert report["fees"]["meta_cost"] == "12.6400"
     assert report["fees"]["failed_message_fees"] == "0.0160"
     # the budget is checked against the all-in total
-    over = wacost("estimate", campaign, "--date", "2026-11-25", "--fees", "example-bsp",
-                  "--failure-rate", "0.02", "--budget", "15", "--format", "json")
+    over = wacost(
+        "estimate",
+        campaign,
+        "--date",
+        "2026-11-25",
+        "--fees",
+        "example-bsp",
+        "--failure-rate",
+        "0.02",
+        "--budget",
+        "15",
+        "--format",
+        "json",
+    )
     assert over.exit_code == 1
 
 
 def test_twilio_profile_charges_every_message(wacost, tmp_path):
-    campaign = write(tmp_path / "c.csv", "country,category,count,window\nIN,marketing,100,\nIN,marketing,50,fep\n")
+    campaign = write(
+        tmp_path / "c.csv",
+        "country,category,count,window\nIN,marketing,100,\nIN,marketing,50,fep\n",
+    )
     report = run_json(wacost, campaign, "--date", "2026-11-25", "--fees", "twilio")
-    assert report["totals"]["cost"] == "1.1800"           # 100 x 0.0118; 50 free in the FEP window
-    assert report["totals"]["fees"] == "0.7500"           # 150 x 0.005, free messages too
+    assert report["totals"]["cost"] == "1.1800"  # 100 x 0.0118; 50 free in the FEP window
+    assert report["totals"]["fees"] == "0.7500"  # 150 x 0.005, free messages too
 
 
 def test_fee_profile_from_a_file_and_bad_profiles(wacost, tmp_path):
@@ -180,7 +250,9 @@ def test_fee_profile_from_a_file_and_bad_profiles(wacost, tmp_path):
 
 
 def test_published_inr_card(wacost, tmp_path):
-    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\nIN,utility,100\n")
+    campaign = write(
+        tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\nIN,utility,100\n"
+    )
     report = run_json(wacost, campaign, "--date", "2026-11-25", "--currency", "INR")
     assert report["currency"] == "INR"
     assert report["totals"]["cost"] == str(1000 * D("0.8631") + 100 * D("0.1150")) == "874.6000"
@@ -189,7 +261,9 @@ def test_published_inr_card(wacost, tmp_path):
 
 def test_explicit_fx_conversion_is_reported(wacost, tmp_path):
     campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\n")
-    report = run_json(wacost, campaign, "--date", "2026-11-25", "--currency", "EUR", "--fx-rate", "0.92")
+    report = run_json(
+        wacost, campaign, "--date", "2026-11-25", "--currency", "EUR", "--fx-rate", "0.92"
+    )
     assert report["currency"] == "EUR"
     assert D(report["totals"]["cost"]) == 1000 * D("0.0118") * D("0.92") == D("10.856")
     assert report["fx"]["rate"] == "0.92" and report["fx"]["from"] == "USD"
@@ -199,8 +273,16 @@ def test_explicit_fx_conversion_is_reported(wacost, tmp_path):
 
 
 def test_compare_date_shows_the_october_changes(wacost):
-    report = run_json(wacost, SAMPLES / "campaign.csv", "--templates", TEMPLATES, "--date", "2026-11-25",
-                      "--compare-date", "2026-09-15")
+    report = run_json(
+        wacost,
+        SAMPLES / "campaign.csv",
+        "--templates",
+        TEMPLATES,
+        "--date",
+        "2026-11-25",
+        "--compare-date",
+        "2026-09-15",
+    )
     comparison = report["comparison"]
     assert comparison["rate_card"]["effective_from"] == "2026-07-01"
     # 8.5753 on the October card, 8.1938 on the July card (tests/test_samples.py)
@@ -208,6 +290,11 @@ def test_compare_date_shows_the_october_changes(wacost):
     assert comparison["difference"] == "-0.3815"
     service = next(c for c in comparison["by_category"] if c["category"] == "service")
     # service was free before October: 10 x 0.0014 + 5 x 0.0068 + 10 x 0.0085
-    assert service == {"category": "service", "cost": "0.1330", "compare_cost": "0.0000", "difference": "-0.1330"}
+    assert service == {
+        "category": "service",
+        "cost": "0.1330",
+        "compare_cost": "0.0000",
+        "difference": "-0.1330",
+    }
     markets = {m["market"]: m for m in comparison["by_market"]}
     assert markets["Kazakhstan"]["compare_cost"] == "0.0000"  # billed as Other before October

@@ -45,10 +45,19 @@ def _text_language(template: dict[str, Any]) -> str:
     return code.replace("-", "_").split("_")[0].lower()
 
 
-def body(text: str, *, category: str | None = "UTILITY", language: str = "en_US",
-         buttons: list[dict[str, Any]] | None = None, name: str = "t") -> dict[str, Any]:
-    template: dict[str, Any] = {"name": name, "language": language,
-                                "components": [{"type": "BODY", "text": text}]}
+def body(
+    text: str,
+    *,
+    category: str | None = "UTILITY",
+    language: str = "en_US",
+    buttons: list[dict[str, Any]] | None = None,
+    name: str = "t",
+) -> dict[str, Any]:
+    template: dict[str, Any] = {
+        "name": name,
+        "language": language,
+        "components": [{"type": "BODY", "text": text}],
+    }
     if category is not None:
         template["category"] = category
     if buttons:
@@ -70,7 +79,8 @@ def test_labelled_set_is_big_and_covers_every_language(labelled: list[dict[str, 
 
 
 def test_accuracy_and_marketing_recall_on_labelled_set(
-        labelled: list[dict[str, Any]], rules: ClassifierRules) -> None:
+    labelled: list[dict[str, Any]], rules: ClassifierRules
+) -> None:
     results = [(t["expected"], classify_template(t, rules).category) for t in labelled]
     accuracy = sum(expected == got for expected, got in results) / len(results)
     marketing = [got for expected, got in results if expected == "marketing"]
@@ -83,13 +93,15 @@ def test_accuracy_per_language(labelled: list[dict[str, Any]], rules: Classifier
     outcomes: dict[str, list[bool]] = defaultdict(list)
     for template in labelled:
         outcomes[_text_language(template)].append(
-            classify_template(template, rules).category == template["expected"])
+            classify_template(template, rules).category == template["expected"]
+        )
     low = {lang: sum(o) / len(o) for lang, o in outcomes.items() if sum(o) / len(o) < 0.8}
     assert not low, f"languages below 80%: {low}"
 
 
 def test_every_authentication_template_with_an_otp_button_is_authentication(
-        labelled: list[dict[str, Any]], rules: ClassifierRules) -> None:
+    labelled: list[dict[str, Any]], rules: ClassifierRules
+) -> None:
     checked = 0
     for template in labelled:
         if template["expected"] != "authentication" or not _has_otp_button(template):
@@ -105,7 +117,9 @@ def _has_otp_button(template: dict[str, Any]) -> bool:
     for component in template.get("components", []):
         for button in component.get("buttons", []) or []:
             kind = str(button.get("type", "")).upper()
-            if kind == "OTP" or kind == "COPY_CODE" and template.get("category") == "AUTHENTICATION":
+            if kind == "OTP" or (
+                kind == "COPY_CODE" and template.get("category") == "AUTHENTICATION"
+            ):
                 return True
             if kind == "URL" and "whatsapp.com/otp" in str(button.get("url", "")):
                 return True
@@ -128,12 +142,20 @@ PRESET_BODIES = {
 }
 OTP_BUTTONS = {
     "otp_copy_code": {"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy code"},
-    "otp_one_tap": {"type": "OTP", "otp_type": "ONE_TAP", "text": "Copy code",
-                    "autofill_text": "Autofill", "package_name": "com.example"},
+    "otp_one_tap": {
+        "type": "OTP",
+        "otp_type": "ONE_TAP",
+        "text": "Copy code",
+        "autofill_text": "Autofill",
+        "package_name": "com.example",
+    },
     "otp_zero_tap": {"type": "otp", "otp_type": "zero_tap"},
     "copy_code": {"type": "COPY_CODE", "text": "Copy code"},
-    "url_to_whatsapp_otp": {"type": "URL", "text": "Copy code",
-                            "url": "https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}"},
+    "url_to_whatsapp_otp": {
+        "type": "URL",
+        "text": "Copy code",
+        "url": "https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}",
+    },
 }
 
 
@@ -141,15 +163,20 @@ OTP_BUTTONS = {
 @pytest.mark.parametrize("button", sorted(OTP_BUTTONS))
 @pytest.mark.parametrize("with_text", [True, False])
 def test_preset_authentication_with_any_otp_button(
-        language: str, button: str, with_text: bool, rules: ClassifierRules) -> None:
+    language: str, button: str, with_text: bool, rules: ClassifierRules
+) -> None:
     body_component: dict[str, Any] = {"type": "BODY", "add_security_recommendation": True}
     if with_text:
         body_component["text"] = PRESET_BODIES[language]
     template = {
-        "name": "otp", "language": language, "category": "AUTHENTICATION",
-        "components": [body_component,
-                       {"type": "FOOTER", "code_expiration_minutes": 10},
-                       {"type": "BUTTONS", "buttons": [OTP_BUTTONS[button]]}],
+        "name": "otp",
+        "language": language,
+        "category": "AUTHENTICATION",
+        "components": [
+            body_component,
+            {"type": "FOOTER", "code_expiration_minutes": 10},
+            {"type": "BUTTONS", "buttons": [OTP_BUTTONS[button]]},
+        ],
     }
     result = classify_template(template, rules)
     assert result.category == "authentication", result.reasons
@@ -163,7 +190,8 @@ def test_preset_authentication_with_any_otp_button(
 
 def test_order_update_with_a_promotional_tail_is_marketing(rules: ClassifierRules) -> None:
     result = classify_template(
-        body("Your order #123 has shipped. Use code SAVE10 for 10% off your next order"), rules)
+        body("Your order #123 has shipped. Use code SAVE10 for 10% off your next order"), rules
+    )
     assert result.category == "marketing"
     assert result.recategorization_risk and result.disagrees
     text = " | ".join(result.reasons)
@@ -174,48 +202,60 @@ def test_order_update_with_a_promotional_tail_is_marketing(rules: ClassifierRule
 
 def test_plain_order_update_is_utility_with_nothing_promotional(rules: ClassifierRules) -> None:
     result = classify_template(
-        body("Your order #123 has shipped and will be delivered on {{1}}."), rules)
+        body("Your order #123 has shipped and will be delivered on {{1}}."), rules
+    )
     assert result.category == "utility"
     assert not result.recategorization_risk
     assert "nothing promotional" in result.reasons
     assert any("shipping or delivery update" in r and '"has shipped"' in r for r in result.reasons)
 
 
-@pytest.mark.parametrize("text", [
-    "Order now and get 20% off your first order!",
-    "Open an account today and get a $50 welcome bonus.",
-    "Upgrade your account to Premium and unlock exclusive features.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order now and get 20% off your first order!",
+        "Open an account today and get a $50 welcome bonus.",
+        "Upgrade your account to Premium and unlock exclusive features.",
+    ],
+)
 def test_marketing_that_mentions_order_or_account(text: str, rules: ClassifierRules) -> None:
     assert classify_template(body(text), rules).category == "marketing"
 
 
-@pytest.mark.parametrize("text", [
-    "Your parcel is in locker 12 at Central Station. Your pickup code is {{1}}. Do not share this code.",
-    "Ihr Paket liegt in der Packstation {{1}}. Abholcode: {{2}}.",
-    "Tu paquete está en el punto de recogida {{1}}. Código de retiro: {{2}}.",
-    "Your booking reference is {{1}}. Check-in opens 24 hours before departure.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your parcel is in locker 12 at Central Station. Your pickup code is {{1}}. Do not share this code.",
+        "Ihr Paket liegt in der Packstation {{1}}. Abholcode: {{2}}.",
+        "Tu paquete está en el punto de recogida {{1}}. Código de retiro: {{2}}.",
+        "Your booking reference is {{1}}. Check-in opens 24 hours before departure.",
+    ],
+)
 def test_codes_that_are_not_one_time_passcodes_are_utility(
-        text: str, rules: ClassifierRules) -> None:
+    text: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text), rules)
     assert result.category == "utility", result.reasons
 
 
 def test_gift_card_code_is_not_authentication(rules: ClassifierRules) -> None:
-    bought = classify_template(body(
-        "Here is the gift card you purchased. Gift card code: {{1}}. Do not share this code."),
-        rules)
+    bought = classify_template(
+        body("Here is the gift card you purchased. Gift card code: {{1}}. Do not share this code."),
+        rules,
+    )
     assert bought.category == "utility"
-    offered = classify_template(body(
-        "Enjoy a free $10 gift card with any purchase this weekend! Code: {{1}}"), rules)
+    offered = classify_template(
+        body("Enjoy a free $10 gift card with any purchase this weekend! Code: {{1}}"), rules
+    )
     assert offered.category == "marketing"
 
 
 def test_otp_plus_promotion_is_marketing(rules: ClassifierRules) -> None:
-    template = body("{{1}} is your verification code. Get 20% off your next order with code NEW20!",
-                    category="AUTHENTICATION",
-                    buttons=[{"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy code"}])
+    template = body(
+        "{{1}} is your verification code. Get 20% off your next order with code NEW20!",
+        category="AUTHENTICATION",
+        buttons=[{"type": "OTP", "otp_type": "COPY_CODE", "text": "Copy code"}],
+    )
     result = classify_template(template, rules)
     assert result.category == "marketing"
     assert result.recategorization_risk
@@ -224,23 +264,31 @@ def test_otp_plus_promotion_is_marketing(rules: ClassifierRules) -> None:
 
 def test_otp_wording_without_a_button_is_authentication(rules: ClassifierRules) -> None:
     result = classify_template(
-        body("Your one-time password is {{1}}. It expires in 5 minutes. Do not share it.",
-             category=None), rules)
+        body(
+            "Your one-time password is {{1}}. It expires in 5 minutes. Do not share it.",
+            category=None,
+        ),
+        rules,
+    )
     assert result.category == "authentication"
     assert result.declared_category is None and not result.disagrees
     assert any('"one-time password"' in r for r in result.reasons)
 
 
-@pytest.mark.parametrize(("text", "hint"), [
-    ("{{1}}", "only placeholders"),
-    ("Congratulations!", "greeting"),
-    ("Hi {{1}}, you left items in your cart. Complete your purchase now!", "cart"),
-    ("Welcome to {{1}}! We're glad you're here.", "welcome"),
-    ("Good news: the {{1}} on your wishlist dropped in price.", "price drop"),
-    ("Thanks for your feedback, {{1}}.", "feedback"),
-])
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("{{1}}", "only placeholders"),
+        ("Congratulations!", "greeting"),
+        ("Hi {{1}}, you left items in your cart. Complete your purchase now!", "cart"),
+        ("Welcome to {{1}}! We're glad you're here.", "welcome"),
+        ("Good news: the {{1}} on your wishlist dropped in price.", "price drop"),
+        ("Thanks for your feedback, {{1}}.", "feedback"),
+    ],
+)
 def test_unclear_and_retargeting_templates_are_marketing(
-        text: str, hint: str, rules: ClassifierRules) -> None:
+    text: str, hint: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text), rules)
     assert result.category == "marketing", result.reasons
     assert result.recategorization_risk
@@ -257,38 +305,46 @@ def test_zero_signals_is_low_confidence_marketing(rules: ClassifierRules) -> Non
 
 
 def test_feedback_tied_to_an_order_is_utility(rules: ClassifierRules) -> None:
-    result = classify_template(body(
-        "Your order {{1}} was delivered today. How was your delivery? Rate it below."), rules)
+    result = classify_template(
+        body("Your order {{1}} was delivered today. How was your delivery? Rate it below."), rules
+    )
     assert result.category == "utility"
 
 
 def test_stop_promotions_button_is_a_marketing_signal(rules: ClassifierRules) -> None:
-    template = body("Hi {{1}}, we have news for you this week.",
-                    buttons=[{"type": "QUICK_REPLY", "text": "Stop promotions"}])
+    template = body(
+        "Hi {{1}}, we have news for you this week.",
+        buttons=[{"type": "QUICK_REPLY", "text": "Stop promotions"}],
+    )
     result = classify_template(template, rules)
     assert result.category == "marketing"
     assert any('"Stop promotions"' in r for r in result.reasons)
 
 
 def test_copy_code_button_on_a_marketing_template_is_a_coupon(rules: ClassifierRules) -> None:
-    template = body("Our spring sale is on. Use the code below at checkout.", category="MARKETING",
-                    buttons=[{"type": "COPY_CODE", "example": "SPRING25"}])
+    template = body(
+        "Our spring sale is on. Use the code below at checkout.",
+        category="MARKETING",
+        buttons=[{"type": "COPY_CODE", "example": "SPRING25"}],
+    )
     result = classify_template(template, rules)
     assert result.category == "marketing"
     assert any("copy-code button" in r for r in result.reasons)
 
 
 def test_longer_phrase_decides_what_a_word_means(rules: ClassifierRules) -> None:
-    debit = classify_template(body("تم خصم مبلغ {{1}} ريال من حسابك بتاريخ {{2}}.",
-                                   language="ar"), rules)
+    debit = classify_template(
+        body("تم خصم مبلغ {{1}} ريال من حسابك بتاريخ {{2}}.", language="ar"), rules
+    )
     assert debit.category == "utility", debit.reasons
     discount = classify_template(body("خصم 30% على جميع المنتجات!", language="ar"), rules)
     assert discount.category == "marketing"
 
 
 def test_reasons_quote_the_original_text(rules: ClassifierRules) -> None:
-    result = classify_template(body("¡REBAJAS! 20% de descuento en toda la tienda.",
-                                    language="es"), rules)
+    result = classify_template(
+        body("¡REBAJAS! 20% de descuento en toda la tienda.", language="es"), rules
+    )
     assert result.category == "marketing"
     joined = " ".join(result.reasons)
     assert '"REBAJAS"' in joined
@@ -301,34 +357,98 @@ def test_reasons_quote_the_original_text(rules: ClassifierRules) -> None:
 # language per row; none of these sentences is in the labelled set.
 
 DOMAIN_UTILITY = [
-    ("insurance", "en", "Your claim {{1}} has been registered. Our assessor will call you within 48 hours."),
-    ("insurance", "es", "Hemos recibido el parte de tu siniestro {{1}}. Un perito se pondrá en contacto contigo."),
-    ("insurance", "it", "La pratica di risarcimento per il sinistro {{1}} è stata chiusa. L'indennizzo sarà accreditato entro 10 giorni."),
+    (
+        "insurance",
+        "en",
+        "Your claim {{1}} has been registered. Our assessor will call you within 48 hours.",
+    ),
+    (
+        "insurance",
+        "es",
+        "Hemos recibido el parte de tu siniestro {{1}}. Un perito se pondrá en contacto contigo.",
+    ),
+    (
+        "insurance",
+        "it",
+        "La pratica di risarcimento per il sinistro {{1}} è stata chiusa. L'indennizzo sarà accreditato entro 10 giorni.",
+    ),
     ("insurance", "tr", "{{1}} numaralı hasar dosyanız için eksper ataması yapılmıştır."),
     ("telecom", "en", "You have {{1}} GB of data left, valid until {{2}}."),
-    ("telecom", "pt", "Recarga de R$ {{1}} realizada. Seu novo saldo é R$ {{2}}, com validade até {{3}}."),
-    ("telecom", "id", "Isi ulang pulsa Rp{{1}} berhasil. Sisa pulsa Anda Rp{{2}}, masa aktif hingga {{3}}."),
+    (
+        "telecom",
+        "pt",
+        "Recarga de R$ {{1}} realizada. Seu novo saldo é R$ {{2}}, com validade até {{3}}.",
+    ),
+    (
+        "telecom",
+        "id",
+        "Isi ulang pulsa Rp{{1}} berhasil. Sisa pulsa Anda Rp{{2}}, masa aktif hingga {{3}}.",
+    ),
     ("telecom", "ar", "تم شحن رصيدك بمبلغ {{1}}. رصيدك الحالي {{2}}."),
-    ("education", "de", "Liebe Eltern, am {{1}} fällt der Unterricht für die Klasse 4b wegen einer Fortbildung aus."),
-    ("education", "fr", "Chers parents, la réunion parents-professeurs de la classe de {{1}} aura lieu le {{2}} à 18h."),
-    ("education", "nl", "Beste ouders, de rapporten van {{1}} zijn vanaf {{2}} in te zien in het ouderportaal."),
-    ("education", "hi", "Priya abhibhavak, {{1}} ki pariksha {{2}} se shuru hogi. Kripya samay par school pahunchayein."),
+    (
+        "education",
+        "de",
+        "Liebe Eltern, am {{1}} fällt der Unterricht für die Klasse 4b wegen einer Fortbildung aus.",
+    ),
+    (
+        "education",
+        "fr",
+        "Chers parents, la réunion parents-professeurs de la classe de {{1}} aura lieu le {{2}} à 18h.",
+    ),
+    (
+        "education",
+        "nl",
+        "Beste ouders, de rapporten van {{1}} zijn vanaf {{2}} in te zien in het ouderportaal.",
+    ),
+    (
+        "education",
+        "hi",
+        "Priya abhibhavak, {{1}} ki pariksha {{2}} se shuru hogi. Kripya samay par school pahunchayein.",
+    ),
     ("health", "sv", "Ditt provsvar från {{1}} finns nu att läsa i 1177."),
     ("health", "it", "Il referto dei suoi esami del sangue è disponibile sul fascicolo sanitario."),
-    ("health", "es", "Tus resultados de laboratorio ya están disponibles en el portal del paciente."),
-    ("public_service", "fr", "Votre titre de séjour est disponible en préfecture à partir du {{1}}."),
-    ("public_service", "nl", "Uw aanvraag voor een nieuw paspoort is ontvangen. U kunt het ophalen vanaf {{1}} bij de gemeente."),
-    ("public_service", "pt", "Seu IPVA {{1}} vence em {{2}}. Consulte o Detran para mais informações."),
+    (
+        "health",
+        "es",
+        "Tus resultados de laboratorio ya están disponibles en el portal del paciente.",
+    ),
+    (
+        "public_service",
+        "fr",
+        "Votre titre de séjour est disponible en préfecture à partir du {{1}}.",
+    ),
+    (
+        "public_service",
+        "nl",
+        "Uw aanvraag voor een nieuw paspoort is ontvangen. U kunt het ophalen vanaf {{1}} bij de gemeente.",
+    ),
+    (
+        "public_service",
+        "pt",
+        "Seu IPVA {{1}} vence em {{2}}. Consulte o Detran para mais informações.",
+    ),
     ("property", "sv", "Visningen av lägenheten på {{1}} är bokad {{2}} kl {{3}}."),
-    ("property", "de", "Die Wohnungsübergabe für {{1}} findet am {{2}} um {{3}} Uhr statt. Bitte bringen Sie den Mietvertrag mit."),
-    ("property", "id", "Tagihan sewa apartemen unit {{1}} bulan {{2}} sebesar Rp{{3}} jatuh tempo pada {{4}}."),
+    (
+        "property",
+        "de",
+        "Die Wohnungsübergabe für {{1}} findet am {{2}} um {{3}} Uhr statt. Bitte bringen Sie den Mietvertrag mit.",
+    ),
+    (
+        "property",
+        "id",
+        "Tagihan sewa apartemen unit {{1}} bulan {{2}} sebesar Rp{{3}} jatuh tempo pada {{4}}.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("domain", "language", "text"), DOMAIN_UTILITY,
-                         ids=[f"{d}-{lang}" for d, lang, _ in DOMAIN_UTILITY])
+@pytest.mark.parametrize(
+    ("domain", "language", "text"),
+    DOMAIN_UTILITY,
+    ids=[f"{d}-{lang}" for d, lang, _ in DOMAIN_UTILITY],
+)
 def test_utility_domains_in_many_languages(
-        domain: str, language: str, text: str, rules: ClassifierRules) -> None:
+    domain: str, language: str, text: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text, language=language), rules)
     assert result.category == "utility", result.reasons
 
@@ -337,38 +457,62 @@ SUBTLE_MARKETING = [
     ("reactivation", "en", "It's been a while, {{1}}! Come back and see what's new in store."),
     ("reactivation", "de", "Wir haben dich vermisst! Schau mal wieder vorbei, es gibt viel Neues."),
     ("recommendation", "es", "Basado en tus compras, elegimos para ti estos productos."),
-    ("recommendation", "sv", "Vi tror att du kommer att gilla de här, utvalda baserat på dina tidigare köp."),
+    (
+        "recommendation",
+        "sv",
+        "Vi tror att du kommer att gilla de här, utvalda baserat på dina tidigare köp.",
+    ),
     ("loyalty", "fr", "Ce week-end, doublez vos points sur tous vos achats en magasin !"),
     ("loyalty", "tr", "Bu hafta sonu tüm alışverişlerinizde 2 kat puan kazanın!"),
     ("survey_with_coupon", "it", "Rispondi al nostro sondaggio e ricevi un coupon di 5 euro."),
     ("price_drop", "nl", "Goed nieuws: de prijs van {{1}} is verlaagd, nu voor maar {{2}} euro."),
     ("back_in_stock", "pt", "Boa notícia: o {{1}} que você queria está de volta ao estoque!"),
-    ("new_feature", "id", "Fitur baru! Sekarang kamu bisa bayar tagihan langsung dari aplikasi. Yuk coba."),
+    (
+        "new_feature",
+        "id",
+        "Fitur baru! Sekarang kamu bisa bayar tagihan langsung dari aplikasi. Yuk coba.",
+    ),
     ("webinar", "ar", "ندعوك لحضور ندوة مجانية عبر الإنترنت حول الادخار يوم {{1}}. سجل الآن!"),
-    ("holiday_greeting", "hi", "Aapko aur aapke parivaar ko Holi ki hardik shubhkamnayein! Team {{1}}"),
+    (
+        "holiday_greeting",
+        "hi",
+        "Aapko aur aapke parivaar ko Holi ki hardik shubhkamnayein! Team {{1}}",
+    ),
     ("renewal_offer", "en", "Renew before {{1}} and get 2 months free on your plan!"),
-    ("event_tickets", "fr", "Les billets pour notre concert d'été sont en vente ! Réservez vos places."),
+    (
+        "event_tickets",
+        "fr",
+        "Les billets pour notre concert d'été sont en vente ! Réservez vos places.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("kind", "language", "text"), SUBTLE_MARKETING,
-                         ids=[f"{k}-{lang}" for k, lang, _ in SUBTLE_MARKETING])
+@pytest.mark.parametrize(
+    ("kind", "language", "text"),
+    SUBTLE_MARKETING,
+    ids=[f"{k}-{lang}" for k, lang, _ in SUBTLE_MARKETING],
+)
 def test_subtle_marketing_in_many_languages(
-        kind: str, language: str, text: str, rules: ClassifierRules) -> None:
+    kind: str, language: str, text: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text, language=language), rules)
     assert result.category == "marketing", result.reasons
 
 
-@pytest.mark.parametrize("text", [
-    "Your order {{1}} has been delivered. Thank you for choosing {{2}}!",
-    "{{1}} numaralı kargonuz teslim edildi. Bizi tercih ettiğiniz için teşekkür ederiz.",
-    "Votre commande {{1}} a été livrée. Merci de nous avoir choisis !",
-    "Your flight {{1}} departs from gate {{2}}. We wish you a pleasant flight.",
-    "Il tuo treno {{1}} partirà dal binario {{2}}. Ti auguriamo buon viaggio!",
-    "Ihr Zimmer ist ab {{1}} Uhr bezugsfertig. Wir wünschen Ihnen einen angenehmen Aufenthalt.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your order {{1}} has been delivered. Thank you for choosing {{2}}!",
+        "{{1}} numaralı kargonuz teslim edildi. Bizi tercih ettiğiniz için teşekkür ederiz.",
+        "Votre commande {{1}} a été livrée. Merci de nous avoir choisis !",
+        "Your flight {{1}} departs from gate {{2}}. We wish you a pleasant flight.",
+        "Il tuo treno {{1}} partirà dal binario {{2}}. Ti auguriamo buon viaggio!",
+        "Ihr Zimmer ist ab {{1}} Uhr bezugsfertig. Wir wünschen Ihnen einen angenehmen Aufenthalt.",
+    ],
+)
 def test_courtesy_and_sign_offs_do_not_make_an_update_marketing(
-        text: str, rules: ClassifierRules) -> None:
+    text: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text), rules)
     assert result.category == "utility", result.reasons
 
@@ -380,24 +524,38 @@ def test_courtesy_and_sign_offs_do_not_make_an_update_marketing(
 
 
 def _with_button(text: str, label: str, language: str) -> dict[str, Any]:
-    return body(text, language=language, buttons=[
-        {"type": "URL", "text": label, "url": "https://bank.example.com/offer"}])
+    return body(
+        text,
+        language=language,
+        buttons=[{"type": "URL", "text": label, "url": "https://bank.example.com/offer"}],
+    )
 
 
 def test_credit_card_offer_to_the_users_account_is_marketing(rules: ClassifierRules) -> None:
-    result = classify_template(_with_button(
-        "Hola {{1}}, tu cuenta Banco Andino ya tiene acceso a nuestra tarjeta de crédito Oro "
-        "sin cuota de manejo el primer año. Solicítala en 5 minutos desde la app.",
-        "Solicitar", "es_CO"), rules)
+    result = classify_template(
+        _with_button(
+            "Hola {{1}}, tu cuenta Banco Andino ya tiene acceso a nuestra tarjeta de crédito Oro "
+            "sin cuota de manejo el primer año. Solicítala en 5 minutos desde la app.",
+            "Solicitar",
+            "es_CO",
+        ),
+        rules,
+    )
     assert result.category == "marketing", result.reasons
     joined = " ".join(result.reasons)
     assert '"Solicítala"' in joined and '"sin cuota de manejo"' in joined
 
 
 def test_pre_approved_loan_limit_with_apply_now_is_marketing(rules: ClassifierRules) -> None:
-    result = classify_template(_with_button(
-        "Sayın {{1}}, hesabınıza özel ihtiyaç kredisi limitiniz {{2}} TL olarak belirlendi. "
-        "%1,99 faiz oranıyla hemen başvurun.", "Başvur", "tr"), rules)
+    result = classify_template(
+        _with_button(
+            "Sayın {{1}}, hesabınıza özel ihtiyaç kredisi limitiniz {{2}} TL olarak belirlendi. "
+            "%1,99 faiz oranıyla hemen başvurun.",
+            "Başvur",
+            "tr",
+        ),
+        rules,
+    )
     assert result.category == "marketing", result.reasons
     joined = " ".join(result.reasons)
     # "başvurun" (apply) is an invitation, not a public-service notice, and the rate is
@@ -406,43 +564,78 @@ def test_pre_approved_loan_limit_with_apply_now_is_marketing(rules: ClassifierRu
     assert '"%1,99"' in joined
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    ("en", "Hi {{1}}, your account now qualifies for our Platinum credit card with no annual fee "
-           "in the first year. Apply now in 2 minutes in the app."),
-    ("de", "Hallo {{1}}, für Ihr Konto steht unsere Kreditkarte Gold ohne Jahresgebühr im ersten "
-           "Jahr bereit. Jetzt in 5 Minuten in der App beantragen."),
-    ("pt", "Olá {{1}}, sua conta já tem acesso ao nosso cartão de crédito Gold sem anuidade no "
-           "primeiro ano. Solicite já pelo app."),
-    ("fr", "Bonjour {{1}}, votre compte vous donne accès à notre carte Visa Premier, cotisation "
-           "offerte la première année. Demandez-la en 5 minutes dans l'appli."),
-    ("it", "Ciao {{1}}, il tuo conto ha accesso alla nostra carta di credito Oro senza canone il "
-           "primo anno. Richiedila in 5 minuti dall'app."),
-    ("id", "Halo {{1}}, rekening Anda kini bisa mendapatkan kartu kredit kami, bebas iuran "
-           "tahunan. Ajukan sekarang di aplikasi."),
-    ("ar", "مرحبا {{1}}، حسابك مؤهل الآن لبطاقتنا الائتمانية الذهبية بدون رسوم سنوية. قدّم الآن عبر التطبيق."),
-    ("hi", "Hi {{1}}, aapke account par pre-approved personal loan ready hai. Abhi apply karo!"),
-    ("sv", "Hej {{1}}, ditt konto har nu tillgång till vårt kreditkort utan årsavgift. Ansök nu i appen."),
-    ("nl", "Hoi {{1}}, vraag nu aan: onze creditcard zonder jaarlijkse kosten."),
-])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "Hi {{1}}, your account now qualifies for our Platinum credit card with no annual fee "
+            "in the first year. Apply now in 2 minutes in the app.",
+        ),
+        (
+            "de",
+            "Hallo {{1}}, für Ihr Konto steht unsere Kreditkarte Gold ohne Jahresgebühr im ersten "
+            "Jahr bereit. Jetzt in 5 Minuten in der App beantragen.",
+        ),
+        (
+            "pt",
+            "Olá {{1}}, sua conta já tem acesso ao nosso cartão de crédito Gold sem anuidade no "
+            "primeiro ano. Solicite já pelo app.",
+        ),
+        (
+            "fr",
+            "Bonjour {{1}}, votre compte vous donne accès à notre carte Visa Premier, cotisation "
+            "offerte la première année. Demandez-la en 5 minutes dans l'appli.",
+        ),
+        (
+            "it",
+            "Ciao {{1}}, il tuo conto ha accesso alla nostra carta di credito Oro senza canone il "
+            "primo anno. Richiedila in 5 minuti dall'app.",
+        ),
+        (
+            "id",
+            "Halo {{1}}, rekening Anda kini bisa mendapatkan kartu kredit kami, bebas iuran "
+            "tahunan. Ajukan sekarang di aplikasi.",
+        ),
+        (
+            "ar",
+            "مرحبا {{1}}، حسابك مؤهل الآن لبطاقتنا الائتمانية الذهبية بدون رسوم سنوية. قدّم الآن عبر التطبيق.",
+        ),
+        (
+            "hi",
+            "Hi {{1}}, aapke account par pre-approved personal loan ready hai. Abhi apply karo!",
+        ),
+        (
+            "sv",
+            "Hej {{1}}, ditt konto har nu tillgång till vårt kreditkort utan årsavgift. Ansök nu i appen.",
+        ),
+        ("nl", "Hoi {{1}}, vraag nu aan: onze creditcard zonder jaarlijkse kosten."),
+    ],
+)
 def test_financial_product_offers_in_many_languages(
-        language: str, text: str, rules: ClassifierRules) -> None:
+    language: str, text: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text, language=language), rules)
     assert result.category == "marketing", result.reasons
 
 
-@pytest.mark.parametrize("text", [
-    # about a product the user already has or applied for: not an offer
-    "Your credit card application {{1}} has been approved. Your card will arrive within 5 business days.",
-    "Tu solicitud de tarjeta de crédito {{1}} fue aprobada. Recibirás tu tarjeta en 5 días hábiles.",
-    "Tu cuota de manejo de {{1}} fue cargada a tu tarjeta terminada en {{2}}.",
-    "Your annual fee of {{1}} for card ending {{2}} will be charged on {{3}}.",
-    "Kredi başvurunuz onaylandı. Kredi limitiniz {{1}} TL olarak belirlendi.",
-    "{{1}} TL tutarındaki ihtiyaç krediniz %2,49 faiz oranıyla hesabınıza aktarılmıştır.",
-    "Sayın {{1}}, pasaport başvurunuz alınmıştır. Randevunuz {{2}} tarihinde.",
-    "Başvurunuz değerlendirilmektedir. Sonuç size SMS ile bildirilecektir.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        # about a product the user already has or applied for: not an offer
+        "Your credit card application {{1}} has been approved. Your card will arrive within 5 business days.",
+        "Tu solicitud de tarjeta de crédito {{1}} fue aprobada. Recibirás tu tarjeta en 5 días hábiles.",
+        "Tu cuota de manejo de {{1}} fue cargada a tu tarjeta terminada en {{2}}.",
+        "Your annual fee of {{1}} for card ending {{2}} will be charged on {{3}}.",
+        "Kredi başvurunuz onaylandı. Kredi limitiniz {{1}} TL olarak belirlendi.",
+        "{{1}} TL tutarındaki ihtiyaç krediniz %2,49 faiz oranıyla hesabınıza aktarılmıştır.",
+        "Sayın {{1}}, pasaport başvurunuz alınmıştır. Randevunuz {{2}} tarihinde.",
+        "Başvurunuz değerlendirilmektedir. Sonuç size SMS ile bildirilecektir.",
+    ],
+)
 def test_notices_about_the_users_own_credit_or_application_stay_utility(
-        text: str, rules: ClassifierRules) -> None:
+    text: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text), rules)
     assert result.category == "utility", result.reasons
 
@@ -455,45 +648,67 @@ def test_rating_a_delivery_is_not_loyalty_points(rules: ClassifierRules) -> None
     template = body(
         "Merhaba {{1}}, {{2}} tarihli siparişiniz teslim edildi. Teslimat deneyiminizi puanlar "
         "mısınız? Görüşleriniz kuryelerimizin hizmetini geliştirmemize yardımcı olur.",
-        language="tr", buttons=[{"type": "QUICK_REPLY", "text": "Çok iyi"},
-                                {"type": "QUICK_REPLY", "text": "Kötü"}])
+        language="tr",
+        buttons=[
+            {"type": "QUICK_REPLY", "text": "Çok iyi"},
+            {"type": "QUICK_REPLY", "text": "Kötü"},
+        ],
+    )
     result = classify_template(template, rules)
     assert result.category == "utility", result.reasons
     assert not any("rewards, points" in reason for reason in result.reasons)
 
 
-@pytest.mark.parametrize(("text", "not_read_as"), [
-    # a rating request tied to the delivery: feedback, not loyalty points
-    ("Siparişiniz {{1}} teslim edildi. Teslimatı puanlayın.", "rewards, points"),
-    ("Tu pedido {{1}} fue entregado. ¿Puedes puntuar tu entrega?", "rewards, points"),
-    # "Prämie" is also an insurance premium, "نقاط البيع" a point of sale, "ceza puanı" a
-    # penalty point, "sınav puanı" an exam score, "points relais" pickup points
-    ("Ihre Prämienrechnung für die Hausratversicherung über {{1}} € ist am {{2}} fällig.",
-     "rewards, points"),
-    ("تمت عملية شراء بقيمة {{1}} ريال عبر نقاط البيع ببطاقتك المنتهية بـ {{2}}.", "rewards, points"),
-    ("Trafik cezanız nedeniyle ehliyetinize 20 ceza puanı işlenmiştir.", "rewards, points"),
-    ("YKS sınav puanınız açıklandı. Sonuçlarınızı ÖSYM sayfasından görebilirsiniz.",
-     "rewards, points"),
-    ("Votre colis {{1}} est disponible dans l'un de nos points relais jusqu'au {{2}}.",
-     "rewards, points"),
-    # school grades and requests under assessment are not rating requests
-    ("Las calificaciones de tu hijo {{1}} ya están disponibles en la plataforma escolar.",
-     "feedback"),
-    ("Sua proposta {{1}} está em avaliação. Retornaremos em até 2 dias úteis.", "feedback"),
-    ("Uw aanvraag {{1}} is in beoordeling. U hoort binnen 5 werkdagen van ons.", "feedback"),
-    ("Başvurunuz değerlendirilmektedir. Sonuç size SMS ile bildirilecektir.", "feedback"),
-])
+@pytest.mark.parametrize(
+    ("text", "not_read_as"),
+    [
+        # a rating request tied to the delivery: feedback, not loyalty points
+        ("Siparişiniz {{1}} teslim edildi. Teslimatı puanlayın.", "rewards, points"),
+        ("Tu pedido {{1}} fue entregado. ¿Puedes puntuar tu entrega?", "rewards, points"),
+        # "Prämie" is also an insurance premium, "نقاط البيع" a point of sale, "ceza puanı" a
+        # penalty point, "sınav puanı" an exam score, "points relais" pickup points
+        (
+            "Ihre Prämienrechnung für die Hausratversicherung über {{1}} € ist am {{2}} fällig.",
+            "rewards, points",
+        ),
+        (
+            "تمت عملية شراء بقيمة {{1}} ريال عبر نقاط البيع ببطاقتك المنتهية بـ {{2}}.",
+            "rewards, points",
+        ),
+        ("Trafik cezanız nedeniyle ehliyetinize 20 ceza puanı işlenmiştir.", "rewards, points"),
+        (
+            "YKS sınav puanınız açıklandı. Sonuçlarınızı ÖSYM sayfasından görebilirsiniz.",
+            "rewards, points",
+        ),
+        (
+            "Votre colis {{1}} est disponible dans l'un de nos points relais jusqu'au {{2}}.",
+            "rewards, points",
+        ),
+        # school grades and requests under assessment are not rating requests
+        (
+            "Las calificaciones de tu hijo {{1}} ya están disponibles en la plataforma escolar.",
+            "feedback",
+        ),
+        ("Sua proposta {{1}} está em avaliação. Retornaremos em até 2 dias úteis.", "feedback"),
+        ("Uw aanvraag {{1}} is in beoordeling. U hoort binnen 5 werkdagen van ons.", "feedback"),
+        ("Başvurunuz değerlendirilmektedir. Sonuç size SMS ile bildirilecektir.", "feedback"),
+    ],
+)
 def test_false_friends_of_points_and_ratings_stay_utility(
-        text: str, not_read_as: str, rules: ClassifierRules) -> None:
+    text: str, not_read_as: str, rules: ClassifierRules
+) -> None:
     result = classify_template(body(text), rules)
     assert result.category == "utility", result.reasons
     assert not any(not_read_as in reason for reason in result.reasons), result.reasons
 
 
-@pytest.mark.parametrize("text", [
-    "{{1}}, {{2}} puanınızın süresi ay sonunda doluyor! Puanlarınızı kaybetmeden kullanın.",
-    "Alışverişlerinizde puanlar kazanın, puanlarınızı harcayın!",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{1}}, {{2}} puanınızın süresi ay sonunda doluyor! Puanlarınızı kaybetmeden kullanın.",
+        "Alışverişlerinizde puanlar kazanın, puanlarınızı harcayın!",
+    ],
+)
 def test_loyalty_points_in_turkish_are_still_marketing(text: str, rules: ClassifierRules) -> None:
     result = classify_template(body(text, language="tr"), rules)
     assert result.category == "marketing", result.reasons
@@ -520,11 +735,20 @@ def test_every_language_file_covers_the_utility_domains() -> None:
 
 
 def test_to_dict_has_the_contract_keys_and_the_risk(rules: ClassifierRules) -> None:
-    result = classify_template({**body("Your invoice {{1}} is due on {{2}}."),
-                                "name": "invoice_due", "language": "en_GB"}, rules)
+    result = classify_template(
+        {**body("Your invoice {{1}} is due on {{2}}."), "name": "invoice_due", "language": "en_GB"},
+        rules,
+    )
     data = result.to_dict()
-    assert list(data) == ["name", "language", "declared_category", "category", "confidence",
-                          "reasons", "recategorization_risk"]
+    assert list(data) == [
+        "name",
+        "language",
+        "declared_category",
+        "category",
+        "confidence",
+        "reasons",
+        "recategorization_risk",
+    ]
     assert data["recategorization_risk"] is False
     assert data["name"] == "invoice_due" and data["language"] == "en_GB"
     assert data["declared_category"] == "utility" and data["category"] == "utility"
@@ -535,7 +759,9 @@ def test_to_dict_has_the_contract_keys_and_the_risk(rules: ClassifierRules) -> N
 
 
 def test_declared_category_is_lower_case_or_none(rules: ClassifierRules) -> None:
-    assert classify_template(body("x", category="Marketing"), rules).declared_category == "marketing"
+    assert (
+        classify_template(body("x", category="Marketing"), rules).declared_category == "marketing"
+    )
     assert classify_template(body("x", category=None), rules).declared_category is None
     assert classify_template(body("x", category="SERVICE"), rules).declared_category is None
 
@@ -562,23 +788,30 @@ def test_classification_is_frozen(rules: ClassifierRules) -> None:
 # --------------------------------------------------------------------------- defensiveness
 
 
-@pytest.mark.parametrize("template", [
-    {},
-    {"name": None, "language": 5, "category": ["UTILITY"]},
-    {"components": None},
-    {"components": "BODY"},
-    {"components": [None, 3, "x", [], {}]},
-    {"components": [{"type": None, "text": "hello"}]},
-    {"components": [{"type": "BODY", "text": None}]},
-    {"components": [{"type": "BODY", "text": {"nested": True}}]},
-    {"components": [{"type": "BUTTONS", "buttons": "OTP"}]},
-    {"components": [{"type": "BUTTONS", "buttons": [None, 1, {"type": None}, {"text": 7}]}]},
-    {"components": [{"type": "BUTTONS", "buttons": [{"type": "URL", "url": None}]}]},
-    {"components": [{"type": "FOOTER", "code_expiration_minutes": "ten"}]},
-    {"components": [{"type": "HEADER", "format": 12}]},
-    {"components": [{"type": "CAROUSEL", "cards": [None, {"components": [None, {"text": 1}]}]}]},
-    {"category": "AUTHENTICATION", "components": [{"type": "BUTTONS", "buttons": [{}]}]},
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        {},
+        {"name": None, "language": 5, "category": ["UTILITY"]},
+        {"components": None},
+        {"components": "BODY"},
+        {"components": [None, 3, "x", [], {}]},
+        {"components": [{"type": None, "text": "hello"}]},
+        {"components": [{"type": "BODY", "text": None}]},
+        {"components": [{"type": "BODY", "text": {"nested": True}}]},
+        {"components": [{"type": "BUTTONS", "buttons": "OTP"}]},
+        {"components": [{"type": "BUTTONS", "buttons": [None, 1, {"type": None}, {"text": 7}]}]},
+        {"components": [{"type": "BUTTONS", "buttons": [{"type": "URL", "url": None}]}]},
+        {"components": [{"type": "FOOTER", "code_expiration_minutes": "ten"}]},
+        {"components": [{"type": "HEADER", "format": 12}]},
+        {
+            "components": [
+                {"type": "CAROUSEL", "cards": [None, {"components": [None, {"text": 1}]}]}
+            ]
+        },
+        {"category": "AUTHENTICATION", "components": [{"type": "BUTTONS", "buttons": [{}]}]},
+    ],
+)
 def test_garbage_templates_do_not_raise(template: dict[str, Any], rules: ClassifierRules) -> None:
     result = classify_template(template, rules)
     assert result.category in CATEGORIES
@@ -592,9 +825,15 @@ def test_not_a_mapping_does_not_raise(rules: ClassifierRules) -> None:
 
 
 def test_component_and_button_types_in_any_case(rules: ClassifierRules) -> None:
-    template = {"name": "otp", "language": "en", "category": "authentication",
-                "components": [{"type": "body", "add_security_recommendation": True},
-                               {"type": "Buttons", "buttons": [{"type": "Otp", "otp_type": "copy_code"}]}]}
+    template = {
+        "name": "otp",
+        "language": "en",
+        "category": "authentication",
+        "components": [
+            {"type": "body", "add_security_recommendation": True},
+            {"type": "Buttons", "buttons": [{"type": "Otp", "otp_type": "copy_code"}]},
+        ],
+    }
     result = classify_template(template, rules)
     assert result.category == "authentication"
     assert result.declared_category == "authentication"
@@ -602,11 +841,29 @@ def test_component_and_button_types_in_any_case(rules: ClassifierRules) -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["type", "text", "format", "buttons", "url", "otp_type", "components",
-                         "add_security_recommendation", "code_expiration_minutes", "cards"]),
-        children, max_size=5),
-    max_leaves=20)
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "type",
+                    "text",
+                    "format",
+                    "buttons",
+                    "url",
+                    "otp_type",
+                    "components",
+                    "add_security_recommendation",
+                    "code_expiration_minutes",
+                    "cards",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -651,27 +908,33 @@ def test_user_yaml_can_define_a_signal_and_change_thresholds(tmp_path: Path) -> 
     assert classify_template(template, load_classifier_rules()).category == "utility"
     (tmp_path / "a.yaml").write_text(
         "signals:\n  lounge:\n    category: marketing\n    weight: 2.0\n"
-        "    reason: promotes the lounge\n    terms: ['zorp lounge']\n", encoding="utf-8")
+        "    reason: promotes the lounge\n    terms: ['zorp lounge']\n",
+        encoding="utf-8",
+    )
     rules = load_classifier_rules([tmp_path])  # a folder of YAML files
     result = classify_template(template, rules)
     assert result.category == "marketing"
     assert 'promotes the lounge: "Zorp Lounge"' in result.reasons
-    (tmp_path / "b.yaml").write_text("thresholds: {marketing_strong: 5, marketing: 5}\n",
-                                     encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(
+        "thresholds: {marketing_strong: 5, marketing: 5}\n", encoding="utf-8"
+    )
     assert classify_template(template, load_classifier_rules([tmp_path])).category == "utility"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("- not a mapping\n", "top level must be a mapping"),
-    ("terms:\n  no_such_signal: [x]\n", "no_such_signal"),
-    ("signals:\n  s: {category: promo, weight: 1, reason: r}\n", "category"),
-    ("signals:\n  s: {category: marketing, weight: high, reason: r}\n", "weight"),
-    ("terms:\n  discount: 'x'\n", "list"),
-    ("terms:\n  discount: ['re:(']\n", "bad term"),
-    ("thresholds: {speed: 1}\n", "speed"),
-    ("colours: red\n", "unknown key"),
-    ("terms: [\n", "not valid YAML"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- not a mapping\n", "top level must be a mapping"),
+        ("terms:\n  no_such_signal: [x]\n", "no_such_signal"),
+        ("signals:\n  s: {category: promo, weight: 1, reason: r}\n", "category"),
+        ("signals:\n  s: {category: marketing, weight: high, reason: r}\n", "weight"),
+        ("terms:\n  discount: 'x'\n", "list"),
+        ("terms:\n  discount: ['re:(']\n", "bad term"),
+        ("thresholds: {speed: 1}\n", "speed"),
+        ("colours: red\n", "unknown key"),
+        ("terms: [\n", "not valid YAML"),
+    ],
+)
 def test_bad_user_yaml_names_the_file_and_key(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(content, encoding="utf-8")
@@ -694,8 +957,7 @@ def test_data_errors_are_wacost_errors() -> None:
     assert str(error) == "mine.yaml: signals.x.weight: must be a number"
 
 
-def test_cli_reports_broken_classifier_data_as_one_line(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_reports_broken_classifier_data_as_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from wacost import classify
@@ -715,11 +977,27 @@ def test_shipped_data_files_are_documented_and_cover_every_language() -> None:
     from importlib import resources
 
     folder = resources.files("wacost") / "classifier_data"
-    files = {entry.name: entry.read_text(encoding="utf-8") for entry in folder.iterdir()
-             if entry.name.endswith(".yaml")}
-    assert {"signals.yaml", "common.yaml", "en.yaml", "es.yaml", "pt.yaml", "de.yaml", "fr.yaml",
-            "it.yaml", "nl.yaml", "sv.yaml", "id.yaml", "tr.yaml", "ar.yaml",
-            "hi_latn.yaml"} <= set(files)
+    files = {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
+    }
+    assert {
+        "signals.yaml",
+        "common.yaml",
+        "en.yaml",
+        "es.yaml",
+        "pt.yaml",
+        "de.yaml",
+        "fr.yaml",
+        "it.yaml",
+        "nl.yaml",
+        "sv.yaml",
+        "id.yaml",
+        "tr.yaml",
+        "ar.yaml",
+        "hi_latn.yaml",
+    } <= set(files)
     for name, text in files.items():
         assert text.startswith("# wacost template classifier"), name
         assert isinstance(yaml.safe_load(text), dict), name
@@ -729,7 +1007,8 @@ def test_shipped_data_files_are_documented_and_cover_every_language() -> None:
 
 
 def test_classifying_a_thousand_templates_is_fast(
-        labelled: list[dict[str, Any]], rules: ClassifierRules) -> None:
+    labelled: list[dict[str, Any]], rules: ClassifierRules
+) -> None:
     templates = (labelled * 7)[:1000]
     started = time.perf_counter()
     results = classify_templates(templates, rules)

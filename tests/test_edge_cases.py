@@ -69,11 +69,21 @@ def test_csv_report_escapes_formulas(wacost, monkeypatch):
 def test_reports_contain_no_phone_numbers(wacost):
     from tests.conftest import SAMPLES
 
-    numbers = [line.split(",")[0].replace(" ", "").lstrip("+0") for line in
-               (SAMPLES / "campaign.csv").read_text().splitlines()[1:]]
+    numbers = [
+        line.split(",")[0].replace(" ", "").lstrip("+0")
+        for line in (SAMPLES / "campaign.csv").read_text().splitlines()[1:]
+    ]
     for fmt in ("json", "csv", "markdown", "table"):
-        run = wacost("estimate", SAMPLES / "campaign.csv", "--templates", SAMPLES / "templates.json",
-                     "--format", fmt, "--date", "2026-11-25")
+        run = wacost(
+            "estimate",
+            SAMPLES / "campaign.csv",
+            "--templates",
+            SAMPLES / "templates.json",
+            "--format",
+            fmt,
+            "--date",
+            "2026-11-25",
+        )
         compact = run.stdout.replace(" ", "")
         assert not [n for n in numbers if len(n) > 7 and n in compact]
 
@@ -86,7 +96,16 @@ def test_output_replaces_only_on_success(wacost, tmp_path, monkeypatch):
     assert run.exit_code == 2
     assert target.read_text() == "previous report"
     shutil.copy(EDGE / "windows_newlines.csv", tmp_path / "ok.csv")
-    run = wacost("estimate", tmp_path / "ok.csv", "--output", target, "--format", "json", "--date", "2026-11-25")
+    run = wacost(
+        "estimate",
+        tmp_path / "ok.csv",
+        "--output",
+        target,
+        "--format",
+        "json",
+        "--date",
+        "2026-11-25",
+    )
     assert run.exit_code == 0
     assert target.read_text().startswith("{")
 
@@ -99,9 +118,12 @@ def test_broken_pipe_ends_quietly(tmp_path):
     numbers.write_text("+46701234567\n" * 20000)
     run = subprocess.run(
         f"{sys.executable} -m wacost lookup --file {numbers} --format json --date 2026-11-25 | head -c 10",
-        shell=True, capture_output=True, text=True, timeout=120,
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert run.stdout == '[\n  {\n    '
+    assert run.stdout == "[\n  {\n    "
     assert run.stderr == ""
 
 
@@ -111,23 +133,44 @@ def test_output_file_gets_ordinary_permissions(wacost, tmp_path):
     from tests.conftest import SAMPLES
 
     target = tmp_path / "report.json"
-    run = wacost("estimate", SAMPLES / "plan.csv", "--date", "2026-11-25", "--format", "json", "--output", target)
+    run = wacost(
+        "estimate",
+        SAMPLES / "plan.csv",
+        "--date",
+        "2026-11-25",
+        "--format",
+        "json",
+        "--output",
+        target,
+    )
     assert run.exit_code == 0
     umask = os.umask(0)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-@pytest.mark.parametrize("args", [["estimate", "samples/plan.csv", "--no-such-flag"], ["estimate"],
-                                  ["lookup", "--format"], ["frobnicate"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["estimate", "samples/plan.csv", "--no-such-flag"],
+        ["estimate"],
+        ["lookup", "--format"],
+        ["frobnicate"],
+    ],
+)
 def test_usage_errors_are_one_line(args):
     import subprocess
     import sys
 
     from tests.conftest import ROOT
 
-    run = subprocess.run([sys.executable, "-m", "wacost", *args], capture_output=True, text=True, cwd=ROOT,
-                         timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "wacost", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("wacost: error: ")
     assert "Traceback" not in run.stderr and run.stdout == ""

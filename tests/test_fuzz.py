@@ -53,21 +53,70 @@ def test_random_bytes_after_a_valid_header(data):
     _estimate_or_error(_file("header.csv", b"phone,template,count,window,category\n" + data))
 
 
-HEADERS = st.lists(st.sampled_from(["phone", "PHONE", "wa_id", "template", "language", "category", "count",
-                                    "country", "window", "name", "x", "", "Mobile", "to"]),
-                   min_size=1, max_size=6)
+HEADERS = st.lists(
+    st.sampled_from(
+        [
+            "phone",
+            "PHONE",
+            "wa_id",
+            "template",
+            "language",
+            "category",
+            "count",
+            "country",
+            "window",
+            "name",
+            "x",
+            "",
+            "Mobile",
+            "to",
+        ]
+    ),
+    min_size=1,
+    max_size=6,
+)
 FIELD = st.one_of(
-    st.sampled_from(["+46701234567", "070-123 45 67", "12345", "", "IN", "NA", "spring_sale", "1", "0",
-                     "-1", "3.5", "csw", "fep", "none", "marketing", "utility", "service", "authentication",
-                     '"quoted, field"', '"', "=1+1", "\u00c5sa", "99999999999999999999", "SE"]),
+    st.sampled_from(
+        [
+            "+46701234567",
+            "070-123 45 67",
+            "12345",
+            "",
+            "IN",
+            "NA",
+            "spring_sale",
+            "1",
+            "0",
+            "-1",
+            "3.5",
+            "csw",
+            "fep",
+            "none",
+            "marketing",
+            "utility",
+            "service",
+            "authentication",
+            '"quoted, field"',
+            '"',
+            "=1+1",
+            "\u00c5sa",
+            "99999999999999999999",
+            "SE",
+        ]
+    ),
     st.text(max_size=12),
 )
 
 
 @FUZZ
-@given(HEADERS, st.lists(st.lists(FIELD, max_size=7), max_size=8), st.sampled_from([",", ";", "\t"]),
-       st.sampled_from(["\n", "\r\n", "\r"]), st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
-       st.sampled_from([None, "SE", "US"]))
+@given(
+    HEADERS,
+    st.lists(st.lists(FIELD, max_size=7), max_size=8),
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+    st.sampled_from([None, "SE", "US"]),
+)
 def test_random_csv_structure(header, rows, delimiter, newline, encoding, default_country):
     text = newline.join(delimiter.join(r) for r in [header, *rows]) + newline
     try:
@@ -79,15 +128,46 @@ def test_random_csv_structure(header, rows, delimiter, newline, encoding, defaul
 
 
 YAML_VALUES = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=8),
-              st.sampled_from(["unknown", "2026-10-01", "USD", "SE", "NO", "wacost.rate_card/1"])),
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(allow_nan=True),
+        st.text(max_size=8),
+        st.sampled_from(["unknown", "2026-10-01", "USD", "SE", "NO", "wacost.rate_card/1"]),
+    ),
     lambda children: st.one_of(
         st.lists(children, max_size=4),
-        st.dictionaries(st.sampled_from(["schema", "currency", "effective_from", "source", "confidence",
-                                         "markets", "rates", "countries", "default", "marketing", "utility",
-                                         "authentication", "service", "Other", "India", "name", "data",
-                                         "category", "language", "components", "free_rules", "x"]),
-                        children, max_size=6),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "schema",
+                    "currency",
+                    "effective_from",
+                    "source",
+                    "confidence",
+                    "markets",
+                    "rates",
+                    "countries",
+                    "default",
+                    "marketing",
+                    "utility",
+                    "authentication",
+                    "service",
+                    "Other",
+                    "India",
+                    "name",
+                    "data",
+                    "category",
+                    "language",
+                    "components",
+                    "free_rules",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=6,
+        ),
     ),
     max_leaves=20,
 )

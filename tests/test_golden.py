@@ -27,14 +27,38 @@ COMMON = ["--templates", "samples/templates.json", "--date", "2026-11-25"]
 CASES = {
     "campaign": (["samples/campaign.csv", *COMMON], 0),
     "plan": (["samples/plan.csv", *COMMON], 0),
-    "plan-policy": (["samples/plan.csv", *COMMON, "--policy", "samples/policy.yaml", "--budget", "1000"], 1),
+    "plan-policy": (
+        ["samples/plan.csv", *COMMON, "--policy", "samples/policy.yaml", "--budget", "1000"],
+        1,
+    ),
 }
 FORMATS = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md", "html": "html"}
 # Reports with the real-bill options too, for the schema (their text is covered in test_bill.py).
 SCHEMA_EXTRA = {
-    "campaign-bill": ["samples/campaign.csv", *COMMON, "--fees", "twilio", "--compare-date", "2026-07-01",
-                      "--usage", "samples/usage.csv", "--sender-numbers", "2", "--service-free-used", "100"],
-    "plan-eur": ["samples/plan.csv", *COMMON, "--currency", "EUR", "--fx-rate", "0.92", "--budget", "900"],
+    "campaign-bill": [
+        "samples/campaign.csv",
+        *COMMON,
+        "--fees",
+        "twilio",
+        "--compare-date",
+        "2026-07-01",
+        "--usage",
+        "samples/usage.csv",
+        "--sender-numbers",
+        "2",
+        "--service-free-used",
+        "100",
+    ],
+    "plan-eur": [
+        "samples/plan.csv",
+        *COMMON,
+        "--currency",
+        "EUR",
+        "--fx-rate",
+        "0.92",
+        "--budget",
+        "900",
+    ],
 }
 
 
@@ -64,11 +88,14 @@ def test_golden(update_golden, case, fmt):
         GOLDEN.mkdir(exist_ok=True)
         golden.write_text(stdout, encoding="utf-8", newline="")
         return
-    assert golden.exists(), f"no golden file {golden.name}: run pytest {Path(__file__).name} --update-golden"
+    assert golden.exists(), (
+        f"no golden file {golden.name}: run pytest {Path(__file__).name} --update-golden"
+    )
     expected = golden.read_text(encoding="utf-8")
     assert stdout == expected, (
         f"{case} --format {fmt} differs from tests/golden/{golden.name}; if the change is intended, "
-        f"run: python3 -m pytest tests/test_golden.py --update-golden")
+        f"run: python3 -m pytest tests/test_golden.py --update-golden"
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -97,13 +124,19 @@ def test_every_sample_report_matches_the_schema(case):
     args = CASES[case][0] if case in CASES else SCHEMA_EXTRA[case]
     exit_code, stdout, stderr = estimate(*args, "--format", "json")
     assert exit_code in (0, 1), stderr
-    errors = sorted(_validator().iter_errors(json.loads(stdout)), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors)
+    errors = sorted(
+        _validator().iter_errors(json.loads(stdout)), key=lambda e: list(e.absolute_path)
+    )
+    assert not errors, "\n".join(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+    )
 
 
 def test_golden_json_matches_the_schema():
     for path in sorted(GOLDEN.glob("*.json")):
-        assert not list(_validator().iter_errors(json.loads(path.read_text(encoding="utf-8")))), path.name
+        assert not list(_validator().iter_errors(json.loads(path.read_text(encoding="utf-8")))), (
+            path.name
+        )
 
 
 def test_schema_rejects_what_the_contract_forbids():
@@ -111,7 +144,7 @@ def test_schema_rejects_what_the_contract_forbids():
     validator = _validator()
     assert validator.is_valid(report)
     for mutate in (
-        lambda r: r["totals"].__setitem__("cost", 1385.83),            # money as a float
+        lambda r: r["totals"].__setitem__("cost", 1385.83),  # money as a float
         lambda r: r.__setitem__("schema", "wacost.estimate/2"),
         lambda r: r["by_category"][0].__setitem__("category", "Marketing"),
         lambda r: r["lines"][0].__setitem__("pricing_type", "REGULAR"),

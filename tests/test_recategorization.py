@@ -10,8 +10,17 @@ TEMPLATES = SAMPLES / "templates.json"
 
 
 def sample(wacost, *args):
-    run = wacost("estimate", SAMPLES / "campaign.csv", "--templates", TEMPLATES, "--date", "2026-11-25",
-                 "--format", "json", *args)
+    run = wacost(
+        "estimate",
+        SAMPLES / "campaign.csv",
+        "--templates",
+        TEMPLATES,
+        "--date",
+        "2026-11-25",
+        "--format",
+        "json",
+        *args,
+    )
     assert run.exit_code == 0, run.stderr
     return run.json()
 
@@ -20,11 +29,16 @@ def test_sample_exposure_worked_out_by_hand(wacost):
     report = sample(wacost)
     # cart_reminder is declared utility but offers 10% off: if Meta moves it to marketing,
     # UK 8 x (0.0635 - 0.0220) + Indonesia 10 x (0.0411 - 0.0250) + Saudi Arabia 7 x (0.0576 - 0.0107)
-    expected = 8 * (D("0.0635") - D("0.0220")) + 10 * (D("0.0411") - D("0.0250")) + 7 * (D("0.0576") - D("0.0107"))
+    expected = (
+        8 * (D("0.0635") - D("0.0220"))
+        + 10 * (D("0.0411") - D("0.0250"))
+        + 7 * (D("0.0576") - D("0.0107"))
+    )
     risk = report["recategorization_risk"]
     assert risk["extra_cost"] == str(expected) == "0.8213"
-    assert risk["templates"] == [{"template": "cart_reminder", "language": "en_US", "messages": 25,
-                                  "extra_cost": "0.8213"}]
+    assert risk["templates"] == [
+        {"template": "cart_reminder", "language": "en_US", "messages": 25, "extra_cost": "0.8213"}
+    ]
     warning = next(w for w in report["warnings"] if w["code"] == "recategorization_risk")
     assert warning["count"] == 25 and "cart_reminder" in warning["message"]
 
@@ -39,13 +53,23 @@ def test_assume_recategorized_prices_them_as_marketing(wacost):
 
 def test_exposure_in_every_format(wacost):
     for fmt in ("table", "markdown", "csv"):
-        run = wacost("estimate", SAMPLES / "campaign.csv", "--templates", TEMPLATES, "--date", "2026-11-25",
-                     "--format", fmt)
+        run = wacost(
+            "estimate",
+            SAMPLES / "campaign.csv",
+            "--templates",
+            TEMPLATES,
+            "--date",
+            "2026-11-25",
+            "--format",
+            fmt,
+        )
         assert "0.8213" in run.stdout, fmt
 
 
 def test_template_without_category_is_classified(wacost, tmp_path):
-    templates = write(tmp_path / "t.yaml", """
+    templates = write(
+        tmp_path / "t.yaml",
+        """
 - name: flash_sale
   language: en_US
   components:
@@ -55,9 +79,14 @@ def test_template_without_category_is_classified(wacost, tmp_path):
   components:
     - {type: BODY, text: "{{1}} is your verification code. For your security, do not share this code."}
     - {type: BUTTONS, buttons: [{type: OTP, otp_type: COPY_CODE, text: Copy code}]}
-""")
-    campaign = write(tmp_path / "c.csv", "phone,template\n+919876543210,flash_sale\n+919876543211,otp\n")
-    run = wacost("estimate", campaign, "--templates", templates, "--date", "2026-11-25", "--format", "json")
+""",
+    )
+    campaign = write(
+        tmp_path / "c.csv", "phone,template\n+919876543210,flash_sale\n+919876543211,otp\n"
+    )
+    run = wacost(
+        "estimate", campaign, "--templates", templates, "--date", "2026-11-25", "--format", "json"
+    )
     report = run.json()
     assert report["totals"]["cost"] == str(D("0.0118") + D("0.0014"))
     codes = [w["code"] for w in report["warnings"]]
@@ -70,8 +99,15 @@ def test_classify_json_follows_the_contract(wacost):
     results = run.json()
     assert len(results) == 9
     for item in results:
-        assert set(item) == {"name", "language", "declared_category", "category", "confidence", "reasons",
-                             "recategorization_risk"}
+        assert set(item) == {
+            "name",
+            "language",
+            "declared_category",
+            "category",
+            "confidence",
+            "reasons",
+            "recategorization_risk",
+        }
         assert item["recategorization_risk"] is (item["name"] == "cart_reminder")
         assert 0.0 <= item["confidence"] <= 1.0 and item["reasons"]
     verdicts = {(r["name"], r["language"]): r["category"] for r in results}

@@ -15,15 +15,37 @@ PLAN = [SAMPLES / "plan.csv", "--templates", SAMPLES / "templates.json", "--date
 
 # The contract's example report: only the fields CONTRACT.md promises, as an older wacost wrote them.
 CONTRACT_EXAMPLE = {
-    "schema": "wacost.estimate/1", "currency": "USD", "date": "2026-11-25",
+    "schema": "wacost.estimate/1",
+    "currency": "USD",
+    "date": "2026-11-25",
     "rate_card": {"effective_from": "2026-10-01", "source": "https://..."},
     "totals": {"messages": 1200, "billable_messages": 1100, "cost": "14.2300"},
-    "by_category": [{"category": "marketing", "messages": 1000, "billable_messages": 1000, "cost": "11.8000"}],
-    "by_market": [{"market": "India", "messages": 1000, "billable_messages": 1000, "cost": "11.8000"}],
-    "by_template": [{"template": "spring_sale", "language": "en_US", "category": "marketing", "messages": 1000,
-                     "cost": "11.8000"}],
-    "lines": [{"market": "India", "category": "marketing", "pricing_type": "regular", "tier": None,
-               "messages": 1000, "rate": "0.0118", "cost": "11.8000"}],
+    "by_category": [
+        {"category": "marketing", "messages": 1000, "billable_messages": 1000, "cost": "11.8000"}
+    ],
+    "by_market": [
+        {"market": "India", "messages": 1000, "billable_messages": 1000, "cost": "11.8000"}
+    ],
+    "by_template": [
+        {
+            "template": "spring_sale",
+            "language": "en_US",
+            "category": "marketing",
+            "messages": 1000,
+            "cost": "11.8000",
+        }
+    ],
+    "lines": [
+        {
+            "market": "India",
+            "category": "marketing",
+            "pricing_type": "regular",
+            "tier": None,
+            "messages": 1000,
+            "rate": "0.0118",
+            "cost": "11.8000",
+        }
+    ],
     "warnings": [{"code": "invalid_phone", "message": "...", "count": 3}],
     "budget": {"limit": None, "exceeded": False},
 }
@@ -41,8 +63,10 @@ def plan_report():
 
     from wacost.cli import app
 
-    result = CliRunner().invoke(app, ["estimate", *map(str, PLAN), "--format", "json",
-                                      "--policy", str(SAMPLES / "policy.yaml")])
+    result = CliRunner().invoke(
+        app,
+        ["estimate", *map(str, PLAN), "--format", "json", "--policy", str(SAMPLES / "policy.yaml")],
+    )
     return json.loads(result.stdout)
 
 
@@ -76,10 +100,19 @@ def test_by_market_table_is_the_market_breakdown(wacost):
     assert "spring_sale" not in run.stdout.split("Recategorization")[0]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--by", "country"], "--by 'country': unknown breakdown (use one of category, market, template)"),
-    (["--by", "market", "--format", "json"], "--by market: --format json always holds every breakdown"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--by", "country"],
+            "--by 'country': unknown breakdown (use one of category, market, template)",
+        ),
+        (
+            ["--by", "market", "--format", "json"],
+            "--by market: --format json always holds every breakdown",
+        ),
+    ],
+)
 def test_bad_by_is_exit_2(wacost, args, message):
     run = wacost("estimate", *PLAN, *args)
     assert run.exit_code == 2
@@ -109,9 +142,11 @@ def test_github_summary_appends_markdown(wacost, monkeypatch, tmp_path):
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     run = wacost("estimate", *PLAN, "--github-summary", "--budget", "1000")
     assert run.exit_code == 1
-    assert run.stdout.startswith("Estimated cost")           # stdout keeps the chosen format
+    assert run.stdout.startswith("Estimated cost")  # stdout keeps the chosen format
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("# earlier step\n<!-- wacost:estimate -->\n## WhatsApp campaign cost estimate")
+    assert text.startswith(
+        "# earlier step\n<!-- wacost:estimate -->\n## WhatsApp campaign cost estimate"
+    )
     assert "❌ **over budget**" in text
     markdown = wacost("estimate", *PLAN, "--format", "markdown", "--budget", "1000").stdout
     assert text == "# earlier step\n" + markdown
@@ -170,8 +205,17 @@ def test_html_loads_nothing_and_escapes_everything(plan_report):
 
 def test_html_has_the_parts(plan_report):
     html = render_report(plan_report, "html")
-    for part in ('id="budget"', 'id="by-category"', 'id="by-market"', 'id="by-template"', 'id="risk"',
-                 'id="warnings"', 'id="rate-card"', "rate-card-2026-10-01-USD.yaml", "Near a limit"):
+    for part in (
+        'id="budget"',
+        'id="by-category"',
+        'id="by-market"',
+        'id="by-template"',
+        'id="risk"',
+        'id="warnings"',
+        'id="rate-card"',
+        "rate-card-2026-10-01-USD.yaml",
+        "Near a limit",
+    ):
         assert part in html, part
     assert html.startswith("<!doctype html>") and html.endswith("</html>\n")
 
@@ -181,16 +225,24 @@ def test_bars_in_the_terminal():
 
     assert _bar(Decimal(1), 4) == "████"
     assert _bar(Decimal("0.5"), 4) == "██  "
-    assert _bar(Decimal("0.0625"), 4) == "▎   "              # two eighths of a cell
-    assert _bar(Decimal("0.0001"), 4) == "▏   "              # a share above zero is never invisible
+    assert _bar(Decimal("0.0625"), 4) == "▎   "  # two eighths of a cell
+    assert _bar(Decimal("0.0001"), 4) == "▏   "  # a share above zero is never invisible
     assert _bar(Decimal(0), 4) == "    "
-    assert _bar(Decimal(2), 4) == "████"                      # over 100% (a broken limit) stays in its cell
+    assert _bar(Decimal(2), 4) == "████"  # over 100% (a broken limit) stays in its cell
 
 
 def test_table_fits_the_terminal(wacost):
-    run = wacost("estimate", *PLAN, "--policy", SAMPLES / "policy.yaml", "--fees", "twilio",
-                 "--compare-date", "2026-07-01")
-    assert run.exit_code == 1                                 # the fees take it over the policy's total
+    run = wacost(
+        "estimate",
+        *PLAN,
+        "--policy",
+        SAMPLES / "policy.yaml",
+        "--fees",
+        "twilio",
+        "--compare-date",
+        "2026-07-01",
+    )
+    assert run.exit_code == 1  # the fees take it over the policy's total
     assert max(len(line) for line in run.stdout.splitlines()) <= 100
     assert "█" in run.stdout
 

@@ -14,7 +14,9 @@ def run_json(wacost, *args):
 
 
 def test_territory_planning_rows_bill_as_the_calling_code_owner(wacost, tmp_path):
-    path = write(tmp_path / "p.csv", "country,category,count\nJE,utility,1\nGG,utility,1\nAX,marketing,1\n")
+    path = write(
+        tmp_path / "p.csv", "country,category,count\nJE,utility,1\nGG,utility,1\nAX,marketing,1\n"
+    )
     report = run_json(wacost, path, "--date", "2026-11-25")
     # Jersey and Guernsey dial +44: United Kingdom 2 x 0.0220; Åland dials +358: Rest of Western Europe
     assert report["totals"]["cost"] == str(2 * D("0.0220") + D("0.0592"))
@@ -23,23 +25,45 @@ def test_territory_planning_rows_bill_as_the_calling_code_owner(wacost, tmp_path
 def test_usage_with_a_market_the_comparison_card_lacks(wacost, tmp_path):
     campaign = write(tmp_path / "c.csv", "country,category,count\nKZ,utility,10\n")
     usage = write(tmp_path / "u.csv", "market,category,messages\nKazakhstan,utility,5000\n")
-    report = run_json(wacost, campaign, "--date", "2026-11-25", "--usage", usage, "--compare-date", "2026-09-15")
-    assert report["totals"]["cost"] == "0.1800"               # 10 x 0.0180
-    assert report["comparison"]["cost"] == "0.0770"           # Other before October: 10 x 0.0077
+    report = run_json(
+        wacost, campaign, "--date", "2026-11-25", "--usage", usage, "--compare-date", "2026-09-15"
+    )
+    assert report["totals"]["cost"] == "0.1800"  # 10 x 0.0180
+    assert report["comparison"]["cost"] == "0.0770"  # Other before October: 10 x 0.0077
 
 
 def test_breakdowns_add_up_with_conversion_and_markup(wacost, tmp_path):
-    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,7\nBR,utility,13\nDE,marketing,3\n")
-    profile = write(tmp_path / "f.yaml", "schema: wacost.fees/1\nper_message: 0.00003\nmarkup_percent: 3.33\n"
-                    "failed_message_fee: 0.001\n")
-    report = run_json(wacost, campaign, "--date", "2026-11-25", "--currency", "EUR", "--fx-rate", "0.923456789",
-                      "--fees", profile, "--failure-rate", "0.1")
+    campaign = write(
+        tmp_path / "c.csv",
+        "country,category,count\nIN,marketing,7\nBR,utility,13\nDE,marketing,3\n",
+    )
+    profile = write(
+        tmp_path / "f.yaml",
+        "schema: wacost.fees/1\nper_message: 0.00003\nmarkup_percent: 3.33\n"
+        "failed_message_fee: 0.001\n",
+    )
+    report = run_json(
+        wacost,
+        campaign,
+        "--date",
+        "2026-11-25",
+        "--currency",
+        "EUR",
+        "--fx-rate",
+        "0.923456789",
+        "--fees",
+        profile,
+        "--failure-rate",
+        "0.1",
+    )
     for key in ("cost", "fees", "total_cost"):
         total = D(report["totals"][key])
         for view in ("by_category", "by_market", "by_template"):
             assert sum(D(row[key]) for row in report[view]) == total, (key, view)
     assert sum(D(line["cost"]) for line in report["lines"]) == D(report["totals"]["cost"])
-    assert D(report["fees"]["message_fees"]) + D(report["fees"]["failed_message_fees"]) == D(report["totals"]["fees"])
+    assert D(report["fees"]["message_fees"]) + D(report["fees"]["failed_message_fees"]) == D(
+        report["totals"]["fees"]
+    )
 
 
 def test_counts_too_large_are_refused_not_wrapped(wacost, tmp_path):
@@ -55,8 +79,11 @@ def test_blank_lines_before_the_header(wacost, tmp_path):
 
 
 def test_spaced_numbers_are_masked_in_errors(wacost, tmp_path):
-    for text in ("phone,template\n+46 70 123 45 67,a,extra\n", "+46701234567,spring_sale\n",
-                 "phone,count\n+919876543210,+46 70-123-45-67\n"):
+    for text in (
+        "phone,template\n+46 70 123 45 67,a,extra\n",
+        "+46701234567,spring_sale\n",
+        "phone,count\n+919876543210,+46 70-123-45-67\n",
+    ):
         run = wacost("estimate", write(tmp_path / "c.csv", text), "--date", "2026-11-25")
         assert run.exit_code == 2
         digits = "".join(ch for ch in run.stderr if ch.isdigit())
@@ -64,8 +91,11 @@ def test_spaced_numbers_are_masked_in_errors(wacost, tmp_path):
 
 
 def test_numbers_as_exports_write_them(wacost, tmp_path):
-    path = write(tmp_path / "c.csv", "to,category\nwhatsapp:+919876543210,marketing\n(+91) 98765 43210,marketing\n"
-                 "919876543210.0,marketing\n")
+    path = write(
+        tmp_path / "c.csv",
+        "to,category\nwhatsapp:+919876543210,marketing\n(+91) 98765 43210,marketing\n"
+        "919876543210.0,marketing\n",
+    )
     report = run_json(wacost, path, "--date", "2026-11-25")
     assert report["totals"]["cost"] == str(3 * D("0.0118"))
 
@@ -75,7 +105,10 @@ def test_output_through_a_symlink(wacost, tmp_path):
     link = tmp_path / "link.json"
     link.symlink_to(real)
     path = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1\n")
-    assert wacost("estimate", path, "--date", "2026-11-25", "--format", "json", "-o", link).exit_code == 0
+    assert (
+        wacost("estimate", path, "--date", "2026-11-25", "--format", "json", "-o", link).exit_code
+        == 0
+    )
     assert link.is_symlink() and real.read_text().startswith("{")
 
 

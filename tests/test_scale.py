@@ -41,9 +41,24 @@ def warning(report: dict, code: str) -> dict | None:
 
 # --- the batch size never changes any figure ------------------------------------------------
 
-PHONES = ["+46701234567", "0046701234567", "46701234567", "+46 70 123 45 67", "+447400123456",
-          "+12125551234", "+14165550123", "+919876543210", "+919876543211", "+77012345678",
-          "+8801812345678", "12345", "", "not a number", " +5511987654321 ", "+1 (212) 555-1234"]
+PHONES = [
+    "+46701234567",
+    "0046701234567",
+    "46701234567",
+    "+46 70 123 45 67",
+    "+447400123456",
+    "+12125551234",
+    "+14165550123",
+    "+919876543210",
+    "+919876543211",
+    "+77012345678",
+    "+8801812345678",
+    "12345",
+    "",
+    "not a number",
+    " +5511987654321 ",
+    "+1 (212) 555-1234",
+]
 ROW = st.tuples(
     st.sampled_from(PHONES),
     st.sampled_from(["spring_sale", "order_shipped", "login_code", "", "mystery"]),
@@ -53,12 +68,19 @@ ROW = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(ROW, min_size=1, max_size=250), block_size=st.integers(200, 3000),
-       with_counts=st.booleans(), spill=st.booleans(),
-       excluded=st.lists(st.sampled_from(PHONES), max_size=4))
-def test_block_size_never_changes_the_report(tmp_path_factory, monkeypatch, rows, block_size,
-                                             with_counts, spill, excluded):
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(ROW, min_size=1, max_size=250),
+    block_size=st.integers(200, 3000),
+    with_counts=st.booleans(),
+    spill=st.booleans(),
+    excluded=st.lists(st.sampled_from(PHONES), max_size=4),
+)
+def test_block_size_never_changes_the_report(
+    tmp_path_factory, monkeypatch, rows, block_size, with_counts, spill, excluded
+):
     folder = tmp_path_factory.mktemp("campaign")
     header = "phone,template,window,country,count\n" if with_counts else "phone,template,window\n"
     lines = [",".join(row if with_counts else row[:3]) for row in rows]
@@ -77,7 +99,9 @@ def test_several_files_and_batches_equal_one_batch(tmp_path):
     paths = []
     for name in ("a.csv", "b.csv"):
         picks = rng.integers(0, len(phones), 3000)
-        templates = np.array(["spring_sale", "order_shipped", "login_code"])[rng.integers(0, 3, 3000)]
+        templates = np.array(["spring_sale", "order_shipped", "login_code"])[
+            rng.integers(0, 3, 3000)
+        ]
         body = "\n".join(f"{p},{t}" for p, t in zip(phones[picks], templates))
         paths.append(write(tmp_path / name, "phone,template\n" + body + "\n"))
     assert price(paths, block_size=1000) == price(paths, block_size=1 << 24)
@@ -85,14 +109,18 @@ def test_several_files_and_batches_equal_one_batch(tmp_path):
 
 # --- duplicates, by hand ---------------------------------------------------------------------
 
+
 def test_duplicate_recipients_are_counted_and_still_billed(tmp_path):
-    path = write(tmp_path / "c.csv", "phone,template\n"
-                 "+46701234567,spring_sale\n"      # line 2
-                 "0046701234567,spring_sale\n"     # line 3: the same number written otherwise
-                 "+46 70 123 45 67,order_shipped\n"  # line 4: same number, other template
-                 "+46701234567,spring_sale\n"      # line 5: again
-                 "+447400123456,spring_sale\n"     # line 6
-                 "070-123 45 67,spring_sale\n")    # line 7: national; a duplicate only with SE
+    path = write(
+        tmp_path / "c.csv",
+        "phone,template\n"
+        "+46701234567,spring_sale\n"  # line 2
+        "0046701234567,spring_sale\n"  # line 3: the same number written otherwise
+        "+46 70 123 45 67,order_shipped\n"  # line 4: same number, other template
+        "+46701234567,spring_sale\n"  # line 5: again
+        "+447400123456,spring_sale\n"  # line 6
+        "070-123 45 67,spring_sale\n",
+    )  # line 7: national; a duplicate only with SE
     report = price([path])
     dup = warning(report, "duplicate_recipient")
     assert dup is not None and dup["count"] == 2 and dup["example"].endswith("c.csv:3")
@@ -107,31 +135,40 @@ def test_duplicate_recipients_are_counted_and_still_billed(tmp_path):
 
 
 def test_no_duplicates_no_warning(tmp_path):
-    path = write(tmp_path / "c.csv", "phone,template\n+46701234567,spring_sale\n+46701234567,order_shipped\n")
+    path = write(
+        tmp_path / "c.csv", "phone,template\n+46701234567,spring_sale\n+46701234567,order_shipped\n"
+    )
     assert warning(price([path]), "duplicate_recipient") is None
 
 
 def test_duplicates_across_files(tmp_path):
     a = write(tmp_path / "a.csv", "phone,template\n+919876543210,login_code\n")
-    b = write(tmp_path / "b.csv", "wa_id,template_name\n919876543210,login_code\n919876543211,login_code\n")
+    b = write(
+        tmp_path / "b.csv",
+        "wa_id,template_name\n919876543210,login_code\n919876543211,login_code\n",
+    )
     dup = warning(price([a, b]), "duplicate_recipient")
     assert dup["count"] == 1 and dup["example"] == f"{b}:2"
 
 
 # --- --exclude, by hand ----------------------------------------------------------------------
 
-CAMPAIGN = ("phone,template\n"
-            "+12125551234,spring_sale\n"     # 2: US marketing, opted out
-            "+12125550000,spring_sale\n"     # 3: US marketing
-            "+46701234567,spring_sale\n"     # 4: opted out (listed as a national number)
-            "+46701234567,spring_sale\n"     # 5: opted out, and a repeat: not a duplicate warning
-            "+447400123456,order_shipped\n"  # 6
-            "+447400123456,order_shipped\n")  # 7: a duplicate, billed
+CAMPAIGN = (
+    "phone,template\n"
+    "+12125551234,spring_sale\n"  # 2: US marketing, opted out
+    "+12125550000,spring_sale\n"  # 3: US marketing
+    "+46701234567,spring_sale\n"  # 4: opted out (listed as a national number)
+    "+46701234567,spring_sale\n"  # 5: opted out, and a repeat: not a duplicate warning
+    "+447400123456,order_shipped\n"  # 6
+    "+447400123456,order_shipped\n"
+)  # 7: a duplicate, billed
 
 
 def test_exclude_list_of_numbers(tmp_path):
     path = write(tmp_path / "c.csv", CAMPAIGN)
-    optout = write(tmp_path / "optout.txt", "+1 212 555 1234\n\n070-123 45 67\nnot a number\n+4915112345678\n")
+    optout = write(
+        tmp_path / "optout.txt", "+1 212 555 1234\n\n070-123 45 67\nnot a number\n+4915112345678\n"
+    )
     report = price([path], exclude=(optout,), default_country="SE")
     assert report["totals"]["excluded_messages"] == 3
     assert report["totals"]["messages"] == 3
@@ -177,6 +214,7 @@ def test_exclude_cli(wacost, tmp_path):
 
 # --- the ledger spills to disk and cleans up -------------------------------------------------
 
+
 def test_ledger_spills_and_removes_its_files(tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     numbers = np.array([46701234567, 447400123456, 46701234567, 12125551234] * 50, dtype=np.int64)
@@ -193,14 +231,19 @@ def test_ledger_spills_and_removes_its_files(tmp_path, monkeypatch):
 def test_progress_is_told_the_bytes_read(tmp_path):
     path = write(tmp_path / "c.csv", "phone,template\n" + "+919876543210,login_code\n" * 2000)
     seen: list[tuple[int, int]] = []
-    count_campaign([path], NumberResolver(BOOK.numbering), block_size=4096,
-                   progress=lambda done, total: seen.append((done, total)))
+    count_campaign(
+        [path],
+        NumberResolver(BOOK.numbering),
+        block_size=4096,
+        progress=lambda done, total: seen.append((done, total)),
+    )
     size = path.stat().st_size
     assert len(seen) > 5 and all(total == size for _, total in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen) and seen[-1][0] == size
 
 
 # --- the fast resolver against the plain regular-expression one ------------------------------
+
 
 def _reference_pattern() -> str:
     # The same libphonenumber patterns, as one plain RE2 expression: the slow, obvious resolver.
@@ -211,7 +254,9 @@ REFERENCE_PATTERN = _reference_pattern()
 PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
 
 
-def reference_resolve(phones: list[str], default_country: str | None) -> list[tuple[bool, str | None, str | None]]:
+def reference_resolve(
+    phones: list[str], default_country: str | None
+) -> list[tuple[bool, str | None, str | None]]:
     """wacost's first resolver, string by string in regular expressions: (valid, e164, country)."""
     text = pc.fill_null(pc.utf8_trim_whitespace(pa.array(phones, pa.string())), "")
 
@@ -229,11 +274,15 @@ def reference_resolve(phones: list[str], default_country: str | None) -> list[tu
         trunk = PhoneMetadata.metadata_for_region(default_country).national_prefix
         national = digits
         if trunk:
-            national = pc.if_else(pc.starts_with(digits, trunk),
-                                  pc.utf8_slice_codeunits(digits, len(trunk)), digits)
+            national = pc.if_else(
+                pc.starts_with(digits, trunk), pc.utf8_slice_codeunits(digits, len(trunk)), digits
+            )
         as_national = pc.binary_join_element_wise(cc, national, "")
-        local = pc.if_else(is_valid(as_national), as_national,
-                           pc.if_else(is_valid(international), international, as_national))
+        local = pc.if_else(
+            is_valid(as_national),
+            as_national,
+            pc.if_else(is_valid(international), international, as_national),
+        )
         chosen = pc.if_else(pc.or_(plus, idd), international, local)
     valid = pc.and_(plausible, is_valid(chosen)).to_pylist()
     prefixes = BOOK.numbering.prefixes
@@ -248,8 +297,11 @@ def reference_resolve(phones: list[str], default_country: str | None) -> list[tu
 EXAMPLES = sorted(
     phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
     for region in SUPPORTED_REGIONS
-    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE,
-                 phonenumbers.PhoneNumberType.TOLL_FREE)
+    for kind in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.TOLL_FREE,
+    )
     if (number := phonenumbers.example_number_for_type(region, kind)) is not None
 )
 
@@ -260,24 +312,46 @@ def written_numbers(draw: st.DrawFn) -> str:
     edit = draw(st.sampled_from(["keep", "change", "add", "drop", "random"]))
     if edit == "change":
         i = draw(st.integers(0, len(digits) - 1))
-        digits = digits[:i] + draw(st.sampled_from("0123456789")) + digits[i + 1:]
+        digits = digits[:i] + draw(st.sampled_from("0123456789")) + digits[i + 1 :]
     elif edit == "add":
         digits += draw(st.text("0123456789", min_size=1, max_size=3))
     elif edit == "drop":
-        digits = digits[:draw(st.integers(0, len(digits)))]
+        digits = digits[: draw(st.integers(0, len(digits)))]
     elif edit == "random":
         digits = draw(st.text("0123456789", max_size=23))
-    style = draw(st.sampled_from(["+{}", "{}", "00{}", "0{}", "+00{}", "++{}", " {} ", "+{} x",
-                                  "({}) ", "{}-{}", "+\u00a0{}", "{}{}"]))
+    style = draw(
+        st.sampled_from(
+            [
+                "+{}",
+                "{}",
+                "00{}",
+                "0{}",
+                "+00{}",
+                "++{}",
+                " {} ",
+                "+{} x",
+                "({}) ",
+                "{}-{}",
+                "+\u00a0{}",
+                "{}{}",
+            ]
+        )
+    )
     return style.format(digits, digits)
 
 
 @settings(max_examples=30, deadline=None)
-@given(numbers=st.lists(written_numbers(), min_size=1, max_size=400),
-       default=st.sampled_from([None, "SE", "US", "IN", "HU", "RU", "ID", "JP", "DE", "IT", "GB", "BR"]))
+@given(
+    numbers=st.lists(written_numbers(), min_size=1, max_size=400),
+    default=st.sampled_from(
+        [None, "SE", "US", "IN", "HU", "RU", "ID", "JP", "DE", "IT", "GB", "BR"]
+    ),
+)
 def test_resolver_agrees_with_the_regular_expressions(numbers, default):
     resolved = NumberResolver(BOOK.numbering, default).resolve(pa.array(numbers, pa.string()))
-    fast = list(zip(resolved.valid.to_pylist(), resolved.digits.to_pylist(), resolved.country.to_pylist()))
+    fast = list(
+        zip(resolved.valid.to_pylist(), resolved.digits.to_pylist(), resolved.country.to_pylist())
+    )
     assert fast == reference_resolve(numbers, default)
 
 
@@ -285,7 +359,16 @@ def test_resolver_agrees_with_the_regular_expressions(numbers, default):
 def test_resolver_agrees_on_every_example_number_and_its_neighbours(default):
     numbers = []
     for digits in EXAMPLES:
-        numbers += ["+" + digits, digits, "00" + digits, digits[:-1], digits + "0", "+" + digits[:-2] + "99"]
+        numbers += [
+            "+" + digits,
+            digits,
+            "00" + digits,
+            digits[:-1],
+            digits + "0",
+            "+" + digits[:-2] + "99",
+        ]
     resolved = NumberResolver(BOOK.numbering, default).resolve(pa.array(numbers, pa.string()))
-    fast = list(zip(resolved.valid.to_pylist(), resolved.digits.to_pylist(), resolved.country.to_pylist()))
+    fast = list(
+        zip(resolved.valid.to_pylist(), resolved.digits.to_pylist(), resolved.country.to_pylist())
+    )
     assert fast == reference_resolve(numbers, default)

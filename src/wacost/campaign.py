@@ -23,11 +23,36 @@ import pyarrow.csv as pacsv
 from wacost.errors import InputFileError
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "phone": ("phone", "wa_id", "to", "msisdn", "recipient", "phone_number", "mobile",
-              # beyond the contract: what CRMs and spreadsheets in our markets call it
-              "mobile_number", "mobile_phone", "cell", "cellphone", "whatsapp", "whatsapp_number",
-              "telefon", "telefonnummer", "mobil", "mobilnummer", "handy", "telefono", "teléfono",
-              "celular", "telefone", "telephone", "téléphone", "portable", "nomor", "nomor_hp"),
+    "phone": (
+        "phone",
+        "wa_id",
+        "to",
+        "msisdn",
+        "recipient",
+        "phone_number",
+        "mobile",
+        # beyond the contract: what CRMs and spreadsheets in our markets call it
+        "mobile_number",
+        "mobile_phone",
+        "cell",
+        "cellphone",
+        "whatsapp",
+        "whatsapp_number",
+        "telefon",
+        "telefonnummer",
+        "mobil",
+        "mobilnummer",
+        "handy",
+        "telefono",
+        "teléfono",
+        "celular",
+        "telefone",
+        "telephone",
+        "téléphone",
+        "portable",
+        "nomor",
+        "nomor_hp",
+    ),
     "template": ("template", "template_name"),
     "language": ("language",),
     "category": ("category",),
@@ -35,7 +60,9 @@ COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "country": ("country",),
     "window": ("window",),
 }
-_ALIAS_TO_CANONICAL = {alias: canon for canon, aliases in COLUMN_ALIASES.items() for alias in aliases}
+_ALIAS_TO_CANONICAL = {
+    alias: canon for canon, aliases in COLUMN_ALIASES.items() for alias in aliases
+}
 # pyarrow's streaming CSV reader parses a few dozen blocks ahead of the consumer, so its memory
 # is about 40 blocks. 4 MiB blocks keep the peak flat (3M rows: 381 MiB, 30M rows: 475 MiB) and
 # price 10M rows faster than 2 MiB ones (1.69 s against 1.95 s, benchmarks/bench_estimate.py).
@@ -95,7 +122,9 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise InputFileError(f"--encoding {encoding!r}: unknown encoding", "try utf-8, utf-16 or cp1252") from None
+            raise InputFileError(
+                f"--encoding {encoding!r}: unknown encoding", "try utf-8, utf-16 or cp1252"
+            ) from None
         return encoding, 0
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8", 3
@@ -136,7 +165,7 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
             ) from None
         # Only the header and the columns wacost reads must decode (pyarrow checks those);
         # a name or note column in another encoding is no reason to refuse the file.
-        text = head[bom:bom + exc.start].decode(codec)
+        text = head[bom : bom + exc.start].decode(codec)
         if "\n" not in text and "\r" not in text:
             raise InputFileError(
                 f"{path}: the header is not {codec} text (byte {exc.start + bom})",
@@ -149,13 +178,19 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
     lines = re.split(r"\r\n|\r|\n", text)
     index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
     delimiter = None
-    if index < len(lines) and lines[index].strip().lower().startswith("sep=") and len(lines[index].strip()) == 5:
+    if (
+        index < len(lines)
+        and lines[index].strip().lower().startswith("sep=")
+        and len(lines[index].strip()) == 5
+    ):
         delimiter = lines[index].strip()[4]
         index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
     if not line:
-        raise InputFileError(f"{path}: the file has no header row", "the first line names the columns")
+        raise InputFileError(
+            f"{path}: the file has no header row", "the first line names the columns"
+        )
     if delimiter is None:
         counts = {d: line.count(d) for d in (",", ";", "\t")}
         best = max(counts, key=lambda d: counts[d])
@@ -163,8 +198,10 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
     try:
         header = next(csv.reader([line], delimiter=delimiter))
     except csv.Error as exc:
-        raise InputFileError(f"{path}: line {skip_rows + 1}: cannot read the header ({exc})",
-                             "check the quotes in the header row") from None
+        raise InputFileError(
+            f"{path}: line {skip_rows + 1}: cannot read the header ({exc})",
+            "check the quotes in the header row",
+        ) from None
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         canon = canonical_column(name)
@@ -182,8 +219,14 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
             f"{path}: no phone column (or country column for planning rows); found {shown}",
             "name the recipient column phone (or wa_id, to, msisdn, recipient, phone_number, mobile)",
         )
-    return CampaignFile(path=path, encoding=codec, delimiter=delimiter, skip_rows=skip_rows + 1,
-                        header=tuple(header), columns=columns)
+    return CampaignFile(
+        path=path,
+        encoding=codec,
+        delimiter=delimiter,
+        skip_rows=skip_rows + 1,
+        header=tuple(header),
+        columns=columns,
+    )
 
 
 class _BadRow:
@@ -199,7 +242,9 @@ class _BadRow:
 
 
 def read_batches(
-    source: CampaignFile, file_index: int = 0, block_size: int = DEFAULT_BLOCK_SIZE,
+    source: CampaignFile,
+    file_index: int = 0,
+    block_size: int = DEFAULT_BLOCK_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Batch]:
     """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns.
@@ -210,30 +255,42 @@ def read_batches(
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
     bad_row = _BadRow()
     read_options = pacsv.ReadOptions(
-        column_names=names, skip_rows=source.skip_rows, block_size=block_size,
+        column_names=names,
+        skip_rows=source.skip_rows,
+        block_size=block_size,
         encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
         use_threads=True,
     )
     parse_options = pacsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=bad_row)
     convert_options = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in wanted},
-        include_columns=list(wanted), strings_can_be_null=False, quoted_strings_can_be_null=False,
+        include_columns=list(wanted),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
     )
     where = str(source.path)
     line = source.skip_rows + 1
     stream = None
     try:
         stream = pa.OSFile(str(source.path)) if progress is not None else None
-        reader = pacsv.open_csv(stream if stream is not None else source.path, read_options=read_options,
-                                parse_options=parse_options, convert_options=convert_options)
+        reader = pacsv.open_csv(
+            stream if stream is not None else source.path,
+            read_options=read_options,
+            parse_options=parse_options,
+            convert_options=convert_options,
+        )
         for record_batch in reader:
             if stream is not None and progress is not None:
                 progress(stream.tell())
             if record_batch.num_rows == 0:
                 continue
             columns = {wanted[name]: record_batch.column(name) for name in wanted}
-            yield Batch(file_index=file_index, first_line=line, columns=columns,
-                        num_rows=record_batch.num_rows)
+            yield Batch(
+                file_index=file_index,
+                first_line=line,
+                columns=columns,
+                num_rows=record_batch.num_rows,
+            )
             line += record_batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError) as exc:
         raise _explain_parse_error(where, exc, bad_row, source) from None
@@ -242,7 +299,9 @@ def read_batches(
             stream.close()
 
 
-def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: CampaignFile) -> InputFileError:
+def _explain_parse_error(
+    where: str, exc: Exception, bad_row: _BadRow, source: CampaignFile
+) -> InputFileError:
     text = str(exc)
     if bad_row.row is not None:
         row = bad_row.row
@@ -250,7 +309,7 @@ def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: C
         if row.text.count('"') % 2 == 1 or ("\n" in row.text and '"' in row.text):
             return InputFileError(
                 f"{where}: unbalanced quotes in the row starting {snippet.splitlines()[0]!r}",
-                "close every quoted field (a quote inside a field is written twice: \"\")",
+                'close every quoted field (a quote inside a field is written twice: "")',
             )
         fields = "field" if row.actual_columns == 1 else "fields"
         return InputFileError(
@@ -267,8 +326,10 @@ def _explain_parse_error(where: str, exc: Exception, bad_row: _BadRow, source: C
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
         )
     if "straddling" in text:
-        return InputFileError(f"{where}: a row is longer than wacost's read block (4 MiB)",
-                              "check the file for an unclosed quote or a huge field")
+        return InputFileError(
+            f"{where}: a row is longer than wacost's read block (4 MiB)",
+            "check the file for an unclosed quote or a huge field",
+        )
     if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
         return InputFileError(
             f"{where}: text that is not {source.encoding}",

@@ -63,18 +63,36 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
 # Structural signals: what the *shape* of a template says, independent of its words.
 # Their weights and reason texts can be overridden under `structural:` in a data file.
 DEFAULT_STRUCTURAL: dict[str, dict[str, Any]] = {
-    "otp_button": {"category": AUTHENTICATION, "weight": 3.0,
-                   "reason": "one-time code with {button}"},
-    "security_recommendation": {"category": AUTHENTICATION, "weight": 1.0,
-                                "reason": "Meta's preset security notice (add_security_recommendation)"},
-    "code_expiration": {"category": AUTHENTICATION, "weight": 1.0,
-                        "reason": "code expiry set in the footer (code_expiration_minutes)"},
-    "coupon_button": {"category": MARKETING, "weight": 0.5,
-                      "reason": "copy-code button, usually a coupon: {quote}"},
-    "catalog_button": {"category": MARKETING, "weight": 1.5,
-                       "reason": "shows products ({quote} button)"},
-    "promo_component": {"category": MARKETING, "weight": 1.5,
-                        "reason": "promotional component ({quote})"},
+    "otp_button": {
+        "category": AUTHENTICATION,
+        "weight": 3.0,
+        "reason": "one-time code with {button}",
+    },
+    "security_recommendation": {
+        "category": AUTHENTICATION,
+        "weight": 1.0,
+        "reason": "Meta's preset security notice (add_security_recommendation)",
+    },
+    "code_expiration": {
+        "category": AUTHENTICATION,
+        "weight": 1.0,
+        "reason": "code expiry set in the footer (code_expiration_minutes)",
+    },
+    "coupon_button": {
+        "category": MARKETING,
+        "weight": 0.5,
+        "reason": "copy-code button, usually a coupon: {quote}",
+    },
+    "catalog_button": {
+        "category": MARKETING,
+        "weight": 1.5,
+        "reason": "shows products ({quote} button)",
+    },
+    "promo_component": {
+        "category": MARKETING,
+        "weight": 1.5,
+        "reason": "promotional component ({quote})",
+    },
 }
 
 # libyaml's safe loader when PyYAML was built with it: the word lists load ~10x faster.
@@ -85,8 +103,23 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _WHATSAPP_OTP_URL_RE = re.compile(r"whatsapp\.com/otp", re.IGNORECASE)
 _ARABIC_TASHKEEL = {chr(c) for c in range(0x064B, 0x0660)} | {"\u0670", "\u0640"}
 _ARABIC_FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
-_EXTRA_FOLD = {"ı": "i", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "’": "'", "‘": "'",
-               "`": "'", "´": "'", "\u00a0": " ", "‐": "-", "‑": "-", "–": "-", "—": "-"}
+_EXTRA_FOLD = {
+    "ı": "i",
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "đ": "d",
+    "ł": "l",
+    "’": "'",
+    "‘": "'",
+    "`": "'",
+    "´": "'",
+    "\u00a0": " ",
+    "‐": "-",
+    "‑": "-",
+    "–": "-",
+    "—": "-",
+}
 
 
 class ClassifierDataError(WacostError, ValueError):
@@ -158,8 +191,8 @@ def _prepare_text(text: str) -> tuple[str, list[int]]:
     mapped: list[int] = []
     last = 0
     for match in _SQUEEZE_RE.finditer(normalized):
-        pieces.append(normalized[last:match.start()])
-        mapped.extend(index[last:match.start()])
+        pieces.append(normalized[last : match.start()])
+        mapped.extend(index[last : match.start()])
         replacement = " " if match.group(0)[0].isspace() else "{{}}"
         pieces.append(replacement)
         mapped.extend([index[match.start()]] * (len(replacement) - 1) + [index[match.end() - 1]])
@@ -299,8 +332,9 @@ class _Matcher:
 
     def find(self, text: str) -> list[tuple[int, int, int, float]]:
         """Return (start, end, signal index, weight) for every term found in `text`."""
-        hits = [(start, end, *self.payloads[payload])
-                for start, end, payload in self.phrases.find(text)]
+        hits = [
+            (start, end, *self.payloads[payload]) for start, end, payload in self.phrases.find(text)
+        ]
         for signal_index, pattern, weight in self.regexes:
             for match in pattern.finditer(text):
                 if match.end() > match.start():
@@ -323,7 +357,8 @@ def _compile_matcher(signals: Sequence[Signal], scope: str, hint: str) -> _Match
                 text, open_start, open_end = _parse_literal(term)
             except (re.error, ValueError) as exc:
                 raise ClassifierDataError(
-                    f"{hint}: signal {signal.key!r}: bad term {term!r}: {exc}") from None
+                    f"{hint}: signal {signal.key!r}: bad term {term!r}: {exc}"
+                ) from None
             entries.append((text, open_start, open_end, len(payloads)))
             payloads.append((index, weight))
     return _Matcher(_PhraseMatcher(entries), tuple(payloads), tuple(regexes))
@@ -345,9 +380,11 @@ class ClassifierRules:
 
 def _data_files() -> list[tuple[str, str]]:
     folder = resources.files(DATA_PACKAGE) / DATA_FOLDER
-    found = [(entry.name, entry.read_text(encoding="utf-8"))
-             for entry in folder.iterdir()
-             if entry.name.endswith((".yaml", ".yml")) and entry.is_file()]
+    found = [
+        (entry.name, entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith((".yaml", ".yml")) and entry.is_file()
+    ]
     # signals.yaml defines the signals; load it first, then the rest by name.
     found.sort(key=lambda item: (item[0] != "signals.yaml", item[0]))
     return found
@@ -397,8 +434,15 @@ class _RulesBuilder:
             data = {}
         if not isinstance(data, dict):
             raise ClassifierDataError(f"{name}: top level must be a mapping")
-        known = {"language", "description", "signals", "terms", "ignore", "thresholds",
-                 "structural"}
+        known = {
+            "language",
+            "description",
+            "signals",
+            "terms",
+            "ignore",
+            "thresholds",
+            "structural",
+        }
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
             raise ClassifierDataError(
@@ -423,7 +467,8 @@ class _RulesBuilder:
                 if field_name == "category":
                     if value not in CATEGORIES:
                         raise ClassifierDataError(
-                            f"{where}.category: must be one of {', '.join(CATEGORIES)}")
+                            f"{where}.category: must be one of {', '.join(CATEGORIES)}"
+                        )
                 elif field_name == "weight":
                     value = _as_weight(value, f"{where}.weight")
                 elif field_name == "reason":
@@ -458,11 +503,13 @@ class _RulesBuilder:
                     bucket.append((str(entry), None))
                 elif isinstance(entry, dict) and "term" in entry:
                     weight = entry.get("weight")
-                    bucket.append((str(entry["term"]),
-                                   None if weight is None else _as_weight(weight, where)))
+                    bucket.append(
+                        (str(entry["term"]), None if weight is None else _as_weight(weight, where))
+                    )
                 else:
                     raise ClassifierDataError(
-                        f"{where}: each term is text or {{term: ..., weight: ...}}, got {entry!r}")
+                        f"{where}: each term is text or {{term: ..., weight: ...}}, got {entry!r}"
+                    )
 
     def _add_ignore(self, name: str, ignore: object) -> None:
         if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
@@ -475,7 +522,8 @@ class _RulesBuilder:
         for key, value in thresholds.items():
             if key not in DEFAULT_THRESHOLDS:
                 raise ClassifierDataError(
-                    f"{name}: thresholds.{key}: unknown (known: {', '.join(DEFAULT_THRESHOLDS)})")
+                    f"{name}: thresholds.{key}: unknown (known: {', '.join(DEFAULT_THRESHOLDS)})"
+                )
             self.thresholds[key] = _as_weight(value, f"{name}: thresholds.{key}")
 
     def _add_structural(self, name: str, structural: object) -> None:
@@ -484,12 +532,14 @@ class _RulesBuilder:
         for key, spec in structural.items():
             if key not in DEFAULT_STRUCTURAL:
                 raise ClassifierDataError(
-                    f"{name}: structural.{key}: unknown (known: {', '.join(DEFAULT_STRUCTURAL)})")
+                    f"{name}: structural.{key}: unknown (known: {', '.join(DEFAULT_STRUCTURAL)})"
+                )
             if not isinstance(spec, dict):
                 raise ClassifierDataError(f"{name}: structural.{key}: must be a mapping")
             if "weight" in spec:
-                self.structural[key]["weight"] = _as_weight(spec["weight"],
-                                                            f"{name}: structural.{key}")
+                self.structural[key]["weight"] = _as_weight(
+                    spec["weight"], f"{name}: structural.{key}"
+                )
             if "reason" in spec:
                 self.structural[key]["reason"] = str(spec["reason"])
 
@@ -498,7 +548,8 @@ class _RulesBuilder:
         for key in sorted(set(self.terms) - set(self.definitions)):
             raise ClassifierDataError(
                 f"terms for unknown signal {key!r}: define it under 'signals:' "
-                "(category, weight, reason)")
+                "(category, weight, reason)"
+            )
         for key, spec in self.definitions.items():
             for required in ("category", "weight", "reason"):
                 if required not in spec:
@@ -511,20 +562,35 @@ class _RulesBuilder:
                     continue
                 seen.add(term)
                 terms.append((term, weight if term_weight is None else term_weight))
-            signals.append(Signal(
-                key=key, category=str(spec["category"]), weight=weight,
-                reason=str(spec["reason"]), scope=str(spec.get("scope", "text")),
-                not_otp=bool(spec.get("not_otp", False)), terms=tuple(terms)))
+            signals.append(
+                Signal(
+                    key=key,
+                    category=str(spec["category"]),
+                    weight=weight,
+                    reason=str(spec["reason"]),
+                    scope=str(spec.get("scope", "text")),
+                    not_otp=bool(spec.get("not_otp", False)),
+                    terms=tuple(terms),
+                )
+            )
         hint = ", ".join(self.sources) or "classifier data"
-        ignore_signal = Signal(key="ignore", category=MARKETING, weight=0.0, reason="",
-                               terms=tuple((phrase, 0.0) for phrase in self.ignore))
+        ignore_signal = Signal(
+            key="ignore",
+            category=MARKETING,
+            weight=0.0,
+            reason="",
+            terms=tuple((phrase, 0.0) for phrase in self.ignore),
+        )
         return ClassifierRules(
-            signals=tuple(signals), thresholds=dict(self.thresholds),
+            signals=tuple(signals),
+            thresholds=dict(self.thresholds),
             structural={key: dict(value) for key, value in self.structural.items()},
-            ignore=tuple(self.ignore), sources=tuple(self.sources),
+            ignore=tuple(self.ignore),
+            sources=tuple(self.sources),
             _text_matcher=_compile_matcher(signals, "text", hint),
             _url_matcher=_compile_matcher(signals, "urls", hint),
-            _ignore_matcher=_compile_matcher([ignore_signal], "text", hint))
+            _ignore_matcher=_compile_matcher([ignore_signal], "text", hint),
+        )
 
 
 def load_classifier_rules(extra_paths: Sequence[Path] = ()) -> ClassifierRules:
@@ -578,8 +644,7 @@ class Classification:
 
         Meta re-categorizes such templates to MARKETING (and bills them as marketing).
         """
-        return (self.declared_category in (UTILITY, AUTHENTICATION)
-                and self.category == MARKETING)
+        return self.declared_category in (UTILITY, AUTHENTICATION) and self.category == MARKETING
 
     def to_dict(self) -> dict[str, object]:
         """Return the `classify --format json` object for this template."""
@@ -701,13 +766,14 @@ class _Hit:
 def _quote(original: str, index: list[int], start: int, end: int) -> str:
     if start >= end or not index:
         return ""
-    snippet = original[index[start]:index[min(end, len(index)) - 1] + 1]
+    snippet = original[index[start] : index[min(end, len(index)) - 1] + 1]
     snippet = " ".join(snippet.split())
     return snippet if len(snippet) <= 60 else snippet[:57] + "..."
 
 
-def _drop_contained(rules: ClassifierRules, found: list[tuple[int, int, int, float]]
-                    ) -> list[tuple[int, int, int, float]]:
+def _drop_contained(
+    rules: ClassifierRules, found: list[tuple[int, int, int, float]]
+) -> list[tuple[int, int, int, float]]:
     """Drop finds that lie inside a longer find of another category, sorted by position.
 
     The longer phrase says what the word means there: "free shipping" is an offer, not a
@@ -717,9 +783,12 @@ def _drop_contained(rules: ClassifierRules, found: list[tuple[int, int, int, flo
     for start, end, signal_index, weight in found:
         category = rules.signals[signal_index].category
         inside = any(
-            other_start <= start and end <= other_end and other_end - other_start > end - start
+            other_start <= start
+            and end <= other_end
+            and other_end - other_start > end - start
             and rules.signals[other_index].category != category
-            for other_start, other_end, other_index, _ in found)
+            for other_start, other_end, other_index, _ in found
+        )
         if not inside:
             kept.append((start, end, signal_index, weight))
     return sorted(kept)
@@ -737,7 +806,8 @@ def _match_signals(rules: ClassifierRules, text: str, urls: str) -> list[_Hit]:
             prepared_text = "".join(chars)
     found: dict[int, tuple[float, list[tuple[int, int, str]]]] = {}
     scopes: list[tuple[_Matcher | None, str, str, list[int]]] = [
-        (rules._text_matcher, prepared_text, text, text_index)]
+        (rules._text_matcher, prepared_text, text, text_index)
+    ]
     if urls:
         prepared_urls, url_index = _prepare_text(urls)
         scopes.append((rules._url_matcher, prepared_urls, urls, url_index))
@@ -753,11 +823,17 @@ def _match_signals(rules: ClassifierRules, text: str, urls: str) -> list[_Hit]:
             spans[:] = [span for span in spans if not (start <= span[0] and span[1] <= end)]
             word_start, word_end = start, end
             # Quote whole words: "Bienvenido", not the term's stem "bienvenid".
-            while word_start > 0 and _is_word(haystack[word_start - 1]) and _is_word(
-                    haystack[word_start]):
+            while (
+                word_start > 0
+                and _is_word(haystack[word_start - 1])
+                and _is_word(haystack[word_start])
+            ):
                 word_start -= 1
-            while word_end < len(haystack) and _is_word(haystack[word_end]) and _is_word(
-                    haystack[word_end - 1]):
+            while (
+                word_end < len(haystack)
+                and _is_word(haystack[word_end])
+                and _is_word(haystack[word_end - 1])
+            ):
                 word_end += 1
             spans.append((start, end, _quote(original, index, word_start, word_end)))
     hits: list[_Hit] = []
@@ -768,13 +844,15 @@ def _match_signals(rules: ClassifierRules, text: str, urls: str) -> list[_Hit]:
             if quote and quote.casefold() not in (q.casefold() for q in quotes):
                 quotes.append(quote)
         if weight > 0 and quotes:
-            hits.append(_Hit(signal.key, signal.category, weight, signal.reason, quotes,
-                             signal.not_otp))
+            hits.append(
+                _Hit(signal.key, signal.category, weight, signal.reason, quotes, signal.not_otp)
+            )
     return hits
 
 
-def _structural_hit(rules: ClassifierRules, key: str, quote: str | None = None,
-                    button: str | None = None) -> _Hit:
+def _structural_hit(
+    rules: ClassifierRules, key: str, quote: str | None = None, button: str | None = None
+) -> _Hit:
     spec = rules.structural[key]
     reason = str(spec["reason"])
     if button is not None:
@@ -788,8 +866,7 @@ def _score(hits: Iterable[_Hit], category: str) -> float:
 
 
 def _ordered(hits: list[_Hit], category: str) -> list[_Hit]:
-    return sorted((hit for hit in hits if hit.category == category),
-                  key=lambda hit: -hit.weight)
+    return sorted((hit for hit in hits if hit.category == category), key=lambda hit: -hit.weight)
 
 
 def _confidence(value: float) -> float:
@@ -803,8 +880,9 @@ def _declared(template: Mapping[str, Any]) -> str | None:
     return None
 
 
-def classify_template(template: Mapping[str, Any],
-                      rules: ClassifierRules | None = None) -> Classification:
+def classify_template(
+    template: Mapping[str, Any], rules: ClassifierRules | None = None
+) -> Classification:
     """Return the category Meta would most likely give `template`, with reasons.
 
     `template` is one object of Meta's ``GET /<WABA_ID>/message_templates`` response.
@@ -835,21 +913,28 @@ def classify_template(template: Mapping[str, Any],
         hits.append(_structural_hit(rules, "promo_component", quote=parts.promo_components[0]))
 
     category, confidence, reasons = _decide(rules, hits, parts, text)
-    return Classification(name=name, language=language, declared_category=declared,
-                          category=category, confidence=_confidence(confidence),
-                          reasons=tuple(reasons))
+    return Classification(
+        name=name,
+        language=language,
+        declared_category=declared,
+        category=category,
+        confidence=_confidence(confidence),
+        reasons=tuple(reasons),
+    )
 
 
-def classify_templates(templates: Iterable[Mapping[str, Any]],
-                       rules: ClassifierRules | None = None) -> list[Classification]:
+def classify_templates(
+    templates: Iterable[Mapping[str, Any]], rules: ClassifierRules | None = None
+) -> list[Classification]:
     """Classify many templates with one compiled rule set."""
     if rules is None:
         rules = _default_rules()
     return [classify_template(template, rules) for template in templates]
 
 
-def _decide(rules: ClassifierRules, hits: list[_Hit], parts: _Parts,
-            text: str) -> tuple[str, float, list[str]]:
+def _decide(
+    rules: ClassifierRules, hits: list[_Hit], parts: _Parts, text: str
+) -> tuple[str, float, list[str]]:
     limits = rules.thresholds
     otp_button = any(hit.key == "otp_button" for hit in hits)
     code_not_otp = [hit for hit in hits if hit.not_otp]
@@ -871,29 +956,49 @@ def _decide(rules: ClassifierRules, hits: list[_Hit], parts: _Parts,
     # Authentication: a one-time code and nothing else.
     if otp_button or a >= limits["authentication"]:
         if m >= limits["marketing"]:
-            return MARKETING, 0.7 + 0.05 * min(m, 4.0), (
-                described_m + described_a
-                + ["one-time code mixed with promotional content: counts as marketing"])
+            return (
+                MARKETING,
+                0.7 + 0.05 * min(m, 4.0),
+                (
+                    described_m
+                    + described_a
+                    + ["one-time code mixed with promotional content: counts as marketing"]
+                ),
+            )
         if otp_button:
-            extra = (["also carries other content: " + "; ".join(described_u)]
-                     if u >= limits["utility"] else [])
+            extra = (
+                ["also carries other content: " + "; ".join(described_u)]
+                if u >= limits["utility"]
+                else []
+            )
             confidence = 0.97 if u < limits["utility"] else 0.85
             return AUTHENTICATION, confidence, described_a + extra
         if u <= a or u < limits["utility_outweighs_marketing"]:
             confidence = 0.6 + 0.1 * min(a, 3.5) - 0.08 * u
-            return AUTHENTICATION, confidence, described_a + [
-                "one-time code wording with no other purpose (no OTP button found)"]
+            return (
+                AUTHENTICATION,
+                confidence,
+                [*described_a, "one-time code wording with no other purpose (no OTP button found)"],
+            )
         # Lots of order/booking content next to a code: a utility message that has a code.
-        return UTILITY, 0.55, described_u + [
-            "mentions a code, but the message is about the user's own order or booking"]
+        return (
+            UTILITY,
+            0.55,
+            [
+                *described_u,
+                "mentions a code, but the message is about the user's own order or booking",
+            ],
+        )
 
     # Mixed or promotional content is marketing, even next to an order update.
     if m >= limits["marketing_strong"] or (
-            m >= limits["marketing"] and u < limits["utility_outweighs_marketing"]):
+        m >= limits["marketing"] and u < limits["utility_outweighs_marketing"]
+    ):
         reasons = list(described_m)
         if u >= limits["utility"]:
-            reasons.append("also " + "; ".join(described_u)
-                           + " (mixed content counts as marketing)")
+            reasons.append(
+                "also " + "; ".join(described_u) + " (mixed content counts as marketing)"
+            )
             confidence = 0.6 + 0.08 * m - 0.05 * u
         else:
             confidence = 0.62 + 0.1 * m
@@ -916,8 +1021,11 @@ def _decide(rules: ClassifierRules, hits: list[_Hit], parts: _Parts,
     if not _LETTER_RE.search(stripped):
         placeholder = _PLACEHOLDER_RE.search(text)
         shown = f' ("{placeholder.group(0)}")' if placeholder else ""
-        reasons.append(f"no real content, only placeholders{shown}: unclear content is marketing"
-                       if text.strip() else "no text to judge: unclear content is marketing")
+        reasons.append(
+            f"no real content, only placeholders{shown}: unclear content is marketing"
+            if text.strip()
+            else "no text to judge: unclear content is marketing"
+        )
         return MARKETING, 0.5, reasons
     if m > 0:
         return MARKETING, 0.55 + 0.1 * m, reasons

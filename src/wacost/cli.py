@@ -66,8 +66,12 @@ def guarded(work: Callable[[], T]) -> T:
     except Exception as error:
         if _DEBUG:
             raise
-        fail(WacostError(f"internal error: {type(error).__name__}: {error}",
-                         "rerun with --debug and report it"))
+        fail(
+            WacostError(
+                f"internal error: {type(error).__name__}: {error}",
+                "rerun with --debug and report it",
+            )
+        )
 
 
 def parse_date(value: str | None, option: str = "--date") -> dt.date:
@@ -76,7 +80,9 @@ def parse_date(value: str | None, option: str = "--date") -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
-        raise OptionError(f"{option} {value!r}: not a real date", "write YYYY-MM-DD, e.g. 2026-11-25") from None
+        raise OptionError(
+            f"{option} {value!r}: not a real date", "write YYYY-MM-DD, e.g. 2026-11-25"
+        ) from None
 
 
 _MAX_AMOUNT = Decimal(10) ** 15
@@ -89,13 +95,17 @@ def parse_amount(value: str | None, option: str) -> Decimal | None:
     if "," in text:
         # 2,000 is a thousands separator; 1,5 might be one and a half: wacost does not guess.
         if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
-            raise OptionError(f"{option} {value!r}: a comma is ambiguous here",
-                              "write the amount with a point, e.g. 1500 or 1.5")
+            raise OptionError(
+                f"{option} {value!r}: a comma is ambiguous here",
+                "write the amount with a point, e.g. 1500 or 1.5",
+            )
         text = text.replace(",", "")
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise OptionError(f"{option} {value!r}: not an amount", "write a number, e.g. 250 or 99.50") from None
+        raise OptionError(
+            f"{option} {value!r}: not an amount", "write a number, e.g. 250 or 99.50"
+        ) from None
     if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT:
         raise OptionError(f"{option} {value!r}: not an amount", "write a number from 0 to 10^15")
     return amount
@@ -104,7 +114,9 @@ def parse_amount(value: str | None, option: str) -> Decimal | None:
 def parse_currency(value: str) -> str:
     code = value.strip().upper()
     if len(code) != 3 or not code.isalpha():
-        raise OptionError(f"--currency {value!r}: not an ISO 4217 code", "write three letters, e.g. USD, INR, EUR")
+        raise OptionError(
+            f"--currency {value!r}: not an ISO 4217 code", "write three letters, e.g. USD, INR, EUR"
+        )
     return code
 
 
@@ -138,17 +150,23 @@ def write_output(text: str, output: Path | None) -> None:
             with output.open("w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         except OSError as exc:
-            raise InputFileError(f"--output {output}: cannot write ({exc.strerror})", "check the path") from None
+            raise InputFileError(
+                f"--output {output}: cannot write ({exc.strerror})", "check the path"
+            ) from None
         return
     target = Path(os.path.realpath(output))  # write through a symlink, not over it
     directory = target.parent
     if not directory.is_dir():
-        raise InputFileError(f"--output {output}: folder {directory} does not exist", "create it first")
+        raise InputFileError(
+            f"--output {output}: folder {directory} does not exist", "create it first"
+        )
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise InputFileError(f"--output {output}: cannot write in {directory} ({exc.strerror})",
-                             "choose a folder you can write to") from None
+        raise InputFileError(
+            f"--output {output}: cannot write in {directory} ({exc.strerror})",
+            "choose a folder you can write to",
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
@@ -159,7 +177,9 @@ def write_output(text: str, output: Path | None) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise InputFileError(f"--output {target}: cannot write ({exc.strerror})", "check the path") from None
+        raise InputFileError(
+            f"--output {target}: cannot write ({exc.strerror})", "check the path"
+        ) from None
 
 
 def _version(value: bool) -> None:
@@ -172,24 +192,57 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Estimate what a WhatsApp Business Platform campaign will cost before it is sent."""
 
 
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
-PricingOpt = Annotated[Path | None, typer.Option("--pricing", metavar="PATH", help="A price-table file or folder "
-                                                 "(default: the tables shipped with wacost).")]
-PolicyOpt = Annotated[Path | None, typer.Option(
-    "--policy", metavar="FILE", help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
-    "threshold; a broken limit exits 1, a warning never fails.")]
-ByOpt = Annotated[str | None, typer.Option(
-    "--by", metavar="VIEW", help="Show only one breakdown: category, market or template (table, markdown, html).")]
-QuietOpt = Annotated[bool, typer.Option(
-    "--quiet", "-q", help="Print only the total cost (e.g. 8.5753 USD); --output still gets the report.")]
-GithubSummaryOpt = Annotated[bool, typer.Option(
-    "--github-summary", help="Also append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions).")]
+PricingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--pricing",
+        metavar="PATH",
+        help="A price-table file or folder (default: the tables shipped with wacost).",
+    ),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        metavar="FILE",
+        help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
+        "threshold; a broken limit exits 1, a warning never fails.",
+    ),
+]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="VIEW",
+        help="Show only one breakdown: category, market or template (table, markdown, html).",
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only the total cost (e.g. 8.5753 USD); --output still gets the report.",
+    ),
+]
+GithubSummaryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--github-summary",
+        help="Also append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions).",
+    ),
+]
 
 
 def budget_policy(budget: str | None, policy_path: Path | None) -> tuple[Decimal | None, Any]:
@@ -221,8 +274,10 @@ def check_view(by: str | None, report_format: str) -> str | None:
     if view not in VIEWS:
         raise OptionError(f"--by {by!r}: unknown breakdown", f"use one of {', '.join(VIEWS)}")
     if report_format not in VIEW_RENDERERS:
-        raise OptionError(f"--by {view}: --format {report_format} always holds every breakdown",
-                          f"use --by with --format {', '.join(VIEW_RENDERERS)}")
+        raise OptionError(
+            f"--by {view}: --format {report_format} always holds every breakdown",
+            f"use --by with --format {', '.join(VIEW_RENDERERS)}",
+        )
     return view
 
 
@@ -230,8 +285,10 @@ def append_step_summary(markdown: str) -> None:
     """Append `markdown` to the GitHub Actions step summary; a note on stderr when there is none."""
     target = os.environ.get("GITHUB_STEP_SUMMARY", "").strip()
     if not target:
-        _stderr("wacost: note: --github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?); "
-                "no summary written")
+        _stderr(
+            "wacost: note: --github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?); "
+            "no summary written"
+        )
         return
     try:
         with open(target, "a", encoding="utf-8", newline="") as handle:
@@ -240,8 +297,14 @@ def append_step_summary(markdown: str) -> None:
         _stderr(f"wacost: warning: --github-summary: cannot write {target} ({exc.strerror})")
 
 
-def deliver(report: dict[str, Any], report_format: str, output: Path | None, view: str | None,
-            quiet: bool, github_summary: bool) -> int:
+def deliver(
+    report: dict[str, Any],
+    report_format: str,
+    output: Path | None,
+    view: str | None,
+    quiet: bool,
+    github_summary: bool,
+) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
     from wacost.policy import over_limit
     from wacost.render import render_markdown, render_report, render_total
@@ -265,60 +328,186 @@ def _set_debug(debug: bool) -> None:
 
 @app.command()
 def estimate(
-    campaign: Annotated[list[Path], typer.Argument(metavar="CAMPAIGN...", help="Campaign CSV file(s), priced together as one campaign.",
-                                                   show_default=False)],
-    templates: Annotated[list[Path] | None, typer.Option(
-        "--templates", metavar="FILE", help="Template definitions: Meta's message_templates JSON export, or a YAML "
-        "list of the same objects. Repeatable.")] = None,
+    campaign: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="CAMPAIGN...",
+            help="Campaign CSV file(s), priced together as one campaign.",
+            show_default=False,
+        ),
+    ],
+    templates: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--templates",
+            metavar="FILE",
+            help="Template definitions: Meta's message_templates JSON export, or a YAML "
+            "list of the same objects. Repeatable.",
+        ),
+    ] = None,
     pricing: PricingOpt = None,
-    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Send date YYYY-MM-DD: picks the rate card "
-                                             "and free-message rules in effect (default: today, UTC).")] = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="Report format: table, json, csv, markdown or html.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to this file "
-                                                "(only when the run succeeds) instead of stdout.")] = None,
-    budget: Annotated[str | None, typer.Option("--budget", metavar="AMOUNT", help="Exit 1 when the total cost is above this "
-                                               "amount (in the report's currency). Default: the "
-                                               "WACOST_BUDGET environment variable.")] = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="Send date YYYY-MM-DD: picks the rate card "
+            "and free-message rules in effect (default: today, UTC).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="FORMAT", help="Report format: table, json, csv, markdown or html."
+        ),
+    ] = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report to this file (only when the run succeeds) instead of stdout.",
+        ),
+    ] = None,
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget",
+            metavar="AMOUNT",
+            help="Exit 1 when the total cost is above this "
+            "amount (in the report's currency). Default: the "
+            "WACOST_BUDGET environment variable.",
+        ),
+    ] = None,
     policy: PolicyOpt = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,
-    default_country: Annotated[str | None, typer.Option(
-        "--default-country", metavar="CC", help="ISO country (e.g. SE) for numbers written without a country code.")] = None,
-    business_country: Annotated[str | None, typer.Option(
-        "--business-country", metavar="CC", help="Where the sending business is based (for authentication-international).")] = None,
-    auth_intl_eligible: Annotated[bool, typer.Option(
-        "--auth-intl-eligible", help="The business is eligible for authentication-international rates.")] = False,
-    assume_recategorized: Annotated[bool, typer.Option(
-        "--assume-recategorized", help="Price utility templates that read as marketing as marketing.")] = False,
-    encoding: Annotated[str | None, typer.Option(
-        "--encoding", metavar="NAME", help="Text encoding of the campaign files when not UTF-8/UTF-16 (e.g. cp1252).")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Any warning (invalid number, unknown template, ...) "
-                                         "makes the run fail with exit 2.")] = False,
-    usage: Annotated[Path | None, typer.Option(
-        "--usage", metavar="FILE", help="Month-to-date charged volumes for volume tiers: CSV market,category,messages, or "
-        "Meta's pricing_analytics JSON response.")] = None,
-    fees: Annotated[str | None, typer.Option(
-        "--fees", metavar="PROFILE|FILE", help="A BSP fee profile added on top of Meta's price: a shipped name (twilio, 360dialog, "
-        "example-bsp) or a YAML file.")] = None,
-    failure_rate: Annotated[str | None, typer.Option(
-        "--failure-rate", metavar="SHARE", help="Expected share of failed messages (0-1), for a fee profile's failed-message "
-        "fee.")] = None,
-    currency: Annotated[str, typer.Option("--currency", metavar="CUR", help="Report currency: a published card in that "
-                                          "currency, or USD converted with --fx-rate.")] = "USD",
-    fx_rate: Annotated[str | None, typer.Option(
-        "--fx-rate", metavar="RATE", help="Convert Meta's USD card: how many units of --currency one USD buys.")] = None,
-    compare_date: Annotated[str | None, typer.Option(
-        "--compare-date", metavar="YYYY-MM-DD", help="Also price the campaign on the card in effect on this date and show the "
-        "difference.")] = None,
-    sender_numbers: Annotated[str | None, typer.Option(
-        "--sender-numbers", metavar="N", help="Business phone numbers sending service messages (each has 1,000 free "
-        "service messages a month from 2026-10-01).")] = None,
-    service_free_used: Annotated[str | None, typer.Option(
-        "--service-free-used", metavar="N", help="Free service messages already used this month, across those numbers.")] = None,
-    exclude: Annotated[list[Path] | None, typer.Option(
-        "--exclude", metavar="FILE", help="An opt-out list: a CSV file with a phone column, or one number per line. Its "
-        "numbers are not sent nor billed, and counted in the report. Repeatable.")] = None,
+    default_country: Annotated[
+        str | None,
+        typer.Option(
+            "--default-country",
+            metavar="CC",
+            help="ISO country (e.g. SE) for numbers written without a country code.",
+        ),
+    ] = None,
+    business_country: Annotated[
+        str | None,
+        typer.Option(
+            "--business-country",
+            metavar="CC",
+            help="Where the sending business is based (for authentication-international).",
+        ),
+    ] = None,
+    auth_intl_eligible: Annotated[
+        bool,
+        typer.Option(
+            "--auth-intl-eligible",
+            help="The business is eligible for authentication-international rates.",
+        ),
+    ] = False,
+    assume_recategorized: Annotated[
+        bool,
+        typer.Option(
+            "--assume-recategorized",
+            help="Price utility templates that read as marketing as marketing.",
+        ),
+    ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            metavar="NAME",
+            help="Text encoding of the campaign files when not UTF-8/UTF-16 (e.g. cp1252).",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Any warning (invalid number, unknown template, ...) "
+            "makes the run fail with exit 2.",
+        ),
+    ] = False,
+    usage: Annotated[
+        Path | None,
+        typer.Option(
+            "--usage",
+            metavar="FILE",
+            help="Month-to-date charged volumes for volume tiers: CSV market,category,messages, or "
+            "Meta's pricing_analytics JSON response.",
+        ),
+    ] = None,
+    fees: Annotated[
+        str | None,
+        typer.Option(
+            "--fees",
+            metavar="PROFILE|FILE",
+            help="A BSP fee profile added on top of Meta's price: a shipped name (twilio, 360dialog, "
+            "example-bsp) or a YAML file.",
+        ),
+    ] = None,
+    failure_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--failure-rate",
+            metavar="SHARE",
+            help="Expected share of failed messages (0-1), for a fee profile's failed-message fee.",
+        ),
+    ] = None,
+    currency: Annotated[
+        str,
+        typer.Option(
+            "--currency",
+            metavar="CUR",
+            help="Report currency: a published card in that "
+            "currency, or USD converted with --fx-rate.",
+        ),
+    ] = "USD",
+    fx_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--fx-rate",
+            metavar="RATE",
+            help="Convert Meta's USD card: how many units of --currency one USD buys.",
+        ),
+    ] = None,
+    compare_date: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-date",
+            metavar="YYYY-MM-DD",
+            help="Also price the campaign on the card in effect on this date and show the "
+            "difference.",
+        ),
+    ] = None,
+    sender_numbers: Annotated[
+        str | None,
+        typer.Option(
+            "--sender-numbers",
+            metavar="N",
+            help="Business phone numbers sending service messages (each has 1,000 free "
+            "service messages a month from 2026-10-01).",
+        ),
+    ] = None,
+    service_free_used: Annotated[
+        str | None,
+        typer.Option(
+            "--service-free-used",
+            metavar="N",
+            help="Free service messages already used this month, across those numbers.",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--exclude",
+            metavar="FILE",
+            help="An opt-out list: a CSV file with a phone column, or one number per line. Its "
+            "numbers are not sent nor billed, and counted in the report. Repeatable.",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Price one or more campaign CSV files.
@@ -342,14 +531,19 @@ def estimate(
         view = check_view(by, report_format)
         total_budget, rules = budget_policy(budget, policy)
         options = EstimateOptions(
-            date=parse_date(date), default_country=default_country, business_country=business_country,
-            auth_intl_eligible=auth_intl_eligible, budget=total_budget,
-            encoding=encoding, assume_recategorized=assume_recategorized,
+            date=parse_date(date),
+            default_country=default_country,
+            business_country=business_country,
+            auth_intl_eligible=auth_intl_eligible,
+            budget=total_budget,
+            encoding=encoding,
+            assume_recategorized=assume_recategorized,
             sender_numbers=parse_count(sender_numbers, "--sender-numbers"),
             service_free_used=parse_count(service_free_used, "--service-free-used"),
             fees=load_fee_profile(fees) if fees else None,
             failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
-            currency=parse_currency(currency), fx_rate=parse_amount(fx_rate, "--fx-rate"),
+            currency=parse_currency(currency),
+            fx_rate=parse_amount(fx_rate, "--fx-rate"),
             compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
             exclude=tuple(exclude or ()),
         )
@@ -359,12 +553,14 @@ def estimate(
         definitions = load_templates(templates or [])
         classifier = _classifier()
         with _progress_bar(campaign) as progress:
-            report = estimate_campaign(campaign, book, definitions, replace(options, progress=progress),
-                                       classifier, usage)
+            report = estimate_campaign(
+                campaign, book, definitions, replace(options, progress=progress), classifier, usage
+            )
         if strict and report["warnings"]:
             codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
-            raise StrictModeError(f"--strict: the estimate has warnings: {codes}",
-                                  "fix the inputs or drop --strict")
+            raise StrictModeError(
+                f"--strict: the estimate has warnings: {codes}", "fix the inputs or drop --strict"
+            )
         if rules is not None:
             report["policy"] = evaluate(report, rules)
         return deliver(report, report_format, output, view, quiet, github_summary)
@@ -387,8 +583,14 @@ def _progress_bar(paths: list[Path]) -> Iterator[Callable[[int, int], None] | No
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("reading the campaign"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("reading the campaign"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         task = bar.add_task("read", total=size)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
@@ -411,9 +613,16 @@ def _classifier() -> Any:
 
 @app.command()
 def report(
-    saved: Annotated[Path, typer.Argument(metavar="SAVED.json", help="A report saved with `estimate --format json`.")],
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table, json, csv, markdown or html.")] = "table",
-    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")] = None,
+    saved: Annotated[
+        Path,
+        typer.Argument(metavar="SAVED.json", help="A report saved with `estimate --format json`."),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table, json, csv, markdown or html.")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")
+    ] = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,
@@ -437,30 +646,62 @@ def report(
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputFileError(f"{saved}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                                 "give a file written by estimate --format json") from None
+            raise InputFileError(
+                f"{saved}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
+                "give a file written by estimate --format json",
+            ) from None
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise InputFileError(f"{saved}: schema: not a {SCHEMA} report",
-                                 "give a file written by estimate --format json")
+            raise InputFileError(
+                f"{saved}: schema: not a {SCHEMA} report",
+                "give a file written by estimate --format json",
+            )
         try:  # deliver renders every output before it writes any
             return deliver(data, report_format, output, view, quiet, github_summary)
-        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, IndexError) as exc:
-            raise InputFileError(f"{saved}: the report is incomplete ({type(exc).__name__}: {exc})",
-                                 "save it again with estimate --format json") from None
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            ArithmeticError,
+            AttributeError,
+            IndexError,
+        ) as exc:
+            raise InputFileError(
+                f"{saved}: the report is incomplete ({type(exc).__name__}: {exc})",
+                "save it again with estimate --format json",
+            ) from None
 
     raise typer.Exit(int(guarded(work)))
 
 
 @app.command()
 def lookup(
-    numbers: Annotated[list[str] | None, typer.Argument(metavar="NUMBER...", help="Phone numbers, E.164 preferred.",
-                                                        show_default=False)] = None,
-    file: Annotated[Path | None, typer.Option("--file", metavar="FILE", help="A file of numbers: a campaign CSV, "
-                                              "or one number per line.")] = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table or json.")] = "table",
-    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Which rate card's markets (default today).")] = None,
-    default_country: Annotated[str | None, typer.Option("--default-country", metavar="CC",
-                                                        help="ISO country for national numbers.")] = None,
+    numbers: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="NUMBER...", help="Phone numbers, E.164 preferred.", show_default=False
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            metavar="FILE",
+            help="A file of numbers: a campaign CSV, or one number per line.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
+    ] = "table",
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", metavar="YYYY-MM-DD", help="Which rate card's markets (default today)."
+        ),
+    ] = None,
+    default_country: Annotated[
+        str | None,
+        typer.Option("--default-country", metavar="CC", help="ISO country for national numbers."),
+    ] = None,
     pricing: PricingOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -491,12 +732,27 @@ def lookup(
 
 @app.command()
 def rates(
-    date: Annotated[str | None, typer.Option("--date", metavar="YYYY-MM-DD", help="Show the card in effect on this date "
-                                             "(default today).")] = None,
-    market: Annotated[str | None, typer.Option("--market", metavar="MARKET", help="Only this market (name or ISO country code).")] = None,
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table, json or csv.")] = "table",
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="Show the card in effect on this date (default today).",
+        ),
+    ] = None,
+    market: Annotated[
+        str | None,
+        typer.Option(
+            "--market", metavar="MARKET", help="Only this market (name or ISO country code)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table, json or csv.")
+    ] = "table",
     pricing: PricingOpt = None,
-    currency: Annotated[str, typer.Option("--currency", metavar="CUR", help="Currency of the card.")] = "USD",
+    currency: Annotated[
+        str, typer.Option("--currency", metavar="CUR", help="Currency of the card.")
+    ] = "USD",
     debug: DebugOpt = False,
 ) -> None:
     """Show the rate card in effect on a date.
@@ -520,9 +776,17 @@ def rates(
 
 @app.command()
 def classify(
-    template_files: Annotated[list[Path], typer.Argument(metavar="TEMPLATES...", help="Template definitions: "
-                                                         "Meta's export JSON or YAML.", show_default=False)],
-    fmt: Annotated[str, typer.Option("--format", metavar="FORMAT", help="table or json.")] = "table",
+    template_files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="TEMPLATES...",
+            help="Template definitions: Meta's export JSON or YAML.",
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
+    ] = "table",
     debug: DebugOpt = False,
 ) -> None:
     """Put each template in a category, with reasons and a recategorization risk.

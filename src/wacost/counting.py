@@ -50,9 +50,9 @@ Progress = Callable[[int, int], None]
 class RowKind(IntEnum):
     """What a row's recipient turned out to be."""
 
-    PHONE = 0            # a valid number, billed in `country`
-    INVALID_PHONE = 1    # a number that cannot be real (or no number and no country)
-    PLANNED = 2          # a planning row: `count` messages to `country`
+    PHONE = 0  # a valid number, billed in `country`
+    INVALID_PHONE = 1  # a number that cannot be real (or no number and no country)
+    PLANNED = 2  # a planning row: `count` messages to `country`
     UNKNOWN_COUNTRY = 3  # a planning row whose country code is not a country
 
 
@@ -83,6 +83,7 @@ class Counts:
 
 # --- one batch -> local counts (on a worker thread; no shared state) --------------------------
 
+
 def _first_bad(mask: np.ndarray) -> int:
     """Index of the first True in a boolean array."""
     return int(np.argmax(mask))
@@ -92,16 +93,19 @@ def _first_bad(mask: np.ndarray) -> int:
 class _Column:
     """A string column as ids into its distinct values (trimmed, or normalized)."""
 
-    ids: np.ndarray          # int32 per row
-    values: list[str]        # per id: the normalized value
+    ids: np.ndarray  # int32 per row
+    values: list[str]  # per id: the normalized value
 
     def first_row(self, ids: np.ndarray) -> int:
         """The first row holding any of `ids`."""
         return int(np.argmax(np.isin(self.ids, ids)))
 
 
-def _encode(column: pa.Array | None, n: int,
-            normalize: Callable[[pa.Array], pa.Array] = pc.utf8_trim_whitespace) -> _Column:
+def _encode(
+    column: pa.Array | None,
+    n: int,
+    normalize: Callable[[pa.Array], pa.Array] = pc.utf8_trim_whitespace,
+) -> _Column:
     """Each distinct value is normalized once: the column is dictionary-encoded first."""
     if column is None:
         return _Column(np.zeros(n, dtype=np.int32), [""])
@@ -121,14 +125,27 @@ def _lower_underscored(values: pa.Array) -> pa.Array:
 
 # Other words people write in the window column, beyond the contract's none, csw and fep.
 WINDOW_ALIASES: Final = {
-    "no": "none", "outside": "none", "closed": "none", "-": "none",
-    "customer_service_window": "csw", "customer_service": "csw", "service_window": "csw",
-    "free_entry_point": "fep", "entry_point": "fep", "ctwa": "fep",
+    "no": "none",
+    "outside": "none",
+    "closed": "none",
+    "-": "none",
+    "customer_service_window": "csw",
+    "customer_service": "csw",
+    "service_window": "csw",
+    "free_entry_point": "fep",
+    "entry_point": "fep",
+    "ctwa": "fep",
 }
 
 
-def _checked_choice(batch: Batch, name: str, allowed: list[str], where: str, hint: str,
-                    aliases: dict[str, str] | None = None) -> np.ndarray:
+def _checked_choice(
+    batch: Batch,
+    name: str,
+    allowed: list[str],
+    where: str,
+    hint: str,
+    aliases: dict[str, str] | None = None,
+) -> np.ndarray:
     """The column as indices into `allowed`; the first row with another value is an error."""
     column = _encode(batch.columns.get(name), batch.num_rows, _lower_underscored)
     position = {value: i for i, value in enumerate(allowed)}
@@ -162,10 +179,14 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
         # Digit groups as spreadsheets write them: "12 500" (also no-break spaces), "12'500".
         # A comma or point stays an error: 1,500 and 1.500 mean different things in different locales.
         grouped = pc.match_substring_regex(text, r"^\d{1,3}(?:[ \x{00A0}\x{202F}']\d{3})+$")
-        text = pc.if_else(grouped, pc.replace_substring_regex(text, r"[ \x{00A0}\x{202F}']", ""), text)
+        text = pc.if_else(
+            grouped, pc.replace_substring_regex(text, r"[ \x{00A0}\x{202F}']", ""), text
+        )
         length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
         whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
-        whole &= length <= 12  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
+        whole &= (
+            length <= 12
+        )  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
     if not whole.all():
         index = _first_bad(~whole)
         raise InputFileError(
@@ -177,8 +198,10 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     zero = values <= 0
     if zero.any():
         index = _first_bad(zero)
-        raise InputFileError(f"{where}:{batch.first_line + index}: count 0 is not a positive whole number",
-                             "drop the row or give a count of 1 or more")
+        raise InputFileError(
+            f"{where}:{batch.first_line + index}: count 0 is not a positive whole number",
+            "drop the row or give a count of 1 or more",
+        )
     return values
 
 
@@ -218,26 +241,28 @@ class _BatchCounts:
     file_index: int
     first_line: int
     num_rows: int
-    kind: np.ndarray         # per key
-    country: np.ndarray      # per key: resolver country id, or resolver size + planning id
-    template: np.ndarray     # per key: index into templates
-    language: np.ndarray     # per key: index into languages
-    category: np.ndarray     # per key: index into _CATEGORIES
-    window: np.ndarray       # per key: index into _WINDOWS
-    messages: np.ndarray     # per key
-    first_row: np.ndarray    # per key
+    kind: np.ndarray  # per key
+    country: np.ndarray  # per key: resolver country id, or resolver size + planning id
+    template: np.ndarray  # per key: index into templates
+    language: np.ndarray  # per key: index into languages
+    category: np.ndarray  # per key: index into _CATEGORIES
+    window: np.ndarray  # per key: index into _WINDOWS
+    messages: np.ndarray  # per key
+    first_row: np.ndarray  # per key
     templates: list[str]
     languages: list[str]
-    planned: list[str]       # planning-row country codes
-    numbers: np.ndarray      # per valid recipient: E.164 digits as int64
-    labels: np.ndarray       # per valid recipient: its key
-    rows: np.ndarray         # per valid recipient: its row in the batch
+    planned: list[str]  # planning-row country codes
+    numbers: np.ndarray  # per valid recipient: E.164 digits as int64
+    labels: np.ndarray  # per valid recipient: its key
+    rows: np.ndarray  # per valid recipient: its row in the batch
     row_messages: np.ndarray | None  # per valid recipient, when the file has a count column
-    bounds: np.ndarray       # recipients are grouped by ledger partition: partition p is
-                             # bounds[p]:bounds[p + 1], in reading order within each
+    bounds: np.ndarray  # recipients are grouped by ledger partition: partition p is
+    # bounds[p]:bounds[p + 1], in reading order within each
 
 
-def reduce_batch(batch: Batch, resolver: NumberResolver, where: str, partition_bits: int = 0) -> _BatchCounts:
+def reduce_batch(
+    batch: Batch, resolver: NumberResolver, where: str, partition_bits: int = 0
+) -> _BatchCounts:
     """One batch as counts per key (see KEYS) with the first row of each, and its recipients
     (grouped by the ledger partition of their number, see RecipientLedger)."""
     n = batch.num_rows
@@ -267,18 +292,34 @@ def reduce_batch(batch: Batch, resolver: NumberResolver, where: str, partition_b
         country = np.where(planned, len(resolver.countries) + codes.ids, country)
     template = _encode(batch.columns.get("template"), n)
     language = _encode(batch.columns.get("language"), n)
-    category = _checked_choice(batch, "category", _CATEGORIES, where,
-                               "use marketing, utility, authentication, authentication_international or service")
-    window = _checked_choice(batch, "window", _WINDOWS, where,
-                             "use none, csw (customer service window) or fep (free entry point)",
-                             WINDOW_ALIASES)
+    category = _checked_choice(
+        batch,
+        "category",
+        _CATEGORIES,
+        where,
+        "use marketing, utility, authentication, authentication_international or service",
+    )
+    window = _checked_choice(
+        batch,
+        "window",
+        _WINDOWS,
+        where,
+        "use none, csw (customer service window) or fep (free entry point)",
+        WINDOW_ALIASES,
+    )
     messages = _counts(batch, where)
 
-    radices = [len(resolver.countries) + len(planned_values), len(RowKind), len(template.values),
-               len(language.values),
-               len(_CATEGORIES) if "category" in batch.columns else 1,
-               len(_WINDOWS) if "window" in batch.columns else 1]
-    code = _combine(list(zip([country, kind, template.ids, language.ids, category, window], radices)))
+    radices = [
+        len(resolver.countries) + len(planned_values),
+        len(RowKind),
+        len(template.values),
+        len(language.values),
+        len(_CATEGORIES) if "category" in batch.columns else 1,
+        len(_WINDOWS) if "window" in batch.columns else 1,
+    ]
+    code = _combine(
+        list(zip([country, kind, template.ids, language.ids, category, window], radices))
+    )
     labels, uniques = pd.factorize(code)
     k = len(uniques)
     # pd.factorize numbers keys in order of first appearance: a key's first row is where its
@@ -304,12 +345,25 @@ def reduce_batch(batch: Batch, resolver: NumberResolver, where: str, partition_b
     rows = rows[order]
     bounds = np.searchsorted(part[order], np.arange((1 << partition_bits) + 1))
     return _BatchCounts(
-        file_index=batch.file_index, first_line=batch.first_line, num_rows=n,
-        kind=kind_k, country=country_k, template=template_k, language=language_k,
-        category=category_k, window=window_k, messages=per_key, first_row=first_row,
-        templates=template.values, languages=language.values, planned=planned_values,
-        numbers=numbers[rows], labels=labels[rows].astype(np.int32), rows=rows,
-        row_messages=messages[rows] if messages is not None else None, bounds=bounds,
+        file_index=batch.file_index,
+        first_line=batch.first_line,
+        num_rows=n,
+        kind=kind_k,
+        country=country_k,
+        template=template_k,
+        language=language_k,
+        category=category_k,
+        window=window_k,
+        messages=per_key,
+        first_row=first_row,
+        templates=template.values,
+        languages=language.values,
+        planned=planned_values,
+        numbers=numbers[rows],
+        labels=labels[rows].astype(np.int32),
+        rows=rows,
+        row_messages=messages[rows] if messages is not None else None,
+        bounds=bounds,
     )
 
 
@@ -323,7 +377,7 @@ class _Settled:
     """What the ledger found, summed over its partitions."""
 
     duplicate_messages: int = 0
-    duplicate_first: int | None = None     # ordinal of the first repeated row
+    duplicate_first: int | None = None  # ordinal of the first repeated row
     excluded_messages: int = 0
     excluded_first: int | None = None
     excluded_by_key: dict[int, int] = field(default_factory=dict)
@@ -342,8 +396,11 @@ class _Settled:
             for key, count in part.excluded_by_key.items():
                 out.excluded_by_key[key] = out.excluded_by_key.get(key, 0) + count
             if part.first_kept is not None:
-                out.first_kept = (part.first_kept if out.first_kept is None
-                                  else np.minimum(out.first_kept, part.first_kept))
+                out.first_kept = (
+                    part.first_kept
+                    if out.first_kept is None
+                    else np.minimum(out.first_kept, part.first_kept)
+                )
         return out
 
 
@@ -371,9 +428,14 @@ class RecipientLedger:
     first in the campaign.
     """
 
-    def __init__(self, with_messages: bool, expected_records: int,
-                 memory_records: int | None = None, partition_records: int = 1 << 18,
-                 directory: str | None = None) -> None:
+    def __init__(
+        self,
+        with_messages: bool,
+        expected_records: int,
+        memory_records: int | None = None,
+        partition_records: int = 1 << 18,
+        directory: str | None = None,
+    ) -> None:
         self.width = 4 if with_messages else 3
         self._memory_records = LEDGER_MEMORY_RECORDS if memory_records is None else memory_records
         wanted = max(2, -(-expected_records // partition_records))
@@ -394,8 +456,14 @@ class RecipientLedger:
     def spilled(self) -> bool:
         return self._spill is not None
 
-    def add(self, numbers: np.ndarray, keys: np.ndarray | int, ordinals: np.ndarray | int,
-            messages: np.ndarray | None = None, bounds: np.ndarray | None = None) -> None:
+    def add(
+        self,
+        numbers: np.ndarray,
+        keys: np.ndarray | int,
+        ordinals: np.ndarray | int,
+        messages: np.ndarray | None = None,
+        bounds: np.ndarray | None = None,
+    ) -> None:
         """Records in partition order (`bounds` as from reduce_batch); or unordered, bounds None."""
         if not len(numbers):
             return
@@ -415,7 +483,7 @@ class RecipientLedger:
         self.records += len(records)
         for p in range(self.partitions):
             if bounds[p] < bounds[p + 1]:
-                self._held[p].append(records[bounds[p]:bounds[p + 1]])
+                self._held[p].append(records[bounds[p] : bounds[p + 1]])
         self._held_records += len(records)
         if self._held_records >= self._memory_records:
             self._write_held()
@@ -424,17 +492,22 @@ class RecipientLedger:
         """Append what is held to the partition files (one gathered write per partition)."""
         if self._spill is None:
             self._spill = tempfile.TemporaryDirectory(prefix="wacost-", dir=self._directory)
-            self._files = [os.open(os.path.join(self._spill.name, f"{p:04d}.bin"),
-                                   os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-                           for p in range(self.partitions)]
+            self._files = [
+                os.open(
+                    os.path.join(self._spill.name, f"{p:04d}.bin"),
+                    os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                    0o600,
+                )
+                for p in range(self.partitions)
+            ]
         for p, held in enumerate(self._held):
             for at in range(0, len(held), 512):  # a writev takes at most IOV_MAX (1024) buffers
-                pieces = [records.data.cast("B") for records in held[at:at + 512]]
+                pieces = [records.data.cast("B") for records in held[at : at + 512]]
                 written = os.writev(self._files[p], pieces)
                 if written != sum(len(piece) for piece in pieces):  # short write: finish it
                     rest = b"".join(pieces)[written:]
                     while rest:
-                        rest = rest[os.write(self._files[p], rest):]
+                        rest = rest[os.write(self._files[p], rest) :]
         self._held = [[] for _ in range(self.partitions)]
         self._held_records = 0
 
@@ -493,8 +566,9 @@ def _messages(records: np.ndarray) -> np.ndarray:
     return np.ones(len(records), dtype=np.int64)
 
 
-def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int,
-                  track_first: bool) -> _Settled:
+def _settle_chunk(
+    records: np.ndarray, key_template: np.ndarray, templates: int, track_first: bool
+) -> _Settled:
     """Exclusions and duplicates among the records of one partition (in reading order)."""
     result = _Settled()
     opted_out = records[:, _KEY] == _OPTED_OUT
@@ -534,6 +608,7 @@ def _settle_chunk(records: np.ndarray, key_template: np.ndarray, templates: int,
 
 # --- the campaign ----------------------------------------------------------------------------
 
+
 class _Vocabulary:
     """Strings -> dense ids, across batches."""
 
@@ -568,16 +643,33 @@ class _Tables:
 
     def merge(self, part: _BatchCounts, resolver_countries: int) -> np.ndarray:
         """Add a batch's counts; the global key of each of its local keys."""
-        country_ids = self.countries.ids(list(self.countries.values[:resolver_countries]) + part.planned)
+        country_ids = self.countries.ids(
+            list(self.countries.values[:resolver_countries]) + part.planned
+        )
         template_ids = self.templates.ids(part.templates)
         language_ids = self.languages.ids(part.languages)
-        columns = zip(part.kind.tolist(), country_ids[part.country].tolist(),
-                      template_ids[part.template].tolist(), language_ids[part.language].tolist(),
-                      part.category.tolist(), part.window.tolist(),
-                      part.messages.tolist(), part.first_row.tolist())
+        columns = zip(
+            part.kind.tolist(),
+            country_ids[part.country].tolist(),
+            template_ids[part.template].tolist(),
+            language_ids[part.language].tolist(),
+            part.category.tolist(),
+            part.window.tolist(),
+            part.messages.tolist(),
+            part.first_row.tolist(),
+        )
         base = (part.file_index << _LINE_BITS) + part.first_line
         global_ids = np.empty(len(part.kind), dtype=np.int32)
-        for local, (kind, country, template, language, category, window, messages, first) in enumerate(columns):
+        for local, (
+            kind,
+            country,
+            template,
+            language,
+            category,
+            window,
+            messages,
+            first,
+        ) in enumerate(columns):
             key = (part.file_index, kind, country, template, language, category, window)
             gid = self.keys.get(key)
             if gid is None:
@@ -595,19 +687,39 @@ class _Tables:
 
     def frame(self, excluded: dict[int, int], first_kept: np.ndarray | None) -> pd.DataFrame:
         rows = []
-        for gid, (file, kind, country, template, language, category, window) in enumerate(self.key_tuples):
+        for gid, (file, kind, country, template, language, category, window) in enumerate(
+            self.key_tuples
+        ):
             if self.messages[gid] < 0:
-                raise InputFileError("the campaign's counts add up to more than 9.2e18 messages",
-                                     "check the count column")
+                raise InputFileError(
+                    "the campaign's counts add up to more than 9.2e18 messages",
+                    "check the count column",
+                )
             messages = self.messages[gid] - excluded.get(gid, 0)
             if messages <= 0:
                 continue
-            first = int(first_kept[gid]) if gid in excluded and first_kept is not None else self.first[gid]
-            rows.append((file, kind, self.countries.values[country], self.templates.values[template],
-                         self.languages.values[language], _CATEGORIES[category], _WINDOWS[window],
-                         messages, first & _LINE_MASK))
+            first = (
+                int(first_kept[gid])
+                if gid in excluded and first_kept is not None
+                else self.first[gid]
+            )
+            rows.append(
+                (
+                    file,
+                    kind,
+                    self.countries.values[country],
+                    self.templates.values[template],
+                    self.languages.values[language],
+                    _CATEGORIES[category],
+                    _WINDOWS[window],
+                    messages,
+                    first & _LINE_MASK,
+                )
+            )
         table = pd.DataFrame(rows, columns=[*KEYS, "messages", "first_line"])
-        return table.astype({"file": np.int32, "kind": np.int8, "messages": np.int64, "first_line": np.int64})
+        return table.astype(
+            {"file": np.int32, "kind": np.int8, "messages": np.int64, "first_line": np.int64}
+        )
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
@@ -616,8 +728,12 @@ def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
     return f"{files[ordinal >> _LINE_BITS]}:{ordinal & _LINE_MASK}"
 
 
-def read_exclusions(paths: Iterable[Path], resolver: NumberResolver, ledger: RecipientLedger,
-                    block_size: int = DEFAULT_BLOCK_SIZE) -> int:
+def read_exclusions(
+    paths: Iterable[Path],
+    resolver: NumberResolver,
+    ledger: RecipientLedger,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> int:
     """Put the valid numbers of opt-out lists in the ledger; how many entries were not valid.
 
     A list is a CSV file with a phone column (any of its aliases), or one number per line.
@@ -645,22 +761,37 @@ def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
     # one number per line: every line is one field, whatever commas or quotes it holds
     try:
         reader = pacsv.open_csv(
-            path, read_options=pacsv.ReadOptions(column_names=["phone"], block_size=block_size),
+            path,
+            read_options=pacsv.ReadOptions(column_names=["phone"], block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
-            convert_options=pacsv.ConvertOptions(column_types={"phone": pa.string()},
-                                                 strings_can_be_null=False))
+            convert_options=pacsv.ConvertOptions(
+                column_types={"phone": pa.string()}, strings_can_be_null=False
+            ),
+        )
         for record_batch in reader:
             yield record_batch.column("phone")
     except FileNotFoundError:
-        raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path") from None
+        raise InputFileError(
+            f"--exclude {path}: no such file", "check the opt-out list's path"
+        ) from None
     except (OSError, pa.ArrowInvalid, UnicodeDecodeError) as exc:
         first = mask_digits(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        raise InputFileError(f"--exclude {path}: cannot read the opt-out list ({first})",
-                             "give a CSV file with a phone column, or one number per line in UTF-8") from None
+        raise InputFileError(
+            f"--exclude {path}: cannot read the opt-out list ({first})",
+            "give a CSV file with a phone column, or one number per line in UTF-8",
+        ) from None
 
 
 def _cpus() -> int:
-    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+    return max(
+        1,
+        min(
+            4,
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1,
+        ),
+    )
 
 
 def count_campaign(
@@ -700,26 +831,38 @@ def count_campaign(
         done_before = 0
         for index, source in enumerate(sources):
             file_rows = 0
-            batches = read_batches(source, index, block_size, progress=_offset(progress, done_before, total_bytes))
+            batches = read_batches(
+                source, index, block_size, progress=_offset(progress, done_before, total_bytes)
+            )
             for part in _reduce_in_order(batches, resolver, str(source.path), workers, ledger.bits):
                 global_ids = tables.merge(part, len(resolver.countries))
                 ordinals = (index << _LINE_BITS) + part.first_line + part.rows
-                ledger.add(part.numbers, global_ids[part.labels], ordinals, part.row_messages,
-                           part.bounds)
+                ledger.add(
+                    part.numbers, global_ids[part.labels], ordinals, part.row_messages, part.bounds
+                )
                 file_rows += part.num_rows
             if file_rows == 0:
-                raise InputFileError(f"{source.path}: a header but no rows", "add the campaign's recipients")
+                raise InputFileError(
+                    f"{source.path}: a header but no rows", "add the campaign's recipients"
+                )
             rows += file_rows
             done_before += sizes[index]
         if rows == 0:
             raise InputFileError("no campaign rows", "give at least one campaign file with rows")
-        settled = ledger.settle(tables.key_template(), len(tables.templates.values), _cpus() if workers else 1)
+        settled = ledger.settle(
+            tables.key_template(), len(tables.templates.values), _cpus() if workers else 1
+        )
     table = tables.frame(settled.excluded_by_key, settled.first_kept)
     return Counts(
-        table=table, files=files, rows=rows,
+        table=table,
+        files=files,
+        rows=rows,
         duplicates=Tally(settled.duplicate_messages, _place(settled.duplicate_first, files)),
-        excluded=(Tally(settled.excluded_messages, _place(settled.excluded_first, files))
-                  if exclude else None),
+        excluded=(
+            Tally(settled.excluded_messages, _place(settled.excluded_first, files))
+            if exclude
+            else None
+        ),
         invalid_exclusions=invalid_exclusions,
     )
 
@@ -738,8 +881,13 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _reduce_in_order(batches: Iterator[Batch], resolver: NumberResolver, where: str,
-                     workers: int, partition_bits: int) -> Iterator[_BatchCounts]:
+def _reduce_in_order(
+    batches: Iterator[Batch],
+    resolver: NumberResolver,
+    where: str,
+    workers: int,
+    partition_bits: int,
+) -> Iterator[_BatchCounts]:
     """reduce_batch over `batches` on worker threads, yielded in order; at most a few in flight.
 
     The next block is parsed (by pyarrow, without the GIL) while the workers reduce the last.
@@ -771,29 +919,40 @@ def annotate_report(report: dict[str, Any], counts: Counts) -> dict[str, Any]:
     """
     if counts.duplicates.messages:
         warnings = list(report.get("warnings", []))
-        warnings.append({
-            "code": "duplicate_recipient",
-            "message": "rows that repeat an earlier row's recipient and template; billed, "
-                       "since Meta bills every delivered message",
-            "count": counts.duplicates.messages,
-            "example": counts.duplicates.example,
-        })
+        warnings.append(
+            {
+                "code": "duplicate_recipient",
+                "message": "rows that repeat an earlier row's recipient and template; billed, "
+                "since Meta bills every delivered message",
+                "count": counts.duplicates.messages,
+                "example": counts.duplicates.example,
+            }
+        )
         report["warnings"] = sorted(warnings, key=lambda w: (w["code"], w["message"]))
     if counts.invalid_exclusions:
-        report["warnings"] = sorted([*report.get("warnings", []), {
-            "code": "invalid_exclusion",
-            "message": "entries of the --exclude list that are not valid phone numbers exclude "
-                       "nothing (national numbers need --default-country)",
-            "count": counts.invalid_exclusions,
-            "example": None,
-        }], key=lambda w: (w["code"], w["message"]))
+        report["warnings"] = sorted(
+            [
+                *report.get("warnings", []),
+                {
+                    "code": "invalid_exclusion",
+                    "message": "entries of the --exclude list that are not valid phone numbers exclude "
+                    "nothing (national numbers need --default-country)",
+                    "count": counts.invalid_exclusions,
+                    "example": None,
+                },
+            ],
+            key=lambda w: (w["code"], w["message"]),
+        )
     if counts.excluded is not None:
         report.setdefault("totals", {})["excluded_messages"] = counts.excluded.messages
     if counts.excluded is not None and counts.excluded.messages:
-        report["notices"] = [*report.get("notices", []), {
-            "code": "excluded_recipient",
-            "message": "messages to numbers on the --exclude list; not sent, not billed",
-            "count": counts.excluded.messages,
-            "example": counts.excluded.example,
-        }]
+        report["notices"] = [
+            *report.get("notices", []),
+            {
+                "code": "excluded_recipient",
+                "message": "messages to numbers on the --exclude list; not sent, not billed",
+                "count": counts.excluded.messages,
+                "example": counts.excluded.example,
+            },
+        ]
     return report

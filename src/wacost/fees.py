@@ -19,8 +19,19 @@ from wacost.models import Category
 from wacost.yamlsafe import load_yaml_file
 
 FEES_SCHEMA = "wacost.fees/1"
-_KEYS = {"schema", "name", "currency", "source", "confidence", "note", "per_message", "markup_percent",
-         "applies_to", "failed_message_fee", "categories"}
+_KEYS = {
+    "schema",
+    "name",
+    "currency",
+    "source",
+    "confidence",
+    "note",
+    "per_message",
+    "markup_percent",
+    "applies_to",
+    "failed_message_fee",
+    "categories",
+}
 _CATEGORY_KEYS = {"per_message", "markup_percent"}
 
 
@@ -65,12 +76,16 @@ def _amount(value: object, where: str, key: str) -> Decimal:
     return amount
 
 
-def _rule(data: Mapping[str, object], where: str, prefix: str, base: FeeRule | None = None) -> FeeRule:
+def _rule(
+    data: Mapping[str, object], where: str, prefix: str, base: FeeRule | None = None
+) -> FeeRule:
     base = base or FeeRule()
     return FeeRule(
-        per_message=_amount(data["per_message"], where, f"{prefix}per_message") if "per_message" in data
+        per_message=_amount(data["per_message"], where, f"{prefix}per_message")
+        if "per_message" in data
         else base.per_message,
-        markup_percent=_amount(data["markup_percent"], where, f"{prefix}markup_percent") if "markup_percent" in data
+        markup_percent=_amount(data["markup_percent"], where, f"{prefix}markup_percent")
+        if "markup_percent" in data
         else base.markup_percent,
     )
 
@@ -80,12 +95,18 @@ def parse_fee_profile(data: object, where: str) -> FeeProfile:
         raise PricingTableError(f"{where}: a fee profile must be a mapping", "see README, BSP fees")
     for key in data:
         if key not in _KEYS:
-            raise PricingTableError(f"{where}: {key}: unknown key", f"allowed: {', '.join(sorted(_KEYS))}")
+            raise PricingTableError(
+                f"{where}: {key}: unknown key", f"allowed: {', '.join(sorted(_KEYS))}"
+            )
     if data.get("schema") != FEES_SCHEMA:
-        raise PricingTableError(f"{where}: schema: expected {FEES_SCHEMA!r}", "see README, BSP fees")
+        raise PricingTableError(
+            f"{where}: schema: expected {FEES_SCHEMA!r}", "see README, BSP fees"
+        )
     currency = data.get("currency", "USD")
     if not isinstance(currency, str) or len(currency) != 3:
-        raise PricingTableError(f"{where}: currency: {currency!r} is not an ISO 4217 code", "write e.g. USD")
+        raise PricingTableError(
+            f"{where}: currency: {currency!r} is not an ISO 4217 code", "write e.g. USD"
+        )
     applies_to = data.get("applies_to", "billable")
     if applies_to not in ("billable", "all"):
         raise PricingTableError(f"{where}: applies_to: {applies_to!r}", "write billable or all")
@@ -97,20 +118,28 @@ def parse_fee_profile(data: object, where: str) -> FeeProfile:
     for name, body in categories.items():
         category = Category.parse(str(name))
         if category is None or not isinstance(body, dict):
-            raise PricingTableError(f"{where}: categories.{name}: not a category with fees", "see README")
+            raise PricingTableError(
+                f"{where}: categories.{name}: not a category with fees", "see README"
+            )
         for key in body:
             if key not in _CATEGORY_KEYS:
-                raise PricingTableError(f"{where}: categories.{name}.{key}: unknown key",
-                                        "per_message or markup_percent")
+                raise PricingTableError(
+                    f"{where}: categories.{name}.{key}: unknown key",
+                    "per_message or markup_percent",
+                )
         by_category[category] = _rule(body, where, f"categories.{name}.", default)
     source = data.get("source", "")
     if isinstance(source, dict):
         source = source.get("url", "") or next(iter(source.values()), "")
     return FeeProfile(
-        name=str(data.get("name", Path(where).stem)), currency=currency.upper(), source=str(source),
-        confidence=str(data.get("confidence", "unknown")), default=default, by_category=by_category,
-        applies_to=str(applies_to), failed_message_fee=_amount(data.get("failed_message_fee"), where,
-                                                               "failed_message_fee"),
+        name=str(data.get("name", Path(where).stem)),
+        currency=currency.upper(),
+        source=str(source),
+        confidence=str(data.get("confidence", "unknown")),
+        default=default,
+        by_category=by_category,
+        applies_to=str(applies_to),
+        failed_message_fee=_amount(data.get("failed_message_fee"), where, "failed_message_fee"),
         note=str(data.get("note", "")),
     )
 

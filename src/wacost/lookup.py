@@ -35,22 +35,29 @@ def read_number_file(path: Path) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def lookup_numbers(numbers: Sequence[str], book: PriceBook, card: RateCard,
-                   default_country: str | None = None) -> list[dict[str, Any]]:
+def lookup_numbers(
+    numbers: Sequence[str], book: PriceBook, card: RateCard, default_country: str | None = None
+) -> list[dict[str, Any]]:
     """One result per number, in the contract's shape."""
     resolver = NumberResolver(book.numbering, default_country)
     resolved = resolver.resolve(pa.array(list(numbers), pa.string()))
     results = []
-    for text, digits, country, valid in zip(numbers, resolved.digits.to_pylist(),
-                                            resolved.country.to_pylist(), resolved.valid.to_pylist()):
+    for text, digits, country, valid in zip(
+        numbers,
+        resolved.digits.to_pylist(),
+        resolved.country.to_pylist(),
+        resolved.valid.to_pylist(),
+    ):
         region = _territory(digits) if valid else None
-        results.append({
-            "input": text,
-            "e164": f"+{digits}" if valid else None,
-            "country": region or (country if valid and country != NON_GEOGRAPHIC else None),
-            "market": card.market_for_country(country) if valid else None,
-            "valid": bool(valid),
-        })
+        results.append(
+            {
+                "input": text,
+                "e164": f"+{digits}" if valid else None,
+                "country": region or (country if valid and country != NON_GEOGRAPHIC else None),
+                "market": card.market_for_country(country) if valid else None,
+                "valid": bool(valid),
+            }
+        )
     return results
 
 
@@ -71,8 +78,13 @@ def render_lookup(results: list[dict[str, Any]], fmt: str) -> str:
         return json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     table = Table("Input", "E.164", "Country", "Market", "Valid")
     for r in results:
-        table.add_row(r["input"], r["e164"] or "", r["country"] or "", r["market"] or "",
-                      "yes" if r["valid"] else "no")
+        table.add_row(
+            r["input"],
+            r["e164"] or "",
+            r["country"] or "",
+            r["market"] or "",
+            "yes" if r["valid"] else "no",
+        )
     buffer = io.StringIO()
     Console(file=buffer, width=100, color_system=None).print(table)
     return buffer.getvalue()

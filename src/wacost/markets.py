@@ -61,7 +61,9 @@ _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
 @lru_cache(maxsize=1)
 def _validity_pattern() -> str:
     """One anchored RE2 pattern: calling code followed by a national number of its plan."""
-    alternatives = [f"{code}(?:{'|'.join(patterns)})" for code, patterns in _national_patterns().items()]
+    alternatives = [
+        f"{code}(?:{'|'.join(patterns)})" for code, patterns in _national_patterns().items()
+    ]
     return "^(?:" + "|".join(alternatives) + ")$"
 
 
@@ -119,12 +121,17 @@ def _ascii_digits(text: pa.Array) -> pa.Array:
     text = pa.concat_arrays([text]) if text.offset else text  # a fresh array: offsets from 0
     n = len(text)
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1)
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8, count=int(offsets[-1])) \
-        if text.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
+    data = (
+        np.frombuffer(text.buffers()[2], dtype=np.uint8, count=int(offsets[-1]))
+        if text.buffers()[2] is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
     keep = (data >= 48) & (data <= 57)
     kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
     new_offsets = kept[offsets].astype(np.int32)
-    return pa.StringArray.from_buffers(n, pa.py_buffer(new_offsets), pa.py_buffer(data[keep].tobytes()))
+    return pa.StringArray.from_buffers(
+        n, pa.py_buffer(new_offsets), pa.py_buffer(data[keep].tobytes())
+    )
 
 
 class _Unsupported(Exception):
@@ -137,7 +144,7 @@ class _Automaton:
     _ALL = (1 << 10) - 1
 
     def __init__(self) -> None:
-        self.empty: list[list[int]] = []            # state -> states reached without a digit
+        self.empty: list[list[int]] = []  # state -> states reached without a digit
         self.moves: list[list[tuple[int, int]]] = []  # state -> (digit bit mask, state)
 
     def state(self) -> int:
@@ -200,6 +207,7 @@ class _Automaton:
 
     def deterministic(self, start: int, final: int) -> tuple[np.ndarray, np.ndarray]:
         """Subset construction: (state x digit -> state, accepting), state 0 dead, 1 the start."""
+
         def closure(states: list[int]) -> frozenset[int]:
             seen, stack = set(states), list(states)
             while stack:
@@ -263,20 +271,23 @@ class _NumberPlan:
         index = {str(c): i for i, c in enumerate(self.codes) if c}
         for key in range(1000):
             head = f"{key:03d}"
-            self.code_of_head[key] = next((index[head[:k]] for k in (1, 2, 3) if head[:k] in index), 0)
+            self.code_of_head[key] = next(
+                (index[head[:k]] for k in (1, 2, 3) if head[:k] in index), 0
+            )
         for length in (1, 2):
             for value in range(10**length):
                 head = f"{value:0{length}d}"
                 self.code_of_head[int(_HEAD_OFFSET[length]) + value] = next(
-                    (index[head[:k]] for k in range(1, length + 1) if head[:k] in index), 0)
+                    (index[head[:k]] for k in range(1, length + 1) if head[:k] in index), 0
+                )
         self.built = np.zeros(n, dtype=bool)
         self.built[0] = True
         self.by_regex = np.zeros(n, dtype=bool)  # the automaton could not be built: use RE2
         self.after_four = np.zeros(n * 10_000, dtype=np.int32)  # code * 10_000 + 4 digits -> state
         self.short = np.zeros(n * _NATIONAL_SHORT, dtype=bool)  # code * 1_111 + offset + digits
-        self.step = np.zeros((1, 10), dtype=np.int32)           # state x digit -> state
+        self.step = np.zeros((1, 10), dtype=np.int32)  # state x digit -> state
         self.accept = np.zeros(1, dtype=bool)
-        self.all_of_length = np.zeros(1, dtype=np.uint32)   # bit r: every r more digits accepted
+        self.all_of_length = np.zeros(1, dtype=np.uint32)  # bit r: every r more digits accepted
         self.none_of_length = np.full(1, (1 << (_MAX_NATIONAL + 1)) - 1, dtype=np.uint32)  # none
         self._lock = threading.Lock()
 
@@ -298,7 +309,10 @@ class _NumberPlan:
                 begin = automaton.state()
                 automaton.empty[start].append(begin)
                 automaton.empty[automaton.add(sre_parse.parse(pattern), begin)].append(final)
-            if len(str(code)) + sre_parse.parse("|".join(self._patterns[code])).getwidth()[1] > MAX_DIGITS:
+            if (
+                len(str(code)) + sre_parse.parse("|".join(self._patterns[code])).getwidth()[1]
+                > MAX_DIGITS
+            ):
                 raise _Unsupported("longer than 19 digits")
         except (_Unsupported, re.error):
             self.by_regex[i] = True
@@ -327,10 +341,10 @@ class _NumberPlan:
             for position in reversed(range(length)):
                 state = step[state, (values // 10**position) % 10]
             if length == 4:
-                self.after_four[i * 10_000:(i + 1) * 10_000] = state
+                self.after_four[i * 10_000 : (i + 1) * 10_000] = state
             else:
                 offset = base + int(_NATIONAL_OFFSET[length])
-                self.short[offset:offset + len(values)] = accept[state]
+                self.short[offset : offset + len(values)] = accept[state]
         self.all_of_length = np.concatenate([self.all_of_length, every_mask[1:]])
         self.none_of_length = np.concatenate([self.none_of_length, never_mask[1:]])
         self.step, self.accept = step, accept
@@ -449,8 +463,9 @@ class NumberResolver:
         result: np.ndarray = first7
         return result
 
-    def _check(self, value: np.ndarray, length: np.ndarray,
-               first7: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _check(
+        self, value: np.ndarray, length: np.ndarray, first7: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Which numbers (integers of `length` digits) libphonenumber's patterns accept, and the
         billing country of each (by the longest numbering-plan prefix; meaningful where valid).
 
@@ -474,18 +489,26 @@ class NumberResolver:
         rest = np.clip(national - 4, 0, 31).astype(np.uint32)
         every = plan.all_of_length[state]
         result = ok & (national >= 4) & ((every >> rest) & np.uint32(1)).astype(bool)
-        undecided = ok & (national >= 4) & ~(((every | plan.none_of_length[state]) >> rest) & np.uint32(1)).astype(bool)
+        undecided = (
+            ok
+            & (national >= 4)
+            & ~(((every | plan.none_of_length[state]) >> rest) & np.uint32(1)).astype(bool)
+        )
         country = self._table[(first7 // np.uint64(1000)).astype(np.intp)]
         short = np.flatnonzero(ok & (national < 4))
         if short.size:
             n = national[short]
-            key = (code[short].astype(np.uint64) * np.uint64(_NATIONAL_SHORT) + _NATIONAL_OFFSET[n]
-                   + value[short] % _POW10[n])
+            key = (
+                code[short].astype(np.uint64) * np.uint64(_NATIONAL_SHORT)
+                + _NATIONAL_OFFSET[n]
+                + value[short] % _POW10[n]
+            )
             result[short] = plan.short[key.astype(np.intp)]
         undecided_rows = np.flatnonzero(undecided)
         if undecided_rows.size:
-            result[undecided_rows] = self._walk(value[undecided_rows], national[undecided_rows],
-                                                state[undecided_rows])
+            result[undecided_rows] = self._walk(
+                value[undecided_rows], national[undecided_rows], state[undecided_rows]
+            )
         by_regex = np.flatnonzero(ok & plan.by_regex[code])
         if by_regex.size:
             text = pc.cast(pa.array(value[by_regex]), pa.string())
@@ -557,12 +580,19 @@ class NumberResolver:
         for at in range(0, n, _CHUNK):
             part = slice(at, at + _CHUNK)
             numbers[part], country_ids[part], valid[part] = self._numbers(
-                value[part], length[part], plus[part], plausible[part])
-        return ResolvedNumbers(numbers=numbers, country_ids=country_ids, valid_mask=valid,
-                               countries=self.countries, present=present)
+                value[part], length[part], plus[part], plausible[part]
+            )
+        return ResolvedNumbers(
+            numbers=numbers,
+            country_ids=country_ids,
+            valid_mask=valid,
+            countries=self.countries,
+            present=present,
+        )
 
-    def _numbers(self, value: np.ndarray, length: np.ndarray, plus: np.ndarray,
-                 plausible: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _numbers(
+        self, value: np.ndarray, length: np.ndarray, plus: np.ndarray, plausible: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """E.164 number, country id and validity for digits read as (value, length, '+')."""
         # Starts with "00": an international call prefix unless written after a '+'. (Rows of
         # 20 or 21 digits that start so were read without the "00" already: length - 2 below.)
@@ -577,15 +607,23 @@ class NumberResolver:
                 first7[redo] = self._first_seven(value[redo], international[redo])
             ok, country_ids = self._check(value, international, first7)
         else:
-            chosen_value, ok, country_ids = self._choose_national(value, length, international, plus | idd)
+            chosen_value, ok, country_ids = self._choose_national(
+                value, length, international, plus | idd
+            )
         valid = plausible & ok & (chosen_value <= _INT64_MAX) & (country_ids > 0)
         numbers = np.where(valid, chosen_value, np.uint64(0)).astype(np.int64)
         return numbers, np.where(valid, country_ids, np.int16(0)), valid
 
     @staticmethod
-    def _read_long(rows: np.ndarray, stripped: pa.Array, clean: np.ndarray,
-                   messy: np.ndarray, messy_digits: pa.Array | None,
-                   value: np.ndarray, length: np.ndarray) -> None:
+    def _read_long(
+        rows: np.ndarray,
+        stripped: pa.Array,
+        clean: np.ndarray,
+        messy: np.ndarray,
+        messy_digits: pa.Array | None,
+        value: np.ndarray,
+        length: np.ndarray,
+    ) -> None:
         """20 or 21 digits: valid only after an international '00' prefix; read what follows it.
 
         Such a row keeps its length (over 19, which marks it as starting with "00") and gets the
@@ -599,13 +637,18 @@ class NumberResolver:
             if not target.size:
                 continue
             rest = pc.utf8_slice_codeunits(digits, 2)
-            fits = _np_bool(pc.starts_with(digits, "00")) & (_np_int(pc.binary_length(rest)) <= MAX_DIGITS)
+            fits = _np_bool(pc.starts_with(digits, "00")) & (
+                _np_int(pc.binary_length(rest)) <= MAX_DIGITS
+            )
             rest_value = pc.cast(pc.if_else(pa.array(fits), rest, "0"), pa.uint64())
             value[target] = np.asarray(rest_value.to_numpy(), dtype=np.uint64)
             length[target] = np.where(fits, length[target], MAX_DIGITS + 3)
 
     def _choose_national(
-        self, value: np.ndarray, length: np.ndarray, international: np.ndarray,
+        self,
+        value: np.ndarray,
+        length: np.ndarray,
+        international: np.ndarray,
         written_international: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """With --default-country: a number not written as international is read as national
@@ -620,12 +663,16 @@ class NumberResolver:
             head = value // _POW10[np.clip(length - k, 0, MAX_DIGITS)]
             trunk = short & (length >= k) & (head == np.uint64(int(self._trunk)))
             national_length = np.where(trunk, length - k, length)
-            national_value = np.where(trunk, value % _POW10[np.clip(national_length, 0, MAX_DIGITS)], value)
+            national_value = np.where(
+                trunk, value % _POW10[np.clip(national_length, 0, MAX_DIGITS)], value
+            )
         local = ~written_international
         as_length = code_length + national_length
         fits = local & short & (as_length <= MAX_DIGITS)
         shift = _POW10[np.where(fits, national_length, 0)]
-        as_value = np.where(fits, np.uint64(self._default_cc) * shift + national_value, np.uint64(0))
+        as_value = np.where(
+            fits, np.uint64(self._default_cc) * shift + national_value, np.uint64(0)
+        )
         national_ok, national_country = self._check(as_value, np.where(fits, as_length, 0))
         international_ok, international_country = self._check(value, international)
         use_national = local & (national_ok | ~international_ok)

@@ -81,5 +81,9 @@ class Warning:
     example: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {"code": self.code, "message": self.message, "count": self.count,
-                "example": self.example}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "count": self.count,
+            "example": self.example,
+        }

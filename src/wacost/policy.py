@@ -92,14 +92,19 @@ class Policy:
 
 def _amount(value: object, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise InputFileError(f"{where}: {value!r} is not an amount", "write a number, e.g. 250 or 99.50")
+        raise InputFileError(
+            f"{where}: {value!r} is not an amount", "write a number, e.g. 250 or 99.50"
+        )
     try:
         amount = Decimal(str(value).strip().replace(",", "").replace("_", ""))
     except InvalidOperation:
-        raise InputFileError(f"{where}: {value!r} is not an amount",
-                             "write a number, e.g. 250 or 99.50") from None
+        raise InputFileError(
+            f"{where}: {value!r} is not an amount", "write a number, e.g. 250 or 99.50"
+        ) from None
     if not amount.is_finite() or amount < 0:
-        raise InputFileError(f"{where}: {value!r} is not an amount of 0 or more", "write a number >= 0")
+        raise InputFileError(
+            f"{where}: {value!r} is not an amount of 0 or more", "write a number >= 0"
+        )
     return amount
 
 
@@ -113,41 +118,55 @@ def parse_percent(value: object, where: str) -> Decimal:
     except InvalidOperation:
         raise InputFileError(f"{where}: {value!r} is not a percentage", "write e.g. 80%") from None
     if not percent.is_finite() or not Decimal(1) <= percent <= Decimal(100):
-        raise InputFileError(f"{where}: {value!r} is not a percentage from 1% to 100%",
-                             "write e.g. 80% to warn when 80% of a limit is used")
+        raise InputFileError(
+            f"{where}: {value!r} is not a percentage from 1% to 100%",
+            "write e.g. 80% to warn when 80% of a limit is used",
+        )
     return percent
 
 
-def _limits(section: object, scope: Scope, warn_at: Decimal, where: str, source: str) -> list[Limit]:
+def _limits(
+    section: object, scope: Scope, warn_at: Decimal, where: str, source: str
+) -> list[Limit]:
     if section is None:
         return []
     if not isinstance(section, Mapping):
-        raise InputFileError(f"{where}: expected a mapping of {scope.value} name to amount",
-                             f"write e.g. {'marketing' if scope is Scope.CATEGORY else 'India'}: 500")
+        raise InputFileError(
+            f"{where}: expected a mapping of {scope.value} name to amount",
+            f"write e.g. {'marketing' if scope is Scope.CATEGORY else 'India'}: 500",
+        )
     limits: list[Limit] = []
     seen: set[str] = set()
     for key, value in section.items():
         if not isinstance(key, str):
-            raise InputFileError(f"{where}: {key!r} is not a {scope.value} name",
-                                 "quote names YAML reads as something else, e.g. 'NO'")
+            raise InputFileError(
+                f"{where}: {key!r} is not a {scope.value} name",
+                "quote names YAML reads as something else, e.g. 'NO'",
+            )
         here = f"{where}.{key}"
         if scope is Scope.CATEGORY:
             category = Category.parse(key)
             if category is None:
-                raise InputFileError(f"{here}: unknown category",
-                                     f"use one of {', '.join(c.value for c in Category)}")
+                raise InputFileError(
+                    f"{here}: unknown category",
+                    f"use one of {', '.join(c.value for c in Category)}",
+                )
             name = category.value
         else:
             name = key.strip()
         if name.lower() in seen:
-            raise InputFileError(f"{here}: {scope.value} {name!r} is limited twice", "keep one limit")
+            raise InputFileError(
+                f"{here}: {scope.value} {name!r} is limited twice", "keep one limit"
+            )
         seen.add(name.lower())
         limit_warn = warn_at
         if isinstance(value, Mapping):
             unknown = set(value) - {"limit", "warn_at"}
             if unknown or "limit" not in value:
-                raise InputFileError(f"{here}: expected an amount, or a mapping with limit and warn_at",
-                                     "write e.g. {limit: 500, warn_at: 90%}")
+                raise InputFileError(
+                    f"{here}: expected an amount, or a mapping with limit and warn_at",
+                    "write e.g. {limit: 500, warn_at: 90%}",
+                )
             if value.get("warn_at") is not None:
                 limit_warn = parse_percent(value["warn_at"], f"{here}.warn_at")
             amount = _amount(value["limit"], f"{here}.limit")
@@ -173,11 +192,17 @@ def parse_policy(data: object, where: str) -> Policy:
         warn_at = parse_percent(data["warn_at"], f"{where}: warn_at")
     currency = data.get("currency")
     if currency is not None and (not isinstance(currency, str) or not currency.strip()):
-        raise InputFileError(f"{where}: currency {currency!r} is not a currency code", "write e.g. USD")
+        raise InputFileError(
+            f"{where}: currency {currency!r} is not a currency code", "write e.g. USD"
+        )
     limits: list[Limit] = []
     if data.get("total") is not None:
-        limits.append(Limit(Scope.TOTAL, "total", _amount(data["total"], f"{where}: total"), warn_at, source))
-    limits += _limits(data.get("categories"), Scope.CATEGORY, warn_at, f"{where}: categories", source)
+        limits.append(
+            Limit(Scope.TOTAL, "total", _amount(data["total"], f"{where}: total"), warn_at, source)
+        )
+    limits += _limits(
+        data.get("categories"), Scope.CATEGORY, warn_at, f"{where}: categories", source
+    )
     limits += _limits(data.get("markets"), Scope.MARKET, warn_at, f"{where}: markets", source)
     if not limits:
         raise InputFileError(f"{where}: the policy sets no limit", hint)
@@ -203,7 +228,8 @@ def check_markets(policy: Policy, markets: Iterable[str]) -> Policy:
                 raise InputFileError(
                     f"{policy.source or 'policy'}: markets.{limit.name}: not a market on the rate card",
                     "spell markets as Meta's rate card does (see `wacost rates`), e.g. India, "
-                    "Rest of Western Europe")
+                    "Rest of Western Europe",
+                )
             limit = replace(limit, name=name)
         limits.append(limit)
     return replace(policy, limits=tuple(limits))
@@ -231,8 +257,11 @@ def spent(row: Mapping[str, Any]) -> Decimal:
 def _used(report: Mapping[str, Any], limit: Limit) -> Decimal:
     if limit.scope is Scope.TOTAL:
         return spent(report["totals"])
-    key, rows = ("category", report["by_category"]) if limit.scope is Scope.CATEGORY else \
-        ("market", report["by_market"])
+    key, rows = (
+        ("category", report["by_category"])
+        if limit.scope is Scope.CATEGORY
+        else ("market", report["by_market"])
+    )
     return sum((spent(row) for row in rows if row[key] == limit.name), Decimal(0))
 
 
@@ -246,22 +275,26 @@ def evaluate(report: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
     if policy.currency is not None and policy.currency != report["currency"]:
         raise OptionError(
             f"{policy.source or 'policy'}: currency {policy.currency}, but the report is in "
-            f"{report['currency']}", "write the limits in the report's currency")
+            f"{report['currency']}",
+            "write the limits in the report's currency",
+        )
     rows = []
     for limit in policy.limits:
         used = _used(report, limit)
         percent = _percent(used, limit.amount)
-        rows.append({
-            "scope": limit.scope.value,
-            "name": limit.name,
-            "limit": format_money(limit.amount),
-            "used": format_money(used),
-            "remaining": format_money(limit.amount - used),
-            "percent": None if percent is None else str(percent),
-            "warn_at": str(limit.warn_at),
-            "status": _status(used, limit).value,
-            "source": limit.source,
-        })
+        rows.append(
+            {
+                "scope": limit.scope.value,
+                "name": limit.name,
+                "limit": format_money(limit.amount),
+                "used": format_money(used),
+                "remaining": format_money(limit.amount - used),
+                "percent": None if percent is None else str(percent),
+                "warn_at": str(limit.warn_at),
+                "status": _status(used, limit).value,
+                "source": limit.source,
+            }
+        )
     broken = [_label(r) for r in rows if r["status"] == Status.BROKEN.value]
     warned = [_label(r) for r in rows if r["status"] == Status.WARNING.value]
     status = Status.BROKEN if broken else Status.WARNING if warned else Status.OK
@@ -287,5 +320,17 @@ def over_limit(report: Mapping[str, Any]) -> bool:
     return bool(budget.get("exceeded")) or bool(policy.get("exceeded"))
 
 
-__all__ = ["DEFAULT_WARN_AT", "Limit", "Policy", "Scope", "Status", "check_markets", "evaluate",
-           "load_policy", "over_limit", "parse_percent", "parse_policy", "spent"]
+__all__ = [
+    "DEFAULT_WARN_AT",
+    "Limit",
+    "Policy",
+    "Scope",
+    "Status",
+    "check_markets",
+    "evaluate",
+    "load_policy",
+    "over_limit",
+    "parse_percent",
+    "parse_policy",
+    "spent",
+]

@@ -172,14 +172,23 @@ def shipped_pricing_dir() -> Path:
 # --- validation helpers ---------------------------------------------------------------------
 
 _CARD_KEYS = {
-    "schema", "currency", "effective_from", "source", "confidence", "confidence_note",
-    "free_rules", "markets", "notes",
+    "schema",
+    "currency",
+    "effective_from",
+    "source",
+    "confidence",
+    "confidence_note",
+    "free_rules",
+    "markets",
+    "notes",
 }
 _MARKET_KEYS = {"countries", "rates", "default", "confidence", "note", "tiers"}
 _FREE_RULE_KEYS = {"utility_in_customer_service_window", "service"}
 
 
-def _fail(where: str, key: str, problem: str, hint: str = "fix the price table") -> PricingTableError:
+def _fail(
+    where: str, key: str, problem: str, hint: str = "fix the price table"
+) -> PricingTableError:
     return PricingTableError(f"{where}: {key}: {problem}", hint)
 
 
@@ -217,7 +226,11 @@ def _parse_country(value: object, where: str, key: str) -> str:
     return value.upper()
 
 
-TIERED_CATEGORIES: Final = (Category.UTILITY, Category.AUTHENTICATION, Category.AUTHENTICATION_INTERNATIONAL)
+TIERED_CATEGORIES: Final = (
+    Category.UTILITY,
+    Category.AUTHENTICATION,
+    Category.AUTHENTICATION_INTERNATIONAL,
+)
 
 
 def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
@@ -231,7 +244,11 @@ def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
         if category not in TIERED_CATEGORIES:
             raise _fail(where, ckey, "volume tiers exist only for utility and authentication")
         assert category is not None
-        if not isinstance(body, dict) or not isinstance(body.get("bands"), list) or not body["bands"]:
+        if (
+            not isinstance(body, dict)
+            or not isinstance(body.get("bands"), list)
+            or not body["bands"]
+        ):
             raise _fail(where, f"{ckey}.bands", "missing", "list the bands: {from, to, rate}")
         bands: list[Band] = []
         expected = 1
@@ -241,9 +258,15 @@ def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
                 raise _fail(where, bkey, "a band is {from, to, rate}")
             first, last = band.get("from"), band.get("to")
             if first != expected or isinstance(first, bool):
-                raise _fail(where, f"{bkey}.from", f"{first!r}: bands must start at 1 and follow on "
-                            f"without gaps (expected {expected})")
-            if last is not None and (not isinstance(last, int) or isinstance(last, bool) or last < first):
+                raise _fail(
+                    where,
+                    f"{bkey}.from",
+                    f"{first!r}: bands must start at 1 and follow on "
+                    f"without gaps (expected {expected})",
+                )
+            if last is not None and (
+                not isinstance(last, int) or isinstance(last, bool) or last < first
+            ):
                 raise _fail(where, f"{bkey}.to", f"{last!r} is not a message count >= from")
             rate = _parse_rate(band.get("rate"), where, f"{bkey}.rate")
             if not isinstance(rate, Decimal):
@@ -258,7 +281,12 @@ def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
             raise _fail(where, f"{ckey}.bands", "the last band must be open-ended (to: null)")
         confidence = body.get("confidence", "low")
         if confidence not in CONFIDENCE_LEVELS:
-            raise _fail(where, f"{ckey}.confidence", f"{confidence!r}", f"one of {', '.join(CONFIDENCE_LEVELS)}")
+            raise _fail(
+                where,
+                f"{ckey}.confidence",
+                f"{confidence!r}",
+                f"one of {', '.join(CONFIDENCE_LEVELS)}",
+            )
         result[category] = Tiers(tuple(bands), str(body.get("source", "")), str(confidence))
     return result
 
@@ -269,7 +297,9 @@ def parse_rate_card(data: object, where: str) -> RateCard:
         raise _fail(where, "(top level)", "a rate card must be a mapping")
     unknown_keys = sorted(str(k) for k in data if k not in _CARD_KEYS)
     if unknown_keys:
-        raise _fail(where, unknown_keys[0], "unknown key", f"allowed: {', '.join(sorted(_CARD_KEYS))}")
+        raise _fail(
+            where, unknown_keys[0], "unknown key", f"allowed: {', '.join(sorted(_CARD_KEYS))}"
+        )
     if data.get("schema") != CARD_SCHEMA:
         raise _fail(where, "schema", f"expected {CARD_SCHEMA!r}, found {data.get('schema')!r}")
     currency = data.get("currency")
@@ -284,13 +314,20 @@ def parse_rate_card(data: object, where: str) -> RateCard:
     source_map = {str(k): str(v) for k, v in source.items()}
     confidence = data.get("confidence")
     if confidence not in CONFIDENCE_LEVELS:
-        raise _fail(where, "confidence", f"{confidence!r}", f"one of {', '.join(CONFIDENCE_LEVELS)}")
+        raise _fail(
+            where, "confidence", f"{confidence!r}", f"one of {', '.join(CONFIDENCE_LEVELS)}"
+        )
     free_rules = data.get("free_rules", {})
     if not isinstance(free_rules, dict):
         raise _fail(where, "free_rules", "must be a mapping")
     for key in free_rules:
         if key not in _FREE_RULE_KEYS:
-            raise _fail(where, f"free_rules.{key}", "unknown key", f"allowed: {', '.join(sorted(_FREE_RULE_KEYS))}")
+            raise _fail(
+                where,
+                f"free_rules.{key}",
+                "unknown key",
+                f"allowed: {', '.join(sorted(_FREE_RULE_KEYS))}",
+            )
         if free_rules[key] not in ("free", "charged"):
             raise _fail(where, f"free_rules.{key}", f"{free_rules[key]!r}", "write free or charged")
     # Meta's rule change of 2026-10-01 is the default for cards that do not say.
@@ -313,7 +350,12 @@ def parse_rate_card(data: object, where: str) -> RateCard:
             raise _fail(where, mkey, "must be a mapping with countries and rates")
         for key in body:
             if key not in _MARKET_KEYS:
-                raise _fail(where, f"{mkey}.{key}", "unknown key", f"allowed: {', '.join(sorted(_MARKET_KEYS))}")
+                raise _fail(
+                    where,
+                    f"{mkey}.{key}",
+                    "unknown key",
+                    f"allowed: {', '.join(sorted(_MARKET_KEYS))}",
+                )
         countries_raw = body.get("countries", [])
         if not isinstance(countries_raw, list):
             raise _fail(where, f"{mkey}.countries", "must be a list of ISO codes")
@@ -322,7 +364,9 @@ def parse_rate_card(data: object, where: str) -> RateCard:
             country = _parse_country(country_value, where, f"{mkey}.countries")
             if country in owner:
                 raise _fail(
-                    where, f"{mkey}.countries", f"{country} is also in {owner[country]}",
+                    where,
+                    f"{mkey}.countries",
+                    f"{country} is also in {owner[country]}",
                     "a country belongs to one market",
                 )
             owner[country] = name
@@ -332,7 +376,9 @@ def parse_rate_card(data: object, where: str) -> RateCard:
             raise _fail(where, f"{mkey}.default", "must be true or false")
         defaults += is_default
         if not countries and not is_default:
-            raise _fail(where, f"{mkey}.countries", "empty", "list member countries or set default: true")
+            raise _fail(
+                where, f"{mkey}.countries", "empty", "list member countries or set default: true"
+            )
         rates_raw = body.get("rates")
         if not isinstance(rates_raw, dict):
             raise _fail(where, f"{mkey}.rates", "missing", "give the market's rates per category")
@@ -340,36 +386,67 @@ def parse_rate_card(data: object, where: str) -> RateCard:
         for key, value in rates_raw.items():
             category = Category.parse(str(key))
             if category is None:
-                raise _fail(where, f"{mkey}.rates.{key}", "unknown category",
-                            "use marketing, utility, authentication, authentication_international, service")
+                raise _fail(
+                    where,
+                    f"{mkey}.rates.{key}",
+                    "unknown category",
+                    "use marketing, utility, authentication, authentication_international, service",
+                )
             rates[category] = _parse_rate(value, where, f"{mkey}.rates.{key}")
         for required in (Category.MARKETING, Category.UTILITY, Category.AUTHENTICATION):
             if rates.get(required) is None:
-                raise _fail(where, f"{mkey}.rates.{required.value}", "missing",
-                            "every market needs marketing, utility and authentication (or unknown)")
+                raise _fail(
+                    where,
+                    f"{mkey}.rates.{required.value}",
+                    "missing",
+                    "every market needs marketing, utility and authentication (or unknown)",
+                )
         if not service_free and rates.get(Category.SERVICE) is None:
-            raise _fail(where, f"{mkey}.rates.service", "missing",
-                        "service is charged on this card: give its rate (or unknown)")
+            raise _fail(
+                where,
+                f"{mkey}.rates.service",
+                "missing",
+                "service is charged on this card: give its rate (or unknown)",
+            )
         market_conf = body.get("confidence")
         if market_conf is not None and market_conf not in CONFIDENCE_LEVELS:
-            raise _fail(where, f"{mkey}.confidence", f"{market_conf!r}", f"one of {', '.join(CONFIDENCE_LEVELS)}")
+            raise _fail(
+                where,
+                f"{mkey}.confidence",
+                f"{market_conf!r}",
+                f"one of {', '.join(CONFIDENCE_LEVELS)}",
+            )
         tiers = _parse_tiers(body["tiers"], where, f"{mkey}.tiers") if "tiers" in body else {}
         for category, tier in tiers.items():
             if rates.get(category) != tier.bands[0].rate:
-                raise _fail(where, f"{mkey}.tiers.{category.value}.bands[0].rate",
-                            f"{tier.bands[0].rate} differs from the list rate {rates.get(category)}",
-                            "the first band is the list rate")
+                raise _fail(
+                    where,
+                    f"{mkey}.tiers.{category.value}.bands[0].rate",
+                    f"{tier.bands[0].rate} differs from the list rate {rates.get(category)}",
+                    "the first band is the list rate",
+                )
         markets[name] = Market(
-            name=name, countries=frozenset(countries), rates=rates, default=is_default,
-            confidence=market_conf, note=str(body["note"]) if body.get("note") else None, tiers=tiers,
+            name=name,
+            countries=frozenset(countries),
+            rates=rates,
+            default=is_default,
+            confidence=market_conf,
+            note=str(body["note"]) if body.get("note") else None,
+            tiers=tiers,
         )
     if defaults > 1:
         raise _fail(where, "markets", "more than one market has default: true", "keep one (Other)")
     return RateCard(
-        currency=currency.upper(), effective_from=effective,
-        source_url=source_map.get("url", next(iter(source_map.values()))), source=source_map,
-        confidence=str(confidence), confidence_note=str(data.get("confidence_note", "")),
-        utility_free_in_csw=utility_free, service_free=service_free, markets=markets, path=where,
+        currency=currency.upper(),
+        effective_from=effective,
+        source_url=source_map.get("url", next(iter(source_map.values()))),
+        source=source_map,
+        confidence=str(confidence),
+        confidence_note=str(data.get("confidence_note", "")),
+        utility_free_in_csw=utility_free,
+        service_free=service_free,
+        markets=markets,
+        path=where,
     )
 
 
@@ -418,7 +495,9 @@ def load_price_book(path: Path | None = None) -> PriceBook:
         elif schema == CARD_SCHEMA or path is not None:
             cards.append(parse_rate_card(data, str(file)))
     if not cards:
-        raise PricingTableError(f"{root}: no rate cards found", "point --pricing at rate-card YAML files")
+        raise PricingTableError(
+            f"{root}: no rate cards found", "point --pricing at rate-card YAML files"
+        )
     seen: dict[tuple[str, dt.date], str] = {}
     for card in cards:
         key = (card.currency, card.effective_from)
@@ -431,9 +510,13 @@ def load_price_book(path: Path | None = None) -> PriceBook:
         seen[key] = card.path
     if numbering is None:
         numbering_file = shipped / "numbering.yaml"
-        numbering = parse_numbering(load_yaml_file(numbering_file, "numbering plan"), str(numbering_file))
-    return PriceBook(cards=tuple(sorted(cards, key=lambda c: (c.currency, c.effective_from))),
-                     numbering=numbering)
+        numbering = parse_numbering(
+            load_yaml_file(numbering_file, "numbering plan"), str(numbering_file)
+        )
+    return PriceBook(
+        cards=tuple(sorted(cards, key=lambda c: (c.currency, c.effective_from))),
+        numbering=numbering,
+    )
 
 
 def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
@@ -444,18 +527,33 @@ def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
 
     markets = {
         name: Market(
-            name=m.name, countries=m.countries, rates={c: convert(r) for c, r in m.rates.items()},
-            default=m.default, confidence=m.confidence, note=m.note,
-            tiers={c: Tiers(tuple(Band(b.first, b.last, convert(b.rate)) for b in t.bands),  # type: ignore[arg-type]
-                            t.source, t.confidence)
-                   for c, t in m.tiers.items()},
+            name=m.name,
+            countries=m.countries,
+            rates={c: convert(r) for c, r in m.rates.items()},
+            default=m.default,
+            confidence=m.confidence,
+            note=m.note,
+            tiers={
+                c: Tiers(
+                    tuple(Band(b.first, b.last, convert(b.rate)) for b in t.bands),  # type: ignore[arg-type]
+                    t.source,
+                    t.confidence,
+                )
+                for c, t in m.tiers.items()
+            },
         )
         for name, m in card.markets.items()
     }
     return RateCard(
-        currency=currency, effective_from=card.effective_from, source_url=card.source_url, source=card.source,
-        confidence=card.confidence, confidence_note=card.confidence_note,
-        utility_free_in_csw=card.utility_free_in_csw, service_free=card.service_free, markets=markets,
+        currency=currency,
+        effective_from=card.effective_from,
+        source_url=card.source_url,
+        source=card.source,
+        confidence=card.confidence,
+        confidence_note=card.confidence_note,
+        utility_free_in_csw=card.utility_free_in_csw,
+        service_free=card.service_free,
+        markets=markets,
         path=card.path,
     )
 

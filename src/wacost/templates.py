@@ -18,7 +18,6 @@ from wacost.models import Category
 from wacost.yamlsafe import load_yaml_text, read_text_file
 
 
-
 @dataclass(frozen=True)
 class TemplateDef:
     """One template in one language, as defined; `category` None when the definition has none."""
@@ -71,13 +70,15 @@ def _objects(data: object, where: str) -> Sequence[object]:
         else:
             raise InputFileError(
                 f"{where}: no 'data' list of templates",
-                "give Meta's message_templates response ({\"data\": [...]}) or a list of templates",
+                'give Meta\'s message_templates response ({"data": [...]}) or a list of templates',
             )
     else:
         items = data
     if not isinstance(items, list):
-        raise InputFileError(f"{where}: data: expected a list of templates, found {type(items).__name__}",
-                             "give Meta's message_templates response or a YAML list")
+        raise InputFileError(
+            f"{where}: data: expected a list of templates, found {type(items).__name__}",
+            "give Meta's message_templates response or a YAML list",
+        )
     return items
 
 
@@ -95,7 +96,9 @@ def parse_templates(data: object, where: str) -> list[TemplateDef]:
         if isinstance(language, Mapping):  # the send-message shape {"code": "en_US"}
             language = language.get("code")
         if language is not None and not isinstance(language, str):
-            raise InputFileError(f"{key}.language: {language!r} is not a language code", "write e.g. en_US")
+            raise InputFileError(
+                f"{key}.language: {language!r} is not a language code", "write e.g. en_US"
+            )
         raw_category = item.get("category")
         category = None
         if raw_category not in (None, ""):
@@ -109,11 +112,18 @@ def parse_templates(data: object, where: str) -> list[TemplateDef]:
         if components is not None and not isinstance(components, list):
             raise InputFileError(f"{key}.components: must be a list", "see Meta's template format")
         status = item.get("status")
-        result.append(TemplateDef(
-            name=name.strip(), language=language.strip() if isinstance(language, str) and language.strip() else None,
-            category=category, status=str(status).upper() if status else None, raw=dict(item),
-            origin=f"{where}: data[{index}]",
-        ))
+        result.append(
+            TemplateDef(
+                name=name.strip(),
+                language=language.strip()
+                if isinstance(language, str) and language.strip()
+                else None,
+                category=category,
+                status=str(status).upper() if status else None,
+                raw=dict(item),
+                origin=f"{where}: data[{index}]",
+            )
+        )
     return result
 
 
@@ -133,7 +143,9 @@ def load_template_file(path: Path) -> list[TemplateDef]:
                 "the file may be truncated; export it again",
             ) from None
         except RecursionError:
-            raise InputFileError(f"{where}: JSON nested too deeply", "is it a template export?") from None
+            raise InputFileError(
+                f"{where}: JSON nested too deeply", "is it a template export?"
+            ) from None
     else:
         data = load_yaml_text(text, where)
     return parse_templates(data, where)

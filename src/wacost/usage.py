@@ -48,15 +48,19 @@ def _market_of(value: str, card: RateCard, where: str, lenient: bool = False) ->
             return market
     if lenient:
         return None
-    raise InputFileError(f"{where}: market {text!r} is not on the {card.effective_from} rate card",
-                         "use a market name as on the card (e.g. India) or an ISO country code")
+    raise InputFileError(
+        f"{where}: market {text!r} is not on the {card.effective_from} rate card",
+        "use a market name as on the card (e.g. India) or an ISO country code",
+    )
 
 
 def _category_of(value: str, where: str) -> Category:
     category = Category.parse(value)
     if category is None:
-        raise InputFileError(f"{where}: category {value!r} is not a billing category",
-                             "use marketing, utility, authentication, authentication_international or service")
+        raise InputFileError(
+            f"{where}: category {value!r} is not a billing category",
+            "use marketing, utility, authentication, authentication_international or service",
+        )
     return category
 
 
@@ -64,14 +68,18 @@ def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
     reader = csv.DictReader(io.StringIO(text))
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     if not {"market", "category", "messages"} <= set(fields):
-        raise InputFileError(f"{where}: needs the columns market,category,messages", "see README, --usage")
+        raise InputFileError(
+            f"{where}: needs the columns market,category,messages", "see README, --usage"
+        )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
     for line, row in enumerate(reader, start=2):
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         place = f"{where}:{line}"
         count = row.get("messages", "")
         if not count.isdigit():
-            raise InputFileError(f"{place}: messages {count[:20]!r} is not a whole number", "write e.g. 120000")
+            raise InputFileError(
+                f"{place}: messages {count[:20]!r} is not a whole number", "write e.g. 120000"
+            )
         market = _market_of(row["market"], card, place, lenient)
         if market is not None:
             charged[(market, _category_of(row["category"], place))] += int(count)
@@ -81,33 +89,46 @@ def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
 def _month_of(point: dict[str, object], where: str) -> tuple[int, int]:
     start = point.get("start")
     if isinstance(start, bool) or not isinstance(start, (int, float)):
-        raise InputFileError(f"{where}: a data point has no numeric start time", "give Meta's response as it came")
+        raise InputFileError(
+            f"{where}: a data point has no numeric start time", "give Meta's response as it came"
+        )
     day = dt.datetime.fromtimestamp(float(start), dt.UTC).date()
     return day.year, day.month
 
 
-def _parse_analytics(data: object, card: RateCard, month: tuple[int, int], where: str,
-                     lenient: bool) -> Usage:
+def _parse_analytics(
+    data: object, card: RateCard, month: tuple[int, int], where: str, lenient: bool
+) -> Usage:
     try:
         blocks = data["pricing_analytics"]["data"]  # type: ignore[index]
     except (KeyError, TypeError):
-        raise InputFileError(f"{where}: no pricing_analytics.data", "give the pricing_analytics JSON response") from None
+        raise InputFileError(
+            f"{where}: no pricing_analytics.data", "give the pricing_analytics JSON response"
+        ) from None
     if not isinstance(blocks, list):
-        raise InputFileError(f"{where}: pricing_analytics.data must be a list", "give Meta's response as it came")
+        raise InputFileError(
+            f"{where}: pricing_analytics.data must be a list", "give Meta's response as it came"
+        )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
     free_service = 0
     for block in blocks:
         points = block.get("data_points", []) if isinstance(block, dict) else None
         if not isinstance(points, list):
-            raise InputFileError(f"{where}: data_points must be a list", "give Meta's response as it came")
+            raise InputFileError(
+                f"{where}: data_points must be a list", "give Meta's response as it came"
+            )
         for point in points:
             if not isinstance(point, dict):
-                raise InputFileError(f"{where}: a data point must be an object", "give Meta's response as it came")
+                raise InputFileError(
+                    f"{where}: a data point must be an object", "give Meta's response as it came"
+                )
             if _month_of(point, where) != month:
                 continue
             volume = point.get("volume", 0)
             if isinstance(volume, bool) or not isinstance(volume, int) or volume < 0:
-                raise InputFileError(f"{where}: volume {volume!r} is not a message count", "give Meta's response")
+                raise InputFileError(
+                    f"{where}: volume {volume!r} is not a message count", "give Meta's response"
+                )
             category = Category.parse(str(point.get("pricing_category", "")))
             if category is None:
                 continue  # marketing_lite, group_* ...: no tiers, no free tier to track
@@ -118,8 +139,10 @@ def _parse_analytics(data: object, card: RateCard, month: tuple[int, int], where
                 continue
             country = point.get("country")
             if not isinstance(country, str):
-                raise InputFileError(f"{where}: a data point has no country",
-                                     "ask pricing_analytics for the COUNTRY dimension")
+                raise InputFileError(
+                    f"{where}: a data point has no country",
+                    "ask pricing_analytics for the COUNTRY dimension",
+                )
             market = _market_of(country, card, where, lenient)
             if market is not None:
                 charged[(market, category)] += volume
@@ -137,7 +160,9 @@ def load_usage(path: Path, card: RateCard, on: dt.date, lenient: bool = False) -
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputFileError(f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                                 "give the pricing_analytics response as it came") from None
+            raise InputFileError(
+                f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
+                "give the pricing_analytics response as it came",
+            ) from None
         return _parse_analytics(data, card, (on.year, on.month), where, lenient)
     return _parse_csv(text, card, where, lenient)

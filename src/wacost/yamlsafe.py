@@ -45,7 +45,9 @@ class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships
             if isinstance(node, yaml.SequenceNode):
                 size = 1 + sum(self._sizes.get(id(child), 1) for child in node.value)
             elif isinstance(node, yaml.MappingNode):
-                size = 1 + sum(self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value)
+                size = 1 + sum(
+                    self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value
+                )
             else:
                 size = 1
             self._sizes[id(node)] = size

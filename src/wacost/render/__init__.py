@@ -39,5 +39,16 @@ def render_report(report: dict[str, Any], fmt: str, by: str | None = None) -> st
     return VIEW_RENDERERS[fmt](report, views=(by,))
 
 
-__all__ = ["RENDERERS", "VIEWS", "VIEW_RENDERERS", "Renderer", "render_csv", "render_html", "render_json",
-           "render_markdown", "render_report", "render_table", "render_total"]
+__all__ = [
+    "RENDERERS",
+    "VIEWS",
+    "VIEW_RENDERERS",
+    "Renderer",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "render_report",
+    "render_table",
+    "render_total",
+]

@@ -24,13 +24,16 @@ def render_classifications(results: Sequence[Any], fmt: str) -> str:
         if r.disagrees:
             flagged += 1
             verdict = f"{r.category} ⚠"
-        table.add_row(r.name, r.language or "", declared, verdict, f"{r.confidence:.2f}",
-                      "\n".join(r.reasons))
+        table.add_row(
+            r.name, r.language or "", declared, verdict, f"{r.confidence:.2f}", "\n".join(r.reasons)
+        )
     buffer = io.StringIO()
     console = Console(file=buffer, width=120, color_system=None)
     console.print(table)
     if flagged:
-        console.print(f"⚠ {flagged} template(s) where the declared category differs from the verdict; "
-                      "a utility template that reads as marketing may be moved to marketing by Meta "
-                      "and billed at the marketing rate.")
+        console.print(
+            f"⚠ {flagged} template(s) where the declared category differs from the verdict; "
+            "a utility template that reads as marketing may be moved to marketing by Meta "
+            "and billed at the marketing rate."
+        )
     return buffer.getvalue()

@@ -60,12 +60,19 @@ def limit_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     used = Decimal(all_in(report["totals"]))
     limit = Decimal(budget["limit"])
     fraction = None if limit == 0 else used / limit
-    return [{
-        "scope": "total", "name": "total", "limit": budget["limit"], "used": all_in(report["totals"]),
-        "remaining": format_money(limit - used),
-        "percent": None if fraction is None else percent_text(fraction).rstrip("%"),
-        "warn_at": None, "status": "broken" if budget.get("exceeded") else "ok", "source": "--budget",
-    }]
+    return [
+        {
+            "scope": "total",
+            "name": "total",
+            "limit": budget["limit"],
+            "used": all_in(report["totals"]),
+            "remaining": format_money(limit - used),
+            "percent": None if fraction is None else percent_text(fraction).rstrip("%"),
+            "warn_at": None,
+            "status": "broken" if budget.get("exceeded") else "ok",
+            "source": "--budget",
+        }
+    ]
 
 
 def limit_label(row: dict[str, Any]) -> str:
@@ -105,29 +112,39 @@ def notes(report: dict[str, Any]) -> list[str]:
     cur = report["currency"]
     fees = report.get("fees")
     if fees:
-        out.append(f"BSP fees: {fees.get('profile')} — {fees.get('total_fees')} {cur} on top of Meta's "
-                   f"{fees.get('meta_cost')} {cur}." + (f" {fees['note']}" if fees.get("note") else ""))
+        out.append(
+            f"BSP fees: {fees.get('profile')} — {fees.get('total_fees')} {cur} on top of Meta's "
+            f"{fees.get('meta_cost')} {cur}." + (f" {fees['note']}" if fees.get("note") else "")
+        )
     fx = report.get("fx")
     if fx:
-        out.append(f"Currency: 1 {fx.get('from')} = {fx.get('rate')} {fx.get('to')}"
-                   + (f"; {fx['note']}." if fx.get("note") else "."))
+        out.append(
+            f"Currency: 1 {fx.get('from')} = {fx.get('rate')} {fx.get('to')}"
+            + (f"; {fx['note']}." if fx.get("note") else ".")
+        )
     tier = report.get("service_free_tier")
     if tier:
         if tier.get("applied"):
-            out.append(f"Service free tier: {tier.get('absorbed', 0):,} service messages free of "
-                       f"{tier.get('allowance', 0):,} left this month ({tier.get('sender_numbers')} sender "
-                       f"number(s) × {tier.get('per_number', 0):,}, {tier.get('used_before', 0):,} used before).")
+            out.append(
+                f"Service free tier: {tier.get('absorbed', 0):,} service messages free of "
+                f"{tier.get('allowance', 0):,} left this month ({tier.get('sender_numbers')} sender "
+                f"number(s) × {tier.get('per_number', 0):,}, {tier.get('used_before', 0):,} used before)."
+            )
         elif tier.get("note"):
             out.append(f"Service free tier: {tier['note']}.")
     for notice in report.get("notices") or []:
         example = f" (e.g. {notice['example']})" if notice.get("example") else ""
-        out.append(f"{notice['message'][:1].upper()}{notice['message'][1:]}: {notice['count']:,} messages{example}.")
+        out.append(
+            f"{notice['message'][:1].upper()}{notice['message'][1:]}: {notice['count']:,} messages{example}."
+        )
     volume = report.get("volume_tiers")
     if volume:
         bands = volume.get("bands") or {}
         source = f" from {volume['usage']}" if volume.get("usage") else ""
-        out.append(f"Volume tiers: month-to-date usage{source}; "
-                   + (f"{len(bands)} tiered rate(s) applied." if bands else "no volume tier reached."))
+        out.append(
+            f"Volume tiers: month-to-date usage{source}; "
+            + (f"{len(bands)} tiered rate(s) applied." if bands else "no volume tier reached.")
+        )
     return out
 
 

@@ -11,8 +11,23 @@ import io
 import re
 from typing import Any
 
-COLUMNS = ["section", "market", "category", "pricing_type", "tier", "template", "language",
-           "messages", "billable_messages", "rate", "cost", "fees", "total_cost", "compare_cost", "difference"]
+COLUMNS = [
+    "section",
+    "market",
+    "category",
+    "pricing_type",
+    "tier",
+    "template",
+    "language",
+    "messages",
+    "billable_messages",
+    "rate",
+    "cost",
+    "fees",
+    "total_cost",
+    "compare_cost",
+    "difference",
+]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,8 +50,12 @@ def render_csv(report: dict[str, Any]) -> str:
     writer.writeheader()
 
     def put(section: str, row: dict[str, Any]) -> None:
-        writer.writerow({k: spreadsheet_safe(v) if v is not None else "" for k, v in
-                         {"section": section, **row}.items()})
+        writer.writerow(
+            {
+                k: spreadsheet_safe(v) if v is not None else ""
+                for k, v in {"section": section, **row}.items()
+            }
+        )
 
     for line in report["lines"]:
         put("line", line)
@@ -47,8 +66,15 @@ def render_csv(report: dict[str, Any]) -> str:
     for row in report["by_template"]:
         put("template", row)
     for row in (report.get("recategorization_risk") or {}).get("templates", []):
-        put("recategorization_risk", {"template": row["template"], "language": row.get("language"),
-                                      "messages": row["messages"], "difference": row["extra_cost"]})
+        put(
+            "recategorization_risk",
+            {
+                "template": row["template"],
+                "language": row.get("language"),
+                "messages": row["messages"],
+                "difference": row["extra_cost"],
+            },
+        )
     comparison = report.get("comparison")
     if comparison:
         for row in comparison["by_market"]:
@@ -56,8 +82,16 @@ def render_csv(report: dict[str, Any]) -> str:
         for row in comparison["by_category"]:
             put("comparison_category", row)
     totals = report["totals"]
-    put("total", {"messages": totals["messages"], "billable_messages": totals["billable_messages"],
-                  "cost": totals["cost"], "fees": totals.get("fees"), "total_cost": totals.get("total_cost"),
-                  "compare_cost": comparison["cost"] if comparison else None,
-                  "difference": comparison["difference"] if comparison else None})
+    put(
+        "total",
+        {
+            "messages": totals["messages"],
+            "billable_messages": totals["billable_messages"],
+            "cost": totals["cost"],
+            "fees": totals.get("fees"),
+            "total_cost": totals.get("total_cost"),
+            "compare_cost": comparison["cost"] if comparison else None,
+            "difference": comparison["difference"] if comparison else None,
+        },
+    )
     return out.getvalue()

@@ -81,12 +81,18 @@ def _int(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else _e(value)
 
 
-def _bar_chart(title: str, rows: list[tuple[str, str]], total: str, currency: str, colour: str) -> str:
+def _bar_chart(
+    title: str, rows: list[tuple[str, str]], total: str, currency: str, colour: str
+) -> str:
     """Horizontal bars, one per (label, cost) row, each as long as its share of `total`."""
     label_w, bar_w, row_h, width = 220, 440, 26, 900
     height = row_h * len(rows) + 8
-    out = [(f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}"><title>{_e(title)}</title>')]
+    out = [
+        (
+            f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="{width}" height="{height}" role="img" aria-label="{_e(title)}"><title>{_e(title)}</title>'
+        )
+    ]
     for i, (label, cost) in enumerate(rows):
         y = 4 + i * row_h
         fraction = share(cost, total) or Decimal(0)
@@ -99,17 +105,22 @@ def _bar_chart(title: str, rows: list[tuple[str, str]], total: str, currency: st
             f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="18" rx="3" fill="{TRACK_COLOUR}"/>'
             f'<rect x="{label_w}" y="{y + 4}" width="{length}" height="18" rx="3" fill="{colour}"/>'
             f'<text class="value" x="{label_w + bar_w + 10}" y="{y + 17}">{_e(cost)} {_e(currency)} · '
-            f'{_e(percent_text(share(cost, total)) or "–")}</text>')
+            f"{_e(percent_text(share(cost, total)) or '–')}</text>"
+        )
     out.append("</svg>")
     return "".join(out)
 
 
-def _table(headers: list[tuple[str, bool]], rows: list[list[str]], total: list[str] | None = None) -> str:
+def _table(
+    headers: list[tuple[str, bool]], rows: list[list[str]], total: list[str] | None = None
+) -> str:
     """A table; each header is (text, numeric); cells are already escaped."""
     head = "".join(f'<th class="n">{h}</th>' if n else f"<th>{h}</th>" for h, n in headers)
     body = []
     for row in rows + ([total] if total else []):
-        cells = "".join(f'<td class="n">{c}</td>' if n else f"<td>{c}</td>" for c, (_, n) in zip(row, headers))
+        cells = "".join(
+            f'<td class="n">{c}</td>' if n else f"<td>{c}</td>" for c, (_, n) in zip(row, headers)
+        )
         body.append(f'<tr class="total">{cells}</tr>' if row is total else f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -119,33 +130,77 @@ def _breakdown(report: dict[str, Any], view: str) -> str:
     totals = report["totals"]
     rows = breakdown(report, view)
     fees = has_fees(report)
-    labels = [(f"{template_name(r)} ({r['language']})" if r.get("language") else template_name(r))
-              if view == "template" else str(r[view]) for r in rows]
-    chart = _bar_chart(f"Cost {VIEW_TITLES[view].lower()}", list(zip(labels, (all_in(r) for r in rows))),
-                       all_in(totals), report["currency"], BAR_COLOURS[view])
-    money_heads = ([(f"Meta ({cur})", True), (f"Fees ({cur})", True), (f"Total ({cur})", True)] if fees
-                   else [(f"Cost ({cur})", True)])
+    labels = [
+        (f"{template_name(r)} ({r['language']})" if r.get("language") else template_name(r))
+        if view == "template"
+        else str(r[view])
+        for r in rows
+    ]
+    chart = _bar_chart(
+        f"Cost {VIEW_TITLES[view].lower()}",
+        list(zip(labels, (all_in(r) for r in rows))),
+        all_in(totals),
+        report["currency"],
+        BAR_COLOURS[view],
+    )
+    money_heads = (
+        [(f"Meta ({cur})", True), (f"Fees ({cur})", True), (f"Total ({cur})", True)]
+        if fees
+        else [(f"Cost ({cur})", True)]
+    )
 
     def money(row: dict[str, Any]) -> list[str]:
-        return [_e(row["cost"]), _e(row.get("fees")), _e(all_in(row))] if fees else [_e(row["cost"])]
+        return (
+            [_e(row["cost"]), _e(row.get("fees")), _e(all_in(row))] if fees else [_e(row["cost"])]
+        )
 
     def pct(row: dict[str, Any]) -> str:
         return _e(percent_text(share(all_in(row), all_in(totals))))
 
     if view == "template":
-        headers = [("Template", False), ("Language", False), ("Category", False), ("Messages", True),
-                   *money_heads, ("Share", True)]
-        body = [[_e(template_name(r)), _e(r.get("language") or ""), _e(r["category"]), _int(r["messages"]),
-                 *money(r), pct(r)] for r in rows]
+        headers = [
+            ("Template", False),
+            ("Language", False),
+            ("Category", False),
+            ("Messages", True),
+            *money_heads,
+            ("Share", True),
+        ]
+        body = [
+            [
+                _e(template_name(r)),
+                _e(r.get("language") or ""),
+                _e(r["category"]),
+                _int(r["messages"]),
+                *money(r),
+                pct(r),
+            ]
+            for r in rows
+        ]
         total = ["Total", "", "", _int(totals["messages"]), *money(totals), ""]
     else:
-        headers = [(view.capitalize(), False), ("Messages", True), ("Billable", True), *money_heads,
-                   ("Share", True)]
-        body = [[_e(r[view]), _int(r["messages"]), _int(r.get("billable_messages")), *money(r), pct(r)]
-                for r in rows]
-        total = ["Total", _int(totals["messages"]), _int(totals["billable_messages"]), *money(totals), ""]
-    return (f'<section id="by-{view}"><h2>{_e(VIEW_TITLES[view])}</h2>{chart}'
-            f"{_table(headers, body, total)}</section>")
+        headers = [
+            (view.capitalize(), False),
+            ("Messages", True),
+            ("Billable", True),
+            *money_heads,
+            ("Share", True),
+        ]
+        body = [
+            [_e(r[view]), _int(r["messages"]), _int(r.get("billable_messages")), *money(r), pct(r)]
+            for r in rows
+        ]
+        total = [
+            "Total",
+            _int(totals["messages"]),
+            _int(totals["billable_messages"]),
+            *money(totals),
+            "",
+        ]
+    return (
+        f'<section id="by-{view}"><h2>{_e(VIEW_TITLES[view])}</h2>{chart}'
+        f"{_table(headers, body, total)}</section>"
+    )
 
 
 def _comparison(report: dict[str, Any]) -> str:
@@ -153,14 +208,28 @@ def _comparison(report: dict[str, Any]) -> str:
     if not comparison:
         return ""
     cur = _e(report["currency"])
-    text = (f"<p>On the card in effect on {_e(comparison['date'])} (effective "
-            f"{_e(comparison['rate_card']['effective_from'])}) the campaign costs "
-            f"<strong>{_e(comparison['cost'])} {cur}</strong> ({_e(signed(comparison['difference']))} {cur}).</p>")
+    text = (
+        f"<p>On the card in effect on {_e(comparison['date'])} (effective "
+        f"{_e(comparison['rate_card']['effective_from'])}) the campaign costs "
+        f"<strong>{_e(comparison['cost'])} {cur}</strong> ({_e(signed(comparison['difference']))} {cur}).</p>"
+    )
     rows = comparison_rows(report)
-    table = _table([("Market", False), (f"Now ({cur})", True), (f"On {_e(comparison['date'])} ({cur})", True),
-                    ("Difference", True)],
-                   [[_e(r["market"]), _e(r["cost"]), _e(r["compare_cost"]), _e(signed(r["difference"]))]
-                    for r in rows]) if rows else ""
+    table = (
+        _table(
+            [
+                ("Market", False),
+                (f"Now ({cur})", True),
+                (f"On {_e(comparison['date'])} ({cur})", True),
+                ("Difference", True),
+            ],
+            [
+                [_e(r["market"]), _e(r["cost"]), _e(r["compare_cost"]), _e(signed(r["difference"]))]
+                for r in rows
+            ],
+        )
+        if rows
+        else ""
+    )
     return f'<section id="comparison"><h2>Compared with {_e(comparison["date"])}</h2>{text}{table}</section>'
 
 
@@ -177,10 +246,12 @@ def _progress(percent: str | None, status: str) -> str:
         return "–"
     fill = min(Decimal(percent), Decimal(100)) * Decimal("1.2")
     colour = STATUS_COLOURS.get(status, STATUS_COLOURS["ok"])
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="10" viewBox="0 0 120 10" '
-            f'aria-hidden="true" style="vertical-align: middle; margin-right: 8px">'
-            f'<rect width="120" height="10" rx="5" fill="{TRACK_COLOUR}"/>'
-            f'<rect width="{fill:.1f}" height="10" rx="5" fill="{colour}"/></svg>{_e(percent)}%')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="10" viewBox="0 0 120 10" '
+        f'aria-hidden="true" style="vertical-align: middle; margin-right: 8px">'
+        f'<rect width="120" height="10" rx="5" fill="{TRACK_COLOUR}"/>'
+        f'<rect width="{fill:.1f}" height="10" rx="5" fill="{colour}"/></svg>{_e(percent)}%'
+    )
 
 
 def _badge(status: str, warn_at: str | None = None) -> str:
@@ -197,20 +268,41 @@ def _limits(report: dict[str, Any]) -> str:
         return ""
     cur = _e(report["currency"])
     policy = report.get("policy") or {}
-    title = "Budget policy" + (f" <code>{_e(policy['source'])}</code>" if policy.get("source") else "") \
-        if policy else "Budget"
-    body = [[_e(limit_label(r)), _e(r["limit"]), _e(r["used"]), _progress(r.get("percent"), r["status"]),
-             _badge(r["status"], r.get("warn_at"))] for r in rows]
-    table = _table([("Limit", False), (f"Limit ({cur})", True), (f"Used ({cur})", True), ("Used", False),
-                    ("Status", False)], body)
+    title = (
+        "Budget policy" + (f" <code>{_e(policy['source'])}</code>" if policy.get("source") else "")
+        if policy
+        else "Budget"
+    )
+    body = [
+        [
+            _e(limit_label(r)),
+            _e(r["limit"]),
+            _e(r["used"]),
+            _progress(r.get("percent"), r["status"]),
+            _badge(r["status"], r.get("warn_at")),
+        ]
+        for r in rows
+    ]
+    table = _table(
+        [
+            ("Limit", False),
+            (f"Limit ({cur})", True),
+            (f"Used ({cur})", True),
+            ("Used", False),
+            ("Status", False),
+        ],
+        body,
+    )
     return f'<section id="budget"><h2>{title}</h2>{table}</section>'
 
 
 def _cards(report: dict[str, Any]) -> str:
     totals = report["totals"]
-    cards = [("total", "Estimated cost", f"{all_in(totals)} {report['currency']}"),
-             ("", "Messages", f"{totals['messages']:,}"),
-             ("", "Billable", f"{totals['billable_messages']:,}")]
+    cards = [
+        ("total", "Estimated cost", f"{all_in(totals)} {report['currency']}"),
+        ("", "Messages", f"{totals['messages']:,}"),
+        ("", "Billable", f"{totals['billable_messages']:,}"),
+    ]
     if has_fees(report):
         cards.insert(1, ("", "Meta + fees", f"{totals['cost']} + {totals.get('fees')}"))
     if isinstance(totals.get("free_messages"), int):
@@ -221,9 +313,14 @@ def _cards(report: dict[str, Any]) -> str:
     if status is not None:
         text = {"ok": "Within limits", "warning": "Near a limit", "broken": "Over limit"}[status]
         cards.append((f"status-{status}", "Budget", text))
-    return '<section class="cards">' + "".join(
-        f'<div class="card {cls}"><span class="k">{_e(k)}</span><span class="v">{_e(v)}</span></div>'
-        for cls, k, v in cards) + "</section>"
+    return (
+        '<section class="cards">'
+        + "".join(
+            f'<div class="card {cls}"><span class="k">{_e(k)}</span><span class="v">{_e(v)}</span></div>'
+            for cls, k, v in cards
+        )
+        + "</section>"
+    )
 
 
 def _risk(report: dict[str, Any]) -> str:
@@ -231,11 +328,15 @@ def _risk(report: dict[str, Any]) -> str:
     if not risk.get("templates"):
         return ""
     cur = _e(report["currency"])
-    table = _table([("Template", False), ("Messages", True), (f"Extra cost ({cur})", True)],
-                   [[_e(t["template"]), _int(t["messages"]), _e(t["extra_cost"])] for t in risk["templates"]])
-    return (f'<section id="risk"><h2>Recategorization risk</h2><p>If Meta moves these utility templates '
-            f"to marketing, the campaign costs <strong>{_e(risk['extra_cost'])} {cur}</strong> more.</p>"
-            f"{table}</section>")
+    table = _table(
+        [("Template", False), ("Messages", True), (f"Extra cost ({cur})", True)],
+        [[_e(t["template"]), _int(t["messages"]), _e(t["extra_cost"])] for t in risk["templates"]],
+    )
+    return (
+        f'<section id="risk"><h2>Recategorization risk</h2><p>If Meta moves these utility templates '
+        f"to marketing, the campaign costs <strong>{_e(risk['extra_cost'])} {cur}</strong> more.</p>"
+        f"{table}</section>"
+    )
 
 
 def _warnings(report: dict[str, Any]) -> str:
@@ -244,24 +345,35 @@ def _warnings(report: dict[str, Any]) -> str:
         return ""
     items = "".join(
         f"<li><code>{_e(w['code'])}</code> <strong>{_int(w['count'])} messages</strong>: {_e(w['message'])}"
-        + (f" (e.g. <code>{_e(w['example'])}</code>)" if w.get("example") else "") + "</li>"
-        for w in warnings)
+        + (f" (e.g. <code>{_e(w['example'])}</code>)" if w.get("example") else "")
+        + "</li>"
+        for w in warnings
+    )
     return f'<section id="warnings"><h2>Warnings</h2><ul class="warnings">{items}</ul></section>'
 
 
 def _rate_card(report: dict[str, Any]) -> str:
     card = report["rate_card"]
     source = str(card.get("source") or "")
-    link = (f'<a href="{_e(source)}">{_e(source)}</a>' if source.startswith(("https://", "http://"))
-            else _e(source))
+    link = (
+        f'<a href="{_e(source)}">{_e(source)}</a>'
+        if source.startswith(("https://", "http://"))
+        else _e(source)
+    )
     inputs = report.get("inputs") or []
-    return (f'<footer id="rate-card"><p>Rate card: {_e(report["currency"])}, effective '
-            f"{_e(card['effective_from'])} (confidence: {_e(card.get('confidence', 'unknown'))})"
-            + (f", file <code>{_e(card['file'])}</code>" if card.get("file") else "")
-            + f". Source: {link}.</p>"
-            + (f"<p>Campaign: {', '.join(f'<code>{_e(i)}</code>' for i in inputs)}.</p>" if inputs else "")
-            + f"<p>Report <code>{_e(report.get('schema', 'wacost.estimate/1'))}</code>, made by wacost.</p>"
-            "</footer>")
+    return (
+        f'<footer id="rate-card"><p>Rate card: {_e(report["currency"])}, effective '
+        f"{_e(card['effective_from'])} (confidence: {_e(card.get('confidence', 'unknown'))})"
+        + (f", file <code>{_e(card['file'])}</code>" if card.get("file") else "")
+        + f". Source: {link}.</p>"
+        + (
+            f"<p>Campaign: {', '.join(f'<code>{_e(i)}</code>' for i in inputs)}.</p>"
+            if inputs
+            else ""
+        )
+        + f"<p>Report <code>{_e(report.get('schema', 'wacost.estimate/1'))}</code>, made by wacost.</p>"
+        "</footer>"
+    )
 
 
 def render_html(report: dict[str, Any], views: tuple[str, ...] | None = None) -> str:
@@ -275,16 +387,20 @@ def render_html(report: dict[str, Any], views: tuple[str, ...] | None = None) ->
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        ("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-         "style-src 'unsafe-inline'; img-src data:\">"),
+        (
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'; img-src data:\">"
+        ),
         f"<title>{_e(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
         "<main>",
         "<h1>WhatsApp campaign cost estimate</h1>",
-        (f'<p class="sub">Send date {_e(report["date"])} · {_e(report["currency"])} rate card effective '
-         f"{_e(card['effective_from'])}</p>"),
+        (
+            f'<p class="sub">Send date {_e(report["date"])} · {_e(report["currency"])} rate card effective '
+            f"{_e(card['effective_from'])}</p>"
+        ),
         _cards(report),
         _limits(report),
         *(_breakdown(report, view) for view in check_views(views)),

@@ -37,8 +37,10 @@ def _cell(value: object) -> str:
 
 
 def _table(headers: list[str], rows: list[list[object]], align: str) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |",
-           "|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|"]
+    out = [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join(":---" if a == "l" else "---:" for a in align) + "|",
+    ]
     out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return out
 
@@ -52,19 +54,42 @@ def _breakdown(report: dict[str, Any], view: str) -> list[str]:
     def money(row: dict[str, Any]) -> list[object]:
         return [row["cost"], row.get("fees"), all_in(row)] if fees else [row["cost"]]
 
-    money_heads = [f"Meta ({cur})", f"Fees ({cur})", f"Total ({cur})"] if fees else [f"Cost ({cur})"]
+    money_heads = (
+        [f"Meta ({cur})", f"Fees ({cur})", f"Total ({cur})"] if fees else [f"Cost ({cur})"]
+    )
     if view == "template":
-        return _table(["Template", "Language", "Category", "Messages", *money_heads, "Share"],
-                      [[template_name(r), r.get("language"), r["category"], r["messages"], *money(r),
-                        percent_text(share(all_in(r), all_in(totals)))] for r in rows],
-                      "lll" + "r" * (len(money_heads) + 2))
+        return _table(
+            ["Template", "Language", "Category", "Messages", *money_heads, "Share"],
+            [
+                [
+                    template_name(r),
+                    r.get("language"),
+                    r["category"],
+                    r["messages"],
+                    *money(r),
+                    percent_text(share(all_in(r), all_in(totals))),
+                ]
+                for r in rows
+            ],
+            "lll" + "r" * (len(money_heads) + 2),
+        )
     total_money = [*money(totals)]
     total_money[-1] = f"**{total_money[-1]}**"
-    return _table([view.capitalize(), "Messages", "Billable", *money_heads, "Share"],
-                  [[r[view], r["messages"], r.get("billable_messages"), *money(r),
-                    percent_text(share(all_in(r), all_in(totals)))] for r in rows]
-                  + [["**Total**", totals["messages"], totals["billable_messages"], *total_money, ""]],
-                  "l" + "r" * (len(money_heads) + 3))
+    return _table(
+        [view.capitalize(), "Messages", "Billable", *money_heads, "Share"],
+        [
+            [
+                r[view],
+                r["messages"],
+                r.get("billable_messages"),
+                *money(r),
+                percent_text(share(all_in(r), all_in(totals))),
+            ]
+            for r in rows
+        ]
+        + [["**Total**", totals["messages"], totals["billable_messages"], *total_money, ""]],
+        "l" + "r" * (len(money_heads) + 3),
+    )
 
 
 def _comparison(report: dict[str, Any]) -> list[str]:
@@ -72,15 +97,23 @@ def _comparison(report: dict[str, Any]) -> list[str]:
     if not comparison:
         return []
     cur = report["currency"]
-    lines = [f"### Compared with {comparison['date']}", "",
-             (f"On the card in effect on {comparison['date']} (effective "
-              f"{comparison['rate_card']['effective_from']}) the campaign costs **{comparison['cost']} {cur}** "
-              f"({signed(comparison['difference'])} {cur})."), ""]
+    lines = [
+        f"### Compared with {comparison['date']}",
+        "",
+        (
+            f"On the card in effect on {comparison['date']} (effective "
+            f"{comparison['rate_card']['effective_from']}) the campaign costs **{comparison['cost']} {cur}** "
+            f"({signed(comparison['difference'])} {cur})."
+        ),
+        "",
+    ]
     rows = comparison_rows(report)
     if rows:
-        lines += _table(["Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"],
-                        [[r["market"], r["cost"], r["compare_cost"], signed(r["difference"])] for r in rows],
-                        "lrrr")
+        lines += _table(
+            ["Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"],
+            [[r["market"], r["cost"], r["compare_cost"], signed(r["difference"])] for r in rows],
+            "lrrr",
+        )
         lines += [""]
     return lines
 
@@ -97,7 +130,10 @@ def _limits(report: dict[str, Any]) -> list[str]:
         state = "❌ **over budget**" if budget.get("exceeded") else "✅ within budget"
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
         return [f"**Budget:** {budget['limit']} {cur}{used_text} — {state}.", ""]
-    def short(row: dict[str, Any]) -> str:  # as in the policy block: total, category marketing, market India
+
+    def short(
+        row: dict[str, Any],
+    ) -> str:  # as in the policy block: total, category marketing, market India
         return "total" if row["scope"] == "total" else f"{row['scope']} {row['name']}"
 
     broken = [short(r) for r in rows if r["status"] == "broken"]
@@ -117,11 +153,21 @@ def _limits(report: dict[str, Any]) -> list[str]:
             text += f" (≥ {row['warn_at']}%)"
         return text
 
-    lines += _table(["Limit", f"Limit ({cur})", f"Used ({cur})", "Used", "Status"],
-                    [[limit_label(r), r["limit"], r["used"],
-                      "–" if r.get("percent") is None else f"{r['percent']}%", status(r)] for r in rows],
-                    "lrrrl")
-    return lines + [""]
+    lines += _table(
+        ["Limit", f"Limit ({cur})", f"Used ({cur})", "Used", "Status"],
+        [
+            [
+                limit_label(r),
+                r["limit"],
+                r["used"],
+                "–" if r.get("percent") is None else f"{r['percent']}%",
+                status(r),
+            ]
+            for r in rows
+        ],
+        "lrrrl",
+    )
+    return [*lines, ""]
 
 
 def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None) -> str:
@@ -144,7 +190,10 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
     for view in chosen:
         rows = breakdown(report, view)
         if view == "template" and views is None:
-            lines += [f"<details><summary><b>{VIEW_TITLES[view]}</b> ({len(rows):,} rows)</summary>", ""]
+            lines += [
+                f"<details><summary><b>{VIEW_TITLES[view]}</b> ({len(rows):,} rows)</summary>",
+                "",
+            ]
             lines += _breakdown(report, view)
             lines += ["", "</details>", ""]
         else:
@@ -153,11 +202,20 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
             lines += [""]
     risk = report.get("recategorization_risk") or {}
     if risk.get("templates"):
-        lines += ["### Recategorization risk", "",
-                  (f"If Meta moves these utility templates to marketing, the campaign costs "
-                   f"**{risk['extra_cost']} {cur}** more."), ""]
-        lines += _table(["Template", "Messages", f"Extra cost ({cur})"],
-                        [[t["template"], t["messages"], t["extra_cost"]] for t in risk["templates"]], "lrr")
+        lines += [
+            "### Recategorization risk",
+            "",
+            (
+                f"If Meta moves these utility templates to marketing, the campaign costs "
+                f"**{risk['extra_cost']} {cur}** more."
+            ),
+            "",
+        ]
+        lines += _table(
+            ["Template", "Messages", f"Extra cost ({cur})"],
+            [[t["template"], t["messages"], t["extra_cost"]] for t in risk["templates"]],
+            "lrr",
+        )
         lines += [""]
     lines += _comparison(report)
     warnings = report.get("warnings") or []
@@ -165,12 +223,19 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
         lines += ["### Warnings", ""]
         for w in warnings:
             where = f" (e.g. `{w['example']}`)" if w.get("example") else ""
-            lines.append(f"- ⚠️ **{w['code']}** ({w['count']:,} messages): {_cell(w['message'])}{where}")
+            lines.append(
+                f"- ⚠️ **{w['code']}** ({w['count']:,} messages): {_cell(w['message'])}{where}"
+            )
         lines += [""]
     extra = notes(report)
     if extra:
         lines += ["### Notes", "", *(f"- {_cell(n)}" for n in extra), ""]
-    lines += [(f"Rate card: {cur}, effective {card['effective_from']} "
-               f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
-               f"`{report.get('schema', 'wacost.estimate/1')}`"), ""]
+    lines += [
+        (
+            f"Rate card: {cur}, effective {card['effective_from']} "
+            f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
+            f"`{report.get('schema', 'wacost.estimate/1')}`"
+        ),
+        "",
+    ]
     return "\n".join(lines)

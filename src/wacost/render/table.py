@@ -65,9 +65,17 @@ def _breakdown_table(report: dict[str, Any], view: str) -> Table:
     # and with BSP fees the template view shows only the all-in cost.
     with_billable = view != "template" and not fees
     split_fees = fees and view != "template"
-    money = ([(f"Meta ({cur})", "right"), (f"Fees ({cur})", "right"), (f"Total ({cur})", "right")]
-             if split_fees else [(f"Total ({cur})" if fees else f"Cost ({cur})", "right")])
-    columns += [("Messages", "right"), *([("Billable", "right")] if with_billable else []), *money, ("Share", "left")]
+    money = (
+        [(f"Meta ({cur})", "right"), (f"Fees ({cur})", "right"), (f"Total ({cur})", "right")]
+        if split_fees
+        else [(f"Total ({cur})" if fees else f"Cost ({cur})", "right")]
+    )
+    columns += [
+        ("Messages", "right"),
+        *([("Billable", "right")] if with_billable else []),
+        *money,
+        ("Share", "left"),
+    ]
     for name, justify in columns:
         # Names may wrap; numbers and bars never do (a wrapped bar reads as two rows).
         table.add_column(name, justify=justify, no_wrap=justify == "right" or name == "Share")  # type: ignore[arg-type]
@@ -79,16 +87,23 @@ def _breakdown_table(report: dict[str, Any], view: str) -> Table:
         return [all_in(row)]
 
     for row in rows:
-        label = ([template_name(row), row.get("language") or "", row["category"]]
-                 if view == "template" else [row[view]])
+        label = (
+            [template_name(row), row.get("language") or "", row["category"]]
+            if view == "template"
+            else [row[view]]
+        )
         billable = row.get("billable_messages")
         counts = [f"{row['messages']:,}"]
         if with_billable:
             counts.append("" if billable is None else f"{billable:,}")
-        table.add_row(*label, *counts, *amounts(row), _share_cell(all_in(row), all_in(totals), bar_width))
+        table.add_row(
+            *label, *counts, *amounts(row), _share_cell(all_in(row), all_in(totals), bar_width)
+        )
     table.add_section()
     pad = ["", ""] if view == "template" else []
-    total_counts = [f"{totals['messages']:,}"] + ([f"{totals['billable_messages']:,}"] if with_billable else [])
+    total_counts = [f"{totals['messages']:,}"] + (
+        [f"{totals['billable_messages']:,}"] if with_billable else []
+    )
     table.add_row("Total", *pad, *total_counts, *amounts(totals), "", style="bold")
     return table
 
@@ -98,16 +113,22 @@ def _comparison(report: dict[str, Any]) -> list[Any]:
     if not comparison:
         return []
     cur = report["currency"]
-    parts: list[Any] = [Text(f"On the card in effect on {comparison['date']} (effective "
-                             f"{comparison['rate_card']['effective_from']}) the campaign costs "
-                             f"{comparison['cost']} {cur} ({signed(comparison['difference'])} {cur}).")]
+    parts: list[Any] = [
+        Text(
+            f"On the card in effect on {comparison['date']} (effective "
+            f"{comparison['rate_card']['effective_from']}) the campaign costs "
+            f"{comparison['cost']} {cur} ({signed(comparison['difference'])} {cur})."
+        )
+    ]
     rows = comparison_rows(report)
     if rows:
         table = Table(title=f"Compared with {comparison['date']}", title_justify="left")
         for name in ("Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"):
             table.add_column(name, justify="left" if name == "Market" else "right")
         for row in rows:
-            table.add_row(row["market"], row["cost"], row["compare_cost"], signed(row["difference"]))
+            table.add_row(
+                row["market"], row["cost"], row["compare_cost"], signed(row["difference"])
+            )
         parts.append(table)
     return parts
 
@@ -120,18 +141,34 @@ def _limits_table(report: dict[str, Any]) -> Table | None:
     cur = report["currency"]
     title = f"Budget policy ({policy['source']})" if policy.get("source") else "Budget policy"
     table = Table(title=title, title_justify="left")
-    for name, justify in (("Limit", "left"), (f"Limit ({cur})", "right"), (f"Used ({cur})", "right"),
-                          ("Used", "left"), ("Status", "left")):
+    for name, justify in (
+        ("Limit", "left"),
+        (f"Limit ({cur})", "right"),
+        (f"Used ({cur})", "right"),
+        ("Used", "left"),
+        ("Status", "left"),
+    ):
         table.add_column(name, justify=justify, no_wrap=name != "Limit")  # type: ignore[arg-type]
     for row in rows:
         fraction = None if row.get("percent") is None else Decimal(row["percent"]) / 100
-        used = "" if fraction is None else f"{_bar(fraction, _BAR_WIDTH // 2)} {row['percent'] + '%':>6}"
+        used = (
+            ""
+            if fraction is None
+            else f"{_bar(fraction, _BAR_WIDTH // 2)} {row['percent'] + '%':>6}"
+        )
         status = STATUS_TEXT.get(row["status"], row["status"])
         if row["status"] == "warning" and row.get("warn_at"):
             status += f" (≥ {row['warn_at']}%)"
-        table.add_row(limit_label(row), row["limit"], row["used"], used,
-                      Text(status.upper() if row["status"] == "broken" else status,
-                           style=_STATUS_STYLE.get(row["status"], "")))
+        table.add_row(
+            limit_label(row),
+            row["limit"],
+            row["used"],
+            used,
+            Text(
+                status.upper() if row["status"] == "broken" else status,
+                style=_STATUS_STYLE.get(row["status"], ""),
+            ),
+        )
     return table
 
 
@@ -140,18 +177,26 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
     totals = report["totals"]
     card = report["rate_card"]
     parts: list[Any] = []
-    fee_text = (f" (Meta {totals['cost']} + fees {totals.get('fees')})" if has_fees(report) else "")
-    parts.append(Text.assemble(
-        ("Estimated cost: ", "bold"), (f"{all_in(totals)} {cur}", "bold green"), fee_text,
-        f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable  ·  send date {report['date']}",
-    ))
+    fee_text = f" (Meta {totals['cost']} + fees {totals.get('fees')})" if has_fees(report) else ""
+    parts.append(
+        Text.assemble(
+            ("Estimated cost: ", "bold"),
+            (f"{all_in(totals)} {cur}", "bold green"),
+            fee_text,
+            f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable  ·  send date {report['date']}",
+        )
+    )
     for view in check_views(views):
         parts.extend([Text(""), _breakdown_table(report, view)])
     risk = report.get("recategorization_risk") or {}
     if risk.get("templates"):
-        parts.append(Text(f"Recategorization risk: +{risk['extra_cost']} {cur} if Meta moves "
-                          f"{', '.join(t['template'] for t in risk['templates'])} to marketing.",
-                          style="yellow"))
+        parts.append(
+            Text(
+                f"Recategorization risk: +{risk['extra_cost']} {cur} if Meta moves "
+                f"{', '.join(t['template'] for t in risk['templates'])} to marketing.",
+                style="yellow",
+            )
+        )
     limits = _limits_table(report)
     if limits is not None:
         parts.append(limits)
@@ -160,25 +205,49 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
     if budget.get("limit") is not None and not report.get("policy"):
         used = share(all_in(totals), budget["limit"])
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
-        parts.append(Text(f"Budget {budget['limit']} {cur}{used_text}: "
-                          + ("OVER BUDGET" if budget["exceeded"] else "within budget"),
-                          style="bold red" if budget["exceeded"] else "green"))
+        parts.append(
+            Text(
+                f"Budget {budget['limit']} {cur}{used_text}: "
+                + ("OVER BUDGET" if budget["exceeded"] else "within budget"),
+                style="bold red" if budget["exceeded"] else "green",
+            )
+        )
     for w in report.get("warnings") or []:
         where = f" (e.g. {w['example']})" if w.get("example") else ""
-        parts.append(Text(f"warning [{w['code']}] {w['count']:,} messages: {w['message']}{where}", style="yellow"))
+        parts.append(
+            Text(
+                f"warning [{w['code']}] {w['count']:,} messages: {w['message']}{where}",
+                style="yellow",
+            )
+        )
     for note in notes(report):
         parts.append(Text(note, style="dim"))
-    parts.append(Text(f"Rate card {cur} effective {card['effective_from']} (confidence {card.get('confidence')}): "
-                      f"{card['source']}", style="dim"))
+    parts.append(
+        Text(
+            f"Rate card {cur} effective {card['effective_from']} (confidence {card.get('confidence')}): "
+            f"{card['source']}",
+            style="dim",
+        )
+    )
     return Group(*parts)
 
 
-def render_table(report: dict[str, Any], width: int = _WIDTH, color: bool = False,
-                 views: tuple[str, ...] | None = None) -> str:
+def render_table(
+    report: dict[str, Any],
+    width: int = _WIDTH,
+    color: bool = False,
+    views: tuple[str, ...] | None = None,
+) -> str:
     """The report as text tables (no colour codes unless `color`); `views` picks the breakdowns shown."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, force_terminal=color, color_system="auto" if color else None,
-                      soft_wrap=False, highlight=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        soft_wrap=False,
+        highlight=False,
+    )
     console.print(build_renderables(report, views))
     return buffer.getvalue()
 
