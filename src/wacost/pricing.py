@@ -94,6 +94,7 @@ class RateCard:
     service_free: bool
     markets: Mapping[str, Market]
     path: str
+    tiers_note: str = ""
     _by_country: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -181,6 +182,7 @@ _CARD_KEYS = {
     "free_rules",
     "markets",
     "notes",
+    "volume_tiers_note",
 }
 _MARKET_KEYS = {"countries", "rates", "default", "confidence", "note", "tiers"}
 _FREE_RULE_KEYS = {"utility_in_customer_service_window", "service"}
@@ -234,7 +236,8 @@ TIERED_CATEGORIES: Final = (
 
 
 def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
-    """Volume bands per category; they must start at 1, be contiguous and end open."""
+    """Volume bands per category: the first from 0 (Meta's notation; 1 is accepted too), each
+    following band from the previous `to` + 1, the last open-ended (`to: null`)."""
     if not isinstance(raw, dict):
         raise _fail(where, key, "must map categories to bands")
     result: dict[Category, Tiers] = {}
@@ -257,12 +260,14 @@ def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
             if not isinstance(band, dict):
                 raise _fail(where, bkey, "a band is {from, to, rate}")
             first, last = band.get("from"), band.get("to")
+            if index == 0 and first == 0 and not isinstance(first, bool):
+                first = 1  # Meta prints the first band as 0..TO; it holds messages 1..TO
             if first != expected or isinstance(first, bool):
                 raise _fail(
                     where,
                     f"{bkey}.from",
-                    f"{first!r}: bands must start at 1 and follow on "
-                    f"without gaps (expected {expected})",
+                    f"{first!r}: the first band starts at 0 and each next one at the previous "
+                    f"`to` + 1 (expected {0 if index == 0 else expected})",
                 )
             if last is not None and (
                 not isinstance(last, int) or isinstance(last, bool) or last < first
@@ -447,6 +452,7 @@ def parse_rate_card(data: object, where: str) -> RateCard:
         service_free=service_free,
         markets=markets,
         path=where,
+        tiers_note=str(data.get("volume_tiers_note", "")),
     )
 
 
@@ -555,6 +561,7 @@ def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
         service_free=card.service_free,
         markets=markets,
         path=card.path,
+        tiers_note=card.tiers_note,
     )
 
 
