@@ -9,6 +9,7 @@ band the loader would quietly normalise still fails here.
 
 from __future__ import annotations
 
+import itertools
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def test_every_band_is_contiguous_from_zero_and_the_list_rate_less_its_discount(
     card, market, category, rates, bands
 ):
     assert bands[0]["from"] == 0
-    for before, after in zip(bands, bands[1:], strict=False):
+    for before, after in itertools.pairwise(bands):
         assert before["to"] is not None
         assert after["from"] == before["to"] + 1
     assert bands[-1]["to"] is None
