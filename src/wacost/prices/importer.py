@@ -333,8 +333,8 @@ def _nonblank(row: Sequence[Cell]) -> bool:
 
 
 def _row_currency(cell: Cell, where: str, source: str) -> str | None:
-    if isinstance(cell, Decimal) or not cell.strip():
-        return None
+    if isinstance(cell, Decimal) or not cell.strip() or cell.strip() == "$":
+        return None  # a bare $ is ambiguous (USD, MXN, ARS, CLP, COP, ...): the title must say
     code = currency_of(cell)
     if code is None:
         raise _fail(
@@ -739,7 +739,7 @@ def import_meta_files(
         if codes and codes != {wanted}:
             raise InputFileError(
                 f"currency: the files say {', '.join(sorted(codes))}, not {wanted}",
-                "drop --currency or give the right files",
+                "give the files of that currency",
             )
         codes = {wanted}
     if len(codes) > 1:
@@ -749,20 +749,21 @@ def import_meta_files(
         )
     if not codes:
         raise InputFileError(
-            f"{rates_file.source.name}: no currency in the title or the Currency column",
-            "say it with --currency",
+            f"{rates_file.source.name}: no currency in the title or the Currency column "
+            "(a bare $ could be any of several)",
+            "give the currency explicitly",
         )
     dates = {p.source.effective_from for p in parsed if p.source.effective_from}
     if effective_from is None:
         if len(dates) > 1:
             raise InputFileError(
                 f"rates import: the files take effect on {', '.join(sorted(d.isoformat() for d in dates))}",
-                "import the files of one date together, or say --effective-from",
+                "import the files of one date together, or give the effective date explicitly",
             )
         if not dates:
             raise InputFileError(
                 f"{rates_file.source.name}: the title gives no effective date",
-                "say it with --effective-from YYYY-MM-DD",
+                "give the effective date explicitly (YYYY-MM-DD)",
             )
         effective_from = dates.pop()
     if tiers_file is not None:
