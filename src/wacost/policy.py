@@ -298,11 +298,14 @@ def evaluate(report: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
     broken = [_label(r) for r in rows if r["status"] == Status.BROKEN.value]
     warned = [_label(r) for r in rows if r["status"] == Status.WARNING.value]
     status = Status.BROKEN if broken else Status.WARNING if warned else Status.OK
+    incomplete = bool(report.get("unpriced"))
     return {
         "source": policy.source,
         "warn_at": str(policy.warn_at),
         "status": status.value,
         "exceeded": bool(broken),
+        # billable messages without a price: the limits are checked on a lower bound
+        "incomplete": incomplete,
         "broken": broken,
         "warned": warned,
         "limits": rows,
@@ -314,10 +317,29 @@ def _label(row: Mapping[str, Any]) -> str:
 
 
 def over_limit(report: Mapping[str, Any]) -> bool:
-    """Whether a report breaks its budget or any limit of its policy (exit code 1)."""
+    """Whether a report breaks its budget or any limit of its policy (exit code 1).
+
+    A budget or policy run whose total leaves billable messages unpriced fails too: the total
+    is a lower bound, so it cannot show that the budget is kept.
+    """
     budget = report.get("budget") or {}
     policy = report.get("policy") or {}
-    return bool(budget.get("exceeded")) or bool(policy.get("exceeded"))
+    return any(
+        bool(block.get(flag)) for block in (budget, policy) for flag in ("exceeded", "incomplete")
+    )
+
+
+def incomplete_check(report: Mapping[str, Any]) -> str | None:
+    """One line saying why a budget or policy check could not pass, or None."""
+    budget = report.get("budget") or {}
+    policy = report.get("policy") or {}
+    unpriced = report.get("unpriced")
+    if not unpriced or not (budget.get("incomplete") or policy.get("incomplete")):
+        return None
+    return (
+        f"budget not checked: {unpriced['message']}; the total is a lower bound "
+        f"(how to price them: {unpriced['how_to_price']})"
+    )
 
 
 __all__ = [
@@ -328,6 +350,7 @@ __all__ = [
     "Status",
     "check_markets",
     "evaluate",
+    "incomplete_check",
     "load_policy",
     "over_limit",
     "parse_percent",

@@ -299,7 +299,7 @@ def deliver(
     github_summary: bool,
 ) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
-    from wacost.policy import over_limit
+    from wacost.policy import incomplete_check, over_limit
     from wacost.render import render_markdown, render_report, render_total
 
     text = render_report(report, report_format, view)
@@ -311,6 +311,9 @@ def deliver(
         write_output(total, None)
     if summary is not None:
         append_step_summary(summary)
+    reason = incomplete_check(report)
+    if reason is not None:
+        _stderr(f"wacost: {reason}")
     return ExitCode.OVER_BUDGET if over_limit(report) else ExitCode.OK
 
 

@@ -119,6 +119,7 @@ def price_counts(
     ]
     exposure_total = sum((extra for _, extra, _ in priced.risk.values()), Decimal(0))
     exceeded = options.budget is not None and all_in > options.budget
+    unpriced = unpriced_block(priced.unpriced, card, fx is not None)
     totals: dict[str, Any] = {
         "messages": priced.total_messages,
         "billable_messages": summary["billable"],
@@ -126,6 +127,8 @@ def price_counts(
         "unbilled_messages": priced.unbilled,
         "cost": format_money(summary["cost"]),
     }
+    if unpriced is not None:
+        totals["unpriced_messages"] = unpriced["messages"]
     if fees is not None:
         totals["fees"] = format_money(fee_total)
         totals["total_cost"] = format_money(all_in)
@@ -150,8 +153,12 @@ def price_counts(
             "limit": format_money(options.budget) if options.budget is not None else None,
             "exceeded": exceeded,
         },
+        **({"unpriced": unpriced} if unpriced is not None else {}),
         "inputs": list(counts.files),
     }
+    if unpriced is not None and options.budget is not None:
+        # A total that leaves billable messages out cannot show the budget is kept.
+        report["budget"]["incomplete"] = True
     if fx is not None:
         report["fx"] = fx
     if priced.free_tier is not None:
@@ -187,6 +194,42 @@ def price_counts(
             summary, _summaries(other, None), other_card, options.compare_date
         )
     return report
+
+
+def unpriced_block(
+    unpriced: dict[str, int], card: RateCard, converted: bool
+) -> dict[str, Any] | None:
+    """Billable messages left out of the total, by market (or country), and how to price them.
+
+    A total that leaves them out is a lower bound: no budget or policy check can pass on it.
+    """
+    total = sum(unpriced.values())
+    if total == 0:
+        return None
+    rows = sorted(unpriced.items(), key=lambda item: (-item[1], item[0]))
+    places = [{"market": name, "messages": messages} for name, messages in rows]
+    names = ", ".join(f"{name} ({messages:,})" for name, messages in rows[:5])
+    if len(rows) > 5:
+        names += f" and {len(rows) - 5} more"
+    countries = [name for name, _ in rows if " " not in name and len(name) == 2]
+    hints = []
+    if countries:
+        hints.append(
+            f"the {card.currency} card of {card.effective_from} has no market for "
+            f"{', '.join(countries[:5])}: price them on a card that has one (the USD card, or "
+            f"Meta's {card.currency} card imported with `wacost rates import`)"
+        )
+    if len(countries) < len(rows):
+        hints.append(
+            "a rate is unknown on the card: put Meta's figure in your own copy of the card "
+            "(or import Meta's file with `wacost rates import`) and give it as the pricing"
+        )
+    return {
+        "messages": total,
+        "markets": places,
+        "message": f"{total:,} billable messages have no price and are not in the total: {names}",
+        "how_to_price": "; ".join(hints),
+    }
 
 
 def estimate_campaign(

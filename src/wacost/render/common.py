@@ -69,7 +69,7 @@ def limit_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             "remaining": format_money(limit - used),
             "percent": None if fraction is None else percent_text(fraction).rstrip("%"),
             "warn_at": None,
-            "status": "broken" if budget.get("exceeded") else "ok",
+            "status": "broken" if budget.get("exceeded") or budget.get("incomplete") else "ok",
             "source": "--budget",
         }
     ]
