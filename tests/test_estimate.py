@@ -151,9 +151,7 @@ def test_authentication_international(wacost, tmp_path):
     )
     # India becomes auth-intl 10 x 0.0304; the UK is the business's own country; Iraq's
     # auth-intl rate, read in Meta's October file, is 0.1280
-    assert intl["totals"]["cost"] == str(
-        D(10) * D("0.0304") + 4 * D("0.0220") + 2 * D("0.1280")
-    )
+    assert intl["totals"]["cost"] == str(D(10) * D("0.0304") + 4 * D("0.0220") + 2 * D("0.1280"))
     assert {c["category"] for c in intl["by_category"]} == {
         "authentication",
         "authentication_international",
