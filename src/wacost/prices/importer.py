@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Final
 
 from wacost.errors import InputFileError, PricingTableError
+from wacost.files import load_yaml_text
 from wacost.models import Category
 from wacost.prices.cards import SERVICE_CHARGING_STARTS, PriceBook, RateCard
 from wacost.prices.loading import parse_rate_card
-from wacost.yamlsafe import load_yaml_text
 
 MAX_ROWS: Final = 200_000  # Meta's files have about a thousand (mostly empty) rows
 MAX_BYTES: Final = 20 * 1024 * 1024
