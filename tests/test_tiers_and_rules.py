@@ -227,3 +227,17 @@ markets:
     assert report["policy"]["exceeded"] is False
     assert report["unpriced"]["markets"] == [{"market": "India utility", "messages": 7}]
     assert "7 billable messages have no price" in run.stderr
+
+
+def test_a_saved_incomplete_report_still_fails_its_budget(wacost, tmp_path):
+    campaign = write(
+        tmp_path / "c.csv", "country,category,count\nIN,marketing,100\nUS,utility,40\n"
+    )
+    saved = tmp_path / "saved.json"
+    run = wacost("estimate", campaign, "--date", "2026-11-10", "--currency", "INR",
+                 "--budget", "1000000", "--format", "json", "--output", saved)  # fmt: skip
+    assert run.exit_code == 1
+    again = wacost("report", saved)
+    assert again.exit_code == 1
+    assert "NOT CHECKED" in again.stdout
+    assert "40 billable messages have no price" in again.stderr
