@@ -163,9 +163,8 @@ def test_a_bare_dollar_needs_currency(book, tmp_path, wacost):
     [
         ("0.0260", "0.0260"),
         ("$US 0.0260", "0.0260"),
-        ("0,0260", "0.0260"),
         ("₹0.8631", "0.8631"),
-        ("1.234,5678", "1234.5678"),
+        ("COP 269.5087", "269.5087"),
         ("1,234.5678", "1234.5678"),
         ("8.0E-4", "0.0008"),
         ("n/a", None),
@@ -177,6 +176,12 @@ def test_a_bare_dollar_needs_currency(book, tmp_path, wacost):
 def test_cells_as_meta_and_spreadsheets_write_them(cell, value):
     parsed = parse_amount(cell, "row 1", "f.csv")
     assert parsed == (None if value is None else Decimal(value))
+
+
+@pytest.mark.parametrize("cell", ["0,0260", "1.234,5678", "soon", "-0.05"])
+def test_cells_that_are_not_amounts_are_refused_not_guessed(cell):
+    with pytest.raises(InputFileError, match=r"f.csv: row 1"):
+        parse_amount(cell, "row 1", "f.csv")
 
 
 def test_every_one_of_the_16_currencies_is_known():
@@ -191,7 +196,7 @@ def test_bad_cells_name_the_file_row_and_column(book, tmp_path, wacost):
     path = write_xlsx(tmp_path / "bad.xlsx", rows)
     run = wacost("rates", "import", path, "-o", tmp_path / "out.yaml")
     assert run.exit_code == 2
-    assert "bad.xlsx: row 7, column D: 'soon' is not a number" in run.stderr
+    assert "bad.xlsx: row 7, column D: 'soon' is not an amount" in run.stderr
     assert not (tmp_path / "out.yaml").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["bad.xlsx"]
 

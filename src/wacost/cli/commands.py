@@ -19,6 +19,7 @@ from wacost.cli.common import (
     check_view,
     deliver,
     guarded,
+    parse_currency,
     parse_date,
     set_debug,
     write_output,
@@ -184,12 +185,12 @@ def rates(
 
         out_format = check_format(fmt, ("table", "json", "csv"))
         book = load_price_book(pricing)
-        card = book.card_for(parse_date(date), currency.upper())
+        card = book.card_for(parse_date(date), parse_currency(currency))
         if compare_date is None:
             write_output(render_rates(card, market, out_format), None)
             return ExitCode.OK
         other = book.card_for(
-            parse_date(compare_date, "--compare-date"), currency.upper(), "--compare-date"
+            parse_date(compare_date, "--compare-date"), parse_currency(currency), "compare_date"
         )
         comparison = compare_cards(other, card).only(market)
         write_output(render_comparison(comparison, out_format), None)

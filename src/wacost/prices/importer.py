@@ -22,10 +22,11 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from wacost import amounts
 from wacost.errors import InputFileError, PricingTableError
 from wacost.files import load_yaml_text
 from wacost.models import Category
@@ -239,11 +240,12 @@ def currency_of(token: str) -> str | None:
     return _TOKENS.get(text)
 
 
-_NUMBER = re.compile(r"[-+]?[\d.,'\u00a0\u202f ]*\d[\d.,'\u00a0\u202f ]*(?:[eE][-+]?\d+)?")
-
-
 def parse_amount(cell: Cell, where: str, source: str) -> Decimal | None:
-    """A cell's number: None for `n/a`, `--` or empty; currency tokens and digit groups dropped."""
+    """A cell's number: None for `n/a`, `--` or empty; a currency token (`$US 0.0260`) dropped.
+
+    The number itself follows wacost's one rule for amounts (`wacost.amounts`): a point is the
+    decimal separator, a comma only an exact thousands separator.
+    """
     if isinstance(cell, Decimal):
         return cell
     text = cell.strip()
@@ -254,29 +256,10 @@ def parse_amount(cell: Cell, where: str, source: str) -> Decimal | None:
             start = text.upper().index(token)
             text = text[:start] + text[start + len(token) :]
     text = text.replace("$", "").strip()
-    match = _NUMBER.fullmatch(text)
-    if match is None:
-        raise _fail(source, where, f"{cell!r} is not a number", "Meta's cells are numbers or n/a")
-    number = re.sub(r"['\u00a0\u202f ]", "", text)
-    mantissa, _, exponent = number.upper().partition("E")
-    if "," in mantissa and "." in mantissa:  # 1,234.5 or 1.234,5: the last one is the decimal mark
-        if mantissa.rindex(",") > mantissa.rindex("."):
-            mantissa = mantissa.replace(".", "").replace(",", ".")
-        else:
-            mantissa = mantissa.replace(",", "")
-    elif "," in mantissa:  # 0,0260 (decimal comma) or 1,234 (digit groups of three)
-        head, _, tail = mantissa.rpartition(",")
-        groups = mantissa.split(",")
-        if len(tail) == 3 and all(len(g) == 3 for g in groups[1:]) and not head.startswith("0"):
-            mantissa = mantissa.replace(",", "")
-        else:
-            mantissa = mantissa.replace(",", ".")
     try:
-        return Decimal(mantissa + (f"E{exponent}" if exponent else ""))
-    except InvalidOperation:
-        raise _fail(
-            source, where, f"{cell!r} is not a number", "Meta's cells are numbers or n/a"
-        ) from None
+        return amounts.parse_amount(text, maximum=None)
+    except amounts.AmountError as exc:
+        raise _fail(source, where, exc.describe(cell), exc.hint) from None
 
 
 def _count(cell: Cell, where: str, source: str) -> int | None:
