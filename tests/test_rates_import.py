@@ -267,3 +267,16 @@ def test_rates_compare_date_says_which_card_is_which(wacost):
         )["markets"]
         == []
     )
+
+
+def test_rates_shows_a_markets_bands_and_what_is_known_about_tiers(wacost):
+    run = wacost("rates", "--date", "2026-11-01", "--market", "KW", "--format", "json")
+    data = run.json()
+    assert "all 47 markets" in data["volume_tiers_note"]
+    bands = data["markets"][0]["tiers"]["authentication_international"]
+    assert bands[0] == {"from": 0, "to": 300000, "rate": "0.1200"}
+    assert bands[-1] == {"from": 40000001, "to": None, "rate": "0.0900"}
+    table = wacost("rates", "--date", "2026-11-01", "--market", "Kuwait").stdout
+    assert "40,000,001-MAX: 0.0900" in " ".join(table.split())
+    july = wacost("rates", "--date", "2026-08-01", "--format", "json").json()
+    assert "tier sheet was not found" in july["volume_tiers_note"]

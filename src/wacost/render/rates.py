@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from wacost.errors import OptionError
 from wacost.models import Category
-from wacost.prices.cards import UNKNOWN, Rate, RateCard
+from wacost.prices.cards import UNKNOWN, Rate, RateCard, Tiers
 from wacost.prices.compare import CardComparison
 
 
@@ -24,6 +25,17 @@ def _rate_text(rate: Rate) -> str | None:
         return "unknown"
     assert isinstance(rate, Decimal)
     return str(rate)
+
+
+def _bands(tiers: Mapping[Category, Tiers]) -> dict[str, list[dict[str, Any]]]:
+    """Each category's bands as Meta prints them: the first from 0, upper bounds inclusive."""
+    return {
+        category.value: [
+            {"from": 0 if i == 0 else b.first, "to": b.last, "rate": str(b.rate)}
+            for i, b in enumerate(tier.bands)
+        ]
+        for category, tier in tiers.items()
+    }
 
 
 def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
@@ -48,6 +60,7 @@ def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
         }
         for m in markets
     ]
+    bands = {m.name: _bands(m.tiers) for m in markets if m.tiers}
     if fmt == "json":
         return (
             json.dumps(
@@ -58,7 +71,11 @@ def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
                     "confidence": card.confidence,
                     "service_free": card.service_free,
                     "utility_free_in_customer_service_window": card.utility_free_in_csw,
-                    "markets": rows,
+                    "volume_tiers_note": card.tiers_note or None,
+                    "markets": [
+                        {**row, "tiers": bands[row["market"]]} if row["market"] in bands else row
+                        for row in rows
+                    ],
                 },
                 indent=2,
             )
@@ -95,6 +112,18 @@ def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
     console = Console(file=buffer, width=120, color_system=None)
     console.print(table)
     console.print(f"Source: {card.source_url}")
+    if len(rows) == 1 and rows[0]["market"] in bands:
+        for category, listed in bands[rows[0]["market"]].items():
+            console.print(
+                f"{category} volume bands (messages a month): "
+                + ", ".join(
+                    f"{b['from']:,}-{'MAX' if b['to'] is None else format(b['to'], ',')}: "
+                    f"{b['rate']}"
+                    for b in listed
+                )
+            )
+    if card.tiers_note:
+        console.print(f"Volume tiers: {card.tiers_note}")
     if card.service_free:
         console.print(
             "Service (non-template) messages are free on this card; utility in an open "
