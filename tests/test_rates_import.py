@@ -280,3 +280,20 @@ def test_rates_shows_a_markets_bands_and_what_is_known_about_tiers(wacost):
     assert "40,000,001-MAX: 0.0900" in " ".join(table.split())
     july = wacost("rates", "--date", "2026-08-01", "--format", "json").json()
     assert "tier sheet was not found" in july["volume_tiers_note"]
+
+
+def test_a_july_csv_without_header_gives_the_july_markets_and_members(book, tmp_path):
+    # Meta's July 2026 USD CSV as preserved: one row per market, Meta's column order, service n/a
+    july = book.card_for(dt.date(2026, 7, 1))
+
+    def cell(rate: object) -> str:
+        return "n/a" if rate is None else str(rate)
+
+    rows = [[m.name, "USD", *(cell(m.rate(c)) for c in Category)] for m in july.markets.values()]
+    path = write_csv(tmp_path / "meta-usd-rates-2026-07-01.csv", rows)
+    imported = import_meta_files([path], book, effective_from=dt.date(2026, 7, 1)).card
+    assert imported.service_free and imported.utility_free_in_csw
+    assert set(imported.markets) == set(july.markets)
+    for name, market in july.markets.items():
+        assert imported.markets[name].countries == market.countries, name
+        assert dict(imported.markets[name].rates) == dict(market.rates), name
