@@ -34,15 +34,20 @@ def _cell(text: str) -> str:
 
 
 def command_names() -> list[str]:
-    """Every wacost command, in the order `wacost --help` lists them."""
+    """Every wacost command, in the order `wacost --help` lists them; `rates import` after `rates`."""
     group = typer.main.get_command(app)
-    return list(group.commands)  # type: ignore[attr-defined]
+    names = []
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        names.append(name)
+        names += [f"{name} {sub}" for sub in getattr(command, "commands", {})]
+    return names
 
 
 def option_table(name: str) -> str:
     """The Markdown table of one command's arguments and options, from its --help records."""
-    group = typer.main.get_command(app)
-    command = group.commands[name]  # type: ignore[attr-defined]
+    command = typer.main.get_command(app)
+    for part in name.split():
+        command = command.commands[part]  # type: ignore[attr-defined]
     ctx = command.make_context(name, [], resilient_parsing=True)
     rows = ["| option | meaning |", "|---|---|"]
     for param in command.params:

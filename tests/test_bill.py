@@ -155,11 +155,17 @@ def test_shipped_uae_utility_bands(wacost, tmp_path):
 
 
 def test_unknown_bands_priced_at_list_rate_and_said_so(wacost, tmp_path):
+    # Meta's July tier sheet was not found: Brazil utility on the July card has no bands
     campaign = write(tmp_path / "c.csv", "country,category,count\nBR,utility,200000\n")
-    report = run_json(wacost, campaign, "--date", "2026-11-25")
+    report = run_json(wacost, campaign, "--date", "2026-08-25")
     assert report["totals"]["cost"] == str(200000 * D("0.0068"))
     notice = [w for w in report["warnings"] if w["code"] == "volume_tiers_unknown"]
     assert notice and notice[0]["count"] == 200000
+    # on the October card the same messages sit in Meta's first Brazil band: no warning
+    october = run_json(wacost, campaign, "--date", "2026-11-25")
+    assert october["totals"]["cost"] == str(200000 * D("0.0068"))
+    assert not [w for w in october["warnings"] if w["code"] == "volume_tiers_unknown"]
+    assert {line["tier"] for line in october["lines"]} == {"0:250000"}
 
 
 @pytest.mark.parametrize(

@@ -59,6 +59,9 @@ COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "count": ("count",),
     "country": ("country",),
     "window": ("window",),
+    # beyond the contract: the message type, so that a non-template row can say it is a
+    # reaction (never charged); other values (text, image, template, ...) change nothing
+    "type": ("type", "message_type"),
 }
 _ALIAS_TO_CANONICAL = {
     alias: canon for canon, aliases in COLUMN_ALIASES.items() for alias in aliases

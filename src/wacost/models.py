@@ -53,6 +53,11 @@ class PricingType(str, Enum):
     REGULAR = "regular"
     FREE_CUSTOMER_SERVICE = "free_customer_service"
     FREE_ENTRY_POINT = "free_entry_point"
+    # Beyond Meta's three types: a reaction, never charged and outside the free tier (from
+    # 2026-10-01); and a service message an eligible government or non-profit sends past the
+    # free tier, free until 2027-12-31 (Meta's status webhooks: pricing.subtype "paid_exempt").
+    FREE_REACTION = "free_reaction"
+    PAID_EXEMPT = "paid_exempt"
 
 
 class Window(str, Enum):

@@ -290,6 +290,8 @@ def evaluate(estimate: Estimate, policy: Policy) -> PolicyResult:
         warn_at=policy.warn_at,
         status=status.value,
         exceeded=bool(broken),
+        # billable messages without a price: the limits are checked on a lower bound
+        incomplete=True if estimate.unpriced is not None else None,
         broken=broken,
         warned=warned,
         limits=tuple(rows),
@@ -308,7 +310,11 @@ def recheck(estimate: Estimate) -> Estimate:
     figures, never by its verdicts.
     """
     limit = estimate.budget.limit
-    budget = replace(estimate.budget, exceeded=limit is not None and estimate.totals.all_in > limit)
+    budget = replace(
+        estimate.budget,
+        exceeded=limit is not None and estimate.totals.all_in > limit,
+        incomplete=True if limit is not None and estimate.unpriced is not None else None,
+    )
     checked = replace(estimate, budget=budget)
     saved = estimate.policy
     if saved is None:

@@ -124,8 +124,20 @@ def lookup(
     raise typer.Exit(int(guarded(work)))
 
 
-@app.command()
+rates_app = typer.Typer(
+    name="rates",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.add_typer(rates_app)
+
+
+@rates_app.callback(invoke_without_command=True)
 def rates(
+    ctx: typer.Context,
     date: Annotated[
         str | None,
         typer.Option(
@@ -147,22 +159,96 @@ def rates(
     currency: Annotated[
         str, typer.Option("--currency", metavar="CUR", help="Currency of the card.")
     ] = "USD",
+    compare_date: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-date",
+            metavar="YYYY-MM-DD",
+            help="Show what changed between the card in effect on this date and the one of "
+            "--date, market by market (new minus old).",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Show the rate card in effect on a date.
+    """Show the rate card in effect on a date, or what changed between two; import Meta's files.
 
     Example: wacost rates --date 2026-10-01 --market India
     """
+    if ctx.invoked_subcommand is not None:
+        return
     set_debug(debug)
 
     def work() -> int:
+        from wacost.prices.compare import compare_cards
         from wacost.prices.loading import load_price_book
-        from wacost.render.rates import render_rates
+        from wacost.render.rates import render_comparison, render_rates
 
         out_format = check_format(fmt, ("table", "json", "csv"))
         book = load_price_book(pricing)
         card = book.card_for(parse_date(date), parse_currency(currency))
-        write_output(render_rates(card, market, out_format), None)
+        if compare_date is None:
+            write_output(render_rates(card, market, out_format), None)
+            return ExitCode.OK
+        other = book.card_for(
+            parse_date(compare_date, "--compare-date"), parse_currency(currency), "compare_date"
+        )
+        comparison = compare_cards(other, card).only(market)
+        write_output(render_comparison(comparison, out_format), None)
+        return ExitCode.OK
+
+    raise typer.Exit(int(guarded(work)))
+
+
+@rates_app.command("import")
+def rates_import(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE...",
+            help="Meta's rate-card file and, optionally, its volume-tier file for the same "
+            "currency and date (CSV or XLSX, exactly as downloaded).",
+        ),
+    ],
+    effective_from: Annotated[
+        str | None,
+        typer.Option(
+            "--effective-from",
+            metavar="YYYY-MM-DD",
+            help="The date the card takes effect (default: the date in the file's title).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="CARD.yaml",
+            help="Write the card here (default: standard output); use it with --pricing.",
+        ),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            "--currency",
+            metavar="CUR",
+            help="The currency, where the files do not say it (e.g. a bare $).",
+        ),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Turn Meta's rate-card and volume-tier files into a wacost rate card.
+
+    Example: wacost rates import rates.xlsx volume_tiers.xlsx -o pricing/rate-card-2027-01-01-USD.yaml
+    """
+    set_debug(debug)
+
+    def work() -> int:
+        from wacost.prices.importer import import_meta_files
+        from wacost.prices.loading import load_price_book
+
+        date = parse_date(effective_from, "--effective-from") if effective_from else None
+        imported = import_meta_files(files, load_price_book(), date, currency)
+        write_output(imported.text, output)
         return ExitCode.OK
 
     raise typer.Exit(int(guarded(work)))

@@ -319,6 +319,9 @@ def deliver(
         write_output(total, None)
     if summary is not None:
         append_step_summary(summary)
+    reason = report.incomplete_check
+    if reason is not None:
+        _stderr(f"wacost: {reason}")
     return ExitCode.OVER_BUDGET if report.over_limit else ExitCode.OK
 
 

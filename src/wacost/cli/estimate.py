@@ -208,6 +208,14 @@ def estimate(
             help="Free service messages already used this month, across those numbers.",
         ),
     ] = None,
+    service_exempt: Annotated[
+        bool,
+        typer.Option(
+            "--service-exempt",
+            help="The sender is an eligible government or non-profit: service messages past "
+            "the free tier stay free until 2027-12-31 (pricing_type paid_exempt).",
+        ),
+    ] = False,
     exclude: Annotated[
         list[Path] | None,
         typer.Option(
@@ -225,7 +233,7 @@ def estimate(
 
     In CI: wacost estimate plan.csv --templates templates.json --policy budget.yaml --format markdown --github-summary
 
-    Exit codes: 0 done (within budget), 1 total above --budget or a --policy limit broken, 2 bad input or options.
+    Exit codes: 0 done (within budget), 1 total above --budget or a --policy limit broken (or billable messages left unpriced under a budget or policy), 2 bad input or options.
     """
     set_debug(debug)
 
@@ -249,6 +257,7 @@ def estimate(
             assume_recategorized=assume_recategorized,
             sender_numbers=parse_count(sender_numbers, "--sender-numbers"),
             service_free_used=parse_count(service_free_used, "--service-free-used"),
+            service_exempt=service_exempt,
             fees=load_fee_profile(fees) if fees else None,
             failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
             currency=parse_currency(currency),

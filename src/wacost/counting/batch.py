@@ -22,7 +22,10 @@ from wacost.numbers.regions import COUNTRY_ALIASES, TERRITORY_OWNERS, known_coun
 from wacost.numbers.resolver import NumberResolver
 
 KEYS = ["file", "kind", "country", "template", "language", "category", "window"]
-_WINDOWS = ["", *(w.value for w in Window)]
+# The window key also carries `reaction` (from the `type` column): a reaction is never charged
+# and uses no free tier, whatever window is open, so nothing else about its window matters.
+REACTION = "reaction"
+_WINDOWS = ["", *(w.value for w in Window), REACTION]
 _CATEGORIES = ["", *(c.value for c in Category)]
 _LINE_BITS: Final = 40  # an ordinal is file << 40 | line: file:line in one sortable int64
 _LINE_MASK: Final = (1 << _LINE_BITS) - 1
@@ -147,6 +150,28 @@ def _checked_choice(
         )
     choice: np.ndarray = lut[column.ids]
     return choice
+
+
+def _reactions(batch: Batch, template: _Column, where: str) -> np.ndarray | None:
+    """Per row, whether the `type` column says it is a reaction (None: no such column).
+
+    Only `reaction` matters; any other type (text, image, template, ...) changes nothing. A
+    reaction with a template name is contradictory input and an error.
+    """
+    column = batch.columns.get("type")
+    if column is None:
+        return None
+    kinds = _encode(column, batch.num_rows, _lower_underscored)
+    is_reaction = np.array([v in (REACTION, "reactions") for v in kinds.values], dtype=bool)
+    mask: np.ndarray = is_reaction[kinds.ids]
+    named = np.array([v != "" for v in template.values], dtype=bool)[template.ids]
+    clash = np.flatnonzero(mask & named)
+    if clash.size:
+        raise InputFileError(
+            f"{where}:{batch.first_line + int(clash[0])}: type reaction with a template name",
+            "a reaction is a non-template message: clear the template or the type",
+        )
+    return mask
 
 
 def _counts(batch: Batch, where: str) -> np.ndarray | None:
@@ -286,11 +311,14 @@ def reduce_batch(
     window = _checked_choice(
         batch,
         "window",
-        _WINDOWS,
+        _WINDOWS[:-1],
         where,
         "use none, csw (customer service window) or fep (free entry point)",
         WINDOW_ALIASES,
     )
+    reactions = _reactions(batch, template, where)
+    if reactions is not None:
+        window = np.where(reactions, np.int8(_WINDOWS.index(REACTION)), window)
     messages = _counts(batch, where)
 
     radices = [
@@ -299,7 +327,7 @@ def reduce_batch(
         len(template.values),
         len(language.values),
         len(_CATEGORIES) if "category" in batch.columns else 1,
-        len(_WINDOWS) if "window" in batch.columns else 1,
+        len(_WINDOWS) if "window" in batch.columns or reactions is not None else 1,
     ]
     code = _combine(
         list(zip([country, kind, template.ids, language.ids, category, window], radices))

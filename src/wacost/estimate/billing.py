@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
-from wacost.counting.batch import Counts, RowKind
+from wacost.counting.batch import REACTION, Counts, RowKind
 from wacost.estimate.options import EstimateOptions, _Warnings
 from wacost.models import (
     MONEY_PLACES,
@@ -26,6 +27,8 @@ from wacost.templates.verdict import Classifier, TemplateVerdict, resolve_templa
 
 def pricing_type_for(category: Category, window: str, card: RateCard) -> PricingType:
     """Whether a message is free, under the card's rules (Meta changed them on 2026-10-01)."""
+    if window == REACTION:
+        return PricingType.FREE_REACTION
     if window == Window.FEP.value:
         return PricingType.FREE_ENTRY_POINT
     if category is Category.SERVICE:
@@ -39,6 +42,20 @@ FREE_SERVICE_PER_NUMBER = (
     1000  # service messages free per business phone number per month, from 2026-10-01
 )
 UNKNOWN_TIERS_NOTICE_AT = 100_000  # the lowest published tier threshold
+# Eligible governments and non-profits keep service messages past the free tier free until then.
+SERVICE_EXEMPT_UNTIL = dt.date(2027, 12, 31)
+
+
+def accrual_category(category: Category) -> Category:
+    """The category whose monthly count a message adds to, for volume tiers.
+
+    Authentication and authentication-international accrue together within a market (Meta's
+    Example 2: when authentication-international starts mid-month, the count continues and the
+    tier reached applies to the authentication-international rate).
+    """
+    if category is Category.AUTHENTICATION_INTERNATIONAL:
+        return Category.AUTHENTICATION
+    return category
 
 
 class _Key(NamedTuple):
@@ -101,6 +118,9 @@ class _Priced:
     risk: dict[str, list[Any]]
     free_tier: dict[str, Any] | None
     tiers_used: dict[str, dict[str, str]]
+    # billable messages left out of the total: "Iraq authentication_international" (unknown
+    # rate) or a country code (no market on the card) -> messages
+    unpriced: dict[str, int]
 
 
 def _classify_counts(
@@ -110,6 +130,7 @@ def _classify_counts(
     options: EstimateOptions,
     classifier: Classifier | None,
     warnings: _Warnings,
+    unpriced: dict[str, int],
 ) -> tuple[dict[_Cell, int], int, int, dict[str, list[Any]]]:
     """Each counted key -> market, category and pricing type; invalid rows become warnings."""
     business = (
@@ -168,11 +189,12 @@ def _classify_counts(
             warnings.add(
                 "unpriced_market",
                 f"no market on the {card.effective_from} card for these "
-                "countries and no default market; not billed",
+                "countries and no default market; not in the total",
                 messages,
                 example,
             )
             unbilled += messages
+            unpriced[str(country)] = unpriced.get(str(country), 0) + messages
             continue
         category = verdict.category
         if (
@@ -288,6 +310,33 @@ def _apply_service_free_tier(
     }
 
 
+def _apply_service_exemption(
+    cells: dict[_Cell, int], card: RateCard, options: EstimateOptions, warnings: _Warnings
+) -> None:
+    """Service messages still charged after the free tier become `paid_exempt` (free) for an
+    eligible government or non-profit, until SERVICE_EXEMPT_UNTIL."""
+    if not options.service_exempt or card.service_free:
+        return
+    charged = [
+        c for c in cells if c.category is Category.SERVICE and c.pricing_type is PricingType.REGULAR
+    ]
+    if options.date > SERVICE_EXEMPT_UNTIL:
+        if charged:
+            warnings.add(
+                "service_exemption_ended",
+                f"the service-message exemption for governments and non-profits ended on "
+                f"{SERVICE_EXEMPT_UNTIL}; service messages priced at the service rate",
+                sum(cells[c] for c in charged),
+                None,
+            )
+        return
+    for cell in charged:
+        exempt = _Cell(
+            cell.market, cell.category, PricingType.PAID_EXEMPT, cell.template, cell.language
+        )
+        cells[exempt] = cells.get(exempt, 0) + cells.pop(cell)
+
+
 def _split_into_bands(messages: int, already: int, bands: Sequence[Band]) -> list[tuple[Band, int]]:
     """`messages` that follow `already` charged this month, split over the volume bands."""
     parts = []
@@ -310,6 +359,7 @@ def _price_cells(
     card: RateCard,
     usage: Usage | None,
     warnings: _Warnings,
+    unpriced: dict[str, int],
 ) -> tuple[list[_Piece], dict[str, dict[str, str]]]:
     """Priced pieces: list rate, or the volume bands from where the month already stands."""
     pieces: list[_Piece] = []
@@ -317,13 +367,23 @@ def _price_cells(
     groups: dict[tuple[str, Category], list[_Cell]] = defaultdict(list)
     for cell in cells:
         groups[(cell.market, cell.category)].append(cell)
+    # Month-to-date position per market and accrual category (authentication and
+    # authentication-international share one count; authentication is priced first).
+    positions: dict[tuple[str, Category], int] = {}
+    for market_name, category in groups:
+        key = (market_name, accrual_category(category))
+        if key not in positions and usage is not None:
+            positions[key] = sum(
+                usage.before(market_name, c) for c in Category if accrual_category(c) is key[1]
+            )
     for (market_name, category), group in sorted(
         groups.items(), key=lambda g: (g[0][0], g[0][1].value)
     ):
         market = card.markets[market_name]
         rate = market.rate(category)
         tiers = market.tiers.get(category)
-        before = usage.before(market_name, category) if usage is not None else 0
+        accrual = (market_name, accrual_category(category))
+        before = positions.get(accrual, 0)
         position = before
         for cell in sorted(
             group, key=lambda c: (c.pricing_type.value, c.template or "", c.language or "")
@@ -342,6 +402,8 @@ def _price_cells(
                     subject=f"{market_name}/{category.value}",
                 )
                 pieces.append(_Piece(cell, None, messages, None))
+                label = f"{market_name} {category.value}"
+                unpriced[label] = unpriced.get(label, 0) + messages
                 continue
             if tiers is None:
                 pieces.append(_Piece(cell, None, messages, rate))  # type: ignore[arg-type]
@@ -353,6 +415,7 @@ def _price_cells(
                     "confidence": tiers.confidence,
                 }
             position += messages
+        positions[accrual] = position
         charged = position - before
         if (
             tiers is None
@@ -380,13 +443,15 @@ def _price_on(
     usage: Usage | None,
 ) -> _Priced:
     warnings = _Warnings()
+    unpriced: dict[str, int] = {}
     cells, total, unbilled, risk = _classify_counts(
-        counts, card, templates, options, classifier, warnings
+        counts, card, templates, options, classifier, warnings, unpriced
     )
     free_tier = _apply_service_free_tier(cells, card, options, usage)
-    pieces, tiers_used = _price_cells(cells, card, usage, warnings)
+    _apply_service_exemption(cells, card, options, warnings)
+    pieces, tiers_used = _price_cells(cells, card, usage, warnings, unpriced)
     unbilled += sum(p.messages for p in pieces if p.rate is None)
-    return _Priced(card, pieces, warnings, total, unbilled, risk, free_tier, tiers_used)
+    return _Priced(card, pieces, warnings, total, unbilled, risk, free_tier, tiers_used, unpriced)
 
 
 def _fees_of(piece: _Piece, fees: FeeProfile | None, failure_rate: Decimal = Decimal(0)) -> Decimal:

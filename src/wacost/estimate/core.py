@@ -31,6 +31,8 @@ from wacost.report.model import (
     RecategorizationRisk,
     RiskTemplate,
     Totals,
+    Unpriced,
+    UnpricedPlace,
 )
 from wacost.templates.definitions import TemplateBook
 from wacost.templates.verdict import Classifier, default_classifier
@@ -164,6 +166,7 @@ def price_counts(
         for name, (messages, extra, language) in sorted(priced.risk.items())
     )
     exposure_total = sum((extra for _, extra, _ in priced.risk.values()), Decimal(0))
+    unpriced = unpriced_block(priced.unpriced, card)
     comparison = None
     if options.compare_date is not None:
         other_card, _ = _card_in_currency(book, options, options.compare_date, "compare_date")
@@ -187,6 +190,7 @@ def price_counts(
             fees=fee_total if fees is not None else None,
             total_cost=all_in if fees is not None else None,
             excluded_messages=counts.excluded.messages if counts.excluded is not None else None,
+            unpriced_messages=unpriced.messages if unpriced is not None else None,
         ),
         by_category=summary.by_category,
         by_market=summary.by_market,
@@ -197,7 +201,10 @@ def price_counts(
         budget=Budget(
             limit=options.budget,
             exceeded=options.budget is not None and all_in > options.budget,
+            # a total that leaves billable messages out cannot show the budget is kept
+            incomplete=True if unpriced is not None and options.budget is not None else None,
         ),
+        unpriced=unpriced,
         inputs=tuple(counts.files),
         fx=fx,
         service_free_tier=priced.free_tier,
@@ -231,6 +238,39 @@ def price_counts(
 
         estimate = apply_policy(estimate, options.policy)
     return estimate
+
+
+def unpriced_block(unpriced: dict[str, int], card: RateCard) -> Unpriced | None:
+    """Billable messages left out of the total, by market (or country), and how to price them.
+
+    A total that leaves them out is a lower bound: no budget or policy check can pass on it.
+    """
+    total = sum(unpriced.values())
+    if total == 0:
+        return None
+    rows = sorted(unpriced.items(), key=lambda item: (-item[1], item[0]))
+    names = ", ".join(f"{name} ({messages:,})" for name, messages in rows[:5])
+    if len(rows) > 5:
+        names += f" and {len(rows) - 5} more"
+    countries = [name for name, _ in rows if " " not in name and len(name) == 2]
+    hints = []
+    if countries:
+        hints.append(
+            f"the {card.currency} card of {card.effective_from} has no market for "
+            f"{', '.join(countries[:5])}: price them on a card that has one (the USD card, or "
+            f"Meta's {card.currency} card imported with `wacost rates import`)"
+        )
+    if len(countries) < len(rows):
+        hints.append(
+            "a rate is unknown on the card: put Meta's figure in your own copy of the card "
+            "(or import Meta's file with `wacost rates import`) and give it as the pricing"
+        )
+    return Unpriced(
+        messages=total,
+        markets=tuple(UnpricedPlace(market=name, messages=count) for name, count in rows),
+        message=f"{total:,} billable messages have no price and are not in the total: {names}",
+        how_to_price="; ".join(hints),
+    )
 
 
 def estimate_campaign(

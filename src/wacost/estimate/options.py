@@ -29,6 +29,7 @@ class EstimateOptions:
     block_size: int = DEFAULT_BLOCK_SIZE
     assume_recategorized: bool = False
     sender_numbers: int | None = None
+    service_exempt: bool = False  # an eligible government or non-profit (see SERVICE_EXEMPT_UNTIL)
     service_free_used: int | None = None
     fees: FeeProfile | None = None
     failure_rate: Decimal = Decimal(0)

@@ -94,6 +94,7 @@ class RateCard:
     service_free: bool
     markets: Mapping[str, Market]
     path: str
+    tiers_note: str = ""
     _by_country: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -44,6 +44,7 @@ def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
         service_free=card.service_free,
         markets=markets,
         path=card.path,
+        tiers_note=card.tiers_note,
     )
 
 

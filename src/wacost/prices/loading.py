@@ -53,6 +53,7 @@ _CARD_KEYS = {
     "free_rules",
     "markets",
     "notes",
+    "volume_tiers_note",
 }
 _MARKET_KEYS = {"countries", "rates", "default", "confidence", "note", "tiers"}
 _FREE_RULE_KEYS = {"utility_in_customer_service_window", "service"}
@@ -101,7 +102,8 @@ def _parse_country(value: object, where: str, key: str) -> str:
 
 
 def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
-    """Volume bands per category; they must start at 1, be contiguous and end open."""
+    """Volume bands per category: the first from 0 (Meta's notation; 1 is accepted too), each
+    following band from the previous `to` + 1, the last open-ended (`to: null`)."""
     if not isinstance(raw, dict):
         raise _fail(where, key, "must map categories to bands")
     result: dict[Category, Tiers] = {}
@@ -124,12 +126,14 @@ def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
             if not isinstance(band, dict):
                 raise _fail(where, bkey, "a band is {from, to, rate}")
             first, last = band.get("from"), band.get("to")
+            if index == 0 and first == 0 and not isinstance(first, bool):
+                first = 1  # Meta prints the first band as 0..TO; it holds messages 1..TO
             if first != expected or isinstance(first, bool):
                 raise _fail(
                     where,
                     f"{bkey}.from",
-                    f"{first!r}: bands must start at 1 and follow on "
-                    f"without gaps (expected {expected})",
+                    f"{first!r}: the first band starts at 0 and each next one at the previous "
+                    f"`to` + 1 (expected {0 if index == 0 else expected})",
                 )
             if last is not None and (
                 not isinstance(last, int) or isinstance(last, bool) or last < first
@@ -316,6 +320,7 @@ def parse_rate_card(data: object, where: str) -> RateCard:
         service_free=service_free,
         markets=markets,
         path=where,
+        tiers_note=str(data.get("volume_tiers_note", "")),
     )
 
 

@@ -69,7 +69,7 @@ def limit_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             "remaining": format_money(limit - used),
             "percent": None if fraction is None else percent_text(fraction).rstrip("%"),
             "warn_at": None,
-            "status": "broken" if budget.get("exceeded") else "ok",
+            "status": "broken" if budget.get("exceeded") or budget.get("incomplete") else "ok",
             "source": "--budget",
         }
     ]
@@ -140,10 +140,24 @@ def notes(report: dict[str, Any]) -> list[str]:
     volume = report.get("volume_tiers")
     if volume:
         bands = volume.get("bands") or {}
-        source = f" from {volume['usage']}" if volume.get("usage") else ""
+        start = (
+            f"month-to-date usage from {volume['usage']}"
+            if volume.get("usage")
+            else "counted from 0 this month (no usage given)"
+        )
+        discounted = {
+            (line["market"], line["category"])
+            for line in report.get("lines") or []
+            if line.get("tier") and not str(line["tier"]).startswith("0:")
+        }
         out.append(
-            f"Volume tiers: month-to-date usage{source}; "
-            + (f"{len(bands)} tiered rate(s) applied." if bands else "no volume tier reached.")
+            f"Volume tiers: {start}; "
+            + (
+                f"{len(bands)} market/category pair(s) on Meta's bands, "
+                f"{len(discounted)} past the first band."
+                if bands
+                else "no volume tier reached."
+            )
         )
     return out
 

@@ -129,7 +129,13 @@ def _limits(report: dict[str, Any]) -> list[str]:
         return []
     if not policy:
         used = share(all_in(report["totals"]), budget["limit"])
-        state = "❌ **over budget**" if budget.get("exceeded") else "✅ within budget"
+        state = (
+            "❌ **over budget**"
+            if budget.get("exceeded")
+            else "❌ **not checked**: the total leaves billable messages unpriced"
+            if budget.get("incomplete")
+            else "✅ within budget"
+        )
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
         return [f"**Budget:** {budget['limit']} {cur}{used_text} — {state}.", ""]
 
@@ -142,6 +148,8 @@ def _limits(report: dict[str, Any]) -> list[str]:
     warned = [short(r) for r in rows if r["status"] == "warning"]
     if broken:
         summary = f"❌ **{len(broken)} over limit** ({', '.join(broken)})"
+    elif policy.get("incomplete"):
+        summary = "❌ **not checked**: the total leaves billable messages unpriced"
     else:
         summary = "✅ every limit kept"
     if warned:

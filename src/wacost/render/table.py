@@ -212,8 +212,23 @@ def build_renderables(estimate: Estimate, views: tuple[str, ...] | None = None) 
         parts.append(
             Text(
                 f"Budget {budget['limit']} {cur}{used_text}: "
-                + ("OVER BUDGET" if budget["exceeded"] else "within budget"),
-                style="bold red" if budget["exceeded"] else "green",
+                + (
+                    "OVER BUDGET"
+                    if budget["exceeded"]
+                    else "NOT CHECKED (the total leaves billable messages unpriced)"
+                    if budget.get("incomplete")
+                    else "within budget"
+                ),
+                style="bold red" if budget["exceeded"] or budget.get("incomplete") else "green",
+            )
+        )
+    unpriced = report.get("unpriced")
+    if unpriced and (budget.get("incomplete") or (report.get("policy") or {}).get("incomplete")):
+        parts.append(
+            Text(
+                f"Budget not checked: {unpriced['message']}. How to price them: "
+                f"{unpriced['how_to_price']}.",
+                style="bold red",
             )
         )
     for w in report.get("warnings") or []:

@@ -54,6 +54,8 @@ class Totals(_AllIn):
     fees: Decimal | None = field(default=None, metadata={**MONEY, **OMIT})
     total_cost: Decimal | None = field(default=None, metadata={**MONEY, **OMIT})
     excluded_messages: int | None = field(default=None, metadata=OMIT)
+    # billable messages left out of `cost`: an unknown rate, or a market the card does not price
+    unpriced_messages: int | None = field(default=None, metadata=OMIT)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +123,24 @@ class RecategorizationRisk:
 class Budget:
     limit: Decimal | None = field(default=None, metadata=MONEY)
     exceeded: bool = False
+    # True: billable messages are unpriced, so the total is a lower bound and cannot pass
+    incomplete: bool | None = field(default=None, metadata=OMIT)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnpricedPlace:
+    market: str  # a market and category with an unknown rate, or a country the card lacks
+    messages: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Unpriced:
+    """Billable messages left out of the total, where they go, and how to price them."""
+
+    messages: int
+    markets: tuple[UnpricedPlace, ...] = ()
+    message: str = ""
+    how_to_price: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,6 +225,8 @@ class PolicyResult:
     warn_at: Decimal = field(metadata=NUMBER)
     status: str
     exceeded: bool
+    # True: billable messages are unpriced, so the limits were checked on a lower bound
+    incomplete: bool | None = field(default=None, metadata=OMIT)
     broken: tuple[str, ...] = ()
     warned: tuple[str, ...] = ()
     limits: tuple[LimitResult, ...] = ()
@@ -234,13 +256,33 @@ class Estimate:
     comparison: Comparison | None = field(default=None, metadata=OMIT)
     notices: tuple[Warning, ...] | None = field(default=None, metadata=OMIT)
     policy: PolicyResult | None = field(default=None, metadata=OMIT)
+    unpriced: Unpriced | None = field(default=None, metadata=OMIT)
     # Fields of a saved report this version does not know (a newer wacost's), kept as written.
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def over_limit(self) -> bool:
-        """Whether the estimate breaks its budget or a limit of its policy (exit code 1)."""
-        return self.budget.exceeded or (self.policy is not None and self.policy.exceeded)
+        """Whether the estimate breaks its budget or a limit of its policy (exit code 1).
+
+        A budget or policy whose check leaves billable messages unpriced fails too: the total
+        is then a lower bound, so it cannot show that the budget is kept.
+        """
+        return (
+            self.budget.exceeded
+            or bool(self.budget.incomplete)
+            or (self.policy is not None and (self.policy.exceeded or bool(self.policy.incomplete)))
+        )
+
+    @property
+    def incomplete_check(self) -> str | None:
+        """One line saying why a budget or policy check could not pass, or None."""
+        checked = self.budget.incomplete or (self.policy is not None and self.policy.incomplete)
+        if self.unpriced is None or not checked:
+            return None
+        return (
+            f"budget not checked: {self.unpriced.message}; the total is a lower bound "
+            f"(how to price them: {self.unpriced.how_to_price})"
+        )
 
 
 __all__ = [
@@ -262,4 +304,6 @@ __all__ = [
     "RiskTemplate",
     "TemplateRow",
     "Totals",
+    "Unpriced",
+    "UnpricedPlace",
 ]
