@@ -1,0 +1,682 @@
+"""Reconcile a saved estimate with what Meta billed, and say why they differ.
+
+Inputs: a `wacost.estimate/1` report (its `lines`), and what Meta billed for the same send:
+Meta's `pricing_analytics` response (data points with country, pricing_category, pricing_type,
+optionally tier; volume and cost), or a CSV `market,category,messages,cost` from a provider's
+invoice. Several files (or pages) are added together.
+
+The difference between the two is split into findings that add up to it exactly, per market and
+category, with the estimate's list rate `r` as the yardstick:
+
+    actual - estimate = (delivered - planned) * r            not_delivered / unplanned_messages
+                      + shifted * (r_marketing - r_utility)  recategorized
+                      - (free actual - free planned) * r     free_messages
+                      - (tier discount actual - planned)     volume_tier
+                      + (billed price - r) * messages        rate_changed
+plus whole markets billed on one side only. `shifted` is how many delivered messages planned as
+utility were billed as marketing: assuming one delivery rate for a market's marketing and utility
+messages (Meta's analytics has no template dimension), it is what the marketing volume holds
+beyond that rate times the planned marketing messages, and at most the utility shortfall.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from wacost.errors import InputFileError
+from wacost.models import CATEGORY_ORDER, Category, format_money
+from wacost.pricing import PriceBook, RateCard
+from wacost.usage import _market_of  # one mapping of ISO codes and market names to markets
+from wacost.yamlsafe import read_text_file
+
+SCHEMA = "wacost.reconcile/1"
+ESTIMATE_SCHEMA = "wacost.estimate/1"
+REGULAR = "regular"
+RATE_PLACES = Decimal("0.0001")
+_PERCENT_PLACES = Decimal("0.1")
+_ORDER = {c.value: i for i, c in enumerate(CATEGORY_ORDER)}
+FINDING_ORDER = (
+    "not_delivered",
+    "recategorized",
+    "unplanned_messages",
+    "free_messages",
+    "volume_tier",
+    "rate_changed",
+    "market_only_in_estimate",
+    "market_only_in_actual",
+    "unpriced",
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    """Billed messages of one market, category, pricing type and volume tier."""
+
+    market: str
+    category: str  # Meta's category in lower case: marketing, utility, ..., marketing_lite
+    pricing_type: str  # regular, free_customer_service, free_entry_point, ...
+    tier: str | None  # "LOWER:UPPER" as in pricing_analytics; None when not given
+    messages: int
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class Actual:
+    """What was billed: data points from every input, and the period they cover."""
+
+    points: tuple[Point, ...]
+    start: dt.date | None = None
+    end: dt.date | None = None
+    sources: tuple[str, ...] = ()
+
+
+def _bad(where: str, problem: str, hint: str) -> InputFileError:
+    return InputFileError(f"{where}: {problem}", hint)
+
+
+def _tier_discounted(tier: str | None) -> bool:
+    """Whether `tier` ("LOWER:UPPER") is a band past the first (a volume discount)."""
+    if not tier:
+        return False
+    lower = tier.split(":", 1)[0].strip()
+    return lower.isdigit() and int(lower) > 0
+
+
+# ---------------------------------------------------------------------------- actuals
+
+
+def _analytics_points(data: object, where: str) -> list[dict[str, Any]]:
+    """The data points of a pricing_analytics response (field or edge form)."""
+    blocks: object = None
+    if isinstance(data, dict):
+        field_form = data.get("pricing_analytics")
+        if isinstance(field_form, dict):
+            blocks = field_form.get("data")
+        elif "data" in data:
+            blocks = data.get("data")
+    if not isinstance(blocks, list):
+        raise _bad(
+            where,
+            "no pricing_analytics.data list",
+            "give Meta's pricing_analytics response as it came, or a CSV market,category,messages,cost",
+        )
+    points: list[dict[str, Any]] = []
+    for block in blocks:
+        inner = block.get("data_points") if isinstance(block, dict) else None
+        if not isinstance(inner, list) or not all(isinstance(p, dict) for p in inner):
+            raise _bad(where, "data_points must be a list of objects", "give Meta's response")
+        points.extend(inner)
+    return points
+
+
+def _timestamp(value: object, where: str, key: str) -> dt.date:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise _bad(where, f"a data point's {key} is not a Unix time", "give Meta's response")
+    try:
+        return dt.datetime.fromtimestamp(int(value), dt.UTC).date()
+    except (OverflowError, ValueError, OSError):
+        raise _bad(where, f"{key} {value} is not a real time", "give Meta's response") from None
+
+
+def _text(point: dict[str, Any], key: str, where: str, dimension: str) -> str:
+    value = point.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(
+            where,
+            f"a data point has no {key}",
+            f"ask pricing_analytics for the {dimension} dimension",
+        )
+    return value.strip()
+
+
+def _money(value: object, where: str, key: str) -> Decimal:
+    if isinstance(value, bool):
+        raise _bad(where, f"{key} {value!r} is not an amount", "write e.g. 12.50")
+    try:
+        amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)  # type: ignore[arg-type]
+    except (InvalidOperation, TypeError, ValueError):
+        raise _bad(
+            where, f"{key} {str(value)[:20]!r} is not an amount", "write e.g. 12.50"
+        ) from None
+    if not amount.is_finite() or amount < 0:
+        raise _bad(where, f"{key} {value} is not an amount", "costs are 0 or more")
+    return amount
+
+
+def _count(value: object, where: str, key: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _bad(where, f"{key} {str(value)[:20]!r} is not a message count", "write e.g. 1200")
+    return value
+
+
+def _parse_analytics(data: object, card: RateCard, where: str) -> tuple[list[Point], set[dt.date]]:
+    points: list[Point] = []
+    days: set[dt.date] = set()
+    seen: set[tuple[object, ...]] = set()
+    for raw in _analytics_points(data, where):
+        key = tuple(sorted((k, str(v)) for k, v in raw.items() if k not in ("volume", "cost")))
+        if key in seen:
+            raise _bad(where, "the same data point appears twice", "give each page or file once")
+        seen.add(key)
+        for side in ("start", "end"):
+            if side in raw:
+                days.add(_timestamp(raw[side], where, side))
+        if "volume" not in raw:
+            raise _bad(where, "a data point has no volume", "ask for metric_types VOLUME and COST")
+        if "cost" not in raw:
+            raise _bad(where, "a data point has no cost", "ask for metric_types VOLUME and COST")
+        country = _text(raw, "country", where, "COUNTRY")
+        market = _market_of(country, card, where)
+        assert market is not None  # not lenient: an unknown market raised
+        tier = raw.get("tier")
+        points.append(
+            Point(
+                market=market,
+                category=_text(raw, "pricing_category", where, "PRICING_CATEGORY").lower(),
+                pricing_type=_text(raw, "pricing_type", where, "PRICING_TYPE").lower(),
+                tier=tier.strip() if isinstance(tier, str) and tier.strip() else None,
+                messages=_count(raw["volume"], where, "volume"),
+                cost=_money(raw["cost"], where, "cost"),
+            )
+        )
+    return points, days
+
+
+def _parse_csv(text: str, card: RateCard, where: str) -> list[Point]:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
+    if not {"market", "category", "messages", "cost"} <= fields:
+        raise _bad(
+            where,
+            "needs the columns market,category,messages,cost",
+            "or give Meta's pricing_analytics JSON response",
+        )
+    points = []
+    for line, row in enumerate(reader, start=2):
+        cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        place = f"{where}:{line}"
+        if not any(cells.values()):
+            continue
+        category = Category.parse(cells["category"])
+        if category is None:
+            raise _bad(
+                place,
+                f"category {cells['category'][:30]!r} is not a billing category",
+                "use marketing, utility, authentication, authentication_international or service",
+            )
+        messages = _count(cells["messages"].replace(",", "").replace("_", ""), place, "messages")
+        cost = _money(cells["cost"], place, "cost")
+        # An invoice line that costs nothing is free messages (free window, free tier).
+        pricing_type = cells.get("pricing_type", "").lower() or (
+            "free" if cost == 0 and messages else REGULAR
+        )
+        market = _market_of(cells["market"], card, place)
+        assert market is not None
+        points.append(
+            Point(market, category.value, pricing_type, cells.get("tier") or None, messages, cost)
+        )
+    return points
+
+
+def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
+    """What Meta billed, from pricing_analytics responses and/or invoice CSVs, added together.
+
+    Markets are named as on `card` (ISO country codes map through its country membership).
+    """
+    if not paths:
+        raise InputFileError("no billed data given", "give a pricing_analytics file or a CSV")
+    points: list[Point] = []
+    days: set[dt.date] = set()
+    for path in paths:
+        text = read_text_file(path, "billed data")
+        where = str(path)
+        if text.lstrip().startswith(("{", "[")):
+            try:
+                data = json.loads(text, parse_float=Decimal)
+            except json.JSONDecodeError as exc:
+                raise _bad(
+                    f"{where}:{exc.lineno}:{exc.colno}",
+                    f"not valid JSON ({exc.msg})",
+                    "give the pricing_analytics response as it came",
+                ) from None
+            found, more_days = _parse_analytics(data, card, where)
+            points += found
+            days |= more_days
+        else:
+            points += _parse_csv(text, card, where)
+    return Actual(
+        tuple(points),
+        min(days) if days else None,
+        max(days) if days else None,
+        tuple(str(p) for p in paths),
+    )
+
+
+# ---------------------------------------------------------------------------- estimate
+
+
+def load_estimate(path: Path) -> dict[str, Any]:
+    """A saved `estimate --format json` report, checked for what reconciling needs."""
+    text = read_text_file(path, "saved estimate")
+    where = str(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bad(
+            f"{where}:{exc.lineno}:{exc.colno}",
+            f"not valid JSON ({exc.msg})",
+            "give a file written by estimate --format json",
+        ) from None
+    if not isinstance(data, dict) or data.get("schema") != ESTIMATE_SCHEMA:
+        raise _bad(where, f"schema: not a {ESTIMATE_SCHEMA} report", "save it with --format json")
+    lines = data.get("lines")
+    if not isinstance(lines, list):
+        raise _bad(where, "lines: missing", "save the estimate again with --format json")
+    for i, line in enumerate(lines):
+        place = f"{where}: lines[{i}]"
+        if not isinstance(line, dict):
+            raise _bad(place, "not an object", "save the estimate again with --format json")
+        for key in ("market", "category", "pricing_type"):
+            if not isinstance(line.get(key), str):
+                raise _bad(place, f"{key} missing", "save the estimate again with --format json")
+        _count(line.get("messages"), place, "messages")
+        for key in ("rate", "cost"):
+            if line.get(key) is not None:
+                _money(line[key], place, key)
+    try:
+        dt.date.fromisoformat(str(data.get("date")))
+        _money((data.get("totals") or {}).get("cost"), where, "totals.cost")
+    except ValueError:
+        raise _bad(where, "date: not YYYY-MM-DD", "save the estimate again") from None
+    if not isinstance(data.get("currency"), str):
+        raise _bad(where, "currency: missing", "save the estimate again with --format json")
+    return data
+
+
+def mapping_card(estimate: dict[str, Any], book: PriceBook) -> RateCard:
+    """The card whose markets the estimate used (its date; the card currency before any --fx-rate)."""
+    fx = estimate.get("fx") or {}
+    currency = str(fx.get("from") or estimate["currency"])
+    return book.card_for(dt.date.fromisoformat(estimate["date"]), currency, "date")
+
+
+# ---------------------------------------------------------------------------- reconcile
+
+
+@dataclass
+class _Cell:
+    """One market and category, on one side: messages, free ones, cost, and price effects."""
+
+    messages: int = 0
+    free: int = 0
+    cost: Decimal = Decimal(0)
+    unpriced: int = 0  # estimate: messages without a rate
+    tier_saving: Decimal = Decimal(0)  # list price minus billed price, in discounted bands
+    price_gap: Decimal = Decimal(0)  # billed price minus list price, elsewhere
+
+
+def _sort_key(market: str, category: str) -> tuple[str, int, str]:
+    return (market, _ORDER.get(category, len(_ORDER)), category)
+
+
+def _list_rates(estimate: dict[str, Any], card: RateCard | None) -> dict[tuple[str, str], Decimal]:
+    """The list rate of each market and category: the estimate's, else the card's."""
+    rates: dict[tuple[str, str], Decimal] = {}
+    if card is not None:
+        for name, market in card.markets.items():
+            for category, rate in market.rates.items():
+                if isinstance(rate, Decimal):
+                    rates[(name, category.value)] = rate
+    for line in estimate["lines"]:
+        if (
+            line["pricing_type"] == REGULAR
+            and line.get("rate") is not None
+            and not _tier_discounted(line.get("tier"))
+        ):
+            rates[(line["market"], line["category"])] = Decimal(line["rate"])
+    return rates
+
+
+def _estimate_cells(estimate: dict[str, Any]) -> dict[tuple[str, str], _Cell]:
+    cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
+    for line in estimate["lines"]:
+        cell = cells[(line["market"], line["category"])]
+        messages = int(line["messages"])
+        cell.messages += messages
+        if line["pricing_type"] != REGULAR:
+            cell.free += messages
+        if line.get("cost") is None:
+            cell.unpriced += messages
+            continue
+        cell.cost += Decimal(line["cost"])
+    return cells
+
+
+def _actual_cells(actual: Actual) -> dict[tuple[str, str], _Cell]:
+    cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
+    for point in actual.points:
+        cell = cells[(point.market, point.category)]
+        cell.messages += point.messages
+        cell.cost += point.cost
+        if point.pricing_type != REGULAR:
+            cell.free += point.messages
+    return cells
+
+
+def _price_effects(
+    estimate: dict[str, Any],
+    actual: Actual,
+    rates: dict[tuple[str, str], Decimal],
+    est: dict[tuple[str, str], _Cell],
+    act: dict[tuple[str, str], _Cell],
+) -> None:
+    """Fill tier savings and price gaps on both sides (estimate gaps are rounding, if anything)."""
+    for point in actual.points:
+        key = (point.market, point.category)
+        rate = rates.get(key)
+        if rate is None:
+            continue
+        cell = act[key]
+        if point.pricing_type != REGULAR:
+            cell.price_gap += point.cost  # free messages cost nothing; anything billed is a price
+        elif _tier_discounted(point.tier):
+            cell.tier_saving += rate * point.messages - point.cost
+        else:
+            cell.price_gap += point.cost - rate * point.messages
+    for line in estimate["lines"]:
+        key = (line["market"], line["category"])
+        rate = rates.get(key)
+        if rate is None or line.get("cost") is None:
+            continue
+        cell = est[key]
+        cost = Decimal(line["cost"])
+        messages = int(line["messages"])
+        if line["pricing_type"] != REGULAR:
+            cell.price_gap += cost
+        elif _tier_discounted(line.get("tier")):
+            cell.tier_saving += rate * messages - cost
+        else:
+            cell.price_gap += cost - rate * messages
+
+
+def _shifted(planned: dict[str, int], billed: dict[str, int]) -> int:
+    """Delivered messages planned as utility but billed as marketing, in one market.
+
+    With one delivery rate d for the market's marketing and utility messages (at most 1), the
+    marketing volume beyond d x planned marketing, and at most the utility shortfall below
+    d x planned utility, was recategorized.
+    """
+    e_m, e_u = planned.get("marketing", 0), planned.get("utility", 0)
+    a_m, a_u = billed.get("marketing", 0), billed.get("utility", 0)
+    if e_u == 0 or a_m == 0 or e_m + e_u == 0:
+        return 0
+    d = min(Fraction(a_m + a_u, e_m + e_u), Fraction(1))
+    moved = min(a_m - d * e_m, d * e_u - a_u)
+    if moved <= 0:
+        return 0
+    return min(int(moved + Fraction(1, 2)), a_m, e_u)
+
+
+@dataclass
+class _Finding:
+    cost: Decimal = Decimal(0)
+    messages: int = 0
+    markets: set[str] = field(default_factory=set)
+
+    def add(self, market: str, cost: Decimal, messages: int = 0) -> None:
+        self.cost += cost
+        self.messages += messages
+        self.markets.add(market)
+
+
+def _percent(part: Decimal, whole: Decimal) -> str | None:
+    if whole == 0:
+        return None
+    return str((part / whole * 100).quantize(_PERCENT_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _names(markets: Iterable[str], limit: int = 5) -> str:
+    names = sorted(markets)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def reconcile(
+    estimate: dict[str, Any],
+    actual: Actual,
+    book: PriceBook | None = None,
+    tolerance: Decimal | None = None,
+) -> dict[str, Any]:
+    """The `wacost.reconcile/1` report: rows, totals, delivery rates and findings."""
+    currency = estimate["currency"]
+    card = None
+    if book is not None and not estimate.get("fx"):
+        card = book.card_for(dt.date.fromisoformat(estimate["date"]), currency, "date")
+    rates = _list_rates(estimate, card)
+    est = _estimate_cells(estimate)
+    act = _actual_cells(actual)
+    _price_effects(estimate, actual, rates, est, act)
+
+    est_markets = {m for m, _ in est}
+    act_markets = {m for m, _ in act}
+    findings: dict[str, _Finding] = defaultdict(_Finding)
+    delivery: list[dict[str, str]] = []
+    shifted_total: dict[str, int] = {}
+
+    for market in sorted(est_markets | act_markets):
+        e_cats = {c: cell for (m, c), cell in est.items() if m == market}
+        a_cats = {c: cell for (m, c), cell in act.items() if m == market}
+        if not a_cats:
+            cost = sum((c.cost for c in e_cats.values()), Decimal(0))
+            findings["market_only_in_estimate"].add(
+                market, -cost, sum(c.messages for c in e_cats.values())
+            )
+            delivery.append({"market": market, "rate": format_rate(Decimal(0))})
+            continue
+        if not e_cats:
+            cost = sum((c.cost for c in a_cats.values()), Decimal(0))
+            findings["market_only_in_actual"].add(
+                market, cost, sum(c.messages for c in a_cats.values())
+            )
+            continue
+        planned = {c: cell.messages for c, cell in e_cats.items()}
+        billed = {c: cell.messages for c, cell in a_cats.items()}
+        r_m, r_u = rates.get((market, "marketing")), rates.get((market, "utility"))
+        moved = _shifted(planned, billed) if r_m is not None and r_u is not None else 0
+        if moved:
+            assert r_m is not None and r_u is not None
+            findings["recategorized"].add(market, moved * (r_m - r_u), moved)
+            shifted_total[market] = moved
+            billed["marketing"] -= moved
+            billed["utility"] = billed.get("utility", 0) + moved
+        delivered = 0
+        for category in set(e_cats) | set(a_cats):
+            e = e_cats.get(category, _Cell())
+            a = a_cats.get(category, _Cell())
+            rate = rates.get((market, category))
+            delivered += min(billed.get(category, 0), planned.get(category, 0))
+            if rate is None or e.unpriced:
+                findings["unpriced"].add(market, a.cost - e.cost, a.messages)
+                continue
+            gap = billed.get(category, 0) - planned.get(category, 0)
+            if gap < 0:
+                findings["not_delivered"].add(market, gap * rate, -gap)
+            elif gap > 0:
+                findings["unplanned_messages"].add(market, gap * rate, gap)
+            if a.free != e.free:
+                findings["free_messages"].add(market, -(a.free - e.free) * rate, a.free - e.free)
+            if a.tier_saving != e.tier_saving:
+                findings["volume_tier"].add(market, -(a.tier_saving - e.tier_saving))
+            if a.price_gap != e.price_gap:
+                findings["rate_changed"].add(market, a.price_gap - e.price_gap)
+        total_planned = sum(planned.values())
+        if total_planned:
+            delivery.append(
+                {"market": market, "rate": format_rate(Decimal(delivered) / total_planned)}
+            )
+
+    rows = []
+    for market, category in sorted(set(est) | set(act), key=lambda k: _sort_key(*k)):
+        e = est.get((market, category), _Cell())
+        a = act.get((market, category), _Cell())
+        rows.append(
+            {
+                "market": market,
+                "category": category,
+                "estimated_messages": e.messages,
+                "actual_messages": a.messages,
+                "estimated_cost": format_money(e.cost),
+                "actual_cost": format_money(a.cost),
+                "difference": format_money(a.cost - e.cost),
+            }
+        )
+    estimated = Decimal(estimate["totals"]["cost"])
+    lines_total = sum((cell.cost for cell in est.values()), Decimal(0))
+    if lines_total != estimated:
+        raise InputFileError(
+            f"the estimate's lines add up to {format_money(lines_total)}, "
+            f"its totals.cost is {estimate['totals']['cost']}",
+            "give the estimate as wacost saved it",
+        )
+    billed_total = sum((p.cost for p in actual.points), Decimal(0))
+    difference = billed_total - estimated
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "currency": currency,
+        "estimate": {
+            "date": estimate["date"],
+            "cost": format_money(estimated),
+            "messages": sum(cell.messages for cell in est.values()),
+            "rate_card": (estimate.get("rate_card") or {}).get("effective_from"),
+        },
+        "actual": {
+            "start": actual.start.isoformat() if actual.start else None,
+            "end": actual.end.isoformat() if actual.end else None,
+            "cost": format_money(billed_total),
+            "messages": sum(p.messages for p in actual.points),
+            "sources": list(actual.sources),
+        },
+        "totals": {
+            "estimated_cost": format_money(estimated),
+            "actual_cost": format_money(billed_total),
+            "difference": format_money(difference),
+            "difference_percent": _percent(difference, estimated),
+        },
+        "rows": rows,
+        "delivery_rates": delivery,
+        "findings": _finding_list(findings, currency, estimate, actual, book, shifted_total),
+    }
+    if tolerance is not None:
+        report["tolerance"] = {
+            "percent": str(tolerance),
+            "exceeded": _exceeds(difference, estimated, tolerance),
+        }
+    return report
+
+
+def format_rate(rate: Decimal) -> str:
+    """A delivery rate with 4 decimal places, rounded half up."""
+    return str(rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _exceeds(difference: Decimal, estimated: Decimal, tolerance: Decimal) -> bool:
+    if estimated == 0:
+        return difference != 0
+    return abs(difference) * 100 > tolerance * abs(estimated)
+
+
+def over_tolerance(report: dict[str, Any]) -> bool:
+    """Whether the bill differs from the estimate by more than the report's tolerance."""
+    return bool((report.get("tolerance") or {}).get("exceeded"))
+
+
+def _finding_list(
+    findings: dict[str, _Finding],
+    currency: str,
+    estimate: dict[str, Any],
+    actual: Actual,
+    book: PriceBook | None,
+    shifted: dict[str, int],
+) -> list[dict[str, Any]]:
+    out = []
+    for code in FINDING_ORDER:
+        found = findings.get(code)
+        if found is None or (found.cost == 0 and found.messages == 0):
+            continue
+        money = f"{format_money(found.cost)} {currency}"
+        where = _names(found.markets)
+        n = f"{abs(found.messages):,}"
+        if code == "not_delivered":
+            text = f"{n} planned messages were not delivered (not billed) in {where}: {money}"
+        elif code == "recategorized":
+            risky = [
+                t["template"]
+                for t in (estimate.get("recategorization_risk") or {}).get("templates") or []
+            ]
+            text = (
+                f"{n} delivered messages planned as utility were billed as marketing in {where} "
+                f"(Meta moved a template to marketing): {money}"
+                + (f"; the estimate flagged {', '.join(risky)} as at risk" if risky else "")
+            )
+        elif code == "unplanned_messages":
+            text = f"{n} billed messages the estimate did not plan, in {where}: {money}"
+        elif code == "free_messages":
+            more = "more" if found.messages > 0 else "fewer"
+            text = (
+                f"{n} {more} messages were free (free tier, customer service or free entry point "
+                f"window) than the estimate expected, in {where}: {money}"
+            )
+        elif code == "volume_tier":
+            text = f"volume-tier discounts differ from the estimate's in {where}: {money}"
+        elif code == "rate_changed":
+            text = f"Meta billed other rates than the estimate's card in {where}: {money}"
+            text += _card_change(estimate, actual, book)
+        elif code == "market_only_in_estimate":
+            text = f"markets planned but absent from the bill: {where} ({n} messages): {money}"
+        elif code == "market_only_in_actual":
+            text = f"markets billed but not in the estimate: {where} ({n} messages): {money}"
+        else:
+            text = f"messages without a known rate in {where}: {money}"
+        out.append(
+            {
+                "code": code,
+                "message": text,
+                "cost": format_money(found.cost),
+                "messages": found.messages
+                if code != "volume_tier" and code != "rate_changed"
+                else None,
+                "markets": sorted(found.markets),
+            }
+        )
+    return out
+
+
+def _card_change(estimate: dict[str, Any], actual: Actual, book: PriceBook | None) -> str:
+    """'; the 2027-01-01 card took effect after the estimate's 2026-10-01 card' where one did."""
+    used = (estimate.get("rate_card") or {}).get("effective_from")
+    if book is None or actual.end is None or not used:
+        return ""
+    currency = str((estimate.get("fx") or {}).get("from") or estimate["currency"])
+    newer = sorted(
+        {
+            c.effective_from.isoformat()
+            for c in book.cards
+            if c.currency == currency
+            and used < c.effective_from.isoformat() <= actual.end.isoformat()
+        }
+    )
+    if not newer:
+        return "; no newer card is known to wacost (check pricing/ for an update)"
+    return f"; the {newer[-1]} card took effect after the estimate's {used} card"
