@@ -35,8 +35,8 @@ from typing import Any
 
 from wacost.errors import InputFileError
 from wacost.models import CATEGORY_ORDER, Category, format_money
-from wacost.pricing import PriceBook, RateCard
-from wacost.usage import _market_of  # one mapping of ISO codes and market names to markets
+from wacost.prices.cards import PriceBook, RateCard
+from wacost.prices.usage import _market_of  # one mapping of ISO codes and market names to markets
 from wacost.yamlsafe import read_text_file
 
 SCHEMA = "wacost.reconcile/1"
@@ -615,7 +615,8 @@ def _finding_list(
         found = findings.get(code)
         if found is None or (found.cost == 0 and found.messages == 0):
             continue
-        money = f"{format_money(found.cost)} {currency}"
+        amount = format_money(found.cost)
+        money = f"{'' if amount.startswith('-') else '+'}{amount} {currency}"
         where = _names(found.markets)
         n = f"{abs(found.messages):,}"
         if code == "not_delivered":
