@@ -161,10 +161,12 @@ def _count(value: object, where: str, key: str) -> int:
     return value
 
 
-def _parse_analytics(data: object, card: RateCard, where: str) -> tuple[list[Point], set[dt.date]]:
+def _parse_analytics(
+    data: object, card: RateCard, where: str, seen: set[tuple[object, ...]]
+) -> tuple[list[Point], set[dt.date]]:
+    """The points of one response; `seen` holds the points of earlier pages, to refuse repeats."""
     points: list[Point] = []
     days: set[dt.date] = set()
-    seen: set[tuple[object, ...]] = set()
     for raw in _analytics_points(data, where):
         key = tuple(sorted((k, str(v)) for k, v in raw.items() if k not in ("volume", "cost")))
         if key in seen:
@@ -239,6 +241,7 @@ def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
         raise InputFileError("no billed data given", "give a pricing_analytics file or a CSV")
     points: list[Point] = []
     days: set[dt.date] = set()
+    seen: set[tuple[object, ...]] = set()
     for path in paths:
         text = read_text_file(path, "billed data")
         where = str(path)
@@ -251,7 +254,7 @@ def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
                     f"not valid JSON ({exc.msg})",
                     "give the pricing_analytics response as it came",
                 ) from None
-            found, more_days = _parse_analytics(data, card, where)
+            found, more_days = _parse_analytics(data, card, where, seen)
             points += found
             days |= more_days
         else:
