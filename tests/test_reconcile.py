@@ -282,3 +282,39 @@ def test_bad_estimate_and_bad_tolerance(wacost, delivered_90_with_recategorized,
     assert run.exit_code == 2 and "add up" in run.stderr
     run = wacost("reconcile", estimate, bill, "--tolerance", "ten")
     assert run.exit_code == 2 and "--tolerance" in run.stderr
+
+
+def test_the_sample_month_as_the_readme_tells_it(wacost, tmp_path):
+    """samples/analytics.json: 95% of samples/plan.csv delivered, cart_reminder billed as marketing
+    in the UK, and Meta's free tier covering 1,000 of Mexico's service messages."""
+    out = tmp_path / "estimate.json"
+    made = wacost(
+        "estimate", SAMPLES / "plan.csv", "--templates", TEMPLATES, "--date", "2026-11-16",
+        "--format", "json", "-o", out,
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    report = reconcile_json(wacost, out, SAMPLES / "analytics.json", "--tolerance", "10%")
+    assert report["totals"] == {
+        "estimated_cost": "1385.8300",
+        "actual_cost": "1426.3135",
+        "difference": "40.4835",
+        "difference_percent": "2.9",
+    }
+    findings = {f["code"]: f["cost"] for f in report["findings"]}
+    assert findings == {
+        # 5% of every charged planned message: 0.05 x 1385.8300
+        "not_delivered": "-69.2915",
+        # 2,850 UK messages at 0.0635 instead of 0.0220
+        "recategorized": "118.2750",
+        # 1,000 Mexico service messages at 0.0085, free (the estimate had no --sender-numbers)
+        "free_messages": "-8.5000",
+    }
+    assert {d["rate"] for d in report["delivery_rates"]} == {"0.9500"}
+
+
+def test_a_bill_in_another_currency_is_refused(wacost, delivered_90_with_recategorized, tmp_path):
+    estimate, bill = delivered_90_with_recategorized
+    data = json.loads(bill.read_text())
+    data["currency"] = "EUR"
+    run = wacost("reconcile", estimate, write(tmp_path / "eur.json", json.dumps(data)))
+    assert run.exit_code == 2 and "the bill is in EUR, the estimate in USD" in run.stderr

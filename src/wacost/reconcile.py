@@ -78,6 +78,7 @@ class Actual:
     start: dt.date | None = None
     end: dt.date | None = None
     sources: tuple[str, ...] = ()
+    currency: str | None = None  # the WABA's currency, where the response says it
 
 
 def _bad(where: str, problem: str, hint: str) -> InputFileError:
@@ -242,6 +243,7 @@ def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
     points: list[Point] = []
     days: set[dt.date] = set()
     seen: set[tuple[object, ...]] = set()
+    currencies: dict[str, str] = {}
     for path in paths:
         text = read_text_file(path, "billed data")
         where = str(path)
@@ -254,16 +256,24 @@ def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
                     f"not valid JSON ({exc.msg})",
                     "give the pricing_analytics response as it came",
                 ) from None
+            if isinstance(data, dict) and isinstance(data.get("currency"), str):
+                currencies[data["currency"].strip().upper()] = where
             found, more_days = _parse_analytics(data, card, where, seen)
             points += found
             days |= more_days
         else:
             points += _parse_csv(text, card, where)
+    if len(currencies) > 1:
+        raise InputFileError(
+            f"the billed files are in several currencies ({', '.join(sorted(currencies))})",
+            "reconcile one WhatsApp Business Account at a time",
+        )
     return Actual(
         tuple(points),
         min(days) if days else None,
         max(days) if days else None,
         tuple(str(p) for p in paths),
+        next(iter(currencies), None),
     )
 
 
@@ -432,6 +442,13 @@ def _shifted(planned: dict[str, int], billed: dict[str, int]) -> int:
     return min(int(moved + Fraction(1, 2)), a_m, e_u)
 
 
+def _free_expected(planned_free: int, delivered: int, planned: int) -> int:
+    """The planned free messages among `delivered` of `planned`, in proportion (half up)."""
+    if delivered >= planned or planned == 0:
+        return planned_free
+    return min(int(Fraction(planned_free * delivered, planned) + Fraction(1, 2)), delivered)
+
+
 @dataclass
 class _Finding:
     cost: Decimal = Decimal(0)
@@ -464,6 +481,11 @@ def reconcile(
 ) -> dict[str, Any]:
     """The `wacost.reconcile/1` report: rows, totals, delivery rates and findings."""
     currency = estimate["currency"]
+    if actual.currency is not None and actual.currency != currency:
+        raise InputFileError(
+            f"the bill is in {actual.currency}, the estimate in {currency}",
+            f"estimate again with --currency {actual.currency}",
+        )
     card = None
     if book is not None and not estimate.get("fx"):
         card = book.card_for(dt.date.fromisoformat(estimate["date"]), currency, "date")
@@ -513,13 +535,18 @@ def reconcile(
             if rate is None or e.unpriced:
                 findings["unpriced"].add(market, a.cost - e.cost, a.messages)
                 continue
-            gap = billed.get(category, 0) - planned.get(category, 0)
-            if gap < 0:
-                findings["not_delivered"].add(market, gap * rate, -gap)
-            elif gap > 0:
-                findings["unplanned_messages"].add(market, gap * rate, gap)
-            if a.free != e.free:
-                findings["free_messages"].add(market, -(a.free - e.free) * rate, a.free - e.free)
+            sent, plan = billed.get(category, 0), planned.get(category, 0)
+            # Free messages the estimate planned are expected in proportion to delivery; only
+            # charged messages that were not delivered (or not planned) move the bill.
+            free_expected = _free_expected(e.free, sent, plan)
+            charged_gap = (sent - free_expected) - (plan - e.free)
+            if sent < plan:
+                findings["not_delivered"].add(market, charged_gap * rate, plan - sent)
+            elif sent > plan:
+                findings["unplanned_messages"].add(market, charged_gap * rate, sent - plan)
+            if a.free != free_expected:
+                more_free = a.free - free_expected
+                findings["free_messages"].add(market, -more_free * rate, more_free)
             if a.tier_saving != e.tier_saving:
                 findings["volume_tier"].add(market, -(a.tier_saving - e.tier_saving))
             if a.price_gap != e.price_gap:
