@@ -272,6 +272,10 @@ def test_analytics_pages_then_reconcile(wacost, graph, tmp_path):
         "--format", "json", "-o", estimate,
     )  # fmt: skip
     assert made.exit_code == 0, made.stderr
+    # estimate --usage reads it too (month-to-date charged volumes for volume tiers)
+    usage = wacost("estimate", campaign, "--templates", templates, "--date", "2026-11-20",
+                   "--usage", out, "-q")  # fmt: skip
+    assert usage.exit_code == 0, usage.stderr
     report = wacost("reconcile", estimate, out, "--format", "json")
     assert report.exit_code == 0, report.stderr
     assert report.json()["totals"]["difference"] == "-1.1800"

@@ -711,3 +711,71 @@ def _card_change(estimate: dict[str, Any], actual: Actual, book: PriceBook | Non
     if not newer:
         return "; no newer card is known to wacost (check pricing/ for an update)"
     return f"; the {newer[-1]} card took effect after the estimate's {used} card"
+
+
+# ---------------------------------------------------------------------------- delivery rates
+
+
+def _rate_value(value: object, where: str) -> Decimal:
+    try:
+        rate = Decimal(str(value).strip())
+    except InvalidOperation:
+        rate = Decimal("NaN")
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
+        raise _bad(where, f"rate {str(value)[:20]!r} is not a share from 0 to 1", "write e.g. 0.95")
+    return rate
+
+
+def load_delivery_rates(path: Path, card: RateCard) -> dict[str, Decimal]:
+    """Delivery rate per market: a `wacost reconcile --format json` report, or a CSV market,rate
+    (market name or ISO country code, as on `card`)."""
+    text = read_text_file(path, "delivery rates")
+    where = str(path)
+    pairs: list[tuple[str, object, str]] = []
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _bad(
+                f"{where}:{exc.lineno}:{exc.colno}",
+                f"not valid JSON ({exc.msg})",
+                "give a file written by reconcile --format json",
+            ) from None
+        items = data.get("delivery_rates") if isinstance(data, dict) else None
+        if (
+            not isinstance(data, dict)
+            or data.get("schema") != SCHEMA
+            or not isinstance(items, list)
+        ):
+            raise _bad(
+                where,
+                f"not a {SCHEMA} report with delivery_rates",
+                "give a file written by reconcile --format json, or a CSV market,rate",
+            )
+        for i, item in enumerate(items):
+            place = f"{where}: delivery_rates[{i}]"
+            if not isinstance(item, dict) or not isinstance(item.get("market"), str):
+                raise _bad(place, "needs a market and a rate", "save the report again")
+            pairs.append((item["market"], item.get("rate"), place))
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
+        if not {"market", "rate"} <= fields:
+            raise _bad(where, "needs the columns market,rate", "or give a reconcile JSON report")
+        for line, row in enumerate(reader, start=2):
+            cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+            if any(cells.values()):
+                pairs.append((cells["market"], cells["rate"], f"{where}:{line}"))
+    rates: dict[str, Decimal] = {}
+    for market_text, value, place in pairs:
+        market = _market_of(market_text, card, place)
+        assert market is not None
+        if market in rates:
+            raise _bad(place, f"{market} has a second rate", "give each market once")
+        rates[market] = _rate_value(value, place)
+    return rates
+
+
+def expected_cost(by_market: Iterable[tuple[str, Decimal]], rates: dict[str, Decimal]) -> Decimal:
+    """Each market's cost times its delivery rate (1 for a market without one), added up."""
+    return sum((cost * rates.get(market, Decimal(1)) for market, cost in by_market), Decimal(0))
