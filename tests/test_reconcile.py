@@ -318,3 +318,17 @@ def test_a_bill_in_another_currency_is_refused(wacost, delivered_90_with_recateg
     data["currency"] = "EUR"
     run = wacost("reconcile", estimate, write(tmp_path / "eur.json", json.dumps(data)))
     assert run.exit_code == 2 and "the bill is in EUR, the estimate in USD" in run.stderr
+
+
+def test_reports_match_the_published_schema(wacost, delivered_90_with_recategorized, tmp_path):
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "schema" / "wacost.reconcile-1.schema.json").read_text())
+    estimate, bill = delivered_90_with_recategorized
+    jsonschema.validate(reconcile_json(wacost, estimate, bill, "--tolerance", "1", code=1), schema)
+    made = tmp_path / "plan.json"
+    wacost("estimate", SAMPLES / "plan.csv", "--templates", TEMPLATES, "--date", "2026-11-16",
+           "--format", "json", "-o", made)  # fmt: skip
+    jsonschema.validate(reconcile_json(wacost, made, SAMPLES / "analytics.json"), schema)
