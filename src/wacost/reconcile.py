@@ -85,6 +85,16 @@ def _bad(where: str, problem: str, hint: str) -> InputFileError:
     return InputFileError(f"{where}: {problem}", hint)
 
 
+def _json(text: str, where: str, hint: str) -> Any:
+    """`text` as JSON, numbers with a fraction as exact Decimals; a clear error where it is not."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise _bad(
+            f"{where}:{exc.lineno}:{exc.colno}", f"not valid JSON ({exc.msg})", hint
+        ) from None
+
+
 def _tier_discounted(tier: str | None) -> bool:
     """Whether `tier` ("LOWER:UPPER") is a band past the first (a volume discount)."""
     if not tier:
@@ -248,14 +258,7 @@ def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
         text = read_text_file(path, "billed data")
         where = str(path)
         if text.lstrip().startswith(("{", "[")):
-            try:
-                data = json.loads(text, parse_float=Decimal)
-            except json.JSONDecodeError as exc:
-                raise _bad(
-                    f"{where}:{exc.lineno}:{exc.colno}",
-                    f"not valid JSON ({exc.msg})",
-                    "give the pricing_analytics response as it came",
-                ) from None
+            data = _json(text, where, "give the pricing_analytics response as it came")
             if isinstance(data, dict) and isinstance(data.get("currency"), str):
                 currencies[data["currency"].strip().upper()] = where
             found, more_days = _parse_analytics(data, card, where, seen)
@@ -284,14 +287,7 @@ def load_estimate(path: Path) -> dict[str, Any]:
     """A saved `estimate --format json` report, checked for what reconciling needs."""
     text = read_text_file(path, "saved estimate")
     where = str(path)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _bad(
-            f"{where}:{exc.lineno}:{exc.colno}",
-            f"not valid JSON ({exc.msg})",
-            "give a file written by estimate --format json",
-        ) from None
+    data = _json(text, where, "give a file written by estimate --format json")
     if not isinstance(data, dict) or data.get("schema") != ESTIMATE_SCHEMA:
         raise _bad(where, f"schema: not a {ESTIMATE_SCHEMA} report", "save it with --format json")
     lines = data.get("lines")
@@ -733,14 +729,7 @@ def load_delivery_rates(path: Path, card: RateCard) -> dict[str, Decimal]:
     where = str(path)
     pairs: list[tuple[str, object, str]] = []
     if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _bad(
-                f"{where}:{exc.lineno}:{exc.colno}",
-                f"not valid JSON ({exc.msg})",
-                "give a file written by reconcile --format json",
-            ) from None
+        data = _json(text, where, "give a file written by reconcile --format json")
         items = data.get("delivery_rates") if isinstance(data, dict) else None
         if (
             not isinstance(data, dict)
