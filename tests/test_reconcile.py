@@ -310,6 +310,12 @@ def test_the_sample_month_as_the_readme_tells_it(wacost, tmp_path):
         "free_messages": "-8.5000",
     }
     assert {d["rate"] for d in report["delivery_rates"]} == {"0.9500"}
+    rates = write(tmp_path / "reconcile.json", json.dumps(report))
+    run = wacost(
+        "estimate", SAMPLES / "plan.csv", "--templates", TEMPLATES, "--delivery-rates", rates,
+        "--date", "2026-11-16", "--format", "json",
+    )  # fmt: skip
+    assert run.json()["totals"]["expected_cost"] == "1316.5385"  # 1385.8300 x 0.95
 
 
 def test_a_bill_in_another_currency_is_refused(wacost, delivered_90_with_recategorized, tmp_path):
@@ -332,3 +338,76 @@ def test_reports_match_the_published_schema(wacost, delivered_90_with_recategori
     wacost("estimate", SAMPLES / "plan.csv", "--templates", TEMPLATES, "--date", "2026-11-16",
            "--format", "json", "-o", made)  # fmt: skip
     jsonschema.validate(reconcile_json(wacost, made, SAMPLES / "analytics.json"), schema)
+
+
+def test_estimate_with_the_delivery_rates_of_a_reconcile_report(
+    wacost, delivered_90_with_recategorized, tmp_path
+):
+    estimate, bill = delivered_90_with_recategorized
+    rates = tmp_path / "reconcile.json"
+    assert wacost("reconcile", estimate, bill, "--format", "json", "-o", rates).exit_code == 0
+    campaign = tmp_path / "campaign.csv"
+    run = wacost(
+        "estimate", campaign, "--templates", TEMPLATES, "--date", "2026-11-16",
+        "--delivery-rates", rates, "--format", "json",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    report = run.json()
+    # India 126.4000 x 0.9 = 113.7600; Brazil 65.9000 x 0.9 = 59.3100; Germany 5.5000 x 0
+    assert [
+        (m["market"], m["cost"], m["delivery_rate"], m["expected_cost"])
+        for m in report["by_market"]
+    ] == [
+        ("India", "126.4000", "0.9000", "113.7600"),
+        ("Brazil", "65.9000", "0.9000", "59.3100"),
+        ("Germany", "5.5000", "0.0000", "0.0000"),
+    ]
+    assert report["totals"]["expected_cost"] == "173.0700"
+    assert report["totals"]["cost"] == "197.8000"  # still the upper bound
+    # the budget checks the upper bound, not the expected cost
+    over = wacost(
+        "estimate", campaign, "--templates", TEMPLATES, "--date", "2026-11-16",
+        "--delivery-rates", rates, "--budget", "180", "-q",
+    )  # fmt: skip
+    assert over.exit_code == 1 and over.stdout == "197.8000 USD\n"
+    for fmt in ("table", "markdown", "html"):
+        shown = wacost(
+            "estimate", campaign, "--templates", TEMPLATES, "--date", "2026-11-16",
+            "--delivery-rates", rates, "--format", fmt,
+        ).stdout  # fmt: skip
+        assert "Expected cost: 173.0700 USD" in " ".join(shown.split())
+        assert "at most 197.8000 USD" in " ".join(shown.split())
+
+
+def test_delivery_rates_from_a_csv(wacost, tmp_path):
+    estimate = saved_estimate(wacost, tmp_path)
+    rates = write(tmp_path / "rates.csv", "market,rate\nIN,0.5\nBrazil,1\n")
+    run = wacost(
+        "estimate", tmp_path / "campaign.csv", "--templates", TEMPLATES, "--date", "2026-11-16",
+        "--delivery-rates", rates, "--format", "json",
+    )  # fmt: skip
+    assert run.exit_code == 0, run.stderr
+    # India 126.4000 x 0.5 + Brazil 65.9000 x 1 + Germany 5.5000 (no rate: 1) = 134.6000
+    assert run.json()["totals"]["expected_cost"] == "134.6000"
+    assert json.loads(estimate.read_text())["totals"].get("expected_cost") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("market,rate\nIN,1.5\n", "from 0 to 1"),
+        ("market,rate\nIN,lots\n", "lots"),
+        ("market,rate\nAtlantis,0.9\n", "Atlantis"),
+        ("market,rate\nIN,0.9\nIndia,0.8\n", "second rate"),
+        ("market,share\nIN,0.9\n", "market,rate"),
+        ('{"schema": "wacost.estimate/1"}', "wacost.reconcile/1"),
+    ],
+)
+def test_bad_delivery_rates_are_one_line_and_exit_2(wacost, tmp_path, text, expected):
+    saved_estimate(wacost, tmp_path)
+    run = wacost(
+        "estimate", tmp_path / "campaign.csv", "--templates", TEMPLATES, "--date", "2026-11-16",
+        "--delivery-rates", write(tmp_path / "rates.txt", text),
+    )  # fmt: skip
+    assert run.exit_code == 2
+    assert run.stderr.count("\n") == 1 and expected in run.stderr

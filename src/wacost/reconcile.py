@@ -768,3 +768,19 @@ def load_delivery_rates(path: Path, card: RateCard) -> dict[str, Decimal]:
 def expected_cost(by_market: Iterable[tuple[str, Decimal]], rates: dict[str, Decimal]) -> Decimal:
     """Each market's cost times its delivery rate (1 for a market without one), added up."""
     return sum((cost * rates.get(market, Decimal(1)) for market, cost in by_market), Decimal(0))
+
+
+def apply_delivery_rates(report: dict[str, Any], rates: dict[str, Decimal], source: str) -> None:
+    """Add what to expect to an estimate: each market's `delivery_rate` and `expected_cost`, and
+    `totals.expected_cost` (rounded once, from the exact products). `totals.cost` is unchanged:
+    it stays the upper bound that budgets and policies check."""
+    pairs = [(row["market"], Decimal(row["cost"])) for row in report["by_market"]]
+    for row, (market, cost) in zip(report["by_market"], pairs):
+        rate = rates.get(market, Decimal(1))
+        row["delivery_rate"] = format_rate(rate)
+        row["expected_cost"] = format_money(cost * rate)
+    report["totals"]["expected_cost"] = format_money(expected_cost(pairs, rates))
+    report["delivery_rates"] = {
+        "source": source,
+        "markets_with_rate": sum(1 for market, _ in pairs if market in rates),
+    }

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 pull_app = typer.Typer(
     help="Fetch templates or pricing analytics from Meta's Graph API into a file "
-    "(token: the WHATSAPP_ACCESS_TOKEN environment variable).",
+    "(token: the WHATSAPP_ACCESS_TOKEN environment variable).\n\n"
+    "Example: wacost pull analytics --waba-id 1234567890 --start 2026-11-01 --end 2026-11-30 "
+    "-o bill.json",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
