@@ -27,17 +27,19 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from wacost.errors import InputFileError
+from wacost.files import read_text_file
 from wacost.models import CATEGORY_ORDER, Category, format_money
 from wacost.prices.cards import PriceBook, RateCard
 from wacost.prices.usage import _market_of  # one mapping of ISO codes and market names to markets
-from wacost.yamlsafe import read_text_file
+from wacost.report.document import from_json
+from wacost.report.model import DeliveryRates, Estimate, Line
 
 SCHEMA = "wacost.reconcile/1"
 ESTIMATE_SCHEMA = "wacost.estimate/1"
@@ -283,42 +285,15 @@ def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
 # ---------------------------------------------------------------------------- estimate
 
 
-def load_estimate(path: Path) -> dict[str, Any]:
-    """A saved `estimate --format json` report, checked for what reconciling needs."""
-    text = read_text_file(path, "saved estimate")
-    where = str(path)
-    data = _json(text, where, "give a file written by estimate --format json")
-    if not isinstance(data, dict) or data.get("schema") != ESTIMATE_SCHEMA:
-        raise _bad(where, f"schema: not a {ESTIMATE_SCHEMA} report", "save it with --format json")
-    lines = data.get("lines")
-    if not isinstance(lines, list):
-        raise _bad(where, "lines: missing", "save the estimate again with --format json")
-    for i, line in enumerate(lines):
-        place = f"{where}: lines[{i}]"
-        if not isinstance(line, dict):
-            raise _bad(place, "not an object", "save the estimate again with --format json")
-        for key in ("market", "category", "pricing_type"):
-            if not isinstance(line.get(key), str):
-                raise _bad(place, f"{key} missing", "save the estimate again with --format json")
-        _count(line.get("messages"), place, "messages")
-        for key in ("rate", "cost"):
-            if line.get(key) is not None:
-                _money(line[key], place, key)
-    try:
-        dt.date.fromisoformat(str(data.get("date")))
-        _money((data.get("totals") or {}).get("cost"), where, "totals.cost")
-    except ValueError:
-        raise _bad(where, "date: not YYYY-MM-DD", "save the estimate again") from None
-    if not isinstance(data.get("currency"), str):
-        raise _bad(where, "currency: missing", "save the estimate again with --format json")
-    return data
+def load_estimate(path: Path) -> Estimate:
+    """A saved `estimate --format json` report, every field validated."""
+    return from_json(read_text_file(path, "saved estimate"), str(path))
 
 
-def mapping_card(estimate: dict[str, Any], book: PriceBook) -> RateCard:
+def mapping_card(estimate: Estimate, book: PriceBook) -> RateCard:
     """The card whose markets the estimate used (its date; the card currency before any --fx-rate)."""
-    fx = estimate.get("fx") or {}
-    currency = str(fx.get("from") or estimate["currency"])
-    return book.card_for(dt.date.fromisoformat(estimate["date"]), currency, "date")
+    currency = estimate.fx.from_ if estimate.fx is not None else estimate.currency
+    return book.card_for(estimate.date, currency, "date")
 
 
 # ---------------------------------------------------------------------------- reconcile
@@ -340,7 +315,11 @@ def _sort_key(market: str, category: str) -> tuple[str, int, str]:
     return (market, _ORDER.get(category, len(_ORDER)), category)
 
 
-def _list_rates(estimate: dict[str, Any], card: RateCard | None) -> dict[tuple[str, str], Decimal]:
+def _key(line: Line) -> tuple[str, str]:
+    return (line.market, line.category.value)
+
+
+def _list_rates(estimate: Estimate, card: RateCard | None) -> dict[tuple[str, str], Decimal]:
     """The list rate of each market and category: the estimate's, else the card's."""
     rates: dict[tuple[str, str], Decimal] = {}
     if card is not None:
@@ -348,28 +327,27 @@ def _list_rates(estimate: dict[str, Any], card: RateCard | None) -> dict[tuple[s
             for category, rate in market.rates.items():
                 if isinstance(rate, Decimal):
                     rates[(name, category.value)] = rate
-    for line in estimate["lines"]:
+    for line in estimate.lines:
         if (
-            line["pricing_type"] == REGULAR
-            and line.get("rate") is not None
-            and not _tier_discounted(line.get("tier"))
+            line.pricing_type.value == REGULAR
+            and line.rate is not None
+            and not _tier_discounted(line.tier)
         ):
-            rates[(line["market"], line["category"])] = Decimal(line["rate"])
+            rates[_key(line)] = line.rate
     return rates
 
 
-def _estimate_cells(estimate: dict[str, Any]) -> dict[tuple[str, str], _Cell]:
+def _estimate_cells(estimate: Estimate) -> dict[tuple[str, str], _Cell]:
     cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
-    for line in estimate["lines"]:
-        cell = cells[(line["market"], line["category"])]
-        messages = int(line["messages"])
-        cell.messages += messages
-        if line["pricing_type"] != REGULAR:
-            cell.free += messages
-        if line.get("cost") is None:
-            cell.unpriced += messages
+    for line in estimate.lines:
+        cell = cells[_key(line)]
+        cell.messages += line.messages
+        if line.pricing_type.value != REGULAR:
+            cell.free += line.messages
+        if line.cost is None:
+            cell.unpriced += line.messages
             continue
-        cell.cost += Decimal(line["cost"])
+        cell.cost += line.cost
     return cells
 
 
@@ -385,7 +363,7 @@ def _actual_cells(actual: Actual) -> dict[tuple[str, str], _Cell]:
 
 
 def _price_effects(
-    estimate: dict[str, Any],
+    estimate: Estimate,
     actual: Actual,
     rates: dict[tuple[str, str], Decimal],
     est: dict[tuple[str, str], _Cell],
@@ -404,17 +382,16 @@ def _price_effects(
             cell.tier_saving += rate * point.messages - point.cost
         else:
             cell.price_gap += point.cost - rate * point.messages
-    for line in estimate["lines"]:
-        key = (line["market"], line["category"])
+    for line in estimate.lines:
+        key = _key(line)
         rate = rates.get(key)
-        if rate is None or line.get("cost") is None:
+        if rate is None or line.cost is None:
             continue
         cell = est[key]
-        cost = Decimal(line["cost"])
-        messages = int(line["messages"])
-        if line["pricing_type"] != REGULAR:
+        cost, messages = line.cost, line.messages
+        if line.pricing_type.value != REGULAR:
             cell.price_gap += cost
-        elif _tier_discounted(line.get("tier")):
+        elif _tier_discounted(line.tier):
             cell.tier_saving += rate * messages - cost
         else:
             cell.price_gap += cost - rate * messages
@@ -470,21 +447,21 @@ def _names(markets: Iterable[str], limit: int = 5) -> str:
 
 
 def reconcile(
-    estimate: dict[str, Any],
+    estimate: Estimate,
     actual: Actual,
     book: PriceBook | None = None,
     tolerance: Decimal | None = None,
 ) -> dict[str, Any]:
     """The `wacost.reconcile/1` report: rows, totals, delivery rates and findings."""
-    currency = estimate["currency"]
+    currency = estimate.currency
     if actual.currency is not None and actual.currency != currency:
         raise InputFileError(
             f"the bill is in {actual.currency}, the estimate in {currency}",
             f"estimate again with --currency {actual.currency}",
         )
     card = None
-    if book is not None and not estimate.get("fx"):
-        card = book.card_for(dt.date.fromisoformat(estimate["date"]), currency, "date")
+    if book is not None and estimate.fx is None:
+        card = book.card_for(estimate.date, currency, "date")
     rates = _list_rates(estimate, card)
     est = _estimate_cells(estimate)
     act = _actual_cells(actual)
@@ -568,12 +545,12 @@ def reconcile(
                 "difference": format_money(a.cost - e.cost),
             }
         )
-    estimated = Decimal(estimate["totals"]["cost"])
+    estimated = estimate.totals.cost
     lines_total = sum((cell.cost for cell in est.values()), Decimal(0))
     if lines_total != estimated:
         raise InputFileError(
             f"the estimate's lines add up to {format_money(lines_total)}, "
-            f"its totals.cost is {estimate['totals']['cost']}",
+            f"its totals.cost is {format_money(estimated)}",
             "give the estimate as wacost saved it",
         )
     billed_total = sum((p.cost for p in actual.points), Decimal(0))
@@ -582,10 +559,10 @@ def reconcile(
         "schema": SCHEMA,
         "currency": currency,
         "estimate": {
-            "date": estimate["date"],
+            "date": estimate.date.isoformat(),
             "cost": format_money(estimated),
             "messages": sum(cell.messages for cell in est.values()),
-            "rate_card": (estimate.get("rate_card") or {}).get("effective_from"),
+            "rate_card": estimate.rate_card.effective_from.isoformat(),
         },
         "actual": {
             "start": actual.start.isoformat() if actual.start else None,
@@ -631,7 +608,7 @@ def over_tolerance(report: dict[str, Any]) -> bool:
 def _finding_list(
     findings: dict[str, _Finding],
     currency: str,
-    estimate: dict[str, Any],
+    estimate: Estimate,
     actual: Actual,
     book: PriceBook | None,
     shifted: dict[str, int],
@@ -649,8 +626,12 @@ def _finding_list(
             text = f"{n} planned messages were not delivered (not billed) in {where}: {money}"
         elif code == "recategorized":
             risky = [
-                t["template"]
-                for t in (estimate.get("recategorization_risk") or {}).get("templates") or []
+                t.template
+                for t in (
+                    estimate.recategorization_risk.templates
+                    if estimate.recategorization_risk
+                    else ()
+                )
             ]
             text = (
                 f"{n} delivered messages planned as utility were billed as marketing in {where} "
@@ -690,12 +671,12 @@ def _finding_list(
     return out
 
 
-def _card_change(estimate: dict[str, Any], actual: Actual, book: PriceBook | None) -> str:
+def _card_change(estimate: Estimate, actual: Actual, book: PriceBook | None) -> str:
     """'; the 2027-01-01 card took effect after the estimate's 2026-10-01 card' where one did."""
-    used = (estimate.get("rate_card") or {}).get("effective_from")
+    used = estimate.rate_card.effective_from.isoformat()
     if book is None or actual.end is None or not used:
         return ""
-    currency = str((estimate.get("fx") or {}).get("from") or estimate["currency"])
+    currency = estimate.fx.from_ if estimate.fx is not None else estimate.currency
     newer = sorted(
         {
             c.effective_from.isoformat()
@@ -770,17 +751,25 @@ def expected_cost(by_market: Iterable[tuple[str, Decimal]], rates: dict[str, Dec
     return sum((cost * rates.get(market, Decimal(1)) for market, cost in by_market), Decimal(0))
 
 
-def apply_delivery_rates(report: dict[str, Any], rates: dict[str, Decimal], source: str) -> None:
-    """Add what to expect to an estimate: each market's `delivery_rate` and `expected_cost`, and
-    `totals.expected_cost` (rounded once, from the exact products). `totals.cost` is unchanged:
-    it stays the upper bound that budgets and policies check."""
-    pairs = [(row["market"], Decimal(row["cost"])) for row in report["by_market"]]
-    for row, (market, cost) in zip(report["by_market"], pairs):
-        rate = rates.get(market, Decimal(1))
-        row["delivery_rate"] = format_rate(rate)
-        row["expected_cost"] = format_money(cost * rate)
-    report["totals"]["expected_cost"] = format_money(expected_cost(pairs, rates))
-    report["delivery_rates"] = {
-        "source": source,
-        "markets_with_rate": sum(1 for market, _ in pairs if market in rates),
-    }
+def apply_delivery_rates(estimate: Estimate, rates: dict[str, Decimal], source: str) -> Estimate:
+    """The estimate with what to expect: each market's `delivery_rate` and `expected_cost`, and
+    `totals.expected_cost` (exact; rounded once, when written). `totals.cost` is unchanged: it
+    stays the upper bound that budgets and policies check."""
+    by_market = tuple(
+        replace(
+            row,
+            delivery_rate=rates.get(row.market, Decimal(1)).quantize(RATE_PLACES),
+            expected_cost=row.cost * rates.get(row.market, Decimal(1)),
+        )
+        for row in estimate.by_market
+    )
+    total = expected_cost(((row.market, row.cost) for row in estimate.by_market), rates)
+    return replace(
+        estimate,
+        by_market=by_market,
+        totals=replace(estimate.totals, expected_cost=total),
+        delivery_rates=DeliveryRates(
+            source=source,
+            markets_with_rate=sum(1 for row in estimate.by_market if row.market in rates),
+        ),
+    )

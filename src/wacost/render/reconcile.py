@@ -7,6 +7,7 @@ the same cell escaper, every HTML value through `html.escape`, and the page load
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 from rich.console import Console, Group
@@ -16,7 +17,6 @@ from rich.text import Text
 from wacost.render.common import signed
 from wacost.render.html import _CSS, _e, _int
 from wacost.render.html import _table as _html_table
-from wacost.render.json import render_json
 from wacost.render.markdown import _table as _md_table
 
 FORMATS = ("table", "json", "markdown", "html")
@@ -214,9 +214,13 @@ def render_reconcile_html(report: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def render_reconcile_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
 RENDERERS = {
     "table": render_reconcile_table,
-    "json": render_json,
+    "json": render_reconcile_json,
     "markdown": render_reconcile_markdown,
     "html": render_reconcile_html,
 }
