@@ -364,6 +364,17 @@ def test_estimate_with_the_delivery_rates_of_a_reconcile_report(
     ]
     assert report["totals"]["expected_cost"] == "173.0700"
     assert report["totals"]["cost"] == "197.8000"  # still the upper bound
+    assert report["delivery_rates"] == {"source": str(rates), "markets_with_rate": 3}
+    import jsonschema
+
+    from tests.conftest import ROOT
+
+    schema = json.loads((ROOT / "schema" / "wacost.estimate-1.schema.json").read_text())
+    jsonschema.validate(report, schema)
+    saved = tmp_path / "with-rates.json"
+    saved.write_text(run.stdout)
+    again = wacost("report", saved, "--format", "json")  # a saved report keeps what to expect
+    assert again.exit_code == 0 and again.json() == report
     # the budget checks the upper bound, not the expected cost
     over = wacost(
         "estimate", campaign, "--templates", TEMPLATES, "--date", "2026-11-16",
