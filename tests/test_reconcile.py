@@ -422,3 +422,24 @@ def test_bad_delivery_rates_are_one_line_and_exit_2(wacost, tmp_path, text, expe
     )  # fmt: skip
     assert run.exit_code == 2
     assert run.stderr.count("\n") == 1 and expected in run.stderr
+
+
+def test_unplanned_messages_and_a_category_without_a_rate(wacost, tmp_path):
+    estimate = saved_estimate(wacost, tmp_path, "country,template,count\nIN,spring_sale,1000\n")
+    bill = analytics(
+        tmp_path / "bill.json",
+        point("IN", "MARKETING", 1100, "12.98", tier="0:MAX"),  # 100 more than planned
+        point("IN", "MARKETING_LITE", 50, "0.5"),  # sent through the Marketing Messages API
+    )
+    report = reconcile_json(wacost, estimate, bill)
+    # 12.9800 + 0.5000 - 11.8000 = 1.6800 = 100 x 0.0118 + 0.5000
+    assert report["totals"]["difference"] == "1.6800"
+    assert {f["code"]: (f["cost"], f["messages"]) for f in report["findings"]} == {
+        "unplanned_messages": ("1.1800", 100),
+        "unpriced": ("0.5000", 50),
+    }
+    assert [(r["category"], r["actual_messages"]) for r in report["rows"]] == [
+        ("marketing", 1100),
+        ("marketing_lite", 50),
+    ]
+    assert report["delivery_rates"] == [{"market": "India", "rate": "1.0000"}]

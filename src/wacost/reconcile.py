@@ -656,7 +656,10 @@ def _finding_list(
         elif code == "market_only_in_actual":
             text = f"markets billed but not in the estimate: {where} ({n} messages): {money}"
         else:
-            text = f"messages without a known rate in {where}: {money}"
+            text = (
+                f"billed in a category or market the estimate has no rate for (e.g. "
+                f"marketing_lite) in {where}: {money}"
+            )
         out.append(
             {
                 "code": code,
