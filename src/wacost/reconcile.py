@@ -28,11 +28,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from wacost.amounts import AmountError, parse_amount
 from wacost.errors import InputFileError
 from wacost.files import read_text_file
 from wacost.models import CATEGORY_ORDER, Category, format_money
@@ -153,17 +154,11 @@ def _text(point: dict[str, Any], key: str, where: str, dimension: str) -> str:
 
 
 def _money(value: object, where: str, key: str) -> Decimal:
-    if isinstance(value, bool):
-        raise _bad(where, f"{key} {value!r} is not an amount", "write e.g. 12.50")
+    """A cost under the one amount rule (`wacost.amounts`)."""
     try:
-        amount = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)  # type: ignore[arg-type]
-    except (InvalidOperation, TypeError, ValueError):
-        raise _bad(
-            where, f"{key} {str(value)[:20]!r} is not an amount", "write e.g. 12.50"
-        ) from None
-    if not amount.is_finite() or amount < 0:
-        raise _bad(where, f"{key} {value} is not an amount", "costs are 0 or more")
-    return amount
+        return parse_amount(value)
+    except AmountError as error:
+        raise _bad(where, f"{key} {error.describe(str(value)[:20])}", error.hint) from None
 
 
 def _count(value: object, where: str, key: str) -> int:
@@ -698,11 +693,11 @@ def _card_change(estimate: Estimate, actual: Actual, book: PriceBook | None) -> 
 
 def _rate_value(value: object, where: str) -> Decimal:
     try:
-        rate = Decimal(str(value).strip())
-    except InvalidOperation:
-        rate = Decimal("NaN")
-    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
-        raise _bad(where, f"rate {str(value)[:20]!r} is not a share from 0 to 1", "write e.g. 0.95")
+        rate = parse_amount(value, maximum=Decimal(1))
+    except AmountError:
+        raise _bad(
+            where, f"rate {str(value)[:20]!r} is not a share from 0 to 1", "write e.g. 0.95"
+        ) from None
     return rate
 
 
