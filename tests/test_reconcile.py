@@ -229,7 +229,7 @@ def test_output_file(wacost, delivered_90_with_recategorized, tmp_path):
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda p: p.pop("pricing_type"), "PRICING_TYPE"),
+        (lambda p: p.update(pricing_type=""), "PRICING_TYPE"),
         (lambda p: p.pop("country"), "COUNTRY"),
         (lambda p: p.pop("cost"), "COST"),
         (lambda p: p.update(volume="many"), "volume"),
@@ -443,3 +443,24 @@ def test_unplanned_messages_and_a_category_without_a_rate(wacost, tmp_path):
         ("marketing_lite", 50),
     ]
     assert report["delivery_rates"] == [{"market": "India", "rate": "1.0000"}]
+
+
+def test_without_the_pricing_type_dimension_free_points_are_those_that_cost_nothing(
+    wacost, tmp_path
+):
+    campaign = "country,template,count\nIN,spring_sale,1000\nIN,order_shipped,2000\n"
+    estimate = saved_estimate(wacost, tmp_path, campaign)  # 11.8000 + 2.8000
+    points = [
+        point("IN", "MARKETING", 1000, "11.8"),
+        point("IN", "UTILITY", 2000, "2.8"),
+        point("IN", "SERVICE", 300, "0"),  # replies in the free tier, not in the campaign
+    ]
+    for p in points:
+        p.pop("pricing_type")
+    report = reconcile_json(wacost, estimate, analytics(tmp_path / "b.json", *points))
+    assert report["totals"]["difference"] == "0.0000"
+    # 300 service messages at India's 0.0014 that the estimate did not plan, and that were free
+    assert {f["code"]: (f["cost"], f["messages"]) for f in report["findings"]} == {
+        "unplanned_messages": ("0.4200", 300),
+        "free_messages": ("-0.4200", 300),
+    }

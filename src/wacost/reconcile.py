@@ -191,14 +191,21 @@ def _parse_analytics(
         market = _market_of(country, card, where)
         assert market is not None  # not lenient: an unknown market raised
         tier = raw.get("tier")
+        messages = _count(raw["volume"], where, "volume")
+        cost = _money(raw["cost"], where, "cost")
+        if raw.get("pricing_type") is None:
+            # Asked without the PRICING_TYPE dimension: messages that cost nothing were free.
+            pricing_type = "free" if cost == 0 and messages else REGULAR
+        else:
+            pricing_type = _text(raw, "pricing_type", where, "PRICING_TYPE").lower()
         points.append(
             Point(
                 market=market,
                 category=_text(raw, "pricing_category", where, "PRICING_CATEGORY").lower(),
-                pricing_type=_text(raw, "pricing_type", where, "PRICING_TYPE").lower(),
+                pricing_type=pricing_type,
                 tier=tier.strip() if isinstance(tier, str) and tier.strip() else None,
-                messages=_count(raw["volume"], where, "volume"),
-                cost=_money(raw["cost"], where, "cost"),
+                messages=messages,
+                cost=cost,
             )
         )
     return points, days
