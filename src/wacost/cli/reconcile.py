@@ -18,6 +18,7 @@ from wacost.cli.common import (
     set_debug,
     write_output,
 )
+from wacost.errors import OptionError
 from wacost.models import ExitCode
 
 
@@ -25,7 +26,12 @@ def parse_percent(value: str | None, option: str) -> Decimal | None:
     """`10%` or `10` (percent) as Decimal("10")."""
     if value is None:
         return None
-    return parse_amount(value.strip().removesuffix("%"), option)
+    try:
+        return parse_amount(value.strip().removesuffix("%"), option)
+    except OptionError:
+        raise OptionError(
+            f"{option} {value!r}: not a percentage", "write e.g. 10% or 2.5"
+        ) from None
 
 
 @app.command(name="reconcile")
