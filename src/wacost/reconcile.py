@@ -473,7 +473,6 @@ def reconcile(
     act_markets = {m for m, _ in act}
     findings: dict[str, _Finding] = defaultdict(_Finding)
     delivery: list[dict[str, str]] = []
-    shifted_total: dict[str, int] = {}
 
     for market in sorted(est_markets | act_markets):
         e_cats = {c: cell for (m, c), cell in est.items() if m == market}
@@ -498,7 +497,6 @@ def reconcile(
         if moved:
             assert r_m is not None and r_u is not None
             findings["recategorized"].add(market, moved * (r_m - r_u), moved)
-            shifted_total[market] = moved
             billed["marketing"] -= moved
             billed["utility"] = billed.get("utility", 0) + moved
         delivered = 0
@@ -581,7 +579,7 @@ def reconcile(
         },
         "rows": rows,
         "delivery_rates": delivery,
-        "findings": _finding_list(findings, currency, estimate, actual, book, shifted_total),
+        "findings": _finding_list(findings, currency, estimate, actual, book),
     }
     if tolerance is not None:
         report["tolerance"] = {
@@ -613,7 +611,6 @@ def _finding_list(
     estimate: Estimate,
     actual: Actual,
     book: PriceBook | None,
-    shifted: dict[str, int],
 ) -> list[dict[str, Any]]:
     out = []
     for code in FINDING_ORDER:
