@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer.main
 
@@ -34,21 +35,33 @@ def _cell(text: str) -> str:
 
 
 def command_names() -> list[str]:
-    """Every wacost command, in the order `wacost --help` lists them; `rates import` after `rates`."""
-    group = typer.main.get_command(app)
+    """Every wacost command, in the order `wacost --help` lists them; a group's commands
+    follow it (`pull`, `pull templates`, `pull analytics`)."""
     names = []
-    for name, command in group.commands.items():  # type: ignore[attr-defined]
+    for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
         names.append(name)
         names += [f"{name} {sub}" for sub in getattr(command, "commands", {})]
     return names
 
 
-def option_table(name: str) -> str:
-    """The Markdown table of one command's arguments and options, from its --help records."""
-    command = typer.main.get_command(app)
+def find_command(name: str) -> Any:
+    """The click command of `name` ("estimate", "pull templates")."""
+    command: Any = typer.main.get_command(app)
     for part in name.split():
-        command = command.commands[part]  # type: ignore[attr-defined]
+        command = command.commands[part]
+    return command
+
+
+def option_table(name: str) -> str:
+    """The Markdown table of one command's arguments and options, from its --help records
+    (for a group such as `pull`: its commands)."""
+    command = find_command(name)
     ctx = command.make_context(name, [], resilient_parsing=True)
+    if hasattr(command, "commands"):
+        rows = ["| command | what it does |", "|---|---|"]
+        for sub, child in command.commands.items():
+            rows.append(f"| `wacost {name} {sub}` | {_cell(child.get_short_help_str(200))} |")
+        return "\n".join(rows)
     rows = ["| option | meaning |", "|---|---|"]
     for param in command.params:
         record = param.get_help_record(ctx)

@@ -45,12 +45,17 @@ def test_readme_tables_hold_every_option_of_every_command(wacost):
 
     text = README.read_text(encoding="utf-8")
     usage = _readme_usage()
+    commands = []
     for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
+        commands.append((name, command))
+        for sub, child in getattr(command, "commands", {}).items():  # a group: `pull templates`
+            commands.append((f"{name} {sub}", child))
+    for name, command in commands:
         assert usage.BEGIN.format(name=name) in text, (
             f"README has no option table for wacost {name}"
         )
         block = text.split(usage.BEGIN.format(name=name))[1].split(usage.END.format(name=name))[0]
-        help_text = " ".join(wacost(name, "--help").stdout.split())
+        help_text = " ".join(wacost(*name.split(), "--help").stdout.split())
         for param in command.params:
             for option in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]:
                 if option.startswith("-"):

@@ -2,7 +2,8 @@
 
 Results go to stdout (or --output), problems to stderr as one line; tracebacks only with --debug.
 The app and what the commands share are in `cli.common`; `estimate` in `cli.estimate`; `report`,
-`lookup`, `rates` and `classify` in `cli.commands`.
+`lookup`, `rates` and `classify` in `cli.commands`; `reconcile` in `cli.reconcile`;
+`pull templates` and `pull analytics` in `cli.pull`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import typer
 from typer.exceptions import TyperException
 
-from wacost.cli import commands, estimate  # noqa: F401  (registers the commands, in this order)
+from wacost.cli import commands, estimate, pull, reconcile  # noqa: F401  (registers the commands, in this order)
 from wacost.cli.common import _stderr, app, debugging
 from wacost.models import ExitCode
 

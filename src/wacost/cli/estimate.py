@@ -216,6 +216,15 @@ def estimate(
             "the free tier stay free until 2027-12-31 (pricing_type paid_exempt).",
         ),
     ] = False,
+    delivery_rates: Annotated[
+        Path | None,
+        typer.Option(
+            "--delivery-rates",
+            metavar="FILE",
+            help="Delivery rates per market (a reconcile --format json report, or CSV "
+            "market,rate): the report adds the expected cost, each market's cost times its rate.",
+        ),
+    ] = None,
     exclude: Annotated[
         list[Path] | None,
         typer.Option(
@@ -279,6 +288,11 @@ def estimate(
             raise StrictModeError(
                 f"--strict: the estimate has warnings: {codes}", "fix the inputs or drop --strict"
             )
+        if delivery_rates is not None:
+            from wacost.reconcile import apply_delivery_rates, load_delivery_rates, mapping_card
+
+            rates = load_delivery_rates(delivery_rates, mapping_card(report, book))
+            report = apply_delivery_rates(report, rates, str(delivery_rates))
         return deliver(report, report_format, output, view, quiet, github_summary)
 
     code = guarded(work)

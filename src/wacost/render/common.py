@@ -110,6 +110,13 @@ def notes(report: dict[str, Any]) -> list[str]:
     """One sentence each on how the report was priced, beyond the rate card: fees, currency, free tiers."""
     out: list[str] = []
     cur = report["currency"]
+    expected = report["totals"].get("expected_cost")
+    if expected is not None:
+        source = (report.get("delivery_rates") or {}).get("source")
+        out.append(
+            f"Expected cost: {expected} {cur} at the delivery rates of {source}; at most "
+            f"{report['totals']['cost']} {cur} if every message is delivered."
+        )
     fees = report.get("fees")
     if fees:
         out.append(

@@ -56,6 +56,8 @@ class Totals(_AllIn):
     excluded_messages: int | None = field(default=None, metadata=OMIT)
     # billable messages left out of `cost`: an unknown rate, or a market the card does not price
     unpriced_messages: int | None = field(default=None, metadata=OMIT)
+    # Meta's cost at the delivery rates of `estimate --delivery-rates`; `cost` stays the upper bound.
+    expected_cost: Decimal | None = field(default=None, metadata={**MONEY, **OMIT})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +78,8 @@ class MarketRow(_AllIn):
     cost: Decimal = field(metadata=MONEY)
     fees: Decimal | None = field(default=None, metadata={**MONEY, **OMIT})
     total_cost: Decimal | None = field(default=None, metadata={**MONEY, **OMIT})
+    delivery_rate: Decimal | None = field(default=None, metadata={**NUMBER, **OMIT})
+    expected_cost: Decimal | None = field(default=None, metadata={**MONEY, **OMIT})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -233,6 +237,14 @@ class PolicyResult:
 
 
 @dataclass(frozen=True, kw_only=True)
+class DeliveryRates:
+    """Where `estimate --delivery-rates` took its rates from, and how many markets had one."""
+
+    source: str
+    markets_with_rate: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class Estimate:
     """A priced campaign: the one canonical result (`wacost.estimate/1`)."""
 
@@ -257,6 +269,7 @@ class Estimate:
     notices: tuple[Warning, ...] | None = field(default=None, metadata=OMIT)
     policy: PolicyResult | None = field(default=None, metadata=OMIT)
     unpriced: Unpriced | None = field(default=None, metadata=OMIT)
+    delivery_rates: DeliveryRates | None = field(default=None, metadata=OMIT)
     # Fields of a saved report this version does not know (a newer wacost's), kept as written.
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -291,6 +304,7 @@ __all__ = [
     "CategoryDifference",
     "CategoryRow",
     "Comparison",
+    "DeliveryRates",
     "Estimate",
     "Fees",
     "Fx",

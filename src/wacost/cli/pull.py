@@ -1,0 +1,182 @@
+"""`wacost pull templates` and `wacost pull analytics`: fetch from Meta's Graph API into a file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from wacost.cli.common import (
+    DebugOpt,
+    app,
+    guarded,
+    parse_amount,
+    parse_count,
+    parse_date,
+    set_debug,
+    write_output,
+)
+from wacost.errors import OptionError
+from wacost.models import ExitCode
+
+if TYPE_CHECKING:
+    from wacost.graph import GraphClient
+
+pull_app = typer.Typer(
+    help="Fetch templates or pricing analytics from Meta's Graph API into a file "
+    "(token: the WHATSAPP_ACCESS_TOKEN environment variable).\n\n"
+    "Example: wacost pull analytics --waba-id 1234567890 --start 2026-11-01 --end 2026-11-30 "
+    "-o bill.json",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(pull_app, name="pull")
+
+WabaOpt = Annotated[
+    str,
+    typer.Option(
+        "--waba-id", metavar="ID", help="The WhatsApp Business Account id.", show_default=False
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the response to this file (only when the pull succeeds) instead of stdout.",
+    ),
+]
+VersionOpt = Annotated[
+    str | None,
+    typer.Option("--api-version", metavar="VERSION", help="Graph API version (default v26.0)."),
+]
+GraphUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--graph-url",
+        metavar="URL",
+        help="Graph API base URL (default: WACOST_GRAPH_URL, else https://graph.facebook.com).",
+    ),
+]
+RetriesOpt = Annotated[
+    str, typer.Option("--retries", metavar="N", help="Tries after the first, on rate limits.")
+]
+MaxWaitOpt = Annotated[
+    str,
+    typer.Option(
+        "--max-wait", metavar="SECONDS", help="The longest wait between tries (backoff doubles)."
+    ),
+]
+TimeoutOpt = Annotated[
+    str, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for an answer.")
+]
+
+
+def _client(
+    api_version: str | None,
+    graph_url: str | None,
+    retries: str,
+    max_wait: str,
+    timeout: str,
+) -> GraphClient:
+    from wacost.graph import (
+        DEFAULT_API_VERSION,
+        DEFAULT_GRAPH_URL,
+        GRAPH_URL_ENV,
+        TOKEN_ENV,
+        GraphClient,
+    )
+
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise OptionError(
+            f"{TOKEN_ENV} is not set", "export a system-user access token with whatsapp permissions"
+        )
+    wait = parse_amount(max_wait, "--max-wait")
+    seconds = parse_amount(timeout, "--timeout")
+    tries = parse_count(retries, "--retries")
+    assert wait is not None and seconds is not None and tries is not None
+    if seconds == 0:
+        raise OptionError("--timeout 0: no time to answer", "give a number of seconds, e.g. 30")
+    return GraphClient(
+        token=token,
+        graph_url=graph_url or os.environ.get(GRAPH_URL_ENV, "").strip() or DEFAULT_GRAPH_URL,
+        api_version=(api_version or DEFAULT_API_VERSION).strip(),
+        retries=min(tries, 20),
+        first_wait=min(1.0, float(wait)),
+        max_wait=float(wait),
+        timeout=float(seconds),
+    )
+
+
+@pull_app.command("templates")
+def pull_templates_command(
+    waba_id: WabaOpt,
+    output: OutputOpt = None,
+    api_version: VersionOpt = None,
+    graph_url: GraphUrlOpt = None,
+    retries: RetriesOpt = "5",
+    max_wait: MaxWaitOpt = "60",
+    timeout: TimeoutOpt = "30",
+    debug: DebugOpt = False,
+) -> None:
+    """Every message template of a WhatsApp Business Account (all pages), for --templates.
+
+    Example: WHATSAPP_ACCESS_TOKEN=... wacost pull templates --waba-id 1234567890 -o templates.json
+    """
+    set_debug(debug)
+
+    def work() -> int:
+        from wacost.graph import pull_templates, to_json
+
+        client = _client(api_version, graph_url, retries, max_wait, timeout)
+        write_output(to_json(pull_templates(client, waba_id)), output)
+        return ExitCode.OK
+
+    raise typer.Exit(int(guarded(work)))
+
+
+@pull_app.command("analytics")
+def pull_analytics_command(
+    waba_id: WabaOpt,
+    start: Annotated[
+        str,
+        typer.Option("--start", metavar="YYYY-MM-DD", help="First day (UTC).", show_default=False),
+    ],
+    end: Annotated[
+        str,
+        typer.Option(
+            "--end", metavar="YYYY-MM-DD", help="Last day (UTC), included.", show_default=False
+        ),
+    ],
+    granularity: Annotated[
+        str, typer.Option("--granularity", metavar="G", help="DAILY, MONTHLY or HALF_HOUR.")
+    ] = "DAILY",
+    output: OutputOpt = None,
+    api_version: VersionOpt = None,
+    graph_url: GraphUrlOpt = None,
+    retries: RetriesOpt = "5",
+    max_wait: MaxWaitOpt = "60",
+    timeout: TimeoutOpt = "30",
+    debug: DebugOpt = False,
+) -> None:
+    """What Meta billed: pricing_analytics by country, category, pricing type and tier (all pages),
+    for reconcile and --usage.
+
+    Example: wacost pull analytics --waba-id 1234567890 --start 2026-11-01 --end 2026-11-30 -o bill.json
+    """
+    set_debug(debug)
+
+    def work() -> int:
+        from wacost.graph import pull_analytics, to_json
+
+        first, last = parse_date(start, "--start"), parse_date(end, "--end")
+        client = _client(api_version, graph_url, retries, max_wait, timeout)
+        response = pull_analytics(client, waba_id, first, last, granularity.strip().upper())
+        write_output(to_json(response), output)
+        return ExitCode.OK
+
+    raise typer.Exit(int(guarded(work)))

@@ -1,0 +1,777 @@
+"""Reconcile a saved estimate with what Meta billed, and say why they differ.
+
+Inputs: a `wacost.estimate/1` report (its `lines`), and what Meta billed for the same send:
+Meta's `pricing_analytics` response (data points with country, pricing_category, pricing_type,
+optionally tier; volume and cost), or a CSV `market,category,messages,cost` from a provider's
+invoice. Several files (or pages) are added together.
+
+The difference between the two is split into findings that add up to it exactly, per market and
+category, with the estimate's list rate `r` as the yardstick:
+
+    actual - estimate = (delivered - planned) * r            not_delivered / unplanned_messages
+                      + shifted * (r_marketing - r_utility)  recategorized
+                      - (free actual - free planned) * r     free_messages
+                      - (tier discount actual - planned)     volume_tier
+                      + (billed price - r) * messages        rate_changed
+plus whole markets billed on one side only. `shifted` is how many delivered messages planned as
+utility were billed as marketing: assuming one delivery rate for a market's marketing and utility
+messages (Meta's analytics has no template dimension), it is what the marketing volume holds
+beyond that rate times the planned marketing messages, and at most the utility shortfall.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from wacost.amounts import AmountError, parse_amount
+from wacost.errors import InputFileError
+from wacost.files import read_text_file
+from wacost.models import CATEGORY_ORDER, Category, format_money
+from wacost.prices.cards import PriceBook, RateCard
+from wacost.prices.usage import _market_of  # one mapping of ISO codes and market names to markets
+from wacost.report.document import from_json
+from wacost.report.model import DeliveryRates, Estimate, Line
+
+SCHEMA = "wacost.reconcile/1"
+ESTIMATE_SCHEMA = "wacost.estimate/1"
+REGULAR = "regular"
+RATE_PLACES = Decimal("0.0001")
+_PERCENT_PLACES = Decimal("0.1")
+_ORDER = {c.value: i for i, c in enumerate(CATEGORY_ORDER)}
+FINDING_ORDER = (
+    "not_delivered",
+    "recategorized",
+    "unplanned_messages",
+    "free_messages",
+    "volume_tier",
+    "rate_changed",
+    "market_only_in_estimate",
+    "market_only_in_actual",
+    "unpriced",
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    """Billed messages of one market, category, pricing type and volume tier."""
+
+    market: str
+    category: str  # Meta's category in lower case: marketing, utility, ..., marketing_lite
+    pricing_type: str  # regular, free_customer_service, free_entry_point, ...
+    tier: str | None  # "LOWER:UPPER" as in pricing_analytics; None when not given
+    messages: int
+    cost: Decimal
+
+
+@dataclass(frozen=True)
+class Actual:
+    """What was billed: data points from every input, and the period they cover."""
+
+    points: tuple[Point, ...]
+    start: dt.date | None = None
+    end: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    currency: str | None = None  # the WABA's currency, where the response says it
+
+
+def _bad(where: str, problem: str, hint: str) -> InputFileError:
+    return InputFileError(f"{where}: {problem}", hint)
+
+
+def _json(text: str, where: str, hint: str) -> Any:
+    """`text` as JSON, numbers with a fraction as exact Decimals; a clear error where it is not."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise _bad(
+            f"{where}:{exc.lineno}:{exc.colno}", f"not valid JSON ({exc.msg})", hint
+        ) from None
+
+
+def _tier_discounted(tier: str | None) -> bool:
+    """Whether `tier` ("LOWER:UPPER") is a band past the first (a volume discount)."""
+    if not tier:
+        return False
+    lower = tier.split(":", 1)[0].strip()
+    return lower.isdigit() and int(lower) > 0
+
+
+# ---------------------------------------------------------------------------- actuals
+
+
+def _analytics_points(data: object, where: str) -> list[dict[str, Any]]:
+    """The data points of a pricing_analytics response (field or edge form)."""
+    blocks: object = None
+    if isinstance(data, dict):
+        field_form = data.get("pricing_analytics")
+        if isinstance(field_form, dict):
+            blocks = field_form.get("data")
+        elif "data" in data:
+            blocks = data.get("data")
+    if not isinstance(blocks, list):
+        raise _bad(
+            where,
+            "no pricing_analytics.data list",
+            "give Meta's pricing_analytics response as it came, or a CSV market,category,messages,cost",
+        )
+    points: list[dict[str, Any]] = []
+    for block in blocks:
+        inner = block.get("data_points") if isinstance(block, dict) else None
+        if not isinstance(inner, list) or not all(isinstance(p, dict) for p in inner):
+            raise _bad(where, "data_points must be a list of objects", "give Meta's response")
+        points.extend(inner)
+    return points
+
+
+def _timestamp(value: object, where: str, key: str) -> dt.date:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise _bad(where, f"a data point's {key} is not a Unix time", "give Meta's response")
+    try:
+        return dt.datetime.fromtimestamp(int(value), dt.UTC).date()
+    except (OverflowError, ValueError, OSError):
+        raise _bad(where, f"{key} {value} is not a real time", "give Meta's response") from None
+
+
+def _text(point: dict[str, Any], key: str, where: str, dimension: str) -> str:
+    value = point.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _bad(
+            where,
+            f"a data point has no {key}",
+            f"ask pricing_analytics for the {dimension} dimension",
+        )
+    return value.strip()
+
+
+def _money(value: object, where: str, key: str) -> Decimal:
+    """A cost under the one amount rule (`wacost.amounts`)."""
+    try:
+        return parse_amount(value)
+    except AmountError as error:
+        raise _bad(where, f"{key} {error.describe(str(value)[:20])}", error.hint) from None
+
+
+def _count(value: object, where: str, key: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _bad(where, f"{key} {str(value)[:20]!r} is not a message count", "write e.g. 1200")
+    return value
+
+
+def _parse_analytics(
+    data: object, card: RateCard, where: str, seen: set[tuple[object, ...]]
+) -> tuple[list[Point], set[dt.date]]:
+    """The points of one response; `seen` holds the points of earlier pages, to refuse repeats."""
+    points: list[Point] = []
+    days: set[dt.date] = set()
+    for raw in _analytics_points(data, where):
+        key = tuple(sorted((k, str(v)) for k, v in raw.items() if k not in ("volume", "cost")))
+        if key in seen:
+            raise _bad(where, "the same data point appears twice", "give each page or file once")
+        seen.add(key)
+        for side in ("start", "end"):
+            if side in raw:
+                days.add(_timestamp(raw[side], where, side))
+        if "volume" not in raw:
+            raise _bad(where, "a data point has no volume", "ask for metric_types VOLUME and COST")
+        if "cost" not in raw:
+            raise _bad(where, "a data point has no cost", "ask for metric_types VOLUME and COST")
+        country = _text(raw, "country", where, "COUNTRY")
+        market = _market_of(country, card, where)
+        assert market is not None  # not lenient: an unknown market raised
+        tier = raw.get("tier")
+        messages = _count(raw["volume"], where, "volume")
+        cost = _money(raw["cost"], where, "cost")
+        if raw.get("pricing_type") is None:
+            # Asked without the PRICING_TYPE dimension: messages that cost nothing were free.
+            pricing_type = "free" if cost == 0 and messages else REGULAR
+        else:
+            pricing_type = _text(raw, "pricing_type", where, "PRICING_TYPE").lower()
+        points.append(
+            Point(
+                market=market,
+                category=_text(raw, "pricing_category", where, "PRICING_CATEGORY").lower(),
+                pricing_type=pricing_type,
+                tier=tier.strip() if isinstance(tier, str) and tier.strip() else None,
+                messages=messages,
+                cost=cost,
+            )
+        )
+    return points, days
+
+
+def _parse_csv(text: str, card: RateCard, where: str) -> list[Point]:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
+    if not {"market", "category", "messages", "cost"} <= fields:
+        raise _bad(
+            where,
+            "needs the columns market,category,messages,cost",
+            "or give Meta's pricing_analytics JSON response",
+        )
+    points = []
+    for line, row in enumerate(reader, start=2):
+        cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+        place = f"{where}:{line}"
+        if not any(cells.values()):
+            continue
+        category = Category.parse(cells["category"])
+        if category is None:
+            raise _bad(
+                place,
+                f"category {cells['category'][:30]!r} is not a billing category",
+                "use marketing, utility, authentication, authentication_international or service",
+            )
+        messages = _count(cells["messages"].replace(",", "").replace("_", ""), place, "messages")
+        cost = _money(cells["cost"], place, "cost")
+        # An invoice line that costs nothing is free messages (free window, free tier).
+        pricing_type = cells.get("pricing_type", "").lower() or (
+            "free" if cost == 0 and messages else REGULAR
+        )
+        market = _market_of(cells["market"], card, place)
+        assert market is not None
+        points.append(
+            Point(market, category.value, pricing_type, cells.get("tier") or None, messages, cost)
+        )
+    return points
+
+
+def load_actuals(paths: Sequence[Path], card: RateCard) -> Actual:
+    """What Meta billed, from pricing_analytics responses and/or invoice CSVs, added together.
+
+    Markets are named as on `card` (ISO country codes map through its country membership).
+    """
+    if not paths:
+        raise InputFileError("no billed data given", "give a pricing_analytics file or a CSV")
+    points: list[Point] = []
+    days: set[dt.date] = set()
+    seen: set[tuple[object, ...]] = set()
+    currencies: dict[str, str] = {}
+    for path in paths:
+        text = read_text_file(path, "billed data")
+        where = str(path)
+        if text.lstrip().startswith(("{", "[")):
+            data = _json(text, where, "give the pricing_analytics response as it came")
+            if isinstance(data, dict) and isinstance(data.get("currency"), str):
+                currencies[data["currency"].strip().upper()] = where
+            found, more_days = _parse_analytics(data, card, where, seen)
+            points += found
+            days |= more_days
+        else:
+            points += _parse_csv(text, card, where)
+    if len(currencies) > 1:
+        raise InputFileError(
+            f"the billed files are in several currencies ({', '.join(sorted(currencies))})",
+            "reconcile one WhatsApp Business Account at a time",
+        )
+    return Actual(
+        tuple(points),
+        min(days) if days else None,
+        max(days) if days else None,
+        tuple(str(p) for p in paths),
+        next(iter(currencies), None),
+    )
+
+
+# ---------------------------------------------------------------------------- estimate
+
+
+def load_estimate(path: Path) -> Estimate:
+    """A saved `estimate --format json` report, every field validated."""
+    return from_json(read_text_file(path, "saved estimate"), str(path))
+
+
+def mapping_card(estimate: Estimate, book: PriceBook) -> RateCard:
+    """The card whose markets the estimate used (its date; the card currency before any --fx-rate)."""
+    currency = estimate.fx.from_ if estimate.fx is not None else estimate.currency
+    return book.card_for(estimate.date, currency, "date")
+
+
+# ---------------------------------------------------------------------------- reconcile
+
+
+@dataclass
+class _Cell:
+    """One market and category, on one side: messages, free ones, cost, and price effects."""
+
+    messages: int = 0
+    free: int = 0
+    cost: Decimal = Decimal(0)
+    unpriced: int = 0  # estimate: messages without a rate
+    tier_saving: Decimal = Decimal(0)  # list price minus billed price, in discounted bands
+    price_gap: Decimal = Decimal(0)  # billed price minus list price, elsewhere
+
+
+def _sort_key(market: str, category: str) -> tuple[str, int, str]:
+    return (market, _ORDER.get(category, len(_ORDER)), category)
+
+
+def _key(line: Line) -> tuple[str, str]:
+    return (line.market, line.category.value)
+
+
+def _list_rates(estimate: Estimate, card: RateCard | None) -> dict[tuple[str, str], Decimal]:
+    """The list rate of each market and category: the estimate's, else the card's."""
+    rates: dict[tuple[str, str], Decimal] = {}
+    if card is not None:
+        for name, market in card.markets.items():
+            for category, rate in market.rates.items():
+                if isinstance(rate, Decimal):
+                    rates[(name, category.value)] = rate
+    for line in estimate.lines:
+        if (
+            line.pricing_type.value == REGULAR
+            and line.rate is not None
+            and not _tier_discounted(line.tier)
+        ):
+            rates[_key(line)] = line.rate
+    return rates
+
+
+def _estimate_cells(estimate: Estimate) -> dict[tuple[str, str], _Cell]:
+    cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
+    for line in estimate.lines:
+        cell = cells[_key(line)]
+        cell.messages += line.messages
+        if line.pricing_type.value != REGULAR:
+            cell.free += line.messages
+        if line.cost is None:
+            cell.unpriced += line.messages
+            continue
+        cell.cost += line.cost
+    return cells
+
+
+def _actual_cells(actual: Actual) -> dict[tuple[str, str], _Cell]:
+    cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
+    for point in actual.points:
+        cell = cells[(point.market, point.category)]
+        cell.messages += point.messages
+        cell.cost += point.cost
+        if point.pricing_type != REGULAR:
+            cell.free += point.messages
+    return cells
+
+
+def _price_effects(
+    estimate: Estimate,
+    actual: Actual,
+    rates: dict[tuple[str, str], Decimal],
+    est: dict[tuple[str, str], _Cell],
+    act: dict[tuple[str, str], _Cell],
+) -> None:
+    """Fill tier savings and price gaps on both sides (estimate gaps are rounding, if anything)."""
+    for point in actual.points:
+        key = (point.market, point.category)
+        rate = rates.get(key)
+        if rate is None:
+            continue
+        cell = act[key]
+        if point.pricing_type != REGULAR:
+            cell.price_gap += point.cost  # free messages cost nothing; anything billed is a price
+        elif _tier_discounted(point.tier):
+            cell.tier_saving += rate * point.messages - point.cost
+        else:
+            cell.price_gap += point.cost - rate * point.messages
+    for line in estimate.lines:
+        key = _key(line)
+        rate = rates.get(key)
+        if rate is None or line.cost is None:
+            continue
+        cell = est[key]
+        cost, messages = line.cost, line.messages
+        if line.pricing_type.value != REGULAR:
+            cell.price_gap += cost
+        elif _tier_discounted(line.tier):
+            cell.tier_saving += rate * messages - cost
+        else:
+            cell.price_gap += cost - rate * messages
+
+
+def _shifted(planned: dict[str, int], billed: dict[str, int]) -> int:
+    """Delivered messages planned as utility but billed as marketing, in one market.
+
+    With one delivery rate d for the market's marketing and utility messages (at most 1), the
+    marketing volume beyond d x planned marketing, and at most the utility shortfall below
+    d x planned utility, was recategorized.
+    """
+    e_m, e_u = planned.get("marketing", 0), planned.get("utility", 0)
+    a_m, a_u = billed.get("marketing", 0), billed.get("utility", 0)
+    if e_u == 0 or a_m == 0 or e_m + e_u == 0:
+        return 0
+    d = min(Fraction(a_m + a_u, e_m + e_u), Fraction(1))
+    moved = min(a_m - d * e_m, d * e_u - a_u)
+    if moved <= 0:
+        return 0
+    return min(int(moved + Fraction(1, 2)), a_m, e_u)
+
+
+def _free_expected(planned_free: int, delivered: int, planned: int) -> int:
+    """The planned free messages among `delivered` of `planned`, in proportion (half up)."""
+    if delivered >= planned or planned == 0:
+        return planned_free
+    return min(int(Fraction(planned_free * delivered, planned) + Fraction(1, 2)), delivered)
+
+
+@dataclass
+class _Finding:
+    cost: Decimal = Decimal(0)
+    messages: int = 0
+    markets: set[str] = field(default_factory=set)
+
+    def add(self, market: str, cost: Decimal, messages: int = 0) -> None:
+        self.cost += cost
+        self.messages += messages
+        self.markets.add(market)
+
+
+def _percent(part: Decimal, whole: Decimal) -> str | None:
+    if whole == 0:
+        return None
+    return str((part / whole * 100).quantize(_PERCENT_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _names(markets: Iterable[str], limit: int = 5) -> str:
+    names = sorted(markets)
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def reconcile(
+    estimate: Estimate,
+    actual: Actual,
+    book: PriceBook | None = None,
+    tolerance: Decimal | None = None,
+) -> dict[str, Any]:
+    """The `wacost.reconcile/1` report: rows, totals, delivery rates and findings."""
+    currency = estimate.currency
+    if actual.currency is not None and actual.currency != currency:
+        raise InputFileError(
+            f"the bill is in {actual.currency}, the estimate in {currency}",
+            f"estimate again with --currency {actual.currency}",
+        )
+    card = None
+    if book is not None and estimate.fx is None:
+        card = book.card_for(estimate.date, currency, "date")
+    rates = _list_rates(estimate, card)
+    est = _estimate_cells(estimate)
+    act = _actual_cells(actual)
+    _price_effects(estimate, actual, rates, est, act)
+
+    est_markets = {m for m, _ in est}
+    act_markets = {m for m, _ in act}
+    findings: dict[str, _Finding] = defaultdict(_Finding)
+    delivery: list[dict[str, str]] = []
+
+    for market in sorted(est_markets | act_markets):
+        e_cats = {c: cell for (m, c), cell in est.items() if m == market}
+        a_cats = {c: cell for (m, c), cell in act.items() if m == market}
+        if not a_cats:
+            cost = sum((c.cost for c in e_cats.values()), Decimal(0))
+            findings["market_only_in_estimate"].add(
+                market, -cost, sum(c.messages for c in e_cats.values())
+            )
+            delivery.append({"market": market, "rate": format_rate(Decimal(0))})
+            continue
+        if not e_cats:
+            cost = sum((c.cost for c in a_cats.values()), Decimal(0))
+            findings["market_only_in_actual"].add(
+                market, cost, sum(c.messages for c in a_cats.values())
+            )
+            continue
+        planned = {c: cell.messages for c, cell in e_cats.items()}
+        billed = {c: cell.messages for c, cell in a_cats.items()}
+        r_m, r_u = rates.get((market, "marketing")), rates.get((market, "utility"))
+        moved = _shifted(planned, billed) if r_m is not None and r_u is not None else 0
+        if moved:
+            assert r_m is not None and r_u is not None
+            findings["recategorized"].add(market, moved * (r_m - r_u), moved)
+            billed["marketing"] -= moved
+            billed["utility"] = billed.get("utility", 0) + moved
+        delivered = 0
+        for category in set(e_cats) | set(a_cats):
+            e = e_cats.get(category, _Cell())
+            a = a_cats.get(category, _Cell())
+            rate = rates.get((market, category))
+            delivered += min(billed.get(category, 0), planned.get(category, 0))
+            if rate is None or e.unpriced:
+                findings["unpriced"].add(market, a.cost - e.cost, a.messages)
+                continue
+            sent, plan = billed.get(category, 0), planned.get(category, 0)
+            # Free messages the estimate planned are expected in proportion to delivery; only
+            # charged messages that were not delivered (or not planned) move the bill.
+            free_expected = _free_expected(e.free, sent, plan)
+            charged_gap = (sent - free_expected) - (plan - e.free)
+            if sent < plan:
+                findings["not_delivered"].add(market, charged_gap * rate, plan - sent)
+            elif sent > plan:
+                findings["unplanned_messages"].add(market, charged_gap * rate, sent - plan)
+            if a.free != free_expected:
+                more_free = a.free - free_expected
+                findings["free_messages"].add(market, -more_free * rate, more_free)
+            if a.tier_saving != e.tier_saving:
+                findings["volume_tier"].add(market, -(a.tier_saving - e.tier_saving))
+            if a.price_gap != e.price_gap:
+                findings["rate_changed"].add(market, a.price_gap - e.price_gap)
+        total_planned = sum(planned.values())
+        if total_planned:
+            delivery.append(
+                {"market": market, "rate": format_rate(Decimal(delivered) / total_planned)}
+            )
+
+    rows = []
+    for market, category in sorted(set(est) | set(act), key=lambda k: _sort_key(*k)):
+        e = est.get((market, category), _Cell())
+        a = act.get((market, category), _Cell())
+        rows.append(
+            {
+                "market": market,
+                "category": category,
+                "estimated_messages": e.messages,
+                "actual_messages": a.messages,
+                "estimated_cost": format_money(e.cost),
+                "actual_cost": format_money(a.cost),
+                "difference": format_money(a.cost - e.cost),
+            }
+        )
+    estimated = estimate.totals.cost
+    lines_total = sum((cell.cost for cell in est.values()), Decimal(0))
+    if lines_total != estimated:
+        raise InputFileError(
+            f"the estimate's lines add up to {format_money(lines_total)}, "
+            f"its totals.cost is {format_money(estimated)}",
+            "give the estimate as wacost saved it",
+        )
+    billed_total = sum((p.cost for p in actual.points), Decimal(0))
+    difference = billed_total - estimated
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "currency": currency,
+        "estimate": {
+            "date": estimate.date.isoformat(),
+            "cost": format_money(estimated),
+            "messages": sum(cell.messages for cell in est.values()),
+            "rate_card": estimate.rate_card.effective_from.isoformat(),
+        },
+        "actual": {
+            "start": actual.start.isoformat() if actual.start else None,
+            "end": actual.end.isoformat() if actual.end else None,
+            "cost": format_money(billed_total),
+            "messages": sum(p.messages for p in actual.points),
+            "sources": list(actual.sources),
+        },
+        "totals": {
+            "estimated_cost": format_money(estimated),
+            "actual_cost": format_money(billed_total),
+            "difference": format_money(difference),
+            "difference_percent": _percent(difference, estimated),
+        },
+        "rows": rows,
+        "delivery_rates": delivery,
+        "findings": _finding_list(findings, currency, estimate, actual, book),
+    }
+    if tolerance is not None:
+        report["tolerance"] = {
+            "percent": str(tolerance),
+            "exceeded": _exceeds(difference, estimated, tolerance),
+        }
+    return report
+
+
+def format_rate(rate: Decimal) -> str:
+    """A delivery rate with 4 decimal places, rounded half up."""
+    return str(rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _exceeds(difference: Decimal, estimated: Decimal, tolerance: Decimal) -> bool:
+    if estimated == 0:
+        return difference != 0
+    return abs(difference) * 100 > tolerance * abs(estimated)
+
+
+def over_tolerance(report: dict[str, Any]) -> bool:
+    """Whether the bill differs from the estimate by more than the report's tolerance."""
+    return bool((report.get("tolerance") or {}).get("exceeded"))
+
+
+def _finding_list(
+    findings: dict[str, _Finding],
+    currency: str,
+    estimate: Estimate,
+    actual: Actual,
+    book: PriceBook | None,
+) -> list[dict[str, Any]]:
+    out = []
+    for code in FINDING_ORDER:
+        found = findings.get(code)
+        if found is None or (found.cost == 0 and found.messages == 0):
+            continue
+        amount = format_money(found.cost)
+        money = f"{'' if amount.startswith('-') else '+'}{amount} {currency}"
+        where = _names(found.markets)
+        n = f"{abs(found.messages):,}"
+        if code == "not_delivered":
+            text = f"{n} planned messages were not delivered (not billed) in {where}: {money}"
+        elif code == "recategorized":
+            risky = [
+                t.template
+                for t in (
+                    estimate.recategorization_risk.templates
+                    if estimate.recategorization_risk
+                    else ()
+                )
+            ]
+            text = (
+                f"{n} delivered messages planned as utility were billed as marketing in {where} "
+                f"(Meta moved a template to marketing): {money}"
+                + (f"; the estimate flagged {', '.join(risky)} as at risk" if risky else "")
+            )
+        elif code == "unplanned_messages":
+            text = f"{n} billed messages the estimate did not plan, in {where}: {money}"
+        elif code == "free_messages":
+            more = "more" if found.messages > 0 else "fewer"
+            text = (
+                f"{n} {more} messages were free (free tier, customer service or free entry point "
+                f"window) than the estimate expected, in {where}: {money}"
+            )
+        elif code == "volume_tier":
+            text = f"volume-tier discounts differ from the estimate's in {where}: {money}"
+        elif code == "rate_changed":
+            text = f"Meta billed other rates than the estimate's card in {where}: {money}"
+            text += _card_change(estimate, actual, book)
+        elif code == "market_only_in_estimate":
+            text = f"markets planned but absent from the bill: {where} ({n} messages): {money}"
+        elif code == "market_only_in_actual":
+            text = f"markets billed but not in the estimate: {where} ({n} messages): {money}"
+        else:
+            text = (
+                f"billed in a category or market the estimate has no rate for (e.g. "
+                f"marketing_lite) in {where}: {money}"
+            )
+        out.append(
+            {
+                "code": code,
+                "message": text,
+                "cost": format_money(found.cost),
+                "messages": found.messages
+                if code != "volume_tier" and code != "rate_changed"
+                else None,
+                "markets": sorted(found.markets),
+            }
+        )
+    return out
+
+
+def _card_change(estimate: Estimate, actual: Actual, book: PriceBook | None) -> str:
+    """'; the 2027-01-01 card took effect after the estimate's 2026-10-01 card' where one did."""
+    used = estimate.rate_card.effective_from.isoformat()
+    if book is None or actual.end is None or not used:
+        return ""
+    currency = estimate.fx.from_ if estimate.fx is not None else estimate.currency
+    newer = sorted(
+        {
+            c.effective_from.isoformat()
+            for c in book.cards
+            if c.currency == currency
+            and used < c.effective_from.isoformat() <= actual.end.isoformat()
+        }
+    )
+    if not newer:
+        return "; no newer card is known to wacost (check pricing/ for an update)"
+    return f"; the {newer[-1]} card took effect after the estimate's {used} card"
+
+
+# ---------------------------------------------------------------------------- delivery rates
+
+
+def _rate_value(value: object, where: str) -> Decimal:
+    try:
+        rate = parse_amount(value, maximum=Decimal(1))
+    except AmountError:
+        raise _bad(
+            where, f"rate {str(value)[:20]!r} is not a share from 0 to 1", "write e.g. 0.95"
+        ) from None
+    return rate
+
+
+def load_delivery_rates(path: Path, card: RateCard) -> dict[str, Decimal]:
+    """Delivery rate per market: a `wacost reconcile --format json` report, or a CSV market,rate
+    (market name or ISO country code, as on `card`)."""
+    text = read_text_file(path, "delivery rates")
+    where = str(path)
+    pairs: list[tuple[str, object, str]] = []
+    if text.lstrip().startswith("{"):
+        data = _json(text, where, "give a file written by reconcile --format json")
+        items = data.get("delivery_rates") if isinstance(data, dict) else None
+        if (
+            not isinstance(data, dict)
+            or data.get("schema") != SCHEMA
+            or not isinstance(items, list)
+        ):
+            raise _bad(
+                where,
+                f"not a {SCHEMA} report with delivery_rates",
+                "give a file written by reconcile --format json, or a CSV market,rate",
+            )
+        for i, item in enumerate(items):
+            place = f"{where}: delivery_rates[{i}]"
+            if not isinstance(item, dict) or not isinstance(item.get("market"), str):
+                raise _bad(place, "needs a market and a rate", "save the report again")
+            pairs.append((item["market"], item.get("rate"), place))
+    else:
+        reader = csv.DictReader(io.StringIO(text))
+        fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
+        if not {"market", "rate"} <= fields:
+            raise _bad(where, "needs the columns market,rate", "or give a reconcile JSON report")
+        for line, row in enumerate(reader, start=2):
+            cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
+            if any(cells.values()):
+                pairs.append((cells["market"], cells["rate"], f"{where}:{line}"))
+    rates: dict[str, Decimal] = {}
+    for market_text, value, place in pairs:
+        market = _market_of(market_text, card, place)
+        assert market is not None
+        if market in rates:
+            raise _bad(place, f"{market} has a second rate", "give each market once")
+        rates[market] = _rate_value(value, place)
+    return rates
+
+
+def expected_cost(by_market: Iterable[tuple[str, Decimal]], rates: dict[str, Decimal]) -> Decimal:
+    """Each market's cost times its delivery rate (1 for a market without one), added up."""
+    return sum((cost * rates.get(market, Decimal(1)) for market, cost in by_market), Decimal(0))
+
+
+def apply_delivery_rates(estimate: Estimate, rates: dict[str, Decimal], source: str) -> Estimate:
+    """The estimate with what to expect: each market's `delivery_rate` and `expected_cost`, and
+    `totals.expected_cost` (exact; rounded once, when written). `totals.cost` is unchanged: it
+    stays the upper bound that budgets and policies check."""
+    by_market = tuple(
+        replace(
+            row,
+            delivery_rate=rates.get(row.market, Decimal(1)).quantize(RATE_PLACES),
+            expected_cost=row.cost * rates.get(row.market, Decimal(1)),
+        )
+        for row in estimate.by_market
+    )
+    total = expected_cost(((row.market, row.cost) for row in estimate.by_market), rates)
+    return replace(
+        estimate,
+        by_market=by_market,
+        totals=replace(estimate.totals, expected_cost=total),
+        delivery_rates=DeliveryRates(
+            source=source,
+            markets_with_rate=sum(1 for row in estimate.by_market if row.market in rates),
+        ),
+    )
