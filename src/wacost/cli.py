@@ -332,7 +332,8 @@ def estimate(
         list[Path],
         typer.Argument(
             metavar="CAMPAIGN...",
-            help="Campaign CSV file(s), priced together as one campaign.",
+            help="Campaign file(s), priced together as one campaign: CSV (also .gz, .bz2, "
+            ".zst, .xz), Parquet (a file or a folder), or - for standard input.",
             show_default=False,
         ),
     ],
@@ -686,7 +687,8 @@ def lookup(
         typer.Option(
             "--file",
             metavar="FILE",
-            help="A file of numbers: a campaign CSV, or one number per line.",
+            help="A file of numbers: a campaign (CSV, compressed CSV, Parquet, - for standard "
+            "input), or one number per line.",
         ),
     ] = None,
     fmt: Annotated[

@@ -36,6 +36,7 @@ from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_di
 from wacost.errors import InputFileError
 from wacost.markets import COUNTRY_ALIASES, TERRITORY_OWNERS, NumberResolver, known_countries
 from wacost.models import Category, Window
+from wacost.sources import input_size, inspect_input, read_input
 
 KEYS = ["file", "kind", "country", "template", "language", "category", "window"]
 _WINDOWS = ["", *(w.value for w in Window)]
@@ -812,9 +813,9 @@ def count_campaign(
     """
     sources = []
     for path in paths:
-        sources.append(inspect_campaign(path, encoding))
+        sources.append(inspect_input(path, encoding))
     files = tuple(str(source.path) for source in sources)
-    sizes = [_size(source.path) for source in sources]
+    sizes = [input_size(source.path) for source in sources]
     total_bytes = sum(sizes)
     exclude_bytes = sum(_size(path) for path in exclude)
     with_messages = any("count" in source.columns for source in sources)
@@ -831,7 +832,7 @@ def count_campaign(
         done_before = 0
         for index, source in enumerate(sources):
             file_rows = 0
-            batches = read_batches(
+            batches = read_input(
                 source, index, block_size, progress=_offset(progress, done_before, total_bytes)
             )
             for part in _reduce_in_order(batches, resolver, str(source.path), workers, ledger.bits):
