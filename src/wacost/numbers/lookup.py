@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from wacost.errors import InputFileError
-from wacost.markets import NON_GEOGRAPHIC, NumberResolver
-from wacost.pricing import PriceBook, RateCard
+from wacost.numbers.regions import NON_GEOGRAPHIC
+from wacost.numbers.resolver import NumberResolver
+from wacost.prices.cards import PriceBook, RateCard
 from wacost.sources import inspect_input, is_parquet, is_stdin, read_input
 from wacost.yamlsafe import read_text_file
 
