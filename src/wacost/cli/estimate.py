@@ -32,7 +32,7 @@ from wacost.cli.common import (
     parse_date,
     set_debug,
 )
-from wacost.errors import StrictModeError
+from wacost.errors import OptionError, StrictModeError
 
 
 @app.command()
@@ -218,9 +218,18 @@ def estimate(
             "numbers are not sent nor billed, and counted in the report. Repeatable.",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            metavar="ENGINE",
+            help='local, or spark: count the rows on Spark (pip install "wacost[spark]"; the '
+            "active session's cluster, or all local cores).",
+        ),
+    ] = "local",
     debug: DebugOpt = False,
 ) -> None:
-    """Price one or more campaign CSV files.
+    """Price one or more campaign files.
 
     Example: wacost estimate samples/campaign.csv --templates samples/templates.json --date 2026-11-25
 
@@ -262,10 +271,22 @@ def estimate(
             rules = check_markets(rules, {name for card in book.cards for name in card.markets})
         definitions = load_templates(templates or [])
         classifier = _classifier()
-        with _progress_bar(campaign) as progress:
-            report = estimate_campaign(
-                campaign, book, definitions, replace(options, progress=progress), classifier, usage
-            )
+        if engine.strip().lower() not in ("local", "spark"):
+            raise OptionError(f"--engine {engine!r}: unknown engine", "use local or spark")
+        if engine.strip().lower() == "spark":
+            from wacost.estimate.spark import estimate_spark
+
+            report = estimate_spark(campaign, book, definitions, options, classifier, usage)
+        else:
+            with _progress_bar(campaign) as progress:
+                report = estimate_campaign(
+                    campaign,
+                    book,
+                    definitions,
+                    replace(options, progress=progress),
+                    classifier,
+                    usage,
+                )
         if strict and report["warnings"]:
             codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
             raise StrictModeError(
