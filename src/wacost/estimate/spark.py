@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from wacost.errors import OptionError
-from wacost.estimate.core import _card_in_currency, annotate_report, price_counts
+from wacost.estimate.core import _card_in_currency, price_counts
 from wacost.estimate.options import EstimateOptions
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.cards import PriceBook
+from wacost.report.model import Estimate
 from wacost.templates.definitions import TemplateBook
 from wacost.templates.verdict import Classifier
 
@@ -30,7 +31,7 @@ def estimate_spark(
     classifier: Classifier | None = None,
     usage_path: Path | None = None,
     name: str = "dataframe",
-) -> dict[str, Any]:
+) -> Estimate:
     """Count `source` (a Spark DataFrame, or campaign paths) on Spark and price it as usual.
 
     `name` stands for a DataFrame in the report's inputs and examples.
@@ -51,6 +52,4 @@ def estimate_spark(
         counts = count_files(paths, book.numbering, options.default_country, options.encoding)
     else:
         counts = count_dataframe(source, book.numbering, options.default_country, name)
-    return annotate_report(
-        price_counts(counts, book, templates, options, classifier, usage_path), counts
-    )
+    return price_counts(counts, book, templates, options, classifier, usage_path)

@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.table import Table
 
 from wacost.errors import InputFileError
+from wacost.files import read_text_file
 from wacost.numbers.regions import NON_GEOGRAPHIC
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.cards import PriceBook, RateCard
 from wacost.sources import inspect_input, is_parquet, is_stdin, read_input
-from wacost.yamlsafe import read_text_file
 
 
 def read_number_file(path: Path) -> list[str]:
