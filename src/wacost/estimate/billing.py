@@ -113,7 +113,7 @@ def _classify_counts(
 ) -> tuple[dict[_Cell, int], int, int, dict[str, list[Any]]]:
     """Each counted key -> market, category and pricing type; invalid rows become warnings."""
     business = (
-        check_region(options.business_country, "--business-country")
+        check_region(options.business_country, "business_country")
         if options.business_country
         else None
     )
