@@ -275,8 +275,9 @@ def count_campaign(
         for index, source in enumerate(sources):
             file_rows = 0
             file_progress = _offset(progress, done_before, total_bytes)
-            cuttable = workers and isinstance(source, CampaignFile)
-            start = ranges.data_offset(source) if cuttable else None
+            start = None
+            if workers > 0 and isinstance(source, CampaignFile):
+                start = ranges.data_offset(source)
             if start is not None and sizes[index] - start > ranges.RANGE_BYTES:
                 assert isinstance(source, CampaignFile)
                 parts = ranges.reduce_ranges(
