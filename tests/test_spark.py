@@ -73,7 +73,7 @@ def test_a_dataframe_through_the_python_api(spark, tmp_path):
     frame = spark.read.parquet(str(path))
     on_spark = estimate_spark(frame, book, templates, options, name=str(path))
     assert on_spark == local
-    assert on_spark["totals"]["messages"] == 311
+    assert on_spark.totals.messages == 311
 
 
 def test_a_generated_million_rows_in_several_partitions(spark, tmp_path):
