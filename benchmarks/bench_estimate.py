@@ -195,8 +195,9 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
         extra["exclude"] = (exclude,)
     options = EstimateOptions(date=dt.date.fromisoformat(DATE), **extra)  # type: ignore[arg-type]
     started = time.perf_counter()
-    report = to_dict(estimate_campaign([path], book, templates, options))
+    estimate = estimate_campaign([path], book, templates, options)
     seconds = time.perf_counter() - started
+    report = to_dict(estimate)
     report["inputs"] = []  # the same figures from another file name are the same result
     text = json.dumps(report, sort_keys=True)
     return {

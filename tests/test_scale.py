@@ -35,7 +35,9 @@ DATE = dt.date(2026, 11, 25)
 
 
 def price(paths: list[Path], **options: object) -> dict:
-    return to_dict(estimate_campaign(paths, BOOK, TEMPLATES, EstimateOptions(date=DATE, **options)))  # type: ignore[arg-type]
+    """The JSON form of the campaign's estimate."""
+    estimate = estimate_campaign(paths, BOOK, TEMPLATES, EstimateOptions(date=DATE, **options))  # type: ignore[arg-type]
+    return to_dict(estimate)
 
 
 def warning(report: dict, code: str) -> dict | None:
