@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -103,6 +103,8 @@ class CampaignFile:
     skip_rows: int
     header: tuple[str, ...]
     columns: dict[str, int]  # canonical name -> position in the header
+    # opens the (decompressed) bytes when they do not come from `path` itself (see sources.py)
+    opener: Callable[[], Any] | None = None
 
     @property
     def has_phone(self) -> bool:
@@ -143,13 +145,25 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
     return "utf-8", 0
 
 
-def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
-    """Open `path` just far enough to know its encoding, delimiter and columns."""
+def inspect_campaign(
+    path: Path,
+    encoding: str | None = None,
+    head: bytes | None = None,
+    opener: Callable[[], Any] | None = None,
+) -> CampaignFile:
+    """Open `path` just far enough to know its encoding, delimiter and columns.
+
+    `head` and `opener`: the first bytes and a way to open all of them, for a file that is not
+    read from `path` as it is (compressed, or standard input).
+    """
     try:
-        if path.is_dir():
-            raise InputFileError(f"{path}: is a directory, not a campaign file", "name a CSV file")
-        with path.open("rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
+        if head is None:
+            if path.is_dir():
+                raise InputFileError(
+                    f"{path}: is a directory, not a campaign file", "name a CSV file"
+                )
+            with path.open("rb") as handle:
+                head = handle.read(_SNIFF_BYTES)
     except FileNotFoundError:
         raise InputFileError(f"{path}: no such file", "check the campaign path") from None
     except PermissionError:
@@ -233,6 +247,7 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
         skip_rows=skip_rows + 1,
         header=tuple(header),
         columns=columns,
+        opener=opener,
     )
 
 
@@ -279,7 +294,10 @@ def read_batches(
     line = source.skip_rows + 1
     stream = None
     try:
-        stream = pa.OSFile(str(source.path)) if progress is not None else None
+        if source.opener is not None:
+            stream = source.opener()
+        elif progress is not None:
+            stream = pa.OSFile(str(source.path))
         reader = pacsv.open_csv(
             stream if stream is not None else source.path,
             read_options=read_options,
@@ -287,7 +305,7 @@ def read_batches(
             convert_options=convert_options,
         )
         for record_batch in reader:
-            if stream is not None and progress is not None:
+            if stream is not None and progress is not None and source.opener is None:
                 progress(stream.tell())
             if record_batch.num_rows == 0:
                 continue

@@ -80,7 +80,8 @@ def lookup(
         typer.Option(
             "--file",
             metavar="FILE",
-            help="A file of numbers: a campaign CSV, or one number per line.",
+            help="A file of numbers: a campaign (CSV, compressed CSV, Parquet, - for standard "
+            "input), or one number per line.",
         ),
     ] = None,
     fmt: Annotated[

@@ -32,7 +32,7 @@ from wacost.cli.common import (
     parse_date,
     set_debug,
 )
-from wacost.errors import StrictModeError
+from wacost.errors import OptionError, StrictModeError
 
 
 @app.command()
@@ -41,7 +41,8 @@ def estimate(
         list[Path],
         typer.Argument(
             metavar="CAMPAIGN...",
-            help="Campaign CSV file(s), priced together as one campaign.",
+            help="Campaign file(s), priced together as one campaign: CSV (also .gz, .bz2, "
+            ".zst, .xz), Parquet (a file or a folder), or - for standard input.",
             show_default=False,
         ),
     ],
@@ -234,9 +235,18 @@ def estimate(
             "numbers are not sent nor billed, and counted in the report. Repeatable.",
         ),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            metavar="ENGINE",
+            help='local, or spark: count the rows on Spark (pip install "wacost[spark]"; the '
+            "active session's cluster, or all local cores).",
+        ),
+    ] = "local",
     debug: DebugOpt = False,
 ) -> None:
-    """Price one or more campaign CSV files.
+    """Price one or more campaign files.
 
     Example: wacost estimate samples/campaign.csv --templates samples/templates.json --date 2026-11-25
 
@@ -279,10 +289,21 @@ def estimate(
             rules = check_markets(rules, {name for card in book.cards for name in card.markets})
             options = replace(options, policy=rules)
         definitions = load_templates(templates or [])
-        with _progress_bar(campaign) as progress:
-            report = estimate_campaign(
-                campaign, book, definitions, replace(options, progress=progress), usage_path=usage
-            )
+        if engine.strip().lower() not in ("local", "spark"):
+            raise OptionError(f"--engine {engine!r}: unknown engine", "use local or spark")
+        if engine.strip().lower() == "spark":
+            from wacost.estimate.spark import estimate_spark
+
+            report = estimate_spark(campaign, book, definitions, options, usage_path=usage)
+        else:
+            with _progress_bar(campaign) as progress:
+                report = estimate_campaign(
+                    campaign,
+                    book,
+                    definitions,
+                    replace(options, progress=progress),
+                    usage_path=usage,
+                )
         if strict and report.warnings:
             codes = ", ".join(f"{w.code} ({w.count})" for w in report.warnings)
             raise StrictModeError(

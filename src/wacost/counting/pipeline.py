@@ -27,7 +27,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_digits, read_batches
+from wacost.campaign import (
+    DEFAULT_BLOCK_SIZE,
+    Batch,
+    CampaignFile,
+    inspect_campaign,
+    mask_digits,
+    read_batches,
+)
+from wacost.counting import ranges
 from wacost.counting.batch import (
     _CATEGORIES,
     _LINE_BITS,
@@ -43,6 +51,7 @@ from wacost.counting.batch import (
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
 from wacost.errors import InputFileError, literal
 from wacost.numbers.resolver import NumberResolver
+from wacost.sources import input_size, inspect_input, read_input
 
 # --- the campaign ----------------------------------------------------------------------------
 
@@ -222,16 +231,10 @@ def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
         ) from None
 
 
-def _cpus() -> int:
-    return max(
-        1,
-        min(
-            4,
-            len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else os.cpu_count() or 1,
-        ),
-    )
+def _cpus(cap: int | None = 4) -> int:
+    """The CPUs this process may run on (up to `cap`)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cap, cpus) if cap is not None else cpus)
 
 
 def count_campaign(
@@ -247,19 +250,21 @@ def count_campaign(
 
     `exclude` names opt-out lists: their numbers' rows are left out of the counts and counted
     in `Counts.excluded`. `progress` is told how many bytes of the campaign have been read.
-    `workers`: threads that reduce batches while the main thread parses the next ones (default:
-    one per CPU, up to 4; 0 reduces on the main thread, as for files of one block).
+    `workers`: threads that parse and reduce (default: one per CPU; 0 reduces on the main
+    thread, as for files of one block). A plain UTF-8 CSV file larger than a range is cut into
+    byte ranges parsed and reduced in parallel (see counting.ranges); other inputs are parsed
+    on the main thread while up to 4 workers reduce.
     """
     sources = []
     for path in paths:
-        sources.append(inspect_campaign(path, encoding))
+        sources.append(inspect_input(path, encoding))
     files = tuple(str(source.path) for source in sources)
-    sizes = [_size(source.path) for source in sources]
+    sizes = [input_size(source.path) for source in sources]
     total_bytes = sum(sizes)
     exclude_bytes = sum(_size(path) for path in exclude)
     with_messages = any("count" in source.columns for source in sources)
     if workers is None:  # the main thread parses while they reduce (measured: on 2 CPUs, 2
-        workers = _cpus() if total_bytes > block_size else 0  # reduce faster than 1)
+        workers = _cpus(None) if total_bytes > block_size else 0  # reduce faster than 1)
     tables = _Tables(resolver.countries)
     # at least ~12 bytes a row: a generous guess at the number of records to come
     expected = (total_bytes + exclude_bytes) // 12
@@ -271,10 +276,21 @@ def count_campaign(
         done_before = 0
         for index, source in enumerate(sources):
             file_rows = 0
-            batches = read_batches(
-                source, index, block_size, progress=_offset(progress, done_before, total_bytes)
-            )
-            for part in _reduce_in_order(batches, resolver, str(source.path), workers, ledger.bits):
+            file_progress = _offset(progress, done_before, total_bytes)
+            start = None
+            if workers > 0 and isinstance(source, CampaignFile):
+                start = ranges.data_offset(source)
+            if start is not None and sizes[index] - start > ranges.RANGE_BYTES:
+                assert isinstance(source, CampaignFile)
+                parts = ranges.reduce_ranges(
+                    source, start, index, resolver, workers, ledger.bits, block_size, file_progress
+                )
+            else:
+                batches = read_input(source, index, block_size, progress=file_progress)
+                parts = _reduce_in_order(
+                    batches, resolver, str(source.path), min(workers, 4), ledger.bits
+                )
+            for part in parts:
                 global_ids = tables.merge(part, len(resolver.countries))
                 ordinals = (index << _LINE_BITS) + part.first_line + part.rows
                 ledger.add(

@@ -13,23 +13,25 @@ import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
-from wacost.campaign import inspect_campaign, read_batches
 from wacost.errors import InputFileError
 from wacost.files import read_text_file
 from wacost.numbers.regions import NON_GEOGRAPHIC
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.cards import PriceBook, RateCard
+from wacost.sources import inspect_input, is_parquet, is_stdin, read_input
 
 
 def read_number_file(path: Path) -> list[str]:
     """Numbers from a campaign CSV (its phone column) or from a file of one number per line."""
     try:
-        source = inspect_campaign(path)
+        source = inspect_input(path)
     except InputFileError:
+        if is_stdin(path) or is_parquet(path):
+            raise
         source = None
     if source is not None and source.has_phone:
         numbers: list[str] = []
-        for batch in read_batches(source):
+        for batch in read_input(source):
             numbers += [str(v) for v in batch.columns["phone"].to_pylist()]
         return numbers
     text = read_text_file(path, "numbers", max_bytes=100 * 1024 * 1024)

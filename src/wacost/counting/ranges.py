@@ -1,0 +1,162 @@
+"""Parse and reduce a plain CSV file on every core: byte ranges cut at line ends.
+
+A row never spans lines (pyarrow reads with `newlines_in_values` off: a line end always ends a
+row), so a UTF-8 file cut just after a newline gives ranges that each parse on their own. Each
+worker thread reads one range (RANGE_BYTES), parses it and reduces its batches; the results
+are handed on in file order, each range's lines placed after the rows of the ranges before it,
+so the counts, the examples and any error are the ones of the serial reader. At most a few
+ranges per worker are in flight: memory stays flat whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Final
+
+import pyarrow as pa
+
+from wacost.campaign import Batch, CampaignFile, read_batches
+from wacost.counting.batch import _BatchCounts, reduce_batch
+from wacost.errors import InputFileError
+from wacost.numbers.resolver import NumberResolver
+
+RANGE_BYTES: Final = 8 * 1024 * 1024
+_SCAN: Final = 64 * 1024
+
+
+def data_offset(source: CampaignFile) -> int | None:
+    """The byte offset of the first data row, or None when the file cannot be cut (not UTF-8
+    or read through an opener: compressed, standard input)."""
+    if source.opener is not None or source.encoding.lower().replace("-", "") not in ("utf8",):
+        return None
+    with open(source.path, "rb") as handle:
+        head = handle.read(_SCAN)
+    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    for _ in range(source.skip_rows):  # the lines up to the header's end: \r\n, \n or \r
+        ends = [i for i in (head.find(b"\n", position), head.find(b"\r", position)) if i >= 0]
+        if not ends:
+            return None
+        end = min(ends)
+        position = end + (2 if head[end : end + 2] == b"\r\n" else 1)
+    return position
+
+
+def cut(path: str, start: int, size: int) -> list[tuple[int, int]]:
+    """[start, size) cut into ranges of about RANGE_BYTES, each ending just after a newline."""
+    range_bytes = RANGE_BYTES
+    bounds = [start]
+    with open(path, "rb") as handle:
+        while bounds[-1] + range_bytes < size:
+            position = bounds[-1] + range_bytes
+            handle.seek(position)
+            while True:
+                piece = handle.read(_SCAN)
+                if not piece:
+                    position = size
+                    break
+                found = piece.find(b"\n")
+                if found >= 0:
+                    position += found + 1
+                    break
+                position += len(piece)
+            if position >= size:
+                break
+            bounds.append(position)
+    bounds.append(size)
+    return list(itertools.pairwise(bounds))
+
+
+@dataclasses.dataclass
+class _Range:
+    """One range reduced: its parts (lines counted from 1 within the range), its rows, and the
+    batch whose reduction failed (redone in order, on its true lines, to raise its error)."""
+
+    parts: list[_BatchCounts]
+    rows: int
+    failed: Batch | None = None
+
+
+def _reduce_range(
+    source: CampaignFile,
+    begin: int,
+    end: int,
+    file_index: int,
+    resolver: NumberResolver,
+    where: str,
+    partition_bits: int,
+    block_size: int,
+) -> _Range:
+    with open(source.path, "rb") as handle:
+        handle.seek(begin)
+        data = handle.read(end - begin)
+    piece = dataclasses.replace(source, skip_rows=0, opener=lambda: pa.BufferReader(data))
+    result = _Range([], 0)
+    for batch in read_batches(piece, file_index, block_size):
+        try:
+            result.parts.append(reduce_batch(batch, resolver, where, partition_bits))
+        except InputFileError:
+            result.failed = batch
+            break
+        result.rows += batch.num_rows
+    return result
+
+
+def reduce_ranges(
+    source: CampaignFile,
+    start: int,
+    file_index: int,
+    resolver: NumberResolver,
+    workers: int,
+    partition_bits: int,
+    block_size: int,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[_BatchCounts]:
+    """The file's batches reduced on `workers` threads, a range each, yielded in file order."""
+    path = str(source.path)
+    ranges = cut(path, start, os.path.getsize(path))
+    line = source.skip_rows + 1  # the first data row's line
+    pending: deque[Future[_Range]] = deque()
+    todo = iter(ranges)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-range") as pool:
+
+        def submit() -> None:
+            bounds = next(todo, None)
+            if bounds is not None:
+                pending.append(
+                    pool.submit(
+                        _reduce_range,
+                        source,
+                        *bounds,
+                        file_index,
+                        resolver,
+                        path,
+                        partition_bits,
+                        block_size,
+                    )
+                )
+
+        try:
+            for _ in range(workers + 1):  # one range waiting for each worker, and one more
+                submit()
+            done = start
+            for bounds in ranges:
+                result = pending.popleft().result()
+                submit()
+                for part in result.parts:
+                    yield dataclasses.replace(part, first_line=line + part.first_line - 1)
+                if result.failed is not None:
+                    first = line + result.failed.first_line - 1
+                    batch = dataclasses.replace(result.failed, first_line=first)
+                    reduce_batch(batch, resolver, path, partition_bits)  # raises its error
+                line += result.rows
+                done = bounds[1]
+                if progress is not None:
+                    progress(done)
+        finally:
+            for future in pending:
+                future.cancel()

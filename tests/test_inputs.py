@@ -1,0 +1,209 @@
+"""Parquet (file and folder), compressed CSV and standard input price a campaign exactly like its
+CSV: the JSON reports are byte-identical once the input's name is replaced. Damaged inputs are
+one line on stderr with exit 2."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import ROOT, SAMPLES
+from wacost.cli import app
+
+COMMON = [
+    "--templates",
+    str(SAMPLES / "templates.json"),
+    "--date",
+    "2026-11-25",
+    "--format",
+    "json",
+]
+
+
+def _estimate(path: str | Path, stdin: bytes | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["estimate", str(path), *COMMON], input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _as_text_table(csv_path: Path) -> pa.Table:
+    """The CSV's columns as strings, empty fields as missing values (nulls), as a warehouse has them."""
+    names = pacsv.read_csv(csv_path).column_names
+    return pacsv.read_csv(
+        csv_path,
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            null_values=[""],  # only blanks: "NA" is Namibia
+            strings_can_be_null=True,
+        ),
+    )
+
+
+def _zstd(data: bytes, path: Path) -> None:
+    with pa.CompressedOutputStream(str(path), "zstd") as out:
+        out.write(data)
+
+
+WRITERS: dict[str, Callable[[Path, Path], Path]] = {
+    "gz": lambda src, d: _bytes(d / "c.csv.gz", gzip.compress(src.read_bytes())),
+    "bz2": lambda src, d: _bytes(d / "c.csv.bz2", bz2.compress(src.read_bytes())),
+    "xz": lambda src, d: _bytes(d / "c.csv.xz", lzma.compress(src.read_bytes())),
+    "zst": lambda src, d: (_zstd(src.read_bytes(), d / "c.csv.zst"), d / "c.csv.zst")[1],
+    "parquet": lambda src, d: _parquet(_as_text_table(src), d / "c.parquet"),
+    "folder": lambda src, d: _folder(_as_text_table(src), d / "parts"),
+}
+
+
+def _bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _parquet(table: pa.Table, path: Path) -> Path:
+    pq.write_table(table, path, row_group_size=97)  # several row groups
+    return path
+
+
+def _folder(table: pa.Table, folder: Path) -> Path:
+    """A Spark-style output folder: parts in name order, and a _SUCCESS marker to be ignored."""
+    folder.mkdir()
+    third = table.num_rows // 3
+    for i, start in enumerate((0, third, 2 * third)):
+        stop = table.num_rows if i == 2 else start + third
+        pq.write_table(table.slice(start, stop - start), folder / f"part-{i:05d}.parquet")
+    (folder / "_SUCCESS").write_bytes(b"")
+    return folder
+
+
+def _same_report(csv_path: Path, other: Path | str, stdin: bytes | None = None) -> None:
+    code, expected, err = _estimate(csv_path)
+    assert code == 0, err
+    code, got, err = _estimate(other, stdin)
+    assert code == 0, err
+    assert str(csv_path) in expected
+    assert got.replace(f'"{other}', f'"{csv_path}') == expected  # in inputs and examples
+
+
+@pytest.mark.parametrize("fmt", list(WRITERS))
+@pytest.mark.parametrize("sample", ["campaign.csv", "plan.csv"])
+def test_each_format_prices_like_the_csv(tmp_path, fmt, sample):
+    _same_report(SAMPLES / sample, WRITERS[fmt](SAMPLES / sample, tmp_path))
+
+
+def test_standard_input_prices_like_the_csv():
+    csv_path = SAMPLES / "campaign.csv"
+    _same_report(csv_path, "-", csv_path.read_bytes())
+
+
+def test_standard_input_from_a_pipe_in_a_real_process():
+    """Through a real pipe (not a test double): zcat-style, as a user would."""
+    csv_path = SAMPLES / "campaign.csv"
+    args = [sys.executable, "-m", "wacost", "estimate", "-", *COMMON]
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    piped = subprocess.run(
+        args, input=csv_path.read_bytes(), capture_output=True, env=env, check=True
+    )
+    _, expected, _ = _estimate(csv_path)
+    assert piped.stdout.decode().replace('"-', f'"{csv_path}') == expected
+
+
+def _generated_campaign(path: Path, rows: int = 60_000) -> pa.Table:
+    """Numbers of many countries (some invalid, some repeated), planning rows with count and
+    country, categories and windows, blanks: every column the contract names."""
+    rng = np.random.default_rng(15)
+    heads = np.array(["+9198", "+4915", "+5511 9", "+1212", "+23480", "+447", "0049151", "+3312"])
+    phone = np.char.add(
+        heads[rng.integers(0, len(heads), rows)], rng.integers(10**7, 10**8, rows).astype(str)
+    ).astype(object)
+    phone[rng.random(rows) < 0.02] = "+91 98765 12335"  # repeats of one valid number
+    planned = rng.random(rows) < 0.05
+    phone[planned] = ""
+    country = np.where(planned, rng.choice(["IN", "br", "UK", "ZZ", "JE"], rows), "")
+    count = np.where(planned, rng.integers(1, 5000, rows).astype(str), "")
+    templates = ["spring_sale", "order_shipped", "login_code", "nope_template", ""]
+    table = pa.table(
+        {
+            "Mobile": pa.array(phone.tolist(), pa.string()),
+            "Template_Name": rng.choice(templates, rows),
+            "COUNTRY": country,
+            "count": count,
+            "category": rng.choice(["", "marketing", "utility"], rows),
+            "window": rng.choice(["", "none", "csw", "fep"], rows),
+        }
+    )
+    pacsv.write_csv(table, path)
+    return table
+
+
+def test_a_generated_campaign_with_planning_rows_in_every_format(tmp_path):
+    csv_path = tmp_path / "gen.csv"
+    _generated_campaign(csv_path)
+    code, expected, err = _estimate(csv_path)
+    assert code == 0, err
+    report = expected
+    assert '"duplicate_recipient"' in report and '"unknown_template"' in report
+    for fmt, writer in WRITERS.items():
+        (tmp_path / fmt).mkdir()
+        _same_report(csv_path, writer(csv_path, tmp_path / fmt))
+    # typed Parquet, as a warehouse writes it: counts as integers, missing values as nulls
+    typed = _as_text_table(csv_path)
+    counts = pa.compute.cast(typed.column("count"), pa.int64())
+    typed = typed.set_column(typed.column_names.index("count"), "count", counts)
+    _same_report(csv_path, _parquet(typed, tmp_path / "typed.parquet"))
+
+
+@pytest.mark.parametrize(
+    "name,content,expected",
+    [
+        ("bad.csv.gz", b"phone,template\n+919876512335,x\n", "not a readable gzip file"),
+        (
+            "cut.csv.gz",
+            gzip.compress(
+                b"phone,template\n" + b"".join(b"+9198765%05d,x\n" % i for i in range(50_000))
+            )[:20_000],
+            "not a readable gzip file",
+        ),
+        ("bad.csv.xz", b"not xz at all", "not a readable xz file"),
+        ("bad.csv.zst", b"not zstd at all", "not a readable zstd file"),
+        ("bad.parquet", b"phone,template\n+919876512335,x\n", "cannot read it as Parquet"),
+    ],
+    ids=["gz", "cut-gz", "xz", "zst", "parquet"],
+)
+def test_damaged_inputs_are_one_line(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    code, out, err = _estimate(path)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and expected in err, err
+    assert "9876512335" not in err
+
+
+def test_parquet_without_a_phone_column(tmp_path):
+    path = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"name": ["a"], "amount": [1]}), path)
+    code, _, err = _estimate(path)
+    assert code == 2 and "no phone column" in err and "'name', 'amount'" in err
+
+
+def test_lookup_reads_parquet_and_stdin(tmp_path):
+    path = tmp_path / "n.parquet"
+    pq.write_table(pa.table({"WA_ID": pa.array([919876512335, None, 4915112345678])}), path)
+    result = CliRunner().invoke(app, ["lookup", "--file", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"e164": "+919876512335"' in result.stdout
+    assert '"e164": "+4915112345678"' in result.stdout
+    result = CliRunner().invoke(
+        app, ["lookup", "--file", "-", "--format", "json"], input=b"phone\n+4915112345678\n"
+    )
+    assert result.exit_code == 0 and '"country": "DE"' in result.stdout
