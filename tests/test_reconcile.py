@@ -464,3 +464,42 @@ def test_without_the_pricing_type_dimension_free_points_are_those_that_cost_noth
         "unplanned_messages": ("0.4200", 300),
         "free_messages": ("-0.4200", 300),
     }
+
+
+def test_a_rate_card_that_changed_between_the_estimate_and_the_send(wacost, tmp_path):
+    """A card effective 2026-11-20 raises India marketing to 0.0120; the estimate was made on the
+    2026-10-01 card (0.0118) and the campaign sent on 2026-11-21."""
+    from tests.conftest import ROOT
+
+    cards = tmp_path / "pricing"
+    cards.mkdir()
+    october = (ROOT / "pricing" / "rate-card-2026-10-01-USD.yaml").read_text()
+    (cards / "october.yaml").write_text(october)
+    newer = october.replace('effective_from: "2026-10-01"', 'effective_from: "2026-11-20"')
+    newer = newer.replace("effective_from: 2026-10-01", "effective_from: 2026-11-20")
+    assert newer != october
+    india = newer.index("India:")
+    marketing = newer.index("marketing: 0.0118", india)
+    newer = newer[:marketing] + "marketing: 0.0120" + newer[marketing + len("marketing: 0.0118") :]
+    (cards / "november.yaml").write_text(newer)
+    csv = write(tmp_path / "c.csv", "country,template,count\nIN,spring_sale,1000\n")
+    out = tmp_path / "est.json"
+    made = wacost(
+        "estimate", csv, "--templates", TEMPLATES, "--date", "2026-11-16", "--pricing", cards,
+        "--format", "json", "-o", out,
+    )  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    bill = analytics(tmp_path / "bill.json", point("IN", "MARKETING", 1000, "12.0"))
+    bill.write_text(bill.read_text().replace(str(DAY), str(DAY + 5 * 86400)))
+    report = reconcile_json(wacost, out, bill, "--pricing", cards)
+    [finding] = report["findings"]
+    assert (finding["code"], finding["cost"]) == ("rate_changed", "0.2000")  # 1,000 x 0.0002
+    assert (
+        "the 2026-11-20 card took effect after the estimate's 2026-10-01 card" in finding["message"]
+    )
+
+
+def test_the_table_fits_100_columns(wacost, delivered_90_with_recategorized):
+    estimate, bill = delivered_90_with_recategorized
+    text = wacost("reconcile", estimate, bill).stdout
+    assert max(len(line) for line in text.splitlines()) <= 100
