@@ -14,7 +14,9 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from wacost.cli.streams import stage_output, write_stderr, write_stdout
 from wacost.errors import InputFileError, OptionError, WacostError
+from wacost.masking import mask_phone_numbers
 from wacost.models import ExitCode
 
 app = typer.Typer(
@@ -34,15 +36,14 @@ BUDGET_ENV = "WACOST_BUDGET"  # a total budget for CI; an explicit --budget wins
 
 
 def _stderr(message: str) -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+    write_stderr(message)
 
 
 def fail(error: WacostError) -> NoReturn:
     """Print one line for `error` on stderr and exit 2 (or re-raise it under --debug)."""
     if _DEBUG:
         raise error
-    _stderr(f"wacost: error: {error}")
+    _stderr(f"wacost: error: {mask_phone_numbers(str(error))}")
     raise typer.Exit(ExitCode.ERROR)
 
 
@@ -132,47 +133,9 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
 def write_output(text: str, output: Path | None) -> None:
     """Write the report to stdout, or atomically to `output` (temp file, then rename)."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
         return
-    if output.is_dir():
-        raise InputFileError(f"--output {output}: is a directory", "name a file")
-    if output.exists() and not output.is_file():
-        # A FIFO or a device (/dev/stdout): written as it is; there is nothing to replace.
-        try:
-            with output.open("w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise InputFileError(
-                f"--output {output}: cannot write ({exc.strerror})", "check the path"
-            ) from None
-        return
-    target = Path(os.path.realpath(output))  # write through a symlink, not over it
-    directory = target.parent
-    if not directory.is_dir():
-        raise InputFileError(
-            f"--output {output}: folder {directory} does not exist", "create it first"
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputFileError(
-            f"--output {output}: cannot write in {directory} ({exc.strerror})",
-            "choose a folder you can write to",
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        # mkstemp makes the file private; a report gets the permissions any new file would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputFileError(
-            f"--output {target}: cannot write ({exc.strerror})", "check the path"
-        ) from None
+    stage_output(text, output).commit()
 
 
 def _version(value: bool) -> None:
@@ -305,10 +268,17 @@ def deliver(
     text = render_report(report, report_format, view)
     summary = render_markdown(report) if github_summary else None
     total = render_total(report) if quiet else None
-    if total is None or output is not None:
-        write_output(text, output)
-    if total is not None:
-        write_output(total, None)
+    staged = stage_output(text, output) if output is not None else None
+    try:  # stdout first: a failing stdout leaves --output as it was
+        if staged is None and total is None:
+            write_stdout(text)
+        if total is not None:
+            write_stdout(total)
+        if staged is not None:
+            staged.commit()
+    finally:
+        if staged is not None:
+            staged.discard()
     if summary is not None:
         append_step_summary(summary)
     return ExitCode.OVER_BUDGET if over_limit(report) else ExitCode.OK

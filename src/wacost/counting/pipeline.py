@@ -17,6 +17,7 @@ the examples and any error are the same whatever the threads and the block size.
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,6 +43,7 @@ from wacost.counting.batch import (
 )
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
 from wacost.errors import InputFileError
+from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
 
 # --- the campaign ----------------------------------------------------------------------------
@@ -128,11 +130,6 @@ class _Tables:
         for gid, (file, kind, country, template, language, category, window) in enumerate(
             self.key_tuples
         ):
-            if self.messages[gid] < 0:
-                raise InputFileError(
-                    "the campaign's counts add up to more than 9.2e18 messages",
-                    "check the count column",
-                )
             messages = self.messages[gid] - excluded.get(gid, 0)
             if messages <= 0:
                 continue
@@ -146,8 +143,8 @@ class _Tables:
                     file,
                     kind,
                     self.countries.values[country],
-                    self.templates.values[template],
-                    self.languages.values[language],
+                    mask_phone_numbers(self.templates.values[template]),
+                    mask_phone_numbers(self.languages.values[language]),
                     _CATEGORIES[category],
                     _WINDOWS[window],
                     messages,
@@ -155,9 +152,10 @@ class _Tables:
                 )
             )
         table = pd.DataFrame(rows, columns=[*KEYS, "messages", "first_line"])
-        return table.astype(
-            {"file": np.int32, "kind": np.int8, "messages": np.int64, "first_line": np.int64}
-        )
+        table = table.astype({"file": np.int32, "kind": np.int8, "first_line": np.int64})
+        # Messages are Python ints: a sum past 2^63 stays exact (never int64's wrap-around).
+        table["messages"] = pd.Series([row[7] for row in rows], dtype=object)
+        return table
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
@@ -178,8 +176,10 @@ def read_exclusions(
     """
     invalid = 0
     for path in paths:
-        if not path.is_file():
+        if not path.exists():
             raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path")
+        if path.is_dir():
+            raise InputFileError(f"--exclude {path}: is a directory", "name the opt-out list's file")
         for phones in _exclusion_columns(path, block_size):
             resolved = resolver.resolve(phones)
             ledger.add(resolved.numbers[resolved.valid_mask], _OPTED_OUT, 0)
@@ -187,19 +187,34 @@ def read_exclusions(
     return invalid
 
 
+# The first line of a list of one number per line: a number, maybe with tel: or whatsapp:.
+_NUMBER_LINE = re.compile(r"\s*(?:tel:|whatsapp:)?\s*\+?[\s\d().\-/\u00a0]*\d[\s\d().\-/\u00a0]*", re.I)
+
+
 def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
     try:
-        source = inspect_campaign(path)
+        source = inspect_campaign(path, require_columns=False)
     except InputFileError:
-        source = None
+        source = None  # empty, or not text wacost can sniff: read as one number per line
     if source is not None and source.has_phone:
         for batch in read_batches(source, 0, block_size):
             yield batch.columns["phone"]
         return
+    if source is not None and not (
+        len(source.header) == 1 and _NUMBER_LINE.fullmatch(source.header[0])
+    ):
+        # A header without a phone column: reading it as one number per line would exclude
+        # nobody, and opted-out people would be priced as sent.
+        shown = ", ".join(repr(mask_digits(h)) for h in source.header[:8])
+        raise InputFileError(
+            f"--exclude {path}: no phone column in the header (found {shown})",
+            "name the column phone (or wa_id, to, msisdn, recipient, phone_number, mobile), "
+            "or give one number per line",
+        )
     # one number per line: every line is one field, whatever commas or quotes it holds
     try:
         reader = pacsv.open_csv(
-            path,
+            source.source() if source is not None else path,
             read_options=pacsv.ReadOptions(column_names=["phone"], block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
             convert_options=pacsv.ConvertOptions(
