@@ -403,7 +403,7 @@ def test_spilling_ledger_keeps_few_files_open(tmp_path):
     from wacost.counting.ledger import RecipientLedger
 
     rng = np.random.default_rng(7)
-    with RecipientLedger(False, 50_000_000, memory_records=1000, directory=str(tmp_path)) as ledger:
+    with RecipientLedger(False, 300_000_000, memory_records=1000, directory=str(tmp_path)) as ledger:
         assert ledger.partitions == 1024
         fds_before = len(os.listdir("/proc/self/fd"))
         for _ in range(20):
@@ -418,7 +418,7 @@ def test_spilling_ledger_keeps_few_files_open(tmp_path):
     assert settled.duplicate_messages == len(drawn) - len(np.unique(drawn))
 
 
-def _spilling_campaign(tmp_path: Path, rows: int = 400_000) -> Path:
+def _spilling_campaign(tmp_path: Path, rows: int = 600_000) -> Path:
     import numpy as np
 
     numbers = np.random.default_rng(1).integers(10**9, 10**10 - 1, rows)
@@ -428,7 +428,11 @@ def _spilling_campaign(tmp_path: Path, rows: int = 400_000) -> Path:
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGKILL])
 def test_no_spill_file_survives_a_signal(tmp_path, sig):
-    campaign = _spilling_campaign(tmp_path)
+    """A run held mid-campaign (its input is a FIFO still open) after its ledger spilled."""
+    import numpy as np
+
+    fifo = tmp_path / "campaign.fifo"
+    os.mkfifo(fifo)
     spill = tmp_path / "tmp"
     spill.mkdir()
     env = {
@@ -436,22 +440,33 @@ def test_no_spill_file_survives_a_signal(tmp_path, sig):
         "PYTHONPATH": str(ROOT / "src"),
         "TMPDIR": str(spill),
         "WACOST_LEDGER_MEMORY_RECORDS": "2000",
-        "WACOST_BLOCK_SIZE": "65536",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wacost", "estimate", str(campaign), *DATE, "--format", "json"],
+        [sys.executable, "-m", "wacost", "estimate", str(fifo), *DATE, "--format", "json"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=env,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:  # wait until it spills
-        fds = _fds_of(proc.pid)
-        if any(str(spill) in target for target in fds):
-            break
-        time.sleep(0.02)
-    assert proc.poll() is None, "the run ended before it spilled"
-    proc.send_signal(sig)
+    numbers = np.random.default_rng(1).integers(10**7, 10**8 - 1, 300_000)
+    writer = open(fifo, "w")  # noqa: SIM115  (held open: the run waits for more rows)
+    try:
+        writer.write("phone,template\n" + "".join(f"+9198{n},a\n" for n in numbers.tolist()))
+        writer.flush()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:  # wait until it spills
+            if any(str(spill) in target for target in _fds_of(proc.pid)):
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it spilled"
+        assert any(str(spill) in target for target in _fds_of(proc.pid))
+        assert list(spill.iterdir()) == []  # the spill file has no name, even while in use
+        proc.send_signal(sig)
+        time.sleep(0.2)
+    finally:
+        try:
+            writer.close()
+        except BrokenPipeError:
+            pass
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode != 0
     assert list(spill.iterdir()) == []

@@ -24,6 +24,7 @@ from wacost.cli.common import (
     set_debug,
     write_output,
 )
+from wacost.cli.streams import check_output
 from wacost.errors import InputFileError, OptionError
 from wacost.models import ExitCode
 
@@ -59,6 +60,7 @@ def report(
 
         report_format = check_format(fmt, REPORT_FORMATS)
         view = check_view(by, report_format)
+        check_output(output, [saved])
         text = read_text_file(saved, "saved report")
         try:
             data = json.loads(text)

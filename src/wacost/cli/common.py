@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -14,8 +13,8 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from wacost.cli.streams import stage_output, write_stderr, write_stdout
-from wacost.errors import InputFileError, OptionError, WacostError
+from wacost.cli.streams import signals_deferred, stage_output, write_stderr, write_stdout
+from wacost.errors import OptionError, WacostError
 from wacost.masking import mask_phone_numbers
 from wacost.models import ExitCode
 
@@ -135,7 +134,12 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         write_stdout(text)
         return
-    stage_output(text, output).commit()
+    with signals_deferred():
+        staged = stage_output(text, output)
+        try:
+            staged.commit()
+        finally:
+            staged.discard()
 
 
 def _version(value: bool) -> None:
@@ -268,17 +272,18 @@ def deliver(
     text = render_report(report, report_format, view)
     summary = render_markdown(report) if github_summary else None
     total = render_total(report) if quiet else None
-    staged = stage_output(text, output) if output is not None else None
-    try:  # stdout first: a failing stdout leaves --output as it was
-        if staged is None and total is None:
-            write_stdout(text)
-        if total is not None:
-            write_stdout(total)
-        if staged is not None:
-            staged.commit()
-    finally:
-        if staged is not None:
-            staged.discard()
+    # stdout first: a failing stdout leaves --output as it was
+    if output is None and total is None:
+        write_stdout(text)
+    if total is not None:
+        write_stdout(total)
+    if output is not None:
+        with signals_deferred():
+            staged = stage_output(text, output)
+            try:
+                staged.commit()
+            finally:
+                staged.discard()
     if summary is not None:
         append_step_summary(summary)
     return ExitCode.OVER_BUDGET if over_limit(report) else ExitCode.OK

@@ -13,10 +13,10 @@ import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 from wacost.errors import InputFileError, OptionError
 
@@ -170,21 +170,17 @@ def stage_output(text: str, output: Path) -> StagedOutput:
     return staged
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every temporary file is removed on the way out."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise Terminated(signum)
-
-
-def stop_on_signals() -> None:
-    """SIGTERM and SIGHUP end the run through the same clean-up as Ctrl-C (exit 128 + signal)."""
-    for name in ("SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) is signal.SIG_DFL:
-            signal.signal(number, _terminate)
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGTERM, SIGHUP and SIGINT wait while a report file is made and moved into place, so
+    the temporary file never outlives the process; a signal that came meanwhile acts after."""
+    wanted = {signal.SIGTERM, signal.SIGHUP, signal.SIGINT}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+    except (AttributeError, ValueError, OSError):  # not the main thread, or no POSIX signals
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
