@@ -77,6 +77,7 @@ _MAX_HEADER_BYTES: Final = 4 * 1024 * 1024
 # Excel's limit: no spreadsheet export has more columns; a wider header is not a campaign.
 MAX_COLUMNS: Final = 16_384
 
+
 def canonical_column(name: str) -> str | None:
     """The contract column a header names (any case, spaces or hyphens), or None."""
     key = re.sub(r"[\s\-]+", "_", name.strip().strip('"').lower())

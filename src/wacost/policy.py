@@ -27,7 +27,7 @@ from typing import Any
 
 from wacost.errors import InputFileError, OptionError
 from wacost.models import Category, format_money
-from wacost.yamlsafe import load_yaml_file
+from wacost.yamlsafe import MAX_SETTINGS_BYTES, load_yaml_file
 
 DEFAULT_WARN_AT = Decimal(80)
 _KEYS = ("currency", "warn_at", "total", "categories", "markets")
@@ -211,7 +211,7 @@ def parse_policy(data: object, where: str) -> Policy:
 
 def load_policy(path: Path) -> Policy:
     """The policy in the YAML file at `path`, or an InputFileError naming the file and key."""
-    return parse_policy(load_yaml_file(path, "policy"), str(path))
+    return parse_policy(load_yaml_file(path, "policy", MAX_SETTINGS_BYTES), str(path))
 
 
 def check_markets(policy: Policy, markets: Iterable[str]) -> Policy:

@@ -8,6 +8,7 @@ from their text, so 0.0118 stays exactly 0.0118.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ import yaml
 from wacost.errors import InputFileError
 
 MAX_YAML_BYTES = 50 * 1024 * 1024
+# Rate cards, fee profiles, policies: a few KiB each; a file of megabytes is refused by its
+# size before any parsing (a 21 MB card would take minutes to parse).
+MAX_SETTINGS_BYTES = 4 * 1024 * 1024
 MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
 
@@ -97,6 +101,21 @@ def load_yaml_text(text: str, where: str) -> Any:
         raise InputFileError(f"{where}: YAML nested too deeply", "flatten the file") from None
 
 
+def load_json_text(text: str, where: str, hint: str) -> Any:
+    """The data in JSON `text`; malformed, too deeply nested or oversized numbers are an
+    InputFileError naming `where` (never a RecursionError or ValueError)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})", hint
+        ) from None
+    except RecursionError:
+        raise InputFileError(f"{where}: JSON nested too deeply", hint) from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise InputFileError(f"{where}: a number with too many digits ({exc})"[:200], hint) from None
+
+
 def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> str:
     """The text of a UTF-8 (or UTF-16 with BOM) file, or an InputFileError saying why not."""
     try:
@@ -130,6 +149,6 @@ def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> st
     return text
 
 
-def load_yaml_file(path: Path, what: str) -> Any:
+def load_yaml_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
     """The data in the YAML file at `path`; `what` names the kind of file in errors."""
-    return load_yaml_text(read_text_file(path, what), str(path))
+    return load_yaml_text(read_text_file(path, what, max_bytes), str(path))

@@ -56,19 +56,13 @@ def report(
 
     def work() -> int:
         from wacost.estimate import SCHEMA
-        from wacost.yamlsafe import read_text_file
+        from wacost.yamlsafe import load_json_text, read_text_file
 
         report_format = check_format(fmt, REPORT_FORMATS)
         view = check_view(by, report_format)
         check_output(output, [saved])
         text = read_text_file(saved, "saved report")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(
-                f"{saved}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                "give a file written by estimate --format json",
-            ) from None
+        data = load_json_text(text, str(saved), "give a file written by estimate --format json")
         if not isinstance(data, dict) or data.get("schema") != SCHEMA:
             raise InputFileError(
                 f"{saved}: schema: not a {SCHEMA} report",

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -16,7 +16,7 @@ import typer
 from wacost.cli.streams import signals_deferred, stage_output, write_stderr, write_stdout
 from wacost.errors import OptionError, WacostError
 from wacost.masking import mask_phone_numbers
-from wacost.models import ExitCode
+from wacost.models import MONEY_CONTEXT, ExitCode
 
 app = typer.Typer(
     name="wacost",
@@ -49,16 +49,32 @@ def fail(error: WacostError) -> NoReturn:
 def guarded(work: Callable[[], T]) -> T:
     """Run `work`, turning wacost's errors (and any surprise) into one line and exit 2."""
     try:
-        return work()
+        with localcontext(MONEY_CONTEXT):
+            return work()
     except WacostError as error:
         fail(error)
     except (typer.Exit, typer.Abort, BrokenPipeError, KeyboardInterrupt):
         raise
     except MemoryError:
         fail(WacostError("out of memory", "the input is larger than this machine can hold"))
+    except ArithmeticError:
+        if _DEBUG:
+            raise
+        fail(
+            WacostError(
+                "an amount is too large to compute exactly",
+                "check the counts, the rate card, the fees and --fx-rate",
+            )
+        )
     except Exception as error:
         if _DEBUG:
             raise
+        if "bad_alloc" in str(error) or "Failed to launch worker thread" in str(error):
+            fail(  # pyarrow's memory or thread creation, under a low ulimit -v or ulimit -u
+                WacostError(
+                    "out of memory or threads", "raise the memory limit (ulimit -v) for this run"
+                )
+            )
         fail(
             WacostError(
                 f"internal error: {type(error).__name__}: {error}",

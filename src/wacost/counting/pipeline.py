@@ -158,6 +158,22 @@ class _Tables:
         return table
 
 
+# A campaign sends a handful of templates (a WhatsApp Business Account holds a few hundred):
+# a column of a hundred thousand distinct names is not template names (a shifted export, a
+# message body). Stopping there keeps memory flat in keys as well as in rows.
+MAX_DISTINCT_NAMES = 100_000
+
+
+def _check_distinct_names(tables: _Tables, path: Path, line: int) -> None:
+    for column, vocabulary in (("template", tables.templates), ("language", tables.languages)):
+        if len(vocabulary.values) > MAX_DISTINCT_NAMES + 1:  # +1: the empty name
+            raise InputFileError(
+                f"{path}: more than {MAX_DISTINCT_NAMES:,} distinct {column} names by line "
+                f"{line:,}; a campaign sends a few templates",
+                f"check that the {column} column holds {column} names (not a message or an id)",
+            )
+
+
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
     if ordinal is None:
         return None
@@ -179,7 +195,9 @@ def read_exclusions(
         if not path.exists():
             raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path")
         if path.is_dir():
-            raise InputFileError(f"--exclude {path}: is a directory", "name the opt-out list's file")
+            raise InputFileError(
+                f"--exclude {path}: is a directory", "name the opt-out list's file"
+            )
         for phones in _exclusion_columns(path, block_size):
             resolved = resolver.resolve(phones)
             ledger.add(resolved.numbers[resolved.valid_mask], _OPTED_OUT, 0)
@@ -188,7 +206,9 @@ def read_exclusions(
 
 
 # The first line of a list of one number per line: a number, maybe with tel: or whatsapp:.
-_NUMBER_LINE = re.compile(r"\s*(?:tel:|whatsapp:)?\s*\+?[\s\d().\-/\u00a0]*\d[\s\d().\-/\u00a0]*", re.I)
+_NUMBER_LINE = re.compile(
+    r"\s*(?:tel:|whatsapp:)?\s*\+?[\s\d().\-/\u00a0]*\d[\s\d().\-/\u00a0]*", re.I
+)
 
 
 def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
@@ -289,6 +309,7 @@ def count_campaign(
             )
             for part in _reduce_in_order(batches, resolver, str(source.path), workers, ledger.bits):
                 global_ids = tables.merge(part, len(resolver.countries))
+                _check_distinct_names(tables, source.path, part.first_line + part.num_rows - 1)
                 ordinals = (index << _LINE_BITS) + part.first_line + part.rows
                 ledger.add(
                     part.numbers, global_ids[part.labels], ordinals, part.row_messages, part.bounds

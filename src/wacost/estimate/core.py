@@ -20,6 +20,7 @@ from wacost.estimate.options import SCHEMA, EstimateOptions
 from wacost.estimate.summaries import _card_info, _comparison, _summaries
 from wacost.models import (
     MONEY_PLACES,
+    exact_money,
     format_money,
 )
 from wacost.numbers.resolver import NumberResolver
@@ -59,6 +60,7 @@ def _card_in_currency(
     return convert_card(base, options.fx_rate, currency), fx
 
 
+@exact_money
 def price_counts(
     counts: Counts,
     book: PriceBook,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from wacost.errors import PricingTableError
 from wacost.models import Category
-from wacost.yamlsafe import load_yaml_file
+from wacost.yamlsafe import MAX_SETTINGS_BYTES, load_yaml_file
 
 FEES_SCHEMA = "wacost.fees/1"
 _KEYS = {
@@ -73,7 +73,14 @@ def _amount(value: object, where: str, key: str) -> Decimal:
     amount = Decimal(value)
     if amount < 0:
         raise PricingTableError(f"{where}: {key}: negative", "fees are zero or more")
+    if amount > _MAX_FEE or (amount and amount.adjusted() < -12):
+        raise PricingTableError(
+            f"{where}: {key}: {amount} is beyond any real fee", "write 0 to 1,000,000"
+        )
     return amount
+
+
+_MAX_FEE = Decimal(10) ** 6  # per message, or percent: bounded so money stays exact
 
 
 def _rule(
@@ -155,4 +162,4 @@ def load_fee_profile(name_or_path: str) -> FeeProfile:
                 f"shipped profiles: {', '.join(shipped_profile_names())}; or give a YAML file",
             )
         path = shipped
-    return parse_fee_profile(load_yaml_file(path, "fee profile"), str(path))
+    return parse_fee_profile(load_yaml_file(path, "fee profile", MAX_SETTINGS_BYTES), str(path))

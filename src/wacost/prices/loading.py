@@ -28,7 +28,7 @@ from wacost.prices.cards import (
     RateCard,
     Tiers,
 )
-from wacost.yamlsafe import load_yaml_file
+from wacost.yamlsafe import MAX_SETTINGS_BYTES, load_yaml_file
 
 
 def shipped_pricing_dir() -> Path:
@@ -62,6 +62,10 @@ def _fail(
     return PricingTableError(f"{where}: {key}: {problem}", hint)
 
 
+# No currency prices a message above a million units; bounding rates keeps money exact.
+MAX_RATE = Decimal(10) ** 6
+
+
 def _parse_rate(value: object, where: str, key: str) -> Rate:
     if value is None:
         return None
@@ -72,6 +76,10 @@ def _parse_rate(value: object, where: str, key: str) -> Rate:
     rate = Decimal(value)
     if rate < 0:
         raise _fail(where, key, f"negative rate {rate}", "rates are zero or more")
+    if rate > MAX_RATE or (rate and rate.adjusted() < -12):
+        raise _fail(
+            where, key, f"rate {rate} is beyond any real price", "a rate is 0 to 1,000,000 a message"
+        )
     return rate
 
 
@@ -351,7 +359,7 @@ def load_price_book(path: Path | None = None) -> PriceBook:
     cards: list[RateCard] = []
     numbering: Numbering | None = None
     for file in _yaml_files(root):
-        data = load_yaml_file(file, "price table")
+        data = load_yaml_file(file, "price table", MAX_SETTINGS_BYTES)
         schema = data.get("schema") if isinstance(data, dict) else None
         if schema == NUMBERING_SCHEMA:
             numbering = parse_numbering(data, str(file))

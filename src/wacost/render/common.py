@@ -6,6 +6,8 @@ an older or newer wacost does not carry.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -158,3 +160,35 @@ def comparison_rows(report: dict[str, Any], limit: int = 10) -> list[dict[str, A
 def signed(amount: str) -> str:
     """A difference with its sign: `+21.2500`, `-21.2500`, `0.0000`."""
     return amount if amount.startswith("-") or Decimal(amount) == 0 else f"+{amount}"
+
+
+# Characters that could steer a terminal or reorder text: C0/C1 controls (ANSI escapes start
+# with ESC or CSI), DEL, and the bidirectional overrides and isolates.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with every control or bidi character written out (ESC as \\x1b), and lone
+    surrogates replaced: safe on a terminal and in any file."""
+    if text.isprintable():
+        return text
+    text = _UNSAFE.sub(_visible, text)
+    if any(unicodedata.category(ch) == "Cs" for ch in text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def printable_report(value: Any) -> Any:
+    """A copy of a report (or any part of it) with every string made `printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {printable_report(k): printable_report(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable_report(v) for v in value]
+    return value

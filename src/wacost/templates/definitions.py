@@ -15,7 +15,7 @@ from typing import Any
 
 from wacost.errors import InputFileError
 from wacost.models import Category
-from wacost.yamlsafe import load_yaml_text, read_text_file
+from wacost.yamlsafe import load_json_text, load_yaml_text, read_text_file
 
 
 @dataclass(frozen=True)
@@ -135,17 +135,7 @@ def load_template_file(path: Path) -> list[TemplateDef]:
     where = str(path)
     stripped = text.lstrip()
     if path.suffix.lower() == ".json" or stripped[:1] in ("{", "["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(
-                f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                "the file may be truncated; export it again",
-            ) from None
-        except RecursionError:
-            raise InputFileError(
-                f"{where}: JSON nested too deeply", "is it a template export?"
-            ) from None
+        data = load_json_text(text, where, "the file may be truncated; export it again")
     else:
         data = load_yaml_text(text, where)
     return parse_templates(data, where)
