@@ -134,7 +134,6 @@ def _counts_table(messages: list[int]):
 
 def test_a_total_past_int64_is_priced_exactly_and_over_budget():
     from wacost.estimate import EstimateOptions, price_counts
-    from wacost.policy import over_limit
     from wacost.prices.loading import load_price_book
     from wacost.templates.definitions import TemplateBook
 
@@ -145,11 +144,11 @@ def test_a_total_past_int64_is_priced_exactly_and_over_budget():
         TemplateBook(),
         EstimateOptions(date=dt.date(2026, 11, 25), budget=Decimal(1000)),
     )
-    assert report["totals"]["messages"] == sum(messages)
-    cost = Decimal(report["totals"]["cost"])
-    assert cost == Decimal(report["lines"][0]["rate"]) * sum(messages)
+    assert report.totals.messages == sum(messages)
+    cost = report.totals.cost
+    assert cost == report.lines[0].rate * sum(messages)
     assert cost > 0
-    assert over_limit(report)
+    assert report.over_limit
 
 
 # --- 2. -o naming an input is refused ----------------------------------------------------------

@@ -68,8 +68,8 @@ def test_priced_totals_near_the_limit_are_exact(messages):
         TemplateBook(),
         EstimateOptions(date=dt.date(2026, 11, 25)),
     )
-    assert report["totals"]["messages"] == sum(messages)
-    assert Decimal(report["totals"]["cost"]) == Decimal(report["lines"][0]["rate"]) * sum(messages)
+    assert report.totals.messages == sum(messages)
+    assert report.totals.cost == report.lines[0].rate * sum(messages)
     assert load_price_book  # the book is loaded once, below
 
 
@@ -122,7 +122,9 @@ def _report_with(name: str) -> dict:
             return [swap(v) for v in value]
         return value
 
-    return swap(_REPORT)
+    from wacost.report.document import from_dict, to_dict
+
+    return from_dict(swap(to_dict(_REPORT)))
 
 
 @fuzz("names", EXAMPLES["names"])

@@ -14,9 +14,11 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from wacost.amounts import AmountError, parse_amount
+from wacost.currencies import currency_code
 from wacost.errors import PricingTableError
+from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
 from wacost.models import Category
-from wacost.yamlsafe import MAX_SETTINGS_BYTES, load_yaml_file
 
 FEES_SCHEMA = "wacost.fees/1"
 _KEYS = {
@@ -66,21 +68,16 @@ def shipped_profile_names() -> list[str]:
 
 
 def _amount(value: object, where: str, key: str) -> Decimal:
+    """A fee, read by the one amount rule (`wacost.amounts`)."""
     if value is None:
         return Decimal(0)
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise PricingTableError(f"{where}: {key}: {value!r} is not a number", "write e.g. 0.005")
-    amount = Decimal(value)
-    if amount < 0:
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and value < 0:
         raise PricingTableError(f"{where}: {key}: negative", "fees are zero or more")
-    if amount > _MAX_FEE or (amount and amount.adjusted() < -12):
-        raise PricingTableError(
-            f"{where}: {key}: {amount} is beyond any real fee", "write 0 to 1,000,000"
-        )
-    return amount
+    try:
+        return parse_amount(value)
+    except AmountError as error:
+        raise PricingTableError(f"{where}: {key}: {error.describe(value)}", error.hint) from None
 
-
-_MAX_FEE = Decimal(10) ** 6  # per message, or percent: bounded so money stays exact
 
 
 def _rule(
@@ -110,7 +107,7 @@ def parse_fee_profile(data: object, where: str) -> FeeProfile:
             f"{where}: schema: expected {FEES_SCHEMA!r}", "see README, BSP fees"
         )
     currency = data.get("currency", "USD")
-    if not isinstance(currency, str) or len(currency) != 3:
+    if currency_code(currency) is None:
         raise PricingTableError(
             f"{where}: currency: {currency!r} is not an ISO 4217 code", "write e.g. USD"
         )
@@ -140,7 +137,7 @@ def parse_fee_profile(data: object, where: str) -> FeeProfile:
         source = source.get("url", "") or next(iter(source.values()), "")
     return FeeProfile(
         name=str(data.get("name", Path(where).stem)),
-        currency=currency.upper(),
+        currency=currency_code(currency) or "",
         source=str(source),
         confidence=str(data.get("confidence", "unknown")),
         default=default,

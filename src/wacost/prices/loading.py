@@ -11,7 +11,10 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
+from wacost.amounts import AmountError, parse_amount
+from wacost.currencies import currency_code
 from wacost.errors import PricingTableError
+from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
 from wacost.models import Category
 from wacost.prices.cards import (
     CARD_SCHEMA,
@@ -28,7 +31,6 @@ from wacost.prices.cards import (
     RateCard,
     Tiers,
 )
-from wacost.yamlsafe import MAX_SETTINGS_BYTES, load_yaml_file
 
 
 def shipped_pricing_dir() -> Path:
@@ -62,10 +64,6 @@ def _fail(
     return PricingTableError(f"{where}: {key}: {problem}", hint)
 
 
-# No currency prices a message above a million units; bounding rates keeps money exact.
-MAX_RATE = Decimal(10) ** 6
-
-
 def _parse_rate(value: object, where: str, key: str) -> Rate:
     if value is None:
         return None
@@ -73,14 +71,12 @@ def _parse_rate(value: object, where: str, key: str) -> Rate:
         return UNKNOWN
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise _fail(where, key, f"{value!r} is not a rate", "write a number, null or unknown")
-    rate = Decimal(value)
-    if rate < 0:
-        raise _fail(where, key, f"negative rate {rate}", "rates are zero or more")
-    if rate > MAX_RATE or (rate and rate.adjusted() < -12):
-        raise _fail(
-            where, key, f"rate {rate} is beyond any real price", "a rate is 0 to 1,000,000 a message"
-        )
-    return rate
+    if Decimal(value) < 0:
+        raise _fail(where, key, f"negative rate {value}", "rates are zero or more")
+    try:
+        return parse_amount(value)
+    except AmountError as error:
+        raise _fail(where, key, error.describe(value), error.hint) from None
 
 
 def _parse_date(value: object, where: str, key: str) -> dt.date:
@@ -173,9 +169,11 @@ def parse_rate_card(data: object, where: str) -> RateCard:
         )
     if data.get("schema") != CARD_SCHEMA:
         raise _fail(where, "schema", f"expected {CARD_SCHEMA!r}, found {data.get('schema')!r}")
-    currency = data.get("currency")
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise _fail(where, "currency", f"{currency!r} is not an ISO 4217 code", "write e.g. USD")
+    currency = currency_code(data.get("currency"))
+    if currency is None:
+        raise _fail(
+            where, "currency", f"{data.get('currency')!r} is not an ISO 4217 code", "write e.g. USD"
+        )
     effective = _parse_date(data.get("effective_from"), where, "effective_from")
     source = data.get("source")
     if isinstance(source, str):
@@ -308,7 +306,7 @@ def parse_rate_card(data: object, where: str) -> RateCard:
     if defaults > 1:
         raise _fail(where, "markets", "more than one market has default: true", "keep one (Other)")
     return RateCard(
-        currency=currency.upper(),
+        currency=currency,
         effective_from=effective,
         source_url=source_map.get("url", next(iter(source_map.values()))),
         source=source_map,

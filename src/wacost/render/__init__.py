@@ -1,19 +1,19 @@
-"""Report renderers: each a pure function of the canonical report dict, returning text."""
+"""Report renderers: each a pure function of the typed estimate, returning text."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from wacost.models import exact_money
-from wacost.render.common import VIEWS, printable_report
+from wacost.render.common import VIEWS, printable_estimate
 from wacost.render.csv import render_csv
 from wacost.render.html import render_html
 from wacost.render.json import render_json
 from wacost.render.markdown import render_markdown
 from wacost.render.table import render_table, render_total
+from wacost.report.model import Estimate
 
-Renderer = Callable[[dict[str, Any]], str]
+Renderer = Callable[[Estimate], str]
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,
@@ -32,13 +32,13 @@ VIEW_RENDERERS: dict[str, Callable[..., str]] = {
 
 
 @exact_money
-def render_report(report: dict[str, Any], fmt: str, by: str | None = None) -> str:
+def render_report(report: Estimate, fmt: str, by: str | None = None) -> str:
     """`report` in format `fmt`; `by` (category, market or template) shows only that breakdown.
 
     Names come from input files: control characters in them are written out first (an ANSI
     escape in a template name never reaches a terminal), in every format.
     """
-    report = printable_report(report)
+    report = printable_estimate(report)
     if by is None:
         return RENDERERS[fmt](report)
     if by not in VIEWS:

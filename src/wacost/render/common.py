@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from wacost.models import format_money
+from wacost.report.model import Estimate
 
 # The breakdowns a report can show, in the order they are shown; `--by` picks one.
 VIEWS = ("category", "market", "template")
@@ -183,12 +184,20 @@ def printable(text: str) -> str:
     return text
 
 
-def printable_report(value: Any) -> Any:
-    """A copy of a report (or any part of it) with every string made `printable`."""
+def _printable_data(value: Any) -> Any:
     if isinstance(value, str):
         return printable(value)
     if isinstance(value, dict):
-        return {printable_report(k): printable_report(v) for k, v in value.items()}
+        return {_printable_data(k): _printable_data(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [printable_report(v) for v in value]
+        return [_printable_data(v) for v in value]
     return value
+
+
+def printable_estimate(report: Estimate) -> Estimate:
+    """`report`, with every string in it made `printable` (the same object when all are)."""
+    from wacost.report.document import from_dict, to_dict
+
+    data = to_dict(report)
+    clean = _printable_data(data)
+    return report if clean == data else from_dict(clean)
