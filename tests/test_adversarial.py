@@ -406,7 +406,9 @@ def test_spilling_ledger_keeps_few_files_open(tmp_path):
     from wacost.counting.ledger import RecipientLedger
 
     rng = np.random.default_rng(7)
-    with RecipientLedger(False, 300_000_000, memory_records=1000, directory=str(tmp_path)) as ledger:
+    with RecipientLedger(
+        False, 300_000_000, memory_records=1000, directory=str(tmp_path)
+    ) as ledger:
         assert ledger.partitions == 1024
         fds_before = len(os.listdir("/proc/self/fd"))
         for _ in range(20):
@@ -451,7 +453,7 @@ def test_no_spill_file_survives_a_signal(tmp_path, sig):
         env=env,
     )
     numbers = np.random.default_rng(1).integers(10**7, 10**8 - 1, 300_000)
-    writer = open(fifo, "w")  # noqa: SIM115  (held open: the run waits for more rows)
+    writer = open(fifo, "w")
     try:
         writer.write("phone,template\n" + "".join(f"+9198{n},a\n" for n in numbers.tolist()))
         writer.flush()

@@ -13,7 +13,6 @@ import encodings.aliases
 import re
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +84,11 @@ _BOOK = _book()
 
 HOSTILE = st.lists(
     st.sampled_from(
-        list("[]()!<>@&#`*_|\\/:=+-.;,'\"x ")
-        + ["\x1b", "\x9b", "\x07", "\x00", "\u202e", "\u2066", "http://", "www.", "[/", "[bold]"]
-        + ["\ud800", "\n", "\r", "\t", ":smile:", "&#64;", "=HYPERLINK("]
+        [
+            *"[]()!<>@&#`*_|\\/:=+-.;,'\"x ",
+            *["\x1b", "\x9b", "\x07", "\x00", "\u202e", "\u2066", "http://", "www.", "[/"],
+            *["[bold]", "\ud800", "\n", "\r", "\t", ":smile:", "&#64;", "=HYPERLINK("],
+        ]
     ),
     min_size=1,
     max_size=12,

@@ -17,14 +17,14 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import Any, Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError
-from wacost.masking import mask_digits
+from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "phone": (
@@ -111,7 +111,7 @@ class CampaignFile:
 class _Replay(io.RawIOBase):
     """The bytes already read from a non-seekable file, then the rest of it."""
 
-    def __init__(self, head: bytes, handle: BinaryIO) -> None:
+    def __init__(self, head: bytes, handle: io.BufferedReader) -> None:
         super().__init__()
         self._head = memoryview(head)
         self._handle = handle
@@ -125,7 +125,7 @@ class _Replay(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
-        return self._handle.readinto(buffer)
+        return int(self._handle.readinto(buffer))
 
     def close(self) -> None:
         self._handle.close()

@@ -16,7 +16,7 @@ from wacost.amounts import AmountError
 from wacost.amounts import parse_amount as read_amount
 from wacost.cli.streams import signals_deferred, stage_output, write_stderr, write_stdout
 from wacost.currencies import CURRENCY_HINT, currency_code
-from wacost.errors import FieldError, InputFileError, OptionError, WacostError
+from wacost.errors import FieldError, OptionError, WacostError
 from wacost.masking import mask_phone_numbers
 from wacost.models import MONEY_CONTEXT, ExitCode
 

@@ -79,7 +79,6 @@ def _amount(value: object, where: str, key: str) -> Decimal:
         raise PricingTableError(f"{where}: {key}: {error.describe(value)}", error.hint) from None
 
 
-
 def _rule(
     data: Mapping[str, object], where: str, prefix: str, base: FeeRule | None = None
 ) -> FeeRule:

@@ -85,7 +85,7 @@ def _parse_rows(
     charged: dict[tuple[str, Category], int] = defaultdict(int)
     for line, raw in enumerate(reader, start=2):
         place = f"{where}:{line}"
-        extra = raw.pop(None, None)  # type: ignore[call-overload]  # fields past the header's
+        extra = raw.pop(None, None)  # fields past the header's
         if extra and any(str(value).strip() for value in extra):
             raise InputFileError(
                 f"{place}: more fields than the header's market,category,messages",
