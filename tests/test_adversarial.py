@@ -312,6 +312,22 @@ def test_no_control_characters_in_any_human_format(wacost, tmp_path, fmt):
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", run.stdout)
 
 
+def test_control_characters_in_classify_and_rates_are_inert(wacost, tmp_path):
+    templates = write(
+        tmp_path / "t.json",
+        '{"data": [{"name": "\\u001b[31mred\\u009b[bold]x[/]", "category": "MARKETING"}]}',
+    )
+    for fmt in ("table", "json"):
+        run = wacost("classify", templates, "--format", fmt)
+        assert run.exit_code == 0, run.stderr
+        assert "\x1b" not in run.stdout and "\x9b" not in run.stdout
+        assert "[bold]x[/]" in run.stdout
+    run = wacost("classify", templates, "--format", "json")
+    import json
+
+    assert json.loads(run.stdout)[0]["name"].startswith("\x1b[31m")  # JSON keeps the data
+
+
 # --- 7. Markdown: no live images, links, mentions; CSV rates without formulas ----------------
 
 

@@ -9,6 +9,7 @@ prints (the --quiet total on stdout) is written, so a failing stdout leaves --ou
 from __future__ import annotations
 
 import os
+import re
 import signal
 import stat
 import sys
@@ -20,12 +21,25 @@ from pathlib import Path
 
 from wacost.errors import InputFileError, OptionError
 
+# Control characters (but tab and newline), DEL, C1 controls and bidi overrides: what could
+# steer a terminal or reorder text. Every command's output passes through `inert`.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """`text` with every control character written as a \\uXXXX escape (still valid inside a
+    JSON string, where it decodes back to the same character)."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
+
 
 def write_stderr(line: str) -> None:
     """One line on stderr; a closed or failing stderr is no reason to fail (the exit code says it)."""
     stream = sys.stderr
     if stream is None:
         return
+    line = inert(line)
     try:
         encoding = getattr(stream, "encoding", None) or "utf-8"
         text = line.encode(encoding, "backslashreplace").decode(encoding, "replace")
@@ -44,6 +58,7 @@ def write_stdout(text: str) -> None:
     stream = sys.stdout
     if stream is None:
         raise OptionError("standard output is closed", "redirect it, or use --output FILE")
+    text = inert(text)
     try:
         try:
             stream.write(text)
@@ -127,6 +142,7 @@ class StagedOutput:
 
 def stage_output(text: str, output: Path) -> StagedOutput:
     """Write `text` next to `output` (not yet in place); a FIFO or device is written directly."""
+    text = inert(text)
     if output.is_dir():
         raise InputFileError(f"--output {output}: is a directory", "name a file")
     if output.exists() and not output.is_file():
