@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from wacost.errors import InputFileError
+from wacost.errors import InputFileError, literal
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
@@ -180,11 +180,15 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
             info = codecs.lookup(encoding)
         except LookupError:
             raise InputFileError(
-                f"--encoding {encoding!r}: unknown encoding", "try utf-8, utf-16 or cp1252"
+                f"{{0}} {literal(repr(encoding))}: unknown encoding",
+                "try utf-8, utf-16 or cp1252",
+                "encoding",
             ) from None
         if not getattr(info, "_is_text_encoding", True):  # hex, rot13, zlib, base64, ...
             raise InputFileError(
-                f"--encoding {encoding!r}: not a text encoding", "try utf-8, utf-16 or cp1252"
+                f"{{0}} {literal(repr(encoding))}: not a text encoding",
+                "try utf-8, utf-16 or cp1252",
+                "encoding",
             )
         return encoding, 0
     if head.startswith(codecs.BOM_UTF8):
@@ -224,16 +228,18 @@ def inspect_campaign(
     except UnicodeDecodeError as exc:
         if encoding is not None:
             raise InputFileError(
-                f"{path}: not {codec} text (byte {exc.start + bom})",
-                "check --encoding; the file's encoding may be another",
+                f"{literal(path)}: not {literal(codec)} text (byte {exc.start + bom})",
+                "check {0}; the file's encoding may be another",
+                "encoding",
             ) from None
         # Only the header and the columns wacost reads must decode (pyarrow checks those);
         # a name or note column in another encoding is no reason to refuse the file.
         text = head[bom : bom + exc.start].decode(codec)
         if "\n" not in text and "\r" not in text:
             raise InputFileError(
-                f"{path}: the header is not {codec} text (byte {exc.start + bom})",
-                "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
+                f"{literal(path)}: the header is not {literal(codec)} text (byte {exc.start + bom})",
+                "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
+                "encoding",
             ) from None
     except UnicodeError as exc:  # a codec that fails other than by a byte (punycode, undefined)
         raise InputFileError(
@@ -424,8 +430,9 @@ def _explain_parse_error(
         )
     if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
         return InputFileError(
-            f"{where}: text that is not {source.encoding}",
-            "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
+            f"{literal(where)}: text that is not {literal(source.encoding)}",
+            "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
+            "encoding",
         )
     if "quote" in text.lower() or "newline" in text.lower():
         return InputFileError(f"{where}: unbalanced quotes", "close every quoted field")

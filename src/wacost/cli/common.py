@@ -16,7 +16,7 @@ from wacost.amounts import AmountError
 from wacost.amounts import parse_amount as read_amount
 from wacost.cli.streams import signals_deferred, stage_output, write_stderr, write_stdout
 from wacost.currencies import CURRENCY_HINT, currency_code
-from wacost.errors import FieldError, OptionError, WacostError
+from wacost.errors import OptionError, WacostError
 from wacost.masking import mask_phone_numbers
 from wacost.models import MONEY_CONTEXT, ExitCode
 
@@ -58,13 +58,15 @@ FLAGS: dict[str, str] = {
     "failure_rate": "--failure-rate",
     "fees": "--fees",
     "pricing": "--pricing",
+    "encoding": "--encoding",
+    "exclude": "--exclude",
+    "usage": "--usage",
 }
 
 
 def fail(error: WacostError) -> NoReturn:
     """Print one line for `error` on stderr and exit 2 (or re-raise it under --debug)."""
-    if isinstance(error, FieldError):
-        error = error.named(FLAGS)
+    error = error.named(FLAGS)
     if _DEBUG:
         raise error
     _stderr(f"wacost: error: {mask_phone_numbers(str(error))}")

@@ -42,7 +42,7 @@ from wacost.counting.batch import (
     reduce_batch,
 )
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
-from wacost.errors import InputFileError
+from wacost.errors import InputFileError, literal
 from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
 
@@ -193,10 +193,12 @@ def read_exclusions(
     invalid = 0
     for path in paths:
         if not path.exists():
-            raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path")
+            raise InputFileError(
+                f"{{0}} {literal(path)}: no such file", "check the opt-out list's path", "exclude"
+            )
         if path.is_dir():
             raise InputFileError(
-                f"--exclude {path}: is a directory", "name the opt-out list's file"
+                f"{{0}} {literal(path)}: is a directory", "name the opt-out list's file", "exclude"
             )
         for phones in _exclusion_columns(path, block_size):
             resolved = resolver.resolve(phones)
@@ -227,9 +229,10 @@ def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
         # nobody, and opted-out people would be priced as sent.
         shown = ", ".join(repr(mask_digits(h)) for h in source.header[:8])
         raise InputFileError(
-            f"--exclude {path}: no phone column in the header (found {shown})",
+            f"{{0}} {literal(path)}: no phone column in the header (found {literal(shown)})",
             "name the column phone (or wa_id, to, msisdn, recipient, phone_number, mobile), "
             "or give one number per line",
+            "exclude",
         )
     # one number per line: every line is one field, whatever commas or quotes it holds
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from wacost.amounts import AmountError, parse_amount
 from wacost.currencies import currency_code
-from wacost.errors import PricingTableError
+from wacost.errors import PricingTableError, literal
 from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
 from wacost.models import Category
 
@@ -154,8 +154,9 @@ def load_fee_profile(name_or_path: str) -> FeeProfile:
         shipped = shipped_profiles_dir() / f"{name_or_path.lower()}.yaml"
         if not shipped.exists():
             raise PricingTableError(
-                f"--fees {name_or_path!r}: no such file or shipped profile",
+                f"{{0}} {literal(repr(name_or_path))}: no such file or shipped profile",
                 f"shipped profiles: {', '.join(shipped_profile_names())}; or give a YAML file",
+                "fees",
             )
         path = shipped
     return parse_fee_profile(load_yaml_file(path, "fee profile", MAX_SETTINGS_BYTES), str(path))

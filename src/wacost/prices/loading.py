@@ -13,7 +13,7 @@ from pathlib import Path
 
 from wacost.amounts import AmountError, parse_amount
 from wacost.currencies import currency_code
-from wacost.errors import PricingTableError
+from wacost.errors import PricingTableError, literal
 from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
 from wacost.models import Category
 from wacost.prices.cards import (
@@ -353,7 +353,7 @@ def load_price_book(path: Path | None = None) -> PriceBook:
     shipped = shipped_pricing_dir()
     root = path if path is not None else shipped
     if not root.exists():
-        raise PricingTableError(f"{root}: no such file or folder", "check --pricing")
+        raise PricingTableError(f"{literal(root)}: no such file or folder", "check {0}", "pricing")
     cards: list[RateCard] = []
     numbering: Numbering | None = None
     for file in _yaml_files(root):
@@ -365,7 +365,7 @@ def load_price_book(path: Path | None = None) -> PriceBook:
             cards.append(parse_rate_card(data, str(file)))
     if not cards:
         raise PricingTableError(
-            f"{root}: no rate cards found", "point --pricing at rate-card YAML files"
+            f"{literal(root)}: no rate cards found", "point {0} at rate-card YAML files", "pricing"
         )
     seen: dict[tuple[str, dt.date], str] = {}
     for card in cards:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wacost.errors import InputFileError
+from wacost.errors import InputFileError, literal
 from wacost.files import parse_json, read_text_file
 from wacost.models import Category
 from wacost.numbers.regions import billing_country, country_code
@@ -80,7 +80,9 @@ def _parse_rows(
 ) -> Usage:
     if not {"market", "category", "messages"} <= set(fields):
         raise InputFileError(
-            f"{where}: needs the columns market,category,messages", "see README, --usage"
+            f"{literal(where)}: needs the columns market,category,messages",
+            "see README, {0}",
+            "usage",
         )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
     for line, raw in enumerate(reader, start=2):
