@@ -21,7 +21,9 @@ from wacost.templates.definitions import TemplateBook, load_template_file, parse
 
 BOOK = load_price_book()
 OPTIONS = EstimateOptions(date=dt.date(2026, 11, 25))
-FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=600, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 _DIR = Path(tempfile.mkdtemp(prefix="wacost-fuzz-"))
 
 

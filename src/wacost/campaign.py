@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import re
+import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
+from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "phone": (
@@ -71,20 +75,10 @@ _ALIAS_TO_CANONICAL = {
 # price 10M rows faster than 2 MiB ones (1.69 s against 1.95 s, benchmarks/bench_estimate.py).
 DEFAULT_BLOCK_SIZE: Final = 4 * 1024 * 1024
 _SNIFF_BYTES: Final = 64 * 1024
-# A run of five or more digits, possibly written with the separators of a phone number.
-_DIGIT_RUN = re.compile(r"\d(?:[ \-\.\(\)/\u00a0]*\d){4,}")
-
-
-def mask_digits(text: str) -> str:
-    """Hide the middle digits of every number-like run, so no phone number reaches a message."""
-
-    def hide(match: re.Match[str]) -> str:
-        run = match.group(0)
-        positions = [i for i, ch in enumerate(run) if ch.isdigit()]
-        hidden = set(positions[3:-2])
-        return "".join("*" if i in hidden else ch for i, ch in enumerate(run))
-
-    return _DIGIT_RUN.sub(hide, text)
+# A header row may be longer than the sniff: we read on to its end, up to this many bytes.
+_MAX_HEADER_BYTES: Final = 4 * 1024 * 1024
+# Excel's limit: no spreadsheet export has more columns; a wider header is not a campaign.
+MAX_COLUMNS: Final = 16_384
 
 
 def canonical_column(name: str) -> str | None:
@@ -105,10 +99,73 @@ class CampaignFile:
     columns: dict[str, int]  # canonical name -> position in the header
     # opens the (decompressed) bytes when they do not come from `path` itself (see sources.py)
     opener: Callable[[], Any] | None = None
+    # A FIFO, pipe or device can be read once: its bytes so far, then the rest (None for files).
+    stream: _Replay | None = field(default=None, compare=False, repr=False)
 
     @property
     def has_phone(self) -> bool:
         return "phone" in self.columns
+
+    def source(self) -> Any:
+        """What pyarrow reads: the path of a regular file, or the replayed stream."""
+        if self.stream is not None:
+            return pa.PythonFile(self.stream, mode="r")
+        return self.path
+
+
+class _Replay(io.RawIOBase):
+    """The bytes already read from a non-seekable file, then the rest of it."""
+
+    def __init__(self, head: bytes, handle: io.BufferedReader) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return int(self._handle.readinto(buffer))
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def _read_head(path: Path) -> tuple[bytes, _Replay | None]:
+    """The first bytes of `path`, through the end of its first non-blank line (bounded).
+
+    A regular file is closed again (pyarrow reopens it); anything else (a FIFO, `<(...)`,
+    a device) is kept open and replayed, since it cannot be read twice.
+    """
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a directory, not a campaign file", "name a CSV file")
+    regular = stat.S_ISREG(path.stat().st_mode)
+    handle = path.open("rb")
+    try:
+        head = handle.read(_SNIFF_BYTES)
+        while (
+            len(head) < _MAX_HEADER_BYTES
+            and not re.search(rb"[\r\n]", head.lstrip())
+            and len(head) % _SNIFF_BYTES == 0
+            and head
+        ):
+            more = handle.read(_SNIFF_BYTES)
+            if not more:
+                break
+            head += more
+    except BaseException:
+        handle.close()
+        raise
+    if regular:
+        handle.close()
+        return head, None
+    return head, _Replay(head, handle)
 
 
 @dataclass(frozen=True)
@@ -125,13 +182,19 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
     """Python codec name and the length of the byte-order mark to skip."""
     if encoding:
         try:
-            codecs.lookup(encoding)
+            info = codecs.lookup(encoding)
         except LookupError:
             raise InputFileError(
                 f"{{0}} {literal(repr(encoding))}: unknown encoding",
                 "try utf-8, utf-16 or cp1252",
                 "encoding",
             ) from None
+        if not getattr(info, "_is_text_encoding", True):  # hex, rot13, zlib, base64, ...
+            raise InputFileError(
+                f"{{0}} {literal(repr(encoding))}: not a text encoding",
+                "try utf-8, utf-16 or cp1252",
+                "encoding",
+            )
         return encoding, 0
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8", 3
@@ -150,20 +213,19 @@ def inspect_campaign(
     encoding: str | None = None,
     head: bytes | None = None,
     opener: Callable[[], Any] | None = None,
+    require_columns: bool = True,
 ) -> CampaignFile:
     """Open `path` just far enough to know its encoding, delimiter and columns.
 
     `head` and `opener`: the first bytes and a way to open all of them, for a file that is not
     read from `path` as it is (compressed, or standard input).
+    `require_columns`: a header without a phone (or country) column is an error; with False,
+    the caller decides (an opt-out list may be one number per line).
     """
+    stream: _Replay | None = None
     try:
         if head is None:
-            if path.is_dir():
-                raise InputFileError(
-                    f"{path}: is a directory, not a campaign file", "name a CSV file"
-                )
-            with path.open("rb") as handle:
-                head = handle.read(_SNIFF_BYTES)
+            head, stream = _read_head(path)
     except FileNotFoundError:
         raise InputFileError(f"{path}: no such file", "check the campaign path") from None
     except PermissionError:
@@ -175,7 +237,7 @@ def inspect_campaign(
     codec, bom = _detect_encoding(head, path, encoding)
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     try:
-        text = decoder.decode(head[bom:], final=len(head) < _SNIFF_BYTES)
+        text = decoder.decode(head[bom:], final=len(head) % _SNIFF_BYTES != 0)
     except UnicodeDecodeError as exc:
         if encoding is not None:
             raise InputFileError(
@@ -192,6 +254,10 @@ def inspect_campaign(
                 "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
                 "encoding",
             ) from None
+    except UnicodeError as exc:  # a codec that fails other than by a byte (punycode, undefined)
+        raise InputFileError(
+            f"{path}: not {codec} text ({exc})", "check --encoding, e.g. utf-8 or cp1252"
+        ) from None
     if "\x00" in text:
         raise InputFileError(f"{path}: contains NUL bytes", "is it really a CSV file?")
     # The header is the first line with text, after an optional Excel 'sep=;' hint line;
@@ -199,12 +265,9 @@ def inspect_campaign(
     lines = re.split(r"\r\n|\r|\n", text)
     index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
     delimiter = None
-    if (
-        index < len(lines)
-        and lines[index].strip().lower().startswith("sep=")
-        and len(lines[index].strip()) == 5
-    ):
-        delimiter = lines[index].strip()[4]
+    hint = lines[index].strip(" ") if index < len(lines) else ""
+    if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
+        delimiter = hint[4]
         index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
@@ -223,6 +286,12 @@ def inspect_campaign(
             f"{path}: line {skip_rows + 1}: cannot read the header ({exc})",
             "check the quotes in the header row",
         ) from None
+    if len(header) > MAX_COLUMNS:
+        raise InputFileError(
+            f"{path}: the header has {len(header):,} columns; wacost reads at most "
+            f"{MAX_COLUMNS:,} (as many as a spreadsheet holds)",
+            "export only the campaign's columns",
+        )
     columns: dict[str, int] = {}
     for index, name in enumerate(header):
         canon = canonical_column(name)
@@ -234,7 +303,7 @@ def inspect_campaign(
                 "keep one of them",
             )
         columns[canon] = index
-    if "phone" not in columns and "country" not in columns:
+    if require_columns and "phone" not in columns and "country" not in columns:
         shown = ", ".join(repr(mask_digits(h)) for h in header[:8]) or "(none)"
         raise InputFileError(
             f"{path}: no phone column (or country column for planning rows); found {shown}",
@@ -248,6 +317,7 @@ def inspect_campaign(
         header=tuple(header),
         columns=columns,
         opener=opener,
+        stream=stream,
     )
 
 
@@ -296,10 +366,10 @@ def read_batches(
     try:
         if source.opener is not None:
             stream = source.opener()
-        elif progress is not None:
+        elif progress is not None and source.stream is None:
             stream = pa.OSFile(str(source.path))
         reader = pacsv.open_csv(
-            stream if stream is not None else source.path,
+            stream if stream is not None else source.source(),
             read_options=read_options,
             parse_options=parse_options,
             convert_options=convert_options,
@@ -310,6 +380,7 @@ def read_batches(
             if record_batch.num_rows == 0:
                 continue
             columns = {wanted[name]: record_batch.column(name) for name in wanted}
+            _refuse_line_breaks(columns, where, line)
             yield Batch(
                 file_index=file_index,
                 first_line=line,
@@ -317,11 +388,29 @@ def read_batches(
                 num_rows=record_batch.num_rows,
             )
             line += record_batch.num_rows
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError, ValueError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
         raise _explain_parse_error(where, exc, bad_row, source) from None
     finally:
         if stream is not None:
             stream.close()
+        if source.stream is not None:
+            source.stream.close()
+
+
+def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: int) -> None:
+    """No value wacost reads holds a line break: one that does is a quote left open, which
+    swallows the rows after it (two recipients would become one message)."""
+    for name, column in columns.items():
+        broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
+        if not pc.any(broken).as_py():
+            continue
+        row = int(pc.index(broken, True).as_py())
+        shown = mask_digits(str(column[row].as_py()).splitlines()[0][:40])
+        raise InputFileError(
+            f"{where}:{first_line + row}: the {name} field {shown!r} runs over several lines "
+            "(a quote left open swallows the rows after it)",
+            'close the quote; a quote inside a field is written twice: ""',
+        )
 
 
 def _explain_parse_error(

@@ -22,6 +22,9 @@ import yaml
 from wacost.errors import InputFileError
 
 MAX_YAML_BYTES = 50 * 1024 * 1024
+# Rate cards, fee profiles, policies: a few KiB each; a file of megabytes is refused by its
+# size before any parsing (a 21 MB card would take minutes to parse).
+MAX_SETTINGS_BYTES = 4 * 1024 * 1024
 MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
 
@@ -156,9 +159,9 @@ def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> st
     return text
 
 
-def load_yaml_file(path: Path, what: str) -> Any:
+def load_yaml_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
     """The data in the YAML file at `path`; `what` names the kind of file in errors."""
-    return load_yaml_text(read_text_file(path, what), str(path))
+    return load_yaml_text(read_text_file(path, what, max_bytes), str(path))
 
 
 def parse_json(text: str, where: str, hint: str) -> Any:

@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from enum import Enum
+from typing import ParamSpec, TypeVar
 
 MONEY_PLACES = Decimal("0.0001")
+# Money arithmetic runs with 120 significant digits: Python's default 28 would round (or fail
+# to quantize) a total past 10^24, which a count of 10^19 messages times a converted rate
+# reaches. Inputs are bounded (rates, fees, --fx-rate), so 120 digits are always exact.
+MONEY_CONTEXT = Context(
+    prec=120, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def exact_money(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run `function` under MONEY_CONTEXT (a decorator for entry points that price or render)."""
+
+    @functools.wraps(function)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with localcontext(MONEY_CONTEXT):
+            return function(*args, **kwargs)
+
+    return run
 
 
 def format_money(value: Decimal) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from wacost.amounts import AmountError, parse_amount
 from wacost.currencies import CURRENCY_HINT, currency_code
 from wacost.errors import InputFileError, OptionError
-from wacost.files import load_yaml_file
+from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
 from wacost.models import Category
 from wacost.report.model import CategoryRow, Estimate, LimitResult, MarketRow, PolicyResult
 
@@ -203,7 +203,7 @@ def parse_policy(data: object, where: str) -> Policy:
 
 def load_policy(path: Path) -> Policy:
     """The policy in the YAML file at `path`, or an InputFileError naming the file and key."""
-    return parse_policy(load_yaml_file(path, "policy"), str(path))
+    return parse_policy(load_yaml_file(path, "policy", MAX_SETTINGS_BYTES), str(path))
 
 
 def check_markets(policy: Policy, markets: Iterable[str]) -> Policy:

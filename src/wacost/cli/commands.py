@@ -24,6 +24,7 @@ from wacost.cli.common import (
     set_debug,
     write_output,
 )
+from wacost.cli.streams import check_output
 from wacost.errors import InputFileError, OptionError
 from wacost.models import ExitCode
 
@@ -60,6 +61,7 @@ def report(
 
         report_format = check_format(fmt, REPORT_FORMATS)
         view = check_view(by, report_format)
+        check_output(output, [saved])
         # Validated on load, and judged again by its own figures: an edited total is caught.
         estimate = recheck(from_json(read_text_file(saved, "saved report"), str(saved)))
         return deliver(estimate, report_format, output, view, quiet, github_summary)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-import tempfile
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -15,9 +14,11 @@ import typer
 
 from wacost.amounts import AmountError
 from wacost.amounts import parse_amount as read_amount
+from wacost.cli.streams import signals_deferred, stage_output, write_stderr, write_stdout
 from wacost.currencies import CURRENCY_HINT, currency_code
-from wacost.errors import InputFileError, OptionError, WacostError
-from wacost.models import ExitCode
+from wacost.errors import OptionError, WacostError
+from wacost.masking import mask_phone_numbers
+from wacost.models import MONEY_CONTEXT, ExitCode
 
 if TYPE_CHECKING:
     from wacost.report.model import Estimate
@@ -39,8 +40,7 @@ BUDGET_ENV = "WACOST_BUDGET"  # a total budget for CI; an explicit --budget wins
 
 
 def _stderr(message: str) -> None:
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+    write_stderr(message)
 
 
 # The core names the fields of its options; the CLI names its flags.
@@ -69,23 +69,39 @@ def fail(error: WacostError) -> NoReturn:
     error = error.named(FLAGS)
     if _DEBUG:
         raise error
-    _stderr(f"wacost: error: {error}")
+    _stderr(f"wacost: error: {mask_phone_numbers(str(error))}")
     raise typer.Exit(ExitCode.ERROR)
 
 
 def guarded(work: Callable[[], T]) -> T:
     """Run `work`, turning wacost's errors (and any surprise) into one line and exit 2."""
     try:
-        return work()
+        with localcontext(MONEY_CONTEXT):
+            return work()
     except WacostError as error:
         fail(error)
     except (typer.Exit, typer.Abort, BrokenPipeError, KeyboardInterrupt):
         raise
     except MemoryError:
         fail(WacostError("out of memory", "the input is larger than this machine can hold"))
+    except ArithmeticError:
+        if _DEBUG:
+            raise
+        fail(
+            WacostError(
+                "an amount is too large to compute exactly",
+                "check the counts, the rate card, the fees and --fx-rate",
+            )
+        )
     except Exception as error:
         if _DEBUG:
             raise
+        if "bad_alloc" in str(error) or "Failed to launch worker thread" in str(error):
+            fail(  # pyarrow's memory or thread creation, under a low ulimit -v or ulimit -u
+                WacostError(
+                    "out of memory or threads", "raise the memory limit (ulimit -v) for this run"
+                )
+            )
         fail(
             WacostError(
                 f"internal error: {type(error).__name__}: {error}",
@@ -141,47 +157,14 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
 def write_output(text: str, output: Path | None) -> None:
     """Write the report to stdout, or atomically to `output` (temp file, then rename)."""
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        write_stdout(text)
         return
-    if output.is_dir():
-        raise InputFileError(f"--output {output}: is a directory", "name a file")
-    if output.exists() and not output.is_file():
-        # A FIFO or a device (/dev/stdout): written as it is; there is nothing to replace.
+    with signals_deferred():
+        staged = stage_output(text, output)
         try:
-            with output.open("w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
-        except OSError as exc:
-            raise InputFileError(
-                f"--output {output}: cannot write ({exc.strerror})", "check the path"
-            ) from None
-        return
-    target = Path(os.path.realpath(output))  # write through a symlink, not over it
-    directory = target.parent
-    if not directory.is_dir():
-        raise InputFileError(
-            f"--output {output}: folder {directory} does not exist", "create it first"
-        )
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise InputFileError(
-            f"--output {output}: cannot write in {directory} ({exc.strerror})",
-            "choose a folder you can write to",
-        ) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        # mkstemp makes the file private; a report gets the permissions any new file would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputFileError(
-            f"--output {target}: cannot write ({exc.strerror})", "check the path"
-        ) from None
+            staged.commit()
+        finally:
+            staged.discard()
 
 
 def _version(value: bool) -> None:
@@ -313,10 +296,18 @@ def deliver(
     text = render_report(report, report_format, view)
     summary = render_markdown(report) if github_summary else None
     total = render_total(report) if quiet else None
-    if total is None or output is not None:
-        write_output(text, output)
+    # stdout first: a failing stdout leaves --output as it was
+    if output is None and total is None:
+        write_stdout(text)
     if total is not None:
-        write_output(total, None)
+        write_stdout(total)
+    if output is not None:
+        with signals_deferred():
+            staged = stage_output(text, output)
+            try:
+                staged.commit()
+            finally:
+                staged.discard()
     if summary is not None:
         append_step_summary(summary)
     reason = report.incomplete_check

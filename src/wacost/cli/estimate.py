@@ -32,6 +32,7 @@ from wacost.cli.common import (
     parse_date,
     set_debug,
 )
+from wacost.cli.streams import check_output
 from wacost.errors import OptionError, StrictModeError
 
 
@@ -265,6 +266,8 @@ def estimate(
 
         report_format = check_format(fmt, REPORT_FORMATS)
         view = check_view(by, report_format)
+        inputs = [*campaign, *(templates or []), *(exclude or []), pricing, policy, usage, fees]
+        check_output(output, inputs)
         total_budget, rules = budget_policy(budget, policy)
         options = EstimateOptions(
             date=parse_date(date),

@@ -1,8 +1,10 @@
 """The ledger of recipients: duplicates and exclusions in bounded memory.
 
 Each valid number goes to a `RecipientLedger` as an int64 with its key and line; the ledger
-spills to hash-partitioned temporary files when it grows, and settles one partition at a
-time at the end.
+spills to one temporary file when it grows (hash-partitioned chunks, with an index in memory),
+and settles one partition at a time at the end. The file has no name on disk (it is unlinked
+as it is made), so it goes with the process however the process ends, SIGKILL included, and
+the ledger holds one file descriptor however many partitions it has.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Final, Self
+from typing import BinaryIO, Final, Self
 
 import numpy as np
 import pandas as pd
@@ -56,7 +58,32 @@ class _Settled:
 
 _NUMBER, _KEY, _ORDINAL, _MESSAGES = range(4)  # the columns of a ledger record
 # Records held in memory before the ledger spills to disk: 2M records of 24 bytes, 48 MiB.
-LEDGER_MEMORY_RECORDS = 1 << 21
+# WACOST_LEDGER_MEMORY_RECORDS lowers it (tests and benchmarks of the spilling path).
+_MEMORY_ENV = os.environ.get("WACOST_LEDGER_MEMORY_RECORDS", "").strip()
+LEDGER_MEMORY_RECORDS = int(_MEMORY_ENV) if _MEMORY_ENV.isdigit() and int(_MEMORY_ENV) else 1 << 21
+
+
+def exact_sum(values: np.ndarray) -> int:
+    """The sum of non-negative int64 values as a Python int, exact past 2^63 (no wrap-around).
+
+    Each value is split into its high and low 32 bits, and each half summed in int64, which
+    holds 2^31 values of either half without overflow; larger arrays go in slices.
+    """
+    total = 0
+    for at in range(0, len(values), 1 << 31):
+        part = values[at : at + (1 << 31)].astype(np.int64, copy=False)
+        total += (int((part >> 32).sum()) << 32) + int((part & 0xFFFFFFFF).sum())
+    return total
+
+
+def exact_sums_by(labels: np.ndarray, values: np.ndarray, size: int) -> list[int]:
+    """Per label 0..size-1, the exact sum of `values` (Python ints; see exact_sum)."""
+    high = np.zeros(size, dtype=np.int64)
+    low = np.zeros(size, dtype=np.int64)
+    values = values.astype(np.int64, copy=False)
+    np.add.at(high, labels, values >> 32)
+    np.add.at(low, labels, values & 0xFFFFFFFF)
+    return [(h << 32) + lo for h, lo in zip(high.tolist(), low.tolist())]
 
 
 def partition_of(numbers: np.ndarray, bits: int) -> np.ndarray:
@@ -72,8 +99,8 @@ class RecipientLedger:
 
     Records (rows of int64) arrive grouped by partition, a hash of the number (so one number,
     in whichever template and whether from the campaign or the opt-out list, always lands in
-    the same partition). They are held in memory up to `memory_records`; past that, each
-    partition goes to its own temporary file, and they are settled one partition at a time.
+    the same partition). They are held in memory up to `memory_records`; past that, they go
+    to the spill file as one chunk per partition, and they are settled one partition at a time.
     Records keep their reading order within a partition, which is what lets "first" mean
     first in the campaign.
     """
@@ -93,8 +120,9 @@ class RecipientLedger:
         self._held: list[list[np.ndarray]] = [[] for _ in range(self.partitions)]
         self._held_records = 0
         self._directory = directory
-        self._spill: tempfile.TemporaryDirectory[str] | None = None
-        self._files: list[int] = []  # file descriptors, one per partition once spilled
+        self._spill: BinaryIO | None = None  # one nameless file for every spilled record
+        self._spill_size = 0
+        self._chunks: list[list[tuple[int, int]]] = [[] for _ in range(self.partitions)]
         self.records = 0
         self.opted_out = 0
 
@@ -139,25 +167,21 @@ class RecipientLedger:
             self._write_held()
 
     def _write_held(self) -> None:
-        """Append what is held to the partition files (one gathered write per partition)."""
+        """Append what is held to the spill file, one chunk per partition, and index the chunks."""
         if self._spill is None:
-            self._spill = tempfile.TemporaryDirectory(prefix="wacost-", dir=self._directory)
-            self._files = [
-                os.open(
-                    os.path.join(self._spill.name, f"{p:04d}.bin"),
-                    os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                    0o600,
-                )
-                for p in range(self.partitions)
-            ]
+            # TemporaryFile has no name on disk (O_TMPFILE, or unlinked at once).
+            self._spill = tempfile.TemporaryFile(prefix="wacost-", dir=self._directory)
+        fd = self._spill.fileno()
         for p, held in enumerate(self._held):
-            for at in range(0, len(held), 512):  # a writev takes at most IOV_MAX (1024) buffers
-                pieces = [records.data.cast("B") for records in held[at : at + 512]]
-                written = os.writev(self._files[p], pieces)
-                if written != sum(len(piece) for piece in pieces):  # short write: finish it
-                    rest = b"".join(pieces)[written:]
-                    while rest:
-                        rest = rest[os.write(self._files[p], rest) :]
+            if not held:
+                continue
+            chunk = np.concatenate(held) if len(held) > 1 else held[0]
+            data = np.ascontiguousarray(chunk).data.cast("B")
+            written = 0
+            while written < len(data):
+                written += os.pwrite(fd, data[written:], self._spill_size + written)
+            self._chunks[p].append((self._spill_size, len(chunk)))
+            self._spill_size += len(data)
         self._held = [[] for _ in range(self.partitions)]
         self._held_records = 0
 
@@ -165,21 +189,28 @@ class RecipientLedger:
         """The records of partition `p`, in reading order (and forgets them)."""
         held, self._held[p] = self._held[p], []
         if self._spill is not None:
-            path = os.path.join(self._spill.name, f"{p:04d}.bin")
-            held.insert(0, np.fromfile(path, dtype=np.int64).reshape(-1, self.width))
-            os.unlink(path)
+            fd = self._spill.fileno()
+            spilled = []
+            for offset, count in self._chunks[p]:
+                size = count * self.width * 8
+                data = bytearray(size)
+                view = memoryview(data)
+                done = 0
+                while done < size:
+                    got = os.preadv(fd, [view[done:]], offset + done)
+                    if got <= 0:
+                        raise OSError("the ledger's spill file is shorter than written")
+                    done += got
+                spilled.append(np.frombuffer(data, dtype=np.int64).reshape(-1, self.width))
+            self._chunks[p] = []
+            held = spilled + held
         return np.concatenate(held) if held else np.zeros((0, self.width), dtype=np.int64)
 
-    def _close_files(self) -> None:
-        for fd in self._files:
-            os.close(fd)
-        self._files = []
-
     def close(self) -> None:
-        self._close_files()
         if self._spill is not None:
-            self._spill.cleanup()
+            self._spill.close()
             self._spill = None
+        self._chunks = [[] for _ in range(self.partitions)]
         self._held = [[] for _ in range(self.partitions)]
 
     def __enter__(self) -> Self:
@@ -193,7 +224,6 @@ class RecipientLedger:
 
         Partitions are independent: `workers` threads settle them side by side.
         """
-        self._close_files()
         track_first = self.opted_out > 0
 
         def settle_one(p: int) -> _Settled:
@@ -229,12 +259,11 @@ def _settle_chunk(
         if hit.any():
             gone = records[hit]
             messages = _messages(gone)
-            result.excluded_messages = int(messages.sum())
+            result.excluded_messages = exact_sum(messages)
             result.excluded_first = int(gone[:, _ORDINAL].min())
             keys, inverse = np.unique(gone[:, _KEY], return_inverse=True)
-            per_key = np.zeros(len(keys), dtype=np.int64)
-            np.add.at(per_key, inverse, messages)
-            result.excluded_by_key = dict(zip(keys.tolist(), per_key.tolist()))
+            per_key = exact_sums_by(inverse, messages, len(keys))
+            result.excluded_by_key = dict(zip(keys.tolist(), per_key))
             records = records[~hit]
     if track_first:
         # the first line of a key may be an excluded row: the first row kept replaces it
@@ -251,6 +280,6 @@ def _settle_chunk(
         repeated = pd.DataFrame({"n": numbers, "t": template}).duplicated().to_numpy()
     if repeated.any():
         again = records[repeated]
-        result.duplicate_messages = int(_messages(again).sum())
+        result.duplicate_messages = exact_sum(_messages(again))
         result.duplicate_first = int(again[:, _ORDINAL].min())
     return result

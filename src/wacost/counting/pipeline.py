@@ -17,6 +17,7 @@ the examples and any error are the same whatever the threads and the block size.
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,6 +51,7 @@ from wacost.counting.batch import (
 )
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
 from wacost.errors import InputFileError, literal
+from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
 from wacost.sources import input_size, inspect_input, read_input
 
@@ -137,11 +139,6 @@ class _Tables:
         for gid, (file, kind, country, template, language, category, window) in enumerate(
             self.key_tuples
         ):
-            if self.messages[gid] < 0:
-                raise InputFileError(
-                    "the campaign's counts add up to more than 9.2e18 messages",
-                    "check the count column",
-                )
             messages = self.messages[gid] - excluded.get(gid, 0)
             if messages <= 0:
                 continue
@@ -155,8 +152,8 @@ class _Tables:
                     file,
                     kind,
                     self.countries.values[country],
-                    self.templates.values[template],
-                    self.languages.values[language],
+                    mask_phone_numbers(self.templates.values[template]),
+                    mask_phone_numbers(self.languages.values[language]),
                     _CATEGORIES[category],
                     _WINDOWS[window],
                     messages,
@@ -164,9 +161,26 @@ class _Tables:
                 )
             )
         table = pd.DataFrame(rows, columns=[*KEYS, "messages", "first_line"])
-        return table.astype(
-            {"file": np.int32, "kind": np.int8, "messages": np.int64, "first_line": np.int64}
-        )
+        table = table.astype({"file": np.int32, "kind": np.int8, "first_line": np.int64})
+        # Messages are Python ints: a sum past 2^63 stays exact (never int64's wrap-around).
+        table["messages"] = pd.Series([row[7] for row in rows], dtype=object)
+        return table
+
+
+# A campaign sends a handful of templates (a WhatsApp Business Account holds a few hundred):
+# a column of a hundred thousand distinct names is not template names (a shifted export, a
+# message body). Stopping there keeps memory flat in keys as well as in rows.
+MAX_DISTINCT_NAMES = 100_000
+
+
+def _check_distinct_names(tables: _Tables, path: Path, line: int) -> None:
+    for column, vocabulary in (("template", tables.templates), ("language", tables.languages)):
+        if len(vocabulary.values) > MAX_DISTINCT_NAMES + 1:  # +1: the empty name
+            raise InputFileError(
+                f"{path}: more than {MAX_DISTINCT_NAMES:,} distinct {column} names by line "
+                f"{line:,}; a campaign sends a few templates",
+                f"check that the {column} column holds {column} names (not a message or an id)",
+            )
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
@@ -187,9 +201,13 @@ def read_exclusions(
     """
     invalid = 0
     for path in paths:
-        if not path.is_file():
+        if not path.exists():
             raise InputFileError(
                 f"{{0}} {literal(path)}: no such file", "check the opt-out list's path", "exclude"
+            )
+        if path.is_dir():
+            raise InputFileError(
+                f"{{0}} {literal(path)}: is a directory", "name the opt-out list's file", "exclude"
             )
         for phones in _exclusion_columns(path, block_size):
             resolved = resolver.resolve(phones)
@@ -198,19 +216,37 @@ def read_exclusions(
     return invalid
 
 
+# The first line of a list of one number per line: a number, maybe with tel: or whatsapp:.
+_NUMBER_LINE = re.compile(
+    r"\s*(?:tel:|whatsapp:)?\s*\+?[\s\d().\-/\u00a0]*\d[\s\d().\-/\u00a0]*", re.I
+)
+
+
 def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
     try:
-        source = inspect_campaign(path)
+        source = inspect_campaign(path, require_columns=False)
     except InputFileError:
-        source = None
+        source = None  # empty, or not text wacost can sniff: read as one number per line
     if source is not None and source.has_phone:
         for batch in read_batches(source, 0, block_size):
             yield batch.columns["phone"]
         return
+    if source is not None and not (
+        len(source.header) == 1 and _NUMBER_LINE.fullmatch(source.header[0])
+    ):
+        # A header without a phone column: reading it as one number per line would exclude
+        # nobody, and opted-out people would be priced as sent.
+        shown = ", ".join(repr(mask_digits(h)) for h in source.header[:8])
+        raise InputFileError(
+            f"{{0}} {literal(path)}: no phone column in the header (found {literal(shown)})",
+            "name the column phone (or wa_id, to, msisdn, recipient, phone_number, mobile), "
+            "or give one number per line",
+            "exclude",
+        )
     # one number per line: every line is one field, whatever commas or quotes it holds
     try:
         reader = pacsv.open_csv(
-            path,
+            source.source() if source is not None else path,
             read_options=pacsv.ReadOptions(column_names=["phone"], block_size=block_size),
             parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
             convert_options=pacsv.ConvertOptions(
@@ -292,6 +328,7 @@ def count_campaign(
                 )
             for part in parts:
                 global_ids = tables.merge(part, len(resolver.countries))
+                _check_distinct_names(tables, source.path, part.first_line + part.num_rows - 1)
                 ordinals = (index << _LINE_BITS) + part.first_line + part.rows
                 ledger.add(
                     part.numbers, global_ids[part.labels], ordinals, part.row_messages, part.bounds

@@ -18,7 +18,7 @@ from wacost.errors import FieldError, literal
 from wacost.estimate.billing import _price_on
 from wacost.estimate.options import EstimateOptions, _Warnings
 from wacost.estimate.summaries import card_info, compare, summarize
-from wacost.models import MONEY_PLACES, Warning
+from wacost.models import MONEY_PLACES, Warning, exact_money
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.cards import PriceBook, RateCard, quarter_start
 from wacost.prices.fx import convert_card, convert_fees
@@ -104,6 +104,7 @@ def _notices(counts: Counts) -> tuple[Warning, ...] | None:
     )
 
 
+@exact_money
 def price_counts(
     counts: Counts,
     book: PriceBook,

@@ -89,5 +89,5 @@ def render_lookup(results: list[dict[str, Any]], fmt: str) -> str:
             "yes" if r["valid"] else "no",
         )
     buffer = io.StringIO()
-    Console(file=buffer, width=100, color_system=None).print(table)
+    Console(file=buffer, width=100, color_system=None, markup=False, emoji=False).print(table)
     return buffer.getvalue()

@@ -17,7 +17,7 @@ from pathlib import Path
 from wacost.amounts import AmountError, parse_amount
 from wacost.currencies import currency_code
 from wacost.errors import PricingTableError, literal
-from wacost.files import load_yaml_file
+from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
 from wacost.models import Category
 
 FEES_SCHEMA = "wacost.fees/1"
@@ -159,4 +159,4 @@ def load_fee_profile(name_or_path: str) -> FeeProfile:
                 "fees",
             )
         path = shipped
-    return parse_fee_profile(load_yaml_file(path, "fee profile"), str(path))
+    return parse_fee_profile(load_yaml_file(path, "fee profile", MAX_SETTINGS_BYTES), str(path))

@@ -14,7 +14,7 @@ from pathlib import Path
 from wacost.amounts import AmountError, parse_amount
 from wacost.currencies import currency_code
 from wacost.errors import PricingTableError, literal
-from wacost.files import load_yaml_file
+from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
 from wacost.models import Category
 from wacost.prices.cards import (
     CARD_SCHEMA,
@@ -362,7 +362,7 @@ def load_price_book(path: Path | None = None) -> PriceBook:
     cards: list[RateCard] = []
     numbering: Numbering | None = None
     for file in _yaml_files(root):
-        data = load_yaml_file(file, "price table")
+        data = load_yaml_file(file, "price table", MAX_SETTINGS_BYTES)
         schema = data.get("schema") if isinstance(data, dict) else None
         if schema == NUMBERING_SCHEMA:
             numbering = parse_numbering(data, str(file))

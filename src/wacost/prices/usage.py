@@ -66,7 +66,18 @@ def _category_of(value: str, where: str) -> Category:
 
 def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
     reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+    try:
+        fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+        return _parse_rows(reader, fields, card, where, lenient)
+    except csv.Error as exc:
+        raise InputFileError(
+            f"{where}:{reader.line_num}: cannot read the CSV ({exc})", "check the usage file"
+        ) from None
+
+
+def _parse_rows(
+    reader: csv.DictReader[str], fields: list[str], card: RateCard, where: str, lenient: bool
+) -> Usage:
     if not {"market", "category", "messages"} <= set(fields):
         raise InputFileError(
             f"{literal(where)}: needs the columns market,category,messages",
@@ -74,11 +85,17 @@ def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
             "usage",
         )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+    for line, raw in enumerate(reader, start=2):
         place = f"{where}:{line}"
+        extra = raw.pop(None, None)  # fields past the header's
+        if extra and any(str(value).strip() for value in extra):
+            raise InputFileError(
+                f"{place}: more fields than the header's market,category,messages",
+                "check the row's commas",
+            )
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         count = row.get("messages", "")
-        if not count.isdigit():
+        if not count.isdigit() or len(count) > 15:
             raise InputFileError(
                 f"{place}: messages {count[:20]!r} is not a whole number", "write e.g. 120000"
             )
@@ -94,7 +111,12 @@ def _month_of(point: dict[str, object], where: str) -> tuple[int, int]:
         raise InputFileError(
             f"{where}: a data point has no numeric start time", "give Meta's response as it came"
         )
-    day = dt.datetime.fromtimestamp(float(start), dt.UTC).date()
+    try:
+        day = dt.datetime.fromtimestamp(float(start), dt.UTC).date()
+    except (OverflowError, ValueError, OSError):  # 1e300, NaN, a time before year 1
+        raise InputFileError(
+            f"{where}: start {start!r} is not a time"[:200], "give Meta's response as it came"
+        ) from None
     return day.year, day.month
 
 
@@ -158,7 +180,7 @@ def load_usage(path: Path, card: RateCard, on: dt.date, lenient: bool = False) -
     """
     text = read_text_file(path, "usage")
     where = str(path)
-    if text.lstrip().startswith("{"):
+    if text.lstrip().startswith(("{", "[")):
         data = parse_json(text, where, "give the pricing_analytics response as it came")
         return _parse_analytics(data, card, (on.year, on.month), where, lenient)
     return _parse_csv(text, card, where, lenient)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from wacost.render.common import VIEWS
+from wacost.models import exact_money
+from wacost.render.common import VIEWS, printable_estimate
 from wacost.render.csv import render_csv
 from wacost.render.html import render_html
 from wacost.render.json import render_json
@@ -30,8 +31,14 @@ VIEW_RENDERERS: dict[str, Callable[..., str]] = {
 }
 
 
+@exact_money
 def render_report(report: Estimate, fmt: str, by: str | None = None) -> str:
-    """`report` in format `fmt`; `by` (category, market or template) shows only that breakdown."""
+    """`report` in format `fmt`; `by` (category, market or template) shows only that breakdown.
+
+    Names come from input files: control characters in them are written out first (an ANSI
+    escape in a template name never reaches a terminal), in every format.
+    """
+    report = printable_estimate(report)
     if by is None:
         return RENDERERS[fmt](report)
     if by not in VIEWS:

@@ -28,7 +28,7 @@ def render_classifications(results: Sequence[Any], fmt: str) -> str:
             r.name, r.language or "", declared, verdict, f"{r.confidence:.2f}", "\n".join(r.reasons)
         )
     buffer = io.StringIO()
-    console = Console(file=buffer, width=120, color_system=None)
+    console = Console(file=buffer, width=120, color_system=None, markup=False, emoji=False)
     console.print(table)
     if flagged:
         console.print(

@@ -6,10 +6,13 @@ an older or newer wacost does not carry.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from wacost.models import format_money
+from wacost.report.model import Estimate
 
 # The breakdowns a report can show, in the order they are shown; `--by` picks one.
 VIEWS = ("category", "market", "template")
@@ -179,3 +182,43 @@ def comparison_rows(report: dict[str, Any], limit: int = 10) -> list[dict[str, A
 def signed(amount: str) -> str:
     """A difference with its sign: `+21.2500`, `-21.2500`, `0.0000`."""
     return amount if amount.startswith("-") or Decimal(amount) == 0 else f"+{amount}"
+
+
+# Characters that could steer a terminal or reorder text: C0/C1 controls (ANSI escapes start
+# with ESC or CSI), DEL, and the bidirectional overrides and isolates.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """`text` with every control or bidi character written out (ESC as \\x1b), and lone
+    surrogates replaced: safe on a terminal and in any file."""
+    if text.isprintable():
+        return text
+    text = _UNSAFE.sub(_visible, text)
+    if any(unicodedata.category(ch) == "Cs" for ch in text):
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _printable_data(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {_printable_data(k): _printable_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable_data(v) for v in value]
+    return value
+
+
+def printable_estimate(report: Estimate) -> Estimate:
+    """`report`, with every string in it made `printable` (the same object when all are)."""
+    from wacost.report.document import from_dict, to_dict
+
+    data = to_dict(report)
+    clean = _printable_data(data)
+    return report if clean == data else from_dict(clean)

@@ -6,6 +6,7 @@ workflow can find and update its own comment instead of adding a new one on ever
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from wacost.render.common import (
@@ -30,12 +31,28 @@ MARKER = "<!-- wacost:estimate -->"
 _STATUS = {"ok": "✅ ok", "warning": "⚠️ warning", "broken": "❌ **over limit**"}
 
 
+_ACTIVE = re.compile(r"([\\\[\]|])")  # a backslash, a link's or image's bracket, a table's pipe
+_WORD_JOINER = "\u2060"
+
+
+def _inert(text: str) -> str:
+    """Text from the report as Markdown that GitHub shows as written: no image, link,
+    autolink, @-mention, HTML or entity comes alive, and no line break ends a table row."""
+    text = re.sub(r"\r\n|\r|\n", " ", text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _ACTIVE.sub(r"\\\1", text)
+    # A word joiner after '@' and inside 'http://' / 'www.' stops mentions and autolinks.
+    text = re.sub(r"@(?=\w)", "@" + _WORD_JOINER, text)
+    text = re.sub(r"(?i)\b(https?|ftp)://", lambda m: m.group(1) + _WORD_JOINER + "://", text)
+    return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + _WORD_JOINER + ".", text)
+
+
 def _cell(value: object) -> str:
     if value is None:
         return "–"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
-    return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    return _inert(str(value))
 
 
 def _table(headers: list[str], rows: list[list[object]], align: str) -> list[str]:
@@ -144,8 +161,8 @@ def _limits(report: dict[str, Any]) -> list[str]:
     ) -> str:  # as in the policy block: total, category marketing, market India
         return "total" if row["scope"] == "total" else f"{row['scope']} {row['name']}"
 
-    broken = [short(r) for r in rows if r["status"] == "broken"]
-    warned = [short(r) for r in rows if r["status"] == "warning"]
+    broken = [_inert(short(r)) for r in rows if r["status"] == "broken"]
+    warned = [_inert(short(r)) for r in rows if r["status"] == "warning"]
     if broken:
         summary = f"❌ **{len(broken)} over limit** ({', '.join(broken)})"
     elif policy.get("incomplete"):

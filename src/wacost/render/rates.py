@@ -16,6 +16,7 @@ from wacost.errors import OptionError
 from wacost.models import Category
 from wacost.prices.cards import UNKNOWN, Rate, RateCard, Tiers
 from wacost.prices.compare import CardComparison
+from wacost.render.csv import spreadsheet_safe
 
 
 def _rate_text(rate: Rate) -> str | None:
@@ -88,7 +89,7 @@ def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
         for row in rows:
             writer.writerow(
                 [
-                    row["market"],
+                    spreadsheet_safe(row["market"]),
                     " ".join(row["countries"]),
                     *("" if row[c.value] is None else row[c.value] for c in Category),
                 ]
@@ -109,7 +110,7 @@ def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
             row["market"], *("–" if row[c.value] is None else row[c.value] for c in Category)
         )
     buffer = io.StringIO()
-    console = Console(file=buffer, width=120, color_system=None)
+    console = Console(file=buffer, width=120, color_system=None, markup=False, emoji=False)
     console.print(table)
     console.print(f"Source: {card.source_url}")
     if len(rows) == 1 and rows[0]["market"] in bands:

@@ -266,6 +266,8 @@ def render_table(
         color_system="auto" if color else None,
         soft_wrap=False,
         highlight=False,
+        markup=False,  # names are data: [bold] in a template name is printed, not applied
+        emoji=False,
     )
     console.print(build_renderables(estimate, views))
     return buffer.getvalue()
