@@ -100,6 +100,13 @@ class EstimateOptions:
             raise OptionError(f"--fx-rate {self.fx_rate}: must be above 0", "give e.g. 0.92")
 
 
+INVALID_PHONE_MESSAGE = "numbers that cannot be real phone numbers; not billed"
+NATIONAL_HINT = (
+    " (a number written without its country code needs --default-country, or a country "
+    "column with each row's ISO code)"
+)
+
+
 @dataclass
 class _WarningTally:
     message: str
@@ -344,14 +351,18 @@ def _classify_counts(
     unbilled = 0
     table = counts.table.sort_values(["file", "first_line"], kind="stable")
     for row in table.itertuples(index=False):
+        kind = RowKind(int(row.kind))
+        if kind is RowKind.EMPTY:  # nothing written: not a message (a notice, see counting)
+            continue
         messages = int(row.messages)
         total_messages += messages
         example = f"{counts.files[row.file]}:{row.first_line}"
-        kind = RowKind(int(row.kind))
         if kind is RowKind.INVALID_PHONE:
             warnings.add(
                 "invalid_phone",
-                "numbers that cannot be real phone numbers; not billed",
+                INVALID_PHONE_MESSAGE
+                if options.default_country
+                else INVALID_PHONE_MESSAGE + NATIONAL_HINT,
                 messages,
                 example,
             )
@@ -366,6 +377,14 @@ def _classify_counts(
             )
             unbilled += messages
             continue
+        if kind is RowKind.COUNTRY_MISMATCH:
+            warnings.add(
+                "country_mismatch",
+                "numbers written with the country code of another country than their row's "
+                "country column; billed by the number, as Meta bills",
+                messages,
+                example,
+            )
         key = (row.template, row.language, row.category)
         verdict = verdicts.get(key)
         if verdict is None:
