@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import SAMPLES, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 TEMPLATES = SAMPLES / "templates.json"
 DATE = "2026-11-25"
@@ -113,3 +115,161 @@ def test_excel_blank_rows_are_skipped_not_invalid(wacost: Any, tmp_path: Path) -
     assert not [w for w in report["warnings"] if w["code"] == "invalid_phone"]
     notice = next(n for n in report["notices"] if n["code"] == "empty_row")
     assert notice["count"] == 2
+
+
+def _reference_lines(text: str, skip: int) -> list[int]:
+    """Each row's first line, by Python's csv module (blank lines are no rows)."""
+    import csv
+    import io
+
+    lines = text.splitlines(keepends=True)
+    rest = "".join(lines[skip:])
+    reader = csv.reader(io.StringIO(rest, newline=""))
+    result = []
+    before = 0
+    for row in reader:
+        if row:  # csv yields [] for a blank line
+            result.append(skip + before + 1)
+        before = reader.line_num
+    return result
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(
+            st.one_of(
+                st.sampled_from(["", "a", "+46701234567", "x y"]),
+                st.text(alphabet='ab\n\r",; ', max_size=6).map(
+                    lambda t: '"' + t.replace('"', '""') + '"'
+                ),
+            ),
+            min_size=2,
+            max_size=2,
+        ).map(",".join)
+        | st.sampled_from(["", ""]),
+        max_size=30,
+    ),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    chunk=st.sampled_from([1, 2, 3, 7, 64]),
+)
+def test_row_lines_match_the_csv_module(
+    rows: list[str], newline: str, chunk: int, tmp_path_factory: Any
+) -> None:
+    import numpy as np
+
+    import wacost.lines as lines_module
+
+    text = "phone,template" + newline + newline.join(rows) + newline
+    path = tmp_path_factory.mktemp("lines") / "f.csv"
+    path.write_bytes(text.encode())
+    expected = _reference_lines(text.replace("\r\n", "\n").replace("\r", "\n"), 1)
+    old = lines_module._CHUNK
+    lines_module._CHUNK = chunk
+    try:
+        found = lines_module.row_lines(path, "utf-8", 1, np.arange(len(expected)))
+    finally:
+        lines_module._CHUNK = old
+    assert found.tolist() == expected
+    # and the reader wacost counts with sees the same rows
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(
+        path, read_options=pacsv.ReadOptions(skip_rows=1, column_names=["a", "b"])
+    )
+    assert table.num_rows == len(expected)
+
+
+MESSY = (
+    "phone;template;language;country;name\n"
+    "(21) 98765-4321;spring_sale;pt-BR;BR;Ana\n"
+    "\n"
+    "0151 23456789;Spring_Sale;de;DE;Jo\n"
+    ";;;;\n"
+    '"+91 98765\n12345";spring_sale;es;IN;Raj\n'
+    "+4915123456789;spring_sale;;BR;X\n"
+    "12;spring_sale;;;Y\n"
+    "+4915123456780;sprng_sale;;;Z\n"
+    ";;;XX;Q\n"
+    "+5521987654321;spring_sale;es;;W\n"
+)
+
+
+def test_rejects_lists_every_bad_row_with_its_true_line(wacost: Any, tmp_path: Path) -> None:
+    import csv
+
+    campaign = write(tmp_path / "messy.csv", MESSY)
+    target = tmp_path / "rejects.csv"
+    run = wacost(
+        "estimate",
+        campaign,
+        "--templates",
+        TEMPLATES,
+        "--date",
+        DATE,
+        "--rejects",
+        target,
+        "--format",
+        "json",
+    )
+    assert run.exit_code == 0, run.stderr
+    assert "98765" not in run.stderr and "4915123456789" not in run.stderr
+    with target.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    found = {(int(r["line"]), r["reason"]) for r in rows}
+    assert found == {
+        (4, "template_name_case"),
+        (6, "invalid_phone"),  # a line break inside the quoted number: starts on line 6
+        (8, "country_mismatch"),
+        (9, "invalid_phone"),
+        (10, "unknown_template"),
+        (11, "invalid_country"),
+        (12, "unknown_language"),
+    }
+    assert f"{len(rows)} rows not priced as written" in run.stderr
+    # the row as written comes back, every field, so it can be fixed in place
+    name_case = next(r for r in rows if r["reason"] == "template_name_case")
+    assert (name_case["phone"], name_case["template"], name_case["name"]) == (
+        "0151 23456789",
+        "Spring_Sale",
+        "Jo",
+    )
+    assert next(r for r in rows if r["reason"] == "unknown_template")["detail"] == (
+        "did you mean 'spring_sale'?"
+    )
+    # the report's examples carry the same true lines
+    examples = {w["code"]: w["example"] for w in run.json()["warnings"]}
+    assert examples["invalid_phone"].endswith(":6")
+    assert examples["unknown_language"].endswith(":6") or examples["unknown_language"].endswith(
+        ":12"
+    )
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_rejects_file_is_not_written_on_bad_input(wacost: Any, tmp_path: Path) -> None:
+    campaign = write(tmp_path / "bad.csv", "phone,count\n+46701234567,lots\n")
+    target = tmp_path / "rejects.csv"
+    run = wacost("estimate", campaign, "--rejects", target)
+    assert run.exit_code == 2
+    assert not target.exists() and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_template_names_and_languages_as_meta_matches_them(wacost: Any, tmp_path: Path) -> None:
+    campaign = write(
+        tmp_path / "t.csv",
+        "phone,template,language\n"
+        "+46701234567,Order_Shipped,pt-br\n"
+        "+46701234568,order_shipped,es\n"
+        "+46701234569,order_shiped,en_US\n",
+    )
+    run = wacost("estimate", campaign, "--templates", TEMPLATES, "--date", DATE, "--format", "json")
+    report = run.json()
+    warnings = {w["code"]: w for w in report["warnings"]}
+    assert "'order_shipped'" in warnings["template_name_case"]["message"]
+    assert "es" in warnings["unknown_language"]["message"]
+    assert "en_US, pt_BR" in warnings["unknown_language"]["message"]
+    assert "did you mean 'order_shipped'?" in warnings["unknown_template"]["message"]
+    templates = {(t["template"], t["language"], t["category"]) for t in report["by_template"]}
+    # the wrongly cased name is priced as the template it means, in Meta's spelling of pt-br
+    assert ("order_shipped", "pt_BR", "utility") in templates
+    assert ("order_shiped", "en_US", "marketing") in templates

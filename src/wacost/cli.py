@@ -508,6 +508,15 @@ def estimate(
             "numbers are not sent nor billed, and counted in the report. Repeatable.",
         ),
     ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            metavar="FILE",
+            help="Write every row not priced as written (invalid number, unknown template or "
+            "language, ...) to this CSV file, with its line and the reason, to fix and re-run.",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Price one or more campaign CSV files.
@@ -556,6 +565,8 @@ def estimate(
             report = estimate_campaign(
                 campaign, book, definitions, replace(options, progress=progress), classifier, usage
             )
+        if rejects is not None:
+            _write_rejects(rejects, campaign, book, definitions, options)
         if strict and report["warnings"]:
             codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
             raise StrictModeError(
@@ -567,6 +578,22 @@ def estimate(
 
     code = guarded(work)
     raise typer.Exit(int(code))
+
+
+def _write_rejects(
+    target: Path, campaign: list[Path], book: Any, templates: Any, options: Any
+) -> None:
+    """--rejects: the rows not priced as written, to a file; how many on stderr (no row data)."""
+    from wacost.markets import NumberResolver
+    from wacost.rejects import find_rejects, write_rejects
+
+    resolver = NumberResolver(book.numbering, options.default_country)
+    card = book.card_for(options.date)
+    found = find_rejects(campaign, resolver, templates, card, options.encoding)
+    count = write_rejects(target, found)
+    _stderr(
+        f"wacost: note: {count} row{'s' if count != 1 else ''} not priced as written: see {target}"
+    )
 
 
 @contextmanager

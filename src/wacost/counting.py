@@ -32,8 +32,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_digits, read_batches
+from wacost.campaign import (
+    DEFAULT_BLOCK_SIZE,
+    Batch,
+    CampaignFile,
+    inspect_campaign,
+    mask_digits,
+    read_batches,
+)
 from wacost.errors import InputFileError
+from wacost.lines import row_lines
 from wacost.markets import COUNTRY_ALIASES, TERRITORY_OWNERS, NumberResolver, known_countries
 from wacost.models import Category, Window
 
@@ -746,6 +754,38 @@ class _Tables:
         )
 
 
+def _true_lines(
+    sources: Sequence[CampaignFile],
+    table: pd.DataFrame,
+    *ordinals: int | None,
+) -> tuple[Any, ...]:
+    """`table`'s first lines and `ordinals` (file << 40 | line) with each row's true line.
+
+    The counting numbers rows as if each were one line; blank lines and quoted line breaks
+    move the true lines down (see wacost.lines), which only a scan of the file can tell.
+    """
+    table = table.copy()
+    result: list[int | None] = list(ordinals)
+    for index, source in enumerate(sources):
+        base = source.skip_rows + 1
+        in_file = (table["file"] == index).to_numpy()
+        picked = [i for i, o in enumerate(result) if o is not None and o >> _LINE_BITS == index]
+        rows = np.concatenate(
+            [
+                table.loc[in_file, "first_line"].to_numpy(dtype=np.int64) - base,
+                np.array([(result[i] or 0) & _LINE_MASK for i in picked], dtype=np.int64) - base,
+            ]
+        )
+        if not len(rows):
+            continue
+        lines = row_lines(source.path, source.encoding, source.skip_rows, rows)
+        count = int(in_file.sum())
+        table.loc[in_file, "first_line"] = lines[:count]
+        for i, line in zip(picked, lines[count:].tolist()):
+            result[i] = (index << _LINE_BITS) | line
+    return (table, *result)
+
+
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
     if ordinal is None:
         return None
@@ -877,13 +917,16 @@ def count_campaign(
             tables.key_template(), len(tables.templates.values), _cpus() if workers else 1
         )
     table = tables.frame(settled.excluded_by_key, settled.first_kept)
+    table, duplicate_first, excluded_first = _true_lines(
+        sources, table, settled.duplicate_first, settled.excluded_first
+    )
     return Counts(
         table=table,
         files=files,
         rows=rows,
-        duplicates=Tally(settled.duplicate_messages, _place(settled.duplicate_first, files)),
+        duplicates=Tally(settled.duplicate_messages, _place(duplicate_first, files)),
         excluded=(
-            Tally(settled.excluded_messages, _place(settled.excluded_first, files))
+            Tally(settled.excluded_messages, _place(excluded_first, files))
             if exclude
             else None
         ),
