@@ -35,12 +35,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.campaign import DEFAULT_BLOCK_SIZE, CampaignFile, inspect_campaign
-from wacost.counting import _np_blank, _planning_countries
+from wacost.counting.batch import _np_blank, _planning_countries
 from wacost.errors import InputFileError
 from wacost.lines import row_lines
-from wacost.markets import NumberResolver, known_countries
-from wacost.pricing import RateCard
-from wacost.templates import TemplateBook
+from wacost.numbers.regions import known_countries
+from wacost.numbers.resolver import NumberResolver
+from wacost.prices.cards import RateCard
+from wacost.templates.definitions import TemplateBook
 
 REJECT_COLUMNS = ("file", "line", "reason", "detail")
 
