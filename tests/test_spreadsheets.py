@@ -273,3 +273,84 @@ def test_template_names_and_languages_as_meta_matches_them(wacost: Any, tmp_path
     # the wrongly cased name is priced as the template it means, in Meta's spelling of pt-br
     assert ("order_shipped", "pt_BR", "utility") in templates
     assert ("order_shiped", "en_US", "marketing") in templates
+
+
+def test_xlsx_workbook_holds_real_numbers(wacost: Any, tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    import openpyxl
+
+    target = tmp_path / "report.xlsx"
+    run = wacost(
+        "estimate",
+        SAMPLES / "campaign.csv",
+        "--templates",
+        TEMPLATES,
+        "--date",
+        DATE,
+        "--format",
+        "xlsx",
+        "-o",
+        target,
+    )
+    assert run.exit_code == 0, run.stderr
+    report = wacost(
+        "estimate",
+        SAMPLES / "campaign.csv",
+        "--templates",
+        TEMPLATES,
+        "--date",
+        DATE,
+        "--format",
+        "json",
+    ).json()
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[:5] == ["Summary", "Categories", "Markets", "Templates", "Lines"]
+    assert "Warnings" in book.sheetnames
+    markets = book["Markets"]
+    header = [c.value for c in markets[1]]
+    assert header[:4] == ["market", "messages", "billable_messages", "cost"]
+    rows = list(markets.iter_rows(min_row=2, values_only=False))
+    assert len(rows) == len(report["by_market"])
+    for cells, expected in zip(rows, report["by_market"]):
+        name, messages, _, cost = cells[:4]
+        assert name.value == expected["market"]
+        assert isinstance(messages.value, int) and messages.value == expected["messages"]
+        assert isinstance(cost.value, (int, float)) and cost.data_type == "n"
+        assert Decimal(str(cost.value)) == Decimal(expected["cost"])
+        assert "USD" in cost.number_format and "#,##0" in cost.number_format
+    warnings = [c.value for c in book["Warnings"]["A"][1:]]
+    assert warnings == [w["code"] for w in report["warnings"]]
+    # without --format, -o's suffix chooses the workbook
+    again = tmp_path / "again.xlsx"
+    wacost(
+        "estimate",
+        SAMPLES / "campaign.csv",
+        "--templates",
+        TEMPLATES,
+        "--date",
+        DATE,
+        "-o",
+        again,
+    )
+    assert openpyxl.load_workbook(again).sheetnames == book.sheetnames
+
+
+def test_output_suffix_chooses_the_format(wacost: Any, tmp_path: Path) -> None:
+    import json
+
+    args = ("estimate", SAMPLES / "campaign.csv", "--templates", TEMPLATES, "--date", DATE)
+    for suffix, check in [
+        (".html", lambda t: t.startswith("<!doctype html>")),
+        (".json", lambda t: json.loads(t)["schema"] == "wacost.estimate/1"),
+        (".csv", lambda t: t.startswith("section,")),
+        (".md", lambda t: "## WhatsApp campaign cost estimate" in t),
+        (".txt", lambda t: t.startswith("Estimated cost")),
+    ]:
+        target = tmp_path / f"report{suffix}"
+        assert wacost(*args, "-o", target).exit_code == 0
+        assert check(target.read_text(encoding="utf-8")), suffix
+    # an explicit --format wins over the suffix
+    target = tmp_path / "report.html"
+    wacost(*args, "--format", "json", "-o", target)
+    assert json.loads(target.read_text(encoding="utf-8"))["schema"] == "wacost.estimate/1"

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from wacost.cli.common import (
-    REPORT_FORMATS,
     ByOpt,
     DebugOpt,
     GithubSummaryOpt,
@@ -24,6 +23,9 @@ from wacost.cli.common import (
     set_debug,
     write_output,
 )
+from wacost.cli.common import (
+    report_format as choose_format,
+)
 from wacost.errors import InputFileError, OptionError
 from wacost.models import ExitCode
 
@@ -35,8 +37,15 @@ def report(
         typer.Argument(metavar="SAVED.json", help="A report saved with `estimate --format json`."),
     ],
     fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table, json, csv, markdown or html.")
-    ] = "table",
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table, json, csv, markdown, html or xlsx (default: the one -o's suffix "
+            "names; else table).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")
     ] = None,
@@ -57,7 +66,7 @@ def report(
         from wacost.estimate import SCHEMA
         from wacost.yamlsafe import read_text_file
 
-        report_format = check_format(fmt, REPORT_FORMATS)
+        report_format = choose_format(fmt, output)
         view = check_view(by, report_format)
         text = read_text_file(saved, "saved report")
         try:

@@ -29,7 +29,29 @@ app = typer.Typer(
 
 T = TypeVar("T")
 _DEBUG = False
-REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+REPORT_FORMATS = ("table", "json", "csv", "markdown", "html", "xlsx")
+# The report format a file name asks for, when --format is not given.
+SUFFIX_FORMATS = {
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xlsx": "xlsx",
+    ".txt": "table",
+}
+
+
+def report_format(value: str | None, output: Path | None) -> str:
+    """--format, checked; without it, the format -o's suffix names (`report.html`), else table."""
+    if value is not None:
+        return check_format(value, REPORT_FORMATS)
+    if output is not None:
+        return SUFFIX_FORMATS.get(output.suffix.lower(), "table")
+    return "table"
+
+
 BUDGET_ENV = "WACOST_BUDGET"  # a total budget for CI; an explicit --budget wins
 
 
@@ -129,9 +151,30 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write the report to stdout, or atomically to `output` (temp file, then rename)."""
+def _open_mode(text: str | bytes) -> dict[str, Any]:
+    return (
+        {"mode": "wb"}
+        if isinstance(text, bytes)
+        else {"mode": "w", "encoding": "utf-8", "newline": ""}
+    )
+
+
+def write_output(text: str | bytes, output: Path | None) -> None:
+    """Write the report to stdout, or atomically to `output` (temp file, then rename).
+
+    Bytes (an xlsx workbook) go to a file, or to stdout when it is not a terminal (a pipe).
+    """
     if output is None:
+        if isinstance(text, bytes):
+            if sys.stdout.isatty():
+                raise OptionError(
+                    "--format xlsx: a workbook is a binary file, not for the terminal",
+                    "write it to a file: -o report.xlsx",
+                )
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return
         sys.stdout.write(text)
         sys.stdout.flush()
         return
@@ -140,7 +183,7 @@ def write_output(text: str, output: Path | None) -> None:
     if output.exists() and not output.is_file():
         # A FIFO or a device (/dev/stdout): written as it is; there is nothing to replace.
         try:
-            with output.open("w", encoding="utf-8", newline="") as handle:
+            with output.open(**_open_mode(text)) as handle:
                 handle.write(text)
         except OSError as exc:
             raise InputFileError(
@@ -161,7 +204,7 @@ def write_output(text: str, output: Path | None) -> None:
             "choose a folder you can write to",
         ) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with os.fdopen(fd, **_open_mode(text)) as handle:
             handle.write(text)
         # mkstemp makes the file private; a report gets the permissions any new file would.
         umask = os.umask(0)

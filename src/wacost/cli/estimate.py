@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import typer
 
 from wacost.cli.common import (
-    REPORT_FORMATS,
     ByOpt,
     DebugOpt,
     GithubSummaryOpt,
@@ -23,7 +22,6 @@ from wacost.cli.common import (
     _stderr,
     app,
     budget_policy,
-    check_format,
     check_view,
     deliver,
     guarded,
@@ -32,6 +30,9 @@ from wacost.cli.common import (
     parse_currency,
     parse_date,
     set_debug,
+)
+from wacost.cli.common import (
+    report_format as choose_format,
 )
 from wacost.errors import StrictModeError
 
@@ -66,11 +67,15 @@ def estimate(
         ),
     ] = None,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--format", metavar="FORMAT", help="Report format: table, json, csv, markdown or html."
+            "--format",
+            metavar="FORMAT",
+            help="Report format: table, json, csv, markdown, html or xlsx (default: the one "
+            "-o's suffix names, e.g. report.html; else table).",
+            show_default=False,
         ),
-    ] = "table",
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -246,7 +251,7 @@ def estimate(
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
 
-        report_format = check_format(fmt, REPORT_FORMATS)
+        report_format = choose_format(fmt, output)
         view = check_view(by, report_format)
         total_budget, rules = budget_policy(budget, policy)
         options = EstimateOptions(

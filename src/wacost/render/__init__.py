@@ -11,6 +11,7 @@ from wacost.render.html import render_html
 from wacost.render.json import render_json
 from wacost.render.markdown import render_markdown
 from wacost.render.table import render_table, render_total
+from wacost.render.xlsx import render_xlsx
 
 Renderer = Callable[[dict[str, Any]], str]
 
@@ -30,8 +31,14 @@ VIEW_RENDERERS: dict[str, Callable[..., str]] = {
 }
 
 
-def render_report(report: dict[str, Any], fmt: str, by: str | None = None) -> str:
+# Formats that are files, not text: bytes.
+BINARY_RENDERERS: dict[str, Callable[[dict[str, Any]], bytes]] = {"xlsx": render_xlsx}
+
+
+def render_report(report: dict[str, Any], fmt: str, by: str | None = None) -> str | bytes:
     """`report` in format `fmt`; `by` (category, market or template) shows only that breakdown."""
+    if fmt in BINARY_RENDERERS:
+        return BINARY_RENDERERS[fmt](report)
     if by is None:
         return RENDERERS[fmt](report)
     if by not in VIEWS:
@@ -51,4 +58,5 @@ __all__ = [
     "render_report",
     "render_table",
     "render_total",
+    "render_xlsx",
 ]
