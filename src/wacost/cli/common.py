@@ -13,9 +13,32 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperArgument
 
 from wacost.errors import InputFileError, OptionError, WacostError
 from wacost.models import ExitCode
+
+
+def _argument_usage(self: TyperArgument) -> str:
+    """`CAMPAIGN...` (or `[NUMBER...]` when optional) in a usage line, as Unix tools write it.
+
+    Typer writes a required list argument as `{CAMPAIGN...}...`; wacost's metavars already say
+    how many (`CAMPAIGN...`), so the usage line shows them as they are.
+    """
+    name = self.metavar or (self.name or "").upper()
+    if self.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name if self.required else f"[{name}]"
+
+
+def _argument_type(self: TyperArgument, ctx: Any) -> str | None:
+    """No `<list[Path]>` after an argument: its metavar (FILE, SAVED.json) names what it takes."""
+    return None if self.metavar else TyperArgument.display_type(self, ctx)
+
+
+# Typer has no hook for these two per argument; they only change help text.
+TyperArgument._usage_display_name = _argument_usage  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign, assignment]
 
 app = typer.Typer(
     name="wacost",
@@ -124,6 +147,26 @@ def parse_amount(value: str | None, option: str) -> Decimal | None:
     if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT:
         raise OptionError(f"{option} {value!r}: not an amount", "write a number from 0 to 10^15")
     return amount
+
+
+def parse_share(value: str | None, option: str) -> Decimal | None:
+    """A share from 0 to 1: `0.02`, or a percentage `2%`."""
+    if value is None:
+        return None
+    text = value.strip()
+    percent = text.endswith("%")
+    try:
+        share = Decimal(text.removesuffix("%").strip().replace(",", "."))
+    except InvalidOperation:
+        share = Decimal(-1)
+    if percent:
+        share /= 100
+    if not share.is_finite() or not Decimal(0) <= share <= Decimal(1):
+        raise OptionError(
+            f"{option} {value!r}: not a share from 0 to 1",
+            "write e.g. 0.02 or 2% for two messages in a hundred",
+        )
+    return share
 
 
 def parse_currency(value: str) -> str:

@@ -29,6 +29,7 @@ from wacost.cli.common import (
     parse_count,
     parse_currency,
     parse_date,
+    parse_share,
     set_debug,
 )
 from wacost.cli.common import (
@@ -168,7 +169,8 @@ def estimate(
         typer.Option(
             "--failure-rate",
             metavar="SHARE",
-            help="Expected share of failed messages (0-1), for a fee profile's failed-message fee.",
+            help="Expected share of failed messages (0-1, or a percentage such as 2%), for a fee "
+            "profile's failed-message fee.",
         ),
     ] = None,
     currency: Annotated[
@@ -265,7 +267,7 @@ def estimate(
             sender_numbers=parse_count(sender_numbers, "--sender-numbers"),
             service_free_used=parse_count(service_free_used, "--service-free-used"),
             fees=load_fee_profile(fees) if fees else None,
-            failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
+            failure_rate=parse_share(failure_rate, "--failure-rate") or Decimal(0),
             currency=parse_currency(currency),
             fx_rate=parse_amount(fx_rate, "--fx-rate"),
             compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
@@ -273,7 +275,11 @@ def estimate(
         )
         book = load_price_book(pricing)
         if rules is not None:  # a misspelt market would never be used, so its limit never broken
-            rules = check_markets(rules, {name for card in book.cards for name in card.markets})
+            rules = check_markets(
+                rules,
+                {name for card in book.cards for name in card.markets},
+                _market_of_country(book.card_for(options.date)),
+            )
         definitions = load_templates(templates or [])
         classifier = _classifier()
         with _progress_bar(campaign) as progress:
@@ -293,6 +299,17 @@ def estimate(
 
     code = guarded(work)
     raise typer.Exit(int(code))
+
+
+def _market_of_country(card: Any) -> Callable[[str], str | None]:
+    """An ISO country code (BR, UK) -> the market that bills it on `card`; None if no country."""
+    from wacost.numbers.regions import COUNTRY_ALIASES, known_countries
+
+    def market(code: str) -> str | None:
+        region = COUNTRY_ALIASES.get(code, code)
+        return card.market_for_country(region) if region in known_countries() else None
+
+    return market
 
 
 def _write_rejects(

@@ -158,3 +158,12 @@ def comparison_rows(report: dict[str, Any], limit: int = 10) -> list[dict[str, A
 def signed(amount: str) -> str:
     """A difference with its sign: `+21.2500`, `-21.2500`, `0.0000`."""
     return amount if amount.startswith("-") or Decimal(amount) == 0 else f"+{amount}"
+
+
+def card_currency(report: dict[str, Any]) -> str:
+    """The rate card's currency as a report shows it: `USD`, or `USD (converted to EUR at 0.92
+    per USD)` when the report's currency is a conversion (--fx-rate), not a published card."""
+    fx = report.get("fx")
+    if fx:
+        return f"{fx['from']} (converted to {fx['to']} at {fx['rate']} per {fx['from']})"
+    return str(report["currency"])

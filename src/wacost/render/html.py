@@ -16,6 +16,7 @@ from wacost.render.common import (
     VIEW_TITLES,
     all_in,
     breakdown,
+    card_currency,
     check_views,
     comparison_rows,
     has_fees,
@@ -362,7 +363,7 @@ def _rate_card(report: dict[str, Any]) -> str:
     )
     inputs = report.get("inputs") or []
     return (
-        f'<footer id="rate-card"><p>Rate card: {_e(report["currency"])}, effective '
+        f'<footer id="rate-card"><p>Rate card: {_e(card_currency(report))}, effective '
         f"{_e(card['effective_from'])} (confidence: {_e(card.get('confidence', 'unknown'))})"
         + (f", file <code>{_e(card['file'])}</code>" if card.get("file") else "")
         + f". Source: {link}.</p>"

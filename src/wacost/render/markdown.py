@@ -12,6 +12,7 @@ from wacost.render.common import (
     VIEW_TITLES,
     all_in,
     breakdown,
+    card_currency,
     check_views,
     comparison_rows,
     has_fees,
@@ -232,7 +233,7 @@ def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None
         lines += ["### Notes", "", *(f"- {_cell(n)}" for n in extra), ""]
     lines += [
         (
-            f"Rate card: {cur}, effective {card['effective_from']} "
+            f"Rate card: {_cell(card_currency(report))}, effective {card['effective_from']} "
             f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
             f"`{report.get('schema', 'wacost.estimate/1')}`"
         ),

@@ -15,6 +15,7 @@ from wacost.render.common import (
     VIEW_TITLES,
     all_in,
     breakdown,
+    card_currency,
     check_views,
     comparison_rows,
     has_fees,
@@ -224,7 +225,7 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
         parts.append(Text(note, style="dim"))
     parts.append(
         Text(
-            f"Rate card {cur} effective {card['effective_from']} (confidence {card.get('confidence')}): "
+            f"Rate card {card_currency(report)} effective {card['effective_from']} (confidence {card.get('confidence')}): "
             f"{card['source']}",
             style="dim",
         )
