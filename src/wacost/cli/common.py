@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperArgument
@@ -39,6 +39,8 @@ def _argument_type(self: TyperArgument, ctx: Any) -> str | None:
 # Typer has no hook for these two per argument; they only change help text.
 TyperArgument._usage_display_name = _argument_usage  # type: ignore[method-assign]
 TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign, assignment]
+if TYPE_CHECKING:
+    from wacost.report.model import Estimate
 
 app = typer.Typer(
     name="wacost",
@@ -377,7 +379,7 @@ def append_step_summary(markdown: str) -> None:
 
 
 def deliver(
-    report: dict[str, Any],
+    report: Estimate,
     report_format: str,
     output: Path | None,
     view: str | None,
@@ -385,7 +387,6 @@ def deliver(
     github_summary: bool,
 ) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
-    from wacost.policy import over_limit
     from wacost.render import render_markdown, render_report, render_total
 
     text = render_report(report, report_format, view)
@@ -397,7 +398,7 @@ def deliver(
         write_output(total, None)
     if summary is not None:
         append_step_summary(summary)
-    return ExitCode.OVER_BUDGET if over_limit(report) else ExitCode.OK
+    return ExitCode.OVER_BUDGET if report.over_limit else ExitCode.OK
 
 
 def set_debug(debug: bool) -> None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -36,6 +36,11 @@ from wacost.cli.common import (
     report_format as choose_format,
 )
 from wacost.errors import StrictModeError
+
+if TYPE_CHECKING:
+    from wacost.estimate import EstimateOptions
+    from wacost.prices.cards import PriceBook, RateCard
+    from wacost.templates.definitions import TemplateBook
 
 
 @app.command()
@@ -248,7 +253,7 @@ def estimate(
 
     def work() -> int:
         from wacost.estimate import EstimateOptions, estimate_campaign
-        from wacost.policy import check_markets, evaluate
+        from wacost.policy import check_markets
         from wacost.prices.fees import load_fee_profile
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
@@ -280,28 +285,26 @@ def estimate(
                 {name for card in book.cards for name in card.markets},
                 _market_of_country(book.card_for(options.date)),
             )
+            options = replace(options, policy=rules)
         definitions = load_templates(templates or [])
-        classifier = _classifier()
         with _progress_bar(campaign) as progress:
             report = estimate_campaign(
-                campaign, book, definitions, replace(options, progress=progress), classifier, usage
+                campaign, book, definitions, replace(options, progress=progress), usage_path=usage
             )
         if rejects is not None:
             _write_rejects(rejects, campaign, book, definitions, options)
-        if strict and report["warnings"]:
-            codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
+        if strict and report.warnings:
+            codes = ", ".join(f"{w.code} ({w.count})" for w in report.warnings)
             raise StrictModeError(
                 f"--strict: the estimate has warnings: {codes}", "fix the inputs or drop --strict"
             )
-        if rules is not None:
-            report["policy"] = evaluate(report, rules)
         return deliver(report, report_format, output, view, quiet, github_summary)
 
     code = guarded(work)
     raise typer.Exit(int(code))
 
 
-def _market_of_country(card: Any) -> Callable[[str], str | None]:
+def _market_of_country(card: RateCard) -> Callable[[str], str | None]:
     """An ISO country code (BR, UK) -> the market that bills it on `card`; None if no country."""
     from wacost.numbers.regions import COUNTRY_ALIASES, known_countries
 
@@ -313,7 +316,11 @@ def _market_of_country(card: Any) -> Callable[[str], str | None]:
 
 
 def _write_rejects(
-    target: Path, campaign: list[Path], book: Any, templates: Any, options: Any
+    target: Path,
+    campaign: list[Path],
+    book: PriceBook,
+    templates: TemplateBook,
+    options: EstimateOptions,
 ) -> None:
     """--rejects: the rows not priced as written, to a file; how many on stderr (no row data)."""
     from wacost.numbers.resolver import NumberResolver
@@ -352,19 +359,3 @@ def _progress_bar(paths: list[Path]) -> Iterator[Callable[[int, int], None] | No
     ) as bar:
         task = bar.add_task("read", total=size)
         yield lambda done, total: bar.update(task, completed=done, total=total)
-
-
-def _classifier() -> Any:
-    try:
-        from wacost.classify import classify_template, load_classifier_rules
-    except ImportError:  # the classifier ships with the package; this only guards partial checkouts
-        return None
-    rules: list[Any] = []
-
-    def classify(template: Any) -> Any:
-        # Loading the word lists takes a moment: only campaigns that need a verdict pay for it.
-        if not rules:
-            rules.append(load_classifier_rules())
-        return classify_template(template.raw, rules[0])
-
-    return classify

@@ -10,12 +10,9 @@ from pathlib import Path
 from wacost.campaign import DEFAULT_BLOCK_SIZE
 from wacost.counting.batch import Progress
 from wacost.errors import OptionError
-from wacost.models import (
-    Warning,
-)
+from wacost.models import Warning
+from wacost.policy import Policy
 from wacost.prices.fees import FeeProfile
-
-SCHEMA = "wacost.estimate/1"
 
 
 @dataclass(frozen=True)
@@ -39,6 +36,7 @@ class EstimateOptions:
     fx_base: str = "USD"
     compare_date: dt.date | None = None
     exclude: tuple[Path, ...] = ()  # opt-out lists: their numbers are not sent nor billed
+    policy: Policy | None = None  # spending limits, checked against the estimate
     progress: Progress | None = field(
         default=None, compare=False
     )  # told bytes read of the campaign

@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from wacost.errors import PricingTableError
+from wacost.files import load_yaml_file
 from wacost.models import Category
-from wacost.yamlsafe import load_yaml_file
 
 FEES_SCHEMA = "wacost.fees/1"
 _KEYS = {

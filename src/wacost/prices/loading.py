@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from wacost.errors import PricingTableError
+from wacost.files import load_yaml_file
 from wacost.models import Category
 from wacost.prices.cards import (
     CARD_SCHEMA,
@@ -28,7 +29,6 @@ from wacost.prices.cards import (
     RateCard,
     Tiers,
 )
-from wacost.yamlsafe import load_yaml_file
 
 
 def shipped_pricing_dir() -> Path:

@@ -11,16 +11,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wacost.errors import InputFileError
+from wacost.files import parse_json, read_text_file
 from wacost.models import Category
 from wacost.numbers.regions import TERRITORY_OWNERS
 from wacost.prices.cards import RateCard
-from wacost.yamlsafe import read_text_file
 
 
 @dataclass(frozen=True)
@@ -157,12 +156,6 @@ def load_usage(path: Path, card: RateCard, on: dt.date, lenient: bool = False) -
     text = read_text_file(path, "usage")
     where = str(path)
     if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(
-                f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                "give the pricing_analytics response as it came",
-            ) from None
+        data = parse_json(text, where, "give the pricing_analytics response as it came")
         return _parse_analytics(data, card, (on.year, on.month), where, lenient)
     return _parse_csv(text, card, where, lenient)

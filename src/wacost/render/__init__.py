@@ -1,9 +1,8 @@
-"""Report renderers: each a pure function of the canonical report dict, returning text."""
+"""Report renderers: each a pure function of the typed estimate, returning text."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from wacost.render.common import VIEWS
 from wacost.render.csv import render_csv
@@ -12,8 +11,9 @@ from wacost.render.json import render_json
 from wacost.render.markdown import render_markdown
 from wacost.render.table import render_table, render_total
 from wacost.render.xlsx import render_xlsx
+from wacost.report.model import Estimate
 
-Renderer = Callable[[dict[str, Any]], str]
+Renderer = Callable[[Estimate], str]
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,
@@ -30,12 +30,11 @@ VIEW_RENDERERS: dict[str, Callable[..., str]] = {
     "html": render_html,
 }
 
-
 # Formats that are files, not text: bytes.
-BINARY_RENDERERS: dict[str, Callable[[dict[str, Any]], bytes]] = {"xlsx": render_xlsx}
+BINARY_RENDERERS: dict[str, Callable[[Estimate], bytes]] = {"xlsx": render_xlsx}
 
 
-def render_report(report: dict[str, Any], fmt: str, by: str | None = None) -> str | bytes:
+def render_report(report: Estimate, fmt: str, by: str | None = None) -> str | bytes:
     """`report` in format `fmt`; `by` (category, market or template) shows only that breakdown."""
     if fmt in BINARY_RENDERERS:
         return BINARY_RENDERERS[fmt](report)

@@ -11,6 +11,9 @@ import io
 import re
 from typing import Any
 
+from wacost.report.document import to_dict
+from wacost.report.model import Estimate
+
 COLUMNS = [
     "section",
     "market",
@@ -44,7 +47,8 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
-def render_csv(report: dict[str, Any]) -> str:
+def render_csv(estimate: Estimate) -> str:
+    report = to_dict(estimate)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()

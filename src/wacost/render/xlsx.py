@@ -17,6 +17,8 @@ from decimal import Decimal
 from typing import Any
 
 from wacost.render.common import all_in
+from wacost.report.document import to_dict
+from wacost.report.model import Estimate
 
 _MONEY_FORMAT = '#,##0.0000 "{currency}"'
 _RATE_FORMAT = '#,##0.000000 "{currency}"'
@@ -36,8 +38,9 @@ def _text(value: Any) -> Any:
     return value
 
 
-def render_xlsx(report: dict[str, Any]) -> bytes:
+def render_xlsx(estimate: Estimate) -> bytes:
     """The report as the bytes of an .xlsx workbook."""
+    report = to_dict(estimate)
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

@@ -159,3 +159,20 @@ def resolve_template(
         risk and not assume_recategorized,
         match.name,
     )
+
+
+def default_classifier() -> Classifier | None:
+    """The packaged classifier (`wacost.classify`), loading its word lists on first use only."""
+    try:
+        from wacost.classify import classify_template, load_classifier_rules
+    except ImportError:  # the classifier ships with the package; this only guards partial checkouts
+        return None
+    rules: list[Any] = []
+
+    def classify(template: TemplateDef) -> Any:
+        # Loading the word lists takes a moment: only campaigns that need a verdict pay for it.
+        if not rules:
+            rules.append(load_classifier_rules())
+        return classify_template(template.raw, rules[0])
+
+    return classify
