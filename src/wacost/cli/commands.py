@@ -20,6 +20,7 @@ from wacost.cli.common import (
     guarded,
     parse_date,
     set_debug,
+    terminal_shape,
     write_output,
 )
 from wacost.cli.common import (
@@ -126,7 +127,7 @@ def lookup(
         book = load_price_book(pricing)
         card = book.card_for(parse_date(date))
         results = lookup_numbers(items, book, card, default_country)
-        write_output(render_lookup(results, out_format), None)
+        write_output(render_lookup(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
     raise typer.Exit(int(guarded(work)))
@@ -170,7 +171,7 @@ def rates(
         out_format = check_format(fmt, ("table", "json", "csv"))
         book = load_price_book(pricing)
         card = book.card_for(parse_date(date), currency.upper())
-        write_output(render_rates(card, market, out_format), None)
+        write_output(render_rates(card, market, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
     raise typer.Exit(int(guarded(work)))
@@ -208,7 +209,7 @@ def classify(
             raise InputFileError("no templates found", "give Meta's message_templates export")
         rules = load_classifier_rules()
         results = [classify_template(t.raw, rules) for t in book.all()]
-        write_output(render_classifications(results, out_format), None)
+        write_output(render_classifications(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
     raise typer.Exit(int(guarded(work)))

@@ -204,6 +204,27 @@ def _open_mode(text: str | bytes) -> dict[str, Any]:
     )
 
 
+REPORT_WIDTH = 100  # a human format's width where no terminal says otherwise (a pipe, a file)
+
+
+def terminal_shape(output: Path | None = None) -> tuple[int, bool]:
+    """(width, colour) for a human format: the terminal's own, as Rich detects them.
+
+    A terminal gets its width (or COLUMNS) and colour, unless NO_COLOR is set or TERM is
+    dumb; a pipe or a file gets plain text, 100 columns wide unless COLUMNS says otherwise.
+    """
+    from rich.console import Console
+
+    if output is not None:
+        return REPORT_WIDTH, False
+    console = Console(file=sys.stdout)
+    if not console.is_terminal:
+        columns = os.environ.get("COLUMNS", "").strip()
+        return (console.width if columns.isdigit() else REPORT_WIDTH), False
+    color = not console.no_color and console.color_system is not None
+    return max(console.width, 40), color
+
+
 def write_output(text: str | bytes, output: Path | None) -> None:
     """Write the report to stdout, or atomically to `output` (temp file, then rename).
 
@@ -389,7 +410,15 @@ def deliver(
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
     from wacost.render import render_markdown, render_report, render_total
 
-    text = render_report(report, report_format, view)
+    if report_format == "table":
+        from wacost.render.table import render_table
+
+        width, color = terminal_shape(output)
+        text: str | bytes = render_table(
+            report, width=width, color=color, views=(view,) if view else None
+        )
+    else:
+        text = render_report(report, report_format, view)
     summary = render_markdown(report) if github_summary else None
     total = render_total(report) if quiet else None
     if total is None or output is not None:
@@ -398,6 +427,13 @@ def deliver(
         write_output(total, None)
     if summary is not None:
         append_step_summary(summary)
+    if total is not None and report.over_limit:  # --quiet still says why the run fails
+        from wacost.render.common import verdict
+        from wacost.report.document import to_dict
+
+        judged = verdict(to_dict(report))
+        if judged is not None:
+            _stderr(f"wacost: {judged[1]}")
     return ExitCode.OVER_BUDGET if report.over_limit else ExitCode.OK
 
 

@@ -1,5 +1,9 @@
 """The report as one CSV: a `section` column says which view each row belongs to.
 
+The rows of each view (category, market, template) and the `not_billed` row (messages the
+total counts that no view bills: invalid numbers, unknown countries, unpriced markets) add up
+to the `total` row's messages.
+
 Cells that come from input files (template names) are escaped when a spreadsheet would run
 them as a formula (a leading =, +, -, @, tab or carriage return gets a leading apostrophe).
 """
@@ -11,6 +15,7 @@ import io
 import re
 from typing import Any
 
+from wacost.render.common import not_billed
 from wacost.report.document import to_dict
 from wacost.report.model import Estimate
 
@@ -69,6 +74,9 @@ def render_csv(estimate: Estimate) -> str:
         put("market", row)
     for row in report["by_template"]:
         put("template", row)
+    unbilled = not_billed(report, "category")
+    if unbilled:  # invalid numbers and the like: in the total, in no breakdown row
+        put("not_billed", {"messages": unbilled, "billable_messages": 0})
     for row in (report.get("recategorization_risk") or {}).get("templates", []):
         put(
             "recategorization_risk",
