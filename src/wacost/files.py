@@ -26,7 +26,7 @@ MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+class _BoundedSafeLoader(yaml.SafeLoader):
     """SafeLoader that bounds aliases and the expanded size of the document; floats as Decimal.
 
     PyYAML shares an anchored node between its aliases, so loading a "billion laughs" file is
@@ -43,7 +43,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships
         if self.check_event(yaml.AliasEvent):
             self._aliases_seen += 1
             if self._aliases_seen > MAX_ALIASES:
-                raise _bomb(f"more than {MAX_ALIASES} aliases", self.peek_event())
+                raise _bomb(f"more than {MAX_ALIASES} aliases", self.peek_event())  # type: ignore[no-untyped-call]
         node = super().compose_node(parent, index)
         size = self._sizes.get(id(node))
         if size is None:

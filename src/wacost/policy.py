@@ -24,6 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
 
+from wacost.amounts import AmountError, parse_amount
+from wacost.currencies import CURRENCY_HINT, currency_code
 from wacost.errors import InputFileError, OptionError
 from wacost.files import load_yaml_file
 from wacost.models import Category
@@ -91,21 +93,11 @@ class Policy:
 
 
 def _amount(value: object, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise InputFileError(
-            f"{where}: {value!r} is not an amount", "write a number, e.g. 250 or 99.50"
-        )
+    """A limit, read by the one amount rule (`wacost.amounts`): `2,5` is refused, never 25."""
     try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("_", ""))
-    except InvalidOperation:
-        raise InputFileError(
-            f"{where}: {value!r} is not an amount", "write a number, e.g. 250 or 99.50"
-        ) from None
-    if not amount.is_finite() or amount < 0:
-        raise InputFileError(
-            f"{where}: {value!r} is not an amount of 0 or more", "write a number >= 0"
-        )
-    return amount
+        return parse_amount(value, maximum=None)
+    except AmountError as error:
+        raise InputFileError(f"{where}: {error.describe(value)}", error.hint) from None
 
 
 def parse_percent(value: object, where: str) -> Decimal:
@@ -191,9 +183,9 @@ def parse_policy(data: object, where: str) -> Policy:
     if data.get("warn_at") is not None:
         warn_at = parse_percent(data["warn_at"], f"{where}: warn_at")
     currency = data.get("currency")
-    if currency is not None and (not isinstance(currency, str) or not currency.strip()):
+    if currency is not None and currency_code(currency) is None:
         raise InputFileError(
-            f"{where}: currency {currency!r} is not a currency code", "write e.g. USD"
+            f"{where}: currency {currency!r} is not a currency code", CURRENCY_HINT
         )
     limits: list[Limit] = []
     if data.get("total") is not None:
@@ -206,7 +198,7 @@ def parse_policy(data: object, where: str) -> Policy:
     limits += _limits(data.get("markets"), Scope.MARKET, warn_at, f"{where}: markets", source)
     if not limits:
         raise InputFileError(f"{where}: the policy sets no limit", hint)
-    return Policy(tuple(limits), warn_at, currency.strip().upper() if currency else None, source)
+    return Policy(tuple(limits), warn_at, currency_code(currency) if currency else None, source)
 
 
 def load_policy(path: Path) -> Policy:

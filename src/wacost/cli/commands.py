@@ -18,6 +18,7 @@ from wacost.cli.common import (
     check_view,
     deliver,
     guarded,
+    parse_currency,
     parse_date,
     set_debug,
     terminal_shape,
@@ -170,7 +171,7 @@ def rates(
 
         out_format = check_format(fmt, ("table", "json", "csv"))
         book = load_price_book(pricing)
-        card = book.card_for(parse_date(date), currency.upper())
+        card = book.card_for(parse_date(date), parse_currency(currency))
         write_output(render_rates(card, market, out_format, *terminal_shape()), None)
         return ExitCode.OK
 

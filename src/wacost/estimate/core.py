@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wacost.counting.batch import Counts, RowKind
 from wacost.counting.pipeline import count_campaign
-from wacost.errors import OptionError
+from wacost.errors import FieldError, literal
 from wacost.estimate.billing import _price_on
 from wacost.estimate.options import EstimateOptions, _Warnings
 from wacost.estimate.summaries import card_info, compare, summarize
@@ -37,24 +37,26 @@ from wacost.templates.verdict import Classifier, default_classifier
 
 
 def _card_in_currency(
-    book: PriceBook, options: EstimateOptions, on: dt.date, option: str = "--date"
+    book: PriceBook, options: EstimateOptions, on: dt.date, field: str = "date"
 ) -> tuple[RateCard, Fx | None]:
     """The card for `on` in the wanted currency: published, or converted with an explicit --fx-rate."""
     currency = options.currency.upper()
     if currency in book.currencies():
         if options.fx_rate is not None:
-            raise OptionError(
-                f"--fx-rate: wacost has {currency} rate cards; it does not convert them",
-                "drop --fx-rate to use the published card",
+            raise FieldError(
+                "fx_rate",
+                f"{{0}}: wacost has {literal(currency)} rate cards; it does not convert them",
+                "drop {0} to use the published card",
             )
-        return book.card_for(on, currency, option), None
+        return book.card_for(on, currency, field), None
     if options.fx_rate is None:
-        raise OptionError(
-            f"--currency {currency}: no {currency} rate card",
-            f"cards exist in {', '.join(book.currencies())}; to convert, give --fx-rate "
-            f"(how many {currency} one {options.fx_base} buys)",
+        raise FieldError(
+            ("currency", "fx_rate"),
+            f"{{0}} {literal(currency)}: no {literal(currency)} rate card",
+            f"cards exist in {', '.join(book.currencies())}; to convert, give {{1}} "
+            f"(how many {literal(currency)} one {literal(options.fx_base)} buys)",
         )
-    base = book.card_for(on, options.fx_base, option)
+    base = book.card_for(on, options.fx_base, field)
     fx = Fx(
         from_=options.fx_base,
         to=currency,
@@ -136,8 +138,9 @@ def price_counts(
         if fx is not None and fees.currency == fx.from_:
             fees = convert_fees(fees, options.fx_rate or Decimal(1), card.currency)
         elif fees.currency != card.currency:
-            raise OptionError(
-                f"--fees {fees.name}: fees are in {fees.currency}, the report in {card.currency}",
+            raise FieldError(
+                "fees",
+                f"{{}} {literal(fees.name)}: fees are in {fees.currency}, the report in {card.currency}",
                 "use a profile in the report's currency",
             )
     priced = _price_on(card, counts, templates, options, classifier, usage)
@@ -177,7 +180,7 @@ def price_counts(
     exposure_total = sum((extra for _, extra, _ in priced.risk.values()), Decimal(0))
     comparison = None
     if options.compare_date is not None:
-        other_card, _ = _card_in_currency(book, options, options.compare_date, "--compare-date")
+        other_card, _ = _card_in_currency(book, options, options.compare_date, "compare_date")
         other_usage = (
             load_usage(usage_path, other_card, options.date, lenient=True)
             if usage_path is not None
@@ -255,7 +258,7 @@ def estimate_campaign(
     """Read, count and price a campaign: its estimate."""
     _card_in_currency(book, options, options.date)  # fail on the date or currency before reading
     if options.compare_date is not None:
-        _card_in_currency(book, options, options.compare_date, "--compare-date")
+        _card_in_currency(book, options, options.compare_date, "compare_date")
     resolver = NumberResolver(book.numbering, options.default_country)
     counts = count_campaign(
         paths,

@@ -162,7 +162,7 @@ class NumberResolver:
         self.countries, self._table = _country_table(tuple(sorted(numbering.prefixes.items())))
         self._default: tuple[int, str | None] | None = None
         if default_country is not None:
-            self._default = national_rule(check_region(default_country, "--default-country"))
+            self._default = national_rule(check_region(default_country, "default_country"))
 
     @property
     def _default_cc(self) -> int | None:
