@@ -201,7 +201,7 @@ class LimitResult:
 class PolicyResult:
     """A budget policy checked against the estimate (see `wacost.policy`)."""
 
-    source: str | None
+    source: str | None = None
     warn_at: Decimal = field(metadata=NUMBER)
     status: str
     exceeded: bool
