@@ -333,8 +333,12 @@ class NumberResolver:
                 if rows.size:
                     rule = rules[rule_id]
                     assert rule is not None
-                    text = pc.cast(pa.array(numbers[rows]), pa.string())
-                    mismatch[rows] = ~_np_bool(pc.starts_with(text, str(rule[0])))
+                    # the number's leading digits are its calling code, or it is another's
+                    value = numbers[rows].astype(np.uint64)
+                    digits = np.searchsorted(_POW10, value, side="right")
+                    code_digits = len(str(rule[0]))
+                    head = value // _POW10[np.clip(digits - code_digits, 0, MAX_DIGITS)]
+                    mismatch[rows] = head != np.uint64(rule[0])
         return ResolvedNumbers(
             numbers=numbers,
             country_ids=country_ids,
