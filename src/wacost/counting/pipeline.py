@@ -182,6 +182,8 @@ def _true_lines(
     table = table.copy()
     result: list[int | None] = list(ordinals)
     for index, source in enumerate(sources):
+        if not source.path.is_file():  # a pipe cannot be read twice: lines stay as counted
+            continue
         base = source.skip_rows + 1
         in_file = (table["file"] == index).to_numpy()
         picked = [i for i, o in enumerate(result) if o is not None and o >> _LINE_BITS == index]
