@@ -61,3 +61,18 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
         bool(request.config.getoption("--update-golden"))
         or os.environ.get("WACOST_UPDATE_GOLDEN") == "1"
     )
+
+
+@pytest.fixture(autouse=True)
+def _plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Human formats follow the terminal (COLUMNS, NO_COLOR, FORCE_COLOR): tests start from none,
+    so a report is the same whatever shell runs them; a test sets what it checks."""
+    for name in (
+        "COLUMNS",
+        "LINES",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "TTY_COMPATIBLE",
+        "TTY_INTERACTIVE",
+    ):
+        monkeypatch.delenv(name, raising=False)

@@ -143,7 +143,9 @@ def test_github_summary_appends_markdown(wacost, monkeypatch, tmp_path):
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     run = wacost("estimate", *PLAN, "--github-summary", "--budget", "1000")
     assert run.exit_code == 1
-    assert run.stdout.startswith("Estimated cost")  # stdout keeps the chosen format
+    # stdout keeps the chosen format: the table, its verdict first
+    assert run.stdout.startswith("OVER BUDGET by 385.8300 USD")
+    assert run.stdout.splitlines()[1].startswith("Estimated cost")
     text = summary.read_text(encoding="utf-8")
     assert text.startswith(
         "# earlier step\n<!-- wacost:estimate -->\n## WhatsApp campaign cost estimate"
@@ -170,7 +172,7 @@ def test_github_summary_unwritable_does_not_hide_the_result(wacost, monkeypatch,
 def test_markdown_for_a_pull_request(plan_report):
     text = render_report(from_dict(plan_report), "markdown")
     assert text.startswith("<!-- wacost:estimate -->\n## ")
-    assert "**Total: 1385.8300 USD**" in text
+    assert "**Total: 1,385.8300 USD**" in text  # thousands separators in human formats
     assert "**Budget policy (`policy.yaml`):** ✅ every limit kept; ⚠️ 4 near the limit" in text
     assert "| Market India | 350.0000 | 295.0000 | 84.3% | ⚠️ warning (≥ 80%) |" in text
     assert "<details><summary><b>By template</b> (5 rows)</summary>" in text

@@ -18,7 +18,7 @@ its warning threshold; only a broken limit fails a run (exit 1), a warning never
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
@@ -111,8 +111,8 @@ def parse_percent(value: object, where: str) -> Decimal:
         raise InputFileError(f"{where}: {value!r} is not a percentage", "write e.g. 80%") from None
     if not percent.is_finite() or not Decimal(1) <= percent <= Decimal(100):
         raise InputFileError(
-            f"{where}: {value!r} is not a percentage from 1% to 100%",
-            "write e.g. 80% to warn when 80% of a limit is used",
+            f"{where}: {text} is not a percentage from 1% to 100%",
+            "write e.g. 80% or 80 to warn when 80% of a limit is used",
         )
     return percent
 
@@ -206,22 +206,39 @@ def load_policy(path: Path) -> Policy:
     return parse_policy(load_yaml_file(path, "policy", MAX_SETTINGS_BYTES), str(path))
 
 
-def check_markets(policy: Policy, markets: Iterable[str]) -> Policy:
+def check_markets(
+    policy: Policy,
+    markets: Iterable[str],
+    market_of_country: Callable[[str], str | None] | None = None,
+) -> Policy:
     """`policy` with its market names spelled as on the rate card; a name not on it is an error.
 
-    A misspelt market would otherwise never be used, and its limit never broken.
+    A market may also be named by an ISO country code (`BR`), as `wacost rates --market BR`
+    takes it: `market_of_country` gives the market that bills that country. A misspelt market
+    would otherwise never be used, and its limit never broken.
     """
     known = {name.lower(): name for name in markets}
     limits = []
+    seen: dict[str, str] = {}
     for limit in policy.limits:
         if limit.scope is Scope.MARKET:
             name = known.get(limit.name.lower())
+            code = limit.name.strip().upper()
+            if name is None and market_of_country is not None and len(code) == 2:
+                name = market_of_country(code)
             if name is None:
                 raise InputFileError(
                     f"{policy.source or 'policy'}: markets.{limit.name}: not a market on the rate card",
                     "spell markets as Meta's rate card does (see `wacost rates`), e.g. India, "
-                    "Rest of Western Europe",
+                    "Rest of Western Europe, or give an ISO country code, e.g. IN",
                 )
+            if name in seen:
+                raise InputFileError(
+                    f"{policy.source or 'policy'}: markets.{limit.name}: the same market as "
+                    f"markets.{seen[name]} ({name})",
+                    "keep one limit per market",
+                )
+            seen[name] = limit.name
             limit = replace(limit, name=name)
         limits.append(limit)
     return replace(policy, limits=tuple(limits))

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from wacost.cli.common import (
-    REPORT_FORMATS,
     ByOpt,
     DebugOpt,
     GithubSummaryOpt,
@@ -22,7 +21,11 @@ from wacost.cli.common import (
     parse_currency,
     parse_date,
     set_debug,
+    terminal_shape,
     write_output,
+)
+from wacost.cli.common import (
+    report_format as choose_format,
 )
 from wacost.cli.streams import check_output
 from wacost.errors import InputFileError, OptionError
@@ -36,8 +39,15 @@ def report(
         typer.Argument(metavar="SAVED.json", help="A report saved with `estimate --format json`."),
     ],
     fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table, json, csv, markdown or html.")
-    ] = "table",
+        str | None,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            help="table, json, csv, markdown, html or xlsx (default: the one -o's suffix "
+            "names; else table).",
+            show_default=False,
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")
     ] = None,
@@ -59,7 +69,7 @@ def report(
         from wacost.policy import recheck
         from wacost.report.document import from_json
 
-        report_format = check_format(fmt, REPORT_FORMATS)
+        report_format = choose_format(fmt, output)
         view = check_view(by, report_format)
         check_output(output, [saved])
         # Validated on load, and judged again by its own figures: an edited total is caught.
@@ -121,7 +131,7 @@ def lookup(
         book = load_price_book(pricing)
         card = book.card_for(parse_date(date))
         results = lookup_numbers(items, book, card, default_country)
-        write_output(render_lookup(results, out_format), None)
+        write_output(render_lookup(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
     raise typer.Exit(int(guarded(work)))
@@ -190,7 +200,7 @@ def rates(
         book = load_price_book(pricing)
         card = book.card_for(parse_date(date), parse_currency(currency))
         if compare_date is None:
-            write_output(render_rates(card, market, out_format), None)
+            write_output(render_rates(card, market, out_format, *terminal_shape()), None)
             return ExitCode.OK
         other = book.card_for(
             parse_date(compare_date, "--compare-date"), parse_currency(currency), "compare_date"
@@ -249,6 +259,7 @@ def rates_import(
         from wacost.prices.importer import import_meta_files
         from wacost.prices.loading import load_price_book
 
+        check_output(output, files)
         date = parse_date(effective_from, "--effective-from") if effective_from else None
         imported = import_meta_files(files, load_price_book(), date, currency)
         write_output(imported.text, output)
@@ -289,7 +300,7 @@ def classify(
             raise InputFileError("no templates found", "give Meta's message_templates export")
         rules = load_classifier_rules()
         results = [classify_template(t.raw, rules) for t in book.all()]
-        write_output(render_classifications(results, out_format), None)
+        write_output(render_classifications(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
     raise typer.Exit(int(guarded(work)))

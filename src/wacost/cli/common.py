@@ -6,11 +6,12 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
-from decimal import Decimal, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperArgument
 
 from wacost.amounts import AmountError
 from wacost.amounts import parse_amount as read_amount
@@ -20,6 +21,27 @@ from wacost.errors import OptionError, WacostError
 from wacost.masking import mask_phone_numbers
 from wacost.models import MONEY_CONTEXT, ExitCode
 
+
+def _argument_usage(self: TyperArgument) -> str:
+    """`CAMPAIGN...` (or `[NUMBER...]` when optional) in a usage line, as Unix tools write it.
+
+    Typer writes a required list argument as `{CAMPAIGN...}...`; wacost's metavars already say
+    how many (`CAMPAIGN...`), so the usage line shows them as they are.
+    """
+    name = self.metavar or (self.name or "").upper()
+    if self.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name if self.required else f"[{name}]"
+
+
+def _argument_type(self: TyperArgument, ctx: Any) -> str | None:
+    """No `<list[Path]>` after an argument: its metavar (FILE, SAVED.json) names what it takes."""
+    return None if self.metavar else TyperArgument.display_type(self, ctx)
+
+
+# Typer has no hook for these two per argument; they only change help text.
+TyperArgument._usage_display_name = _argument_usage  # type: ignore[method-assign]
+TyperArgument.display_type_rich = _argument_type  # type: ignore[method-assign, assignment]
 if TYPE_CHECKING:
     from wacost.report.model import Estimate
 
@@ -35,7 +57,29 @@ app = typer.Typer(
 
 T = TypeVar("T")
 _DEBUG = False
-REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+REPORT_FORMATS = ("table", "json", "csv", "markdown", "html", "xlsx")
+# The report format a file name asks for, when --format is not given.
+SUFFIX_FORMATS = {
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".csv": "csv",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".xlsx": "xlsx",
+    ".txt": "table",
+}
+
+
+def report_format(value: str | None, output: Path | None) -> str:
+    """--format, checked; without it, the format -o's suffix names (`report.html`), else table."""
+    if value is not None:
+        return check_format(value, REPORT_FORMATS)
+    if output is not None:
+        return SUFFIX_FORMATS.get(output.suffix.lower(), "table")
+    return "table"
+
+
 BUDGET_ENV = "WACOST_BUDGET"  # a total budget for CI; an explicit --budget wins
 
 
@@ -131,6 +175,26 @@ def parse_amount(value: str | None, option: str) -> Decimal | None:
         raise OptionError(f"{option} {value!r}: {error.problem}", error.hint) from None
 
 
+def parse_share(value: str | None, option: str) -> Decimal | None:
+    """A share from 0 to 1: `0.02`, or a percentage `2%`."""
+    if value is None:
+        return None
+    text = value.strip()
+    percent = text.endswith("%")
+    try:
+        share = Decimal(text.removesuffix("%").strip().replace(",", "."))
+    except InvalidOperation:
+        share = Decimal(-1)
+    if percent:
+        share /= 100
+    if not share.is_finite() or not Decimal(0) <= share <= Decimal(1):
+        raise OptionError(
+            f"{option} {value!r}: not a share from 0 to 1",
+            "write e.g. 0.02 or 2% for two messages in a hundred",
+        )
+    return share
+
+
 def parse_currency(value: str, option: str = "--currency") -> str:
     code = currency_code(value)
     if code is None:
@@ -154,8 +218,40 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Write the report to stdout, or atomically to `output` (temp file, then rename)."""
+def _open_mode(text: str | bytes) -> dict[str, Any]:
+    return (
+        {"mode": "wb"}
+        if isinstance(text, bytes)
+        else {"mode": "w", "encoding": "utf-8", "newline": ""}
+    )
+
+
+REPORT_WIDTH = 100  # a human format's width where no terminal says otherwise (a pipe, a file)
+
+
+def terminal_shape(output: Path | None = None) -> tuple[int, bool]:
+    """(width, colour) for a human format: the terminal's own, as Rich detects them.
+
+    A terminal gets its width (or COLUMNS) and colour, unless NO_COLOR is set or TERM is
+    dumb; a pipe or a file gets plain text, 100 columns wide unless COLUMNS says otherwise.
+    """
+    from rich.console import Console
+
+    if output is not None:
+        return REPORT_WIDTH, False
+    console = Console(file=sys.stdout)
+    if not console.is_terminal:
+        columns = os.environ.get("COLUMNS", "").strip()
+        return (console.width if columns.isdigit() else REPORT_WIDTH), False
+    color = not console.no_color and console.color_system is not None
+    return max(console.width, 40), color
+
+
+def write_output(text: str | bytes, output: Path | None) -> None:
+    """Write the report to stdout, or atomically to `output` (temp file, then rename).
+
+    Bytes (an xlsx workbook) go to a file, or to stdout when it is not a terminal (a pipe).
+    """
     if output is None:
         write_stdout(text)
         return
@@ -293,7 +389,20 @@ def deliver(
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
     from wacost.render import render_markdown, render_report, render_total
 
-    text = render_report(report, report_format, view)
+    if report_format == "table":
+        from wacost.render.common import printable_estimate
+        from wacost.render.table import render_table
+
+        width, color = terminal_shape(output)
+        with localcontext(MONEY_CONTEXT):  # names made printable, money exact, as render_report
+            text: str | bytes = render_table(
+                printable_estimate(report),
+                width=width,
+                color=color,
+                views=(view,) if view else None,
+            )
+    else:
+        text = render_report(report, report_format, view)
     summary = render_markdown(report) if github_summary else None
     total = render_total(report) if quiet else None
     # stdout first: a failing stdout leaves --output as it was
@@ -313,6 +422,13 @@ def deliver(
     reason = report.incomplete_check
     if reason is not None:
         _stderr(f"wacost: {reason}")
+    elif total is not None and report.over_limit:  # --quiet still says why the run fails
+        from wacost.render.common import verdict
+        from wacost.report.document import to_dict
+
+        judged = verdict(to_dict(report))
+        if judged is not None:
+            _stderr(f"wacost: {judged[1]}")
     return ExitCode.OVER_BUDGET if report.over_limit else ExitCode.OK
 
 

@@ -8,21 +8,20 @@ from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wacost.cli.common import (
-    REPORT_FORMATS,
     ByOpt,
     DebugOpt,
     GithubSummaryOpt,
     PolicyOpt,
     PricingOpt,
     QuietOpt,
+    _stderr,
     app,
     budget_policy,
-    check_format,
     check_view,
     deliver,
     guarded,
@@ -30,10 +29,19 @@ from wacost.cli.common import (
     parse_count,
     parse_currency,
     parse_date,
+    parse_share,
     set_debug,
+)
+from wacost.cli.common import (
+    report_format as choose_format,
 )
 from wacost.cli.streams import check_output
 from wacost.errors import OptionError, StrictModeError
+
+if TYPE_CHECKING:
+    from wacost.estimate import EstimateOptions
+    from wacost.prices.cards import PriceBook, RateCard
+    from wacost.templates.definitions import TemplateBook
 
 
 @app.command()
@@ -67,11 +75,15 @@ def estimate(
         ),
     ] = None,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--format", metavar="FORMAT", help="Report format: table, json, csv, markdown or html."
+            "--format",
+            metavar="FORMAT",
+            help="Report format: table, json, csv, markdown, html or xlsx (default: the one "
+            "-o's suffix names, e.g. report.html; else table).",
+            show_default=False,
         ),
-    ] = "table",
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -164,7 +176,8 @@ def estimate(
         typer.Option(
             "--failure-rate",
             metavar="SHARE",
-            help="Expected share of failed messages (0-1), for a fee profile's failed-message fee.",
+            help="Expected share of failed messages (0-1, or a percentage such as 2%), for a fee "
+            "profile's failed-message fee.",
         ),
     ] = None,
     currency: Annotated[
@@ -245,6 +258,15 @@ def estimate(
             "active session's cluster, or all local cores).",
         ),
     ] = "local",
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            metavar="FILE",
+            help="Write every row not priced as written (invalid number, unknown template or "
+            "language, ...) to this CSV file, with its line and the reason, to fix and re-run.",
+        ),
+    ] = None,
     debug: DebugOpt = False,
 ) -> None:
     """Price one or more campaign files.
@@ -264,10 +286,20 @@ def estimate(
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
 
-        report_format = check_format(fmt, REPORT_FORMATS)
+        report_format = choose_format(fmt, output)
         view = check_view(by, report_format)
-        inputs = [*campaign, *(templates or []), *(exclude or []), pricing, policy, usage, fees]
+        inputs = [
+            *campaign,
+            *(templates or []),
+            *(exclude or []),
+            pricing,
+            policy,
+            usage,
+            fees,
+            delivery_rates,
+        ]
         check_output(output, inputs)
+        check_output(rejects, inputs)
         total_budget, rules = budget_policy(budget, policy)
         options = EstimateOptions(
             date=parse_date(date),
@@ -281,7 +313,7 @@ def estimate(
             service_free_used=parse_count(service_free_used, "--service-free-used"),
             service_exempt=service_exempt,
             fees=load_fee_profile(fees) if fees else None,
-            failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
+            failure_rate=parse_share(failure_rate, "--failure-rate") or Decimal(0),
             currency=parse_currency(currency),
             fx_rate=parse_amount(fx_rate, "--fx-rate"),
             compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
@@ -289,7 +321,11 @@ def estimate(
         )
         book = load_price_book(pricing)
         if rules is not None:  # a misspelt market would never be used, so its limit never broken
-            rules = check_markets(rules, {name for card in book.cards for name in card.markets})
+            rules = check_markets(
+                rules,
+                {name for card in book.cards for name in card.markets},
+                _market_of_country(book.card_for(options.date)),
+            )
             options = replace(options, policy=rules)
         definitions = load_templates(templates or [])
         if engine.strip().lower() not in ("local", "spark"):
@@ -307,6 +343,8 @@ def estimate(
                     replace(options, progress=progress),
                     usage_path=usage,
                 )
+        if rejects is not None:
+            _write_rejects(rejects, campaign, book, definitions, options)
         if strict and report.warnings:
             codes = ", ".join(f"{w.code} ({w.count})" for w in report.warnings)
             raise StrictModeError(
@@ -321,6 +359,37 @@ def estimate(
 
     code = guarded(work)
     raise typer.Exit(int(code))
+
+
+def _market_of_country(card: RateCard) -> Callable[[str], str | None]:
+    """An ISO country code (BR, UK) -> the market that bills it on `card`; None if no country."""
+    from wacost.numbers.regions import COUNTRY_ALIASES, known_countries
+
+    def market(code: str) -> str | None:
+        region = COUNTRY_ALIASES.get(code, code)
+        return card.market_for_country(region) if region in known_countries() else None
+
+    return market
+
+
+def _write_rejects(
+    target: Path,
+    campaign: list[Path],
+    book: PriceBook,
+    templates: TemplateBook,
+    options: EstimateOptions,
+) -> None:
+    """--rejects: the rows not priced as written, to a file; how many on stderr (no row data)."""
+    from wacost.numbers.resolver import NumberResolver
+    from wacost.rejects import find_rejects, write_rejects
+
+    resolver = NumberResolver(book.numbering, options.default_country)
+    card = book.card_for(options.date)
+    found = find_rejects(campaign, resolver, templates, card, options.encoding)
+    count = write_rejects(target, found)
+    _stderr(
+        f"wacost: note: {count} row{'s' if count != 1 else ''} not priced as written: see {target}"
+    )
 
 
 @contextmanager

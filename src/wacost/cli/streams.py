@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wacost.errors import InputFileError, OptionError
 
@@ -49,15 +50,24 @@ def write_stderr(line: str) -> None:
         pass
 
 
-def write_stdout(text: str) -> None:
+def write_stdout(text: str | bytes) -> None:
     """`text` on stdout; a closed stdout or a full disk is an InputFileError (exit 2).
 
     Characters the stream's encoding cannot hold (PYTHONIOENCODING=ascii) and lone surrogates
-    come out as '?' rather than failing the run.
+    come out as '?' rather than failing the run. Bytes (an xlsx workbook) go to a pipe or a
+    file, never to a terminal.
     """
     stream = sys.stdout
     if stream is None:
         raise OptionError("standard output is closed", "redirect it, or use --output FILE")
+    if isinstance(text, bytes):
+        if stream.isatty():
+            raise OptionError(
+                "--format xlsx: a workbook is a binary file, not for the terminal",
+                "write it to a file: -o report.xlsx",
+            )
+        _write_binary(stream, text)
+        return
     text = inert(text)
     try:
         try:
@@ -66,6 +76,21 @@ def write_stdout(text: str) -> None:
             encoding = getattr(stream, "encoding", None) or "utf-8"
             stream.write(text.encode(encoding, "replace").decode(encoding))
         stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as exc:
+        _silence_stdout()
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise OptionError(
+            f"cannot write to standard output ({reason})", "free some space, or use --output FILE"
+        ) from None
+
+
+def _write_binary(stream: Any, data: bytes) -> None:
+    try:
+        stream.flush()
+        stream.buffer.write(data)
+        stream.buffer.flush()
     except BrokenPipeError:
         raise
     except (OSError, ValueError) as exc:
@@ -140,15 +165,23 @@ class StagedOutput:
             self.temporary = None
 
 
-def stage_output(text: str, output: Path) -> StagedOutput:
+def _open_text(handle_or_path: Any, text: str | bytes, opener: Any) -> Any:
+    """Open for `text`: binary for bytes (a workbook), UTF-8 text otherwise."""
+    if isinstance(text, bytes):
+        return opener(handle_or_path, "wb")
+    return opener(handle_or_path, "w", encoding="utf-8", errors="replace", newline="")
+
+
+def stage_output(text: str | bytes, output: Path) -> StagedOutput:
     """Write `text` next to `output` (not yet in place); a FIFO or device is written directly."""
-    text = inert(text)
+    if isinstance(text, str):
+        text = inert(text)
     if output.is_dir():
         raise InputFileError(f"--output {output}: is a directory", "name a file")
     if output.exists() and not output.is_file():
         # A FIFO or a device (/dev/stdout): written as it is; there is nothing to replace.
         try:
-            with output.open("w", encoding="utf-8", errors="replace", newline="") as handle:
+            with _open_text(output, text, open) as handle:
                 handle.write(text)
         except OSError as exc:
             raise InputFileError(
@@ -170,7 +203,7 @@ def stage_output(text: str, output: Path) -> StagedOutput:
         ) from None
     staged = StagedOutput(target, Path(tmp))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="replace", newline="") as handle:
+        with _open_text(fd, text, os.fdopen) as handle:
             handle.write(text)
         # mkstemp makes the file private; a report gets the permissions any new file would.
         umask = os.umask(0)

@@ -41,6 +41,8 @@ class RowKind(IntEnum):
     INVALID_PHONE = 1  # a number that cannot be real (or no number and no country)
     PLANNED = 2  # a planning row: `count` messages to `country`
     UNKNOWN_COUNTRY = 3  # a planning row whose country code is not a country
+    COUNTRY_MISMATCH = 4  # a valid number, billed in `country`, not of its row's country
+    EMPTY = 5  # every column wacost reads is blank (Excel's ";;;;" rows): not a message
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,12 @@ def _encode(
         values.append("")
     ids = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)
     return _Column(ids, [v if v is not None else "" for v in values])
+
+
+def _np_blank(column: pa.Array) -> np.ndarray:
+    """Per row: the field is empty or only spaces."""
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
+    return np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _lower_underscored(values: pa.Array) -> pa.Array:
@@ -280,16 +288,25 @@ def reduce_batch(
     has_phone = np.zeros(n, dtype=bool)
     valid = np.zeros(n, dtype=bool)
     numbers = np.zeros(0, dtype=np.int64)
+    codes = (
+        _encode(batch.columns["country"], n, _planning_countries)
+        if "country" in batch.columns
+        else None
+    )
     if "phone" in batch.columns:
-        resolved = resolver.resolve(batch.columns["phone"])
+        regions = None
+        if codes is not None:  # national numbers are read in their row's own country first
+            regions = pa.array(codes.values, pa.string()).take(pa.array(codes.ids))
+        resolved = resolver.resolve(batch.columns["phone"], regions)
         has_phone = resolved.present
         valid = resolved.valid_mask
         kind[valid] = RowKind.PHONE
+        if resolved.mismatch is not None:
+            kind[resolved.mismatch] = RowKind.COUNTRY_MISMATCH
         country = resolved.country_ids.astype(np.int32)
         numbers = resolved.numbers
     planned_values: list[str] = []
-    if "country" in batch.columns:
-        codes = _encode(batch.columns["country"], n, _planning_countries)
+    if codes is not None:
         planned_values = codes.values
         known = known_countries()
         known_ids = np.array([value in known for value in codes.values], dtype=bool)
@@ -320,6 +337,13 @@ def reduce_batch(
     if reactions is not None:
         window = np.where(reactions, np.int8(_WINDOWS.index(REACTION)), window)
     messages = _counts(batch, where)
+    blank = ~has_phone & (kind == RowKind.INVALID_PHONE)
+    if blank.any():  # nothing at all written in the columns wacost reads: not a message
+        for name in ("template", "language", "category", "count", "window"):
+            column = batch.columns.get(name)
+            if column is not None:
+                blank &= _np_blank(column)
+        kind[blank] = RowKind.EMPTY
 
     radices = [
         len(resolver.countries) + len(planned_values),

@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,9 +52,10 @@ from wacost.counting.batch import (
 )
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
 from wacost.errors import InputFileError, literal
+from wacost.lines import row_lines
 from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
-from wacost.sources import input_size, inspect_input, read_input
+from wacost.sources import ParquetInput, input_size, inspect_input, read_input
 
 # --- the campaign ----------------------------------------------------------------------------
 
@@ -181,6 +183,45 @@ def _check_distinct_names(tables: _Tables, path: Path, line: int) -> None:
                 f"{line:,}; a campaign sends a few templates",
                 f"check that the {column} column holds {column} names (not a message or an id)",
             )
+
+
+def _true_lines(
+    sources: Sequence[CampaignFile | ParquetInput],
+    table: pd.DataFrame,
+    *ordinals: int | None,
+) -> tuple[Any, ...]:
+    """`table`'s first lines and `ordinals` (file << 40 | line) with each row's true line.
+
+    The counting numbers rows as if each were one line; blank lines and quoted line breaks
+    move the true lines down (see wacost.lines), which only a scan of the file can tell.
+    """
+    table = table.copy()
+    result: list[int | None] = list(ordinals)
+    for index, source in enumerate(sources):
+        if (
+            not isinstance(source, CampaignFile)  # Parquet: lines are its rows already
+            or source.opener is not None  # compressed or standard input: read once
+            or source.stream is not None  # a FIFO or a device
+            or not source.path.is_file()
+        ):  # lines stay as counted
+            continue
+        base = source.skip_rows + 1
+        in_file = (table["file"] == index).to_numpy()
+        picked = [i for i, o in enumerate(result) if o is not None and o >> _LINE_BITS == index]
+        rows = np.concatenate(
+            [
+                table.loc[in_file, "first_line"].to_numpy(dtype=np.int64) - base,
+                np.array([(result[i] or 0) & _LINE_MASK for i in picked], dtype=np.int64) - base,
+            ]
+        )
+        if not len(rows):
+            continue
+        lines = row_lines(source.path, source.encoding, source.skip_rows, rows)
+        count = int(in_file.sum())
+        table.loc[in_file, "first_line"] = lines[:count]
+        for i, line in zip(picked, lines[count:].tolist()):
+            result[i] = (index << _LINE_BITS) | line
+    return (table, *result)
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
@@ -346,15 +387,16 @@ def count_campaign(
             tables.key_template(), len(tables.templates.values), _cpus() if workers else 1
         )
     table = tables.frame(settled.excluded_by_key, settled.first_kept)
+    table, duplicate_first, excluded_first = _true_lines(
+        sources, table, settled.duplicate_first, settled.excluded_first
+    )
     return Counts(
         table=table,
         files=files,
         rows=rows,
-        duplicates=Tally(settled.duplicate_messages, _place(settled.duplicate_first, files)),
+        duplicates=Tally(settled.duplicate_messages, _place(duplicate_first, files)),
         excluded=(
-            Tally(settled.excluded_messages, _place(settled.excluded_first, files))
-            if exclude
-            else None
+            Tally(settled.excluded_messages, _place(excluded_first, files)) if exclude else None
         ),
         invalid_exclusions=invalid_exclusions,
     )

@@ -10,7 +10,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from wacost.counting.batch import REACTION, Counts, RowKind
-from wacost.estimate.options import EstimateOptions, _Warnings
+from wacost.estimate.options import (
+    INVALID_PHONE_MESSAGE,
+    NATIONAL_HINT,
+    EstimateOptions,
+    _Warnings,
+)
 from wacost.models import (
     MONEY_PLACES,
     Category,
@@ -146,14 +151,18 @@ def _classify_counts(
     table = counts.table.sort_values(["file", "first_line"], kind="stable")
     for values in table[list(_Key._fields)].itertuples(index=False, name=None):
         row = _Key._make(values)
+        kind = RowKind(int(row.kind))
+        if kind is RowKind.EMPTY:  # nothing written: not a message (a notice, see counting)
+            continue
         messages = int(row.messages)
         total_messages += messages
         example = f"{counts.files[row.file]}:{row.first_line}"
-        kind = RowKind(int(row.kind))
         if kind is RowKind.INVALID_PHONE:
             warnings.add(
                 "invalid_phone",
-                "numbers that cannot be real phone numbers; not billed",
+                INVALID_PHONE_MESSAGE
+                if options.default_country
+                else INVALID_PHONE_MESSAGE + NATIONAL_HINT,
                 messages,
                 example,
             )
@@ -168,6 +177,14 @@ def _classify_counts(
             )
             unbilled += messages
             continue
+        if kind is RowKind.COUNTRY_MISMATCH:
+            warnings.add(
+                "country_mismatch",
+                "numbers written with the country code of another country than their row's "
+                "country column; billed by the number, as Meta bills",
+                messages,
+                example,
+            )
         key = (row.template, row.language, row.category)
         verdict = verdicts.get(key)
         if verdict is None:
@@ -231,7 +248,13 @@ def _classify_counts(
             )
         pricing_type = pricing_type_for(category, row.window, card)
         cells[
-            _Cell(market.name, category, pricing_type, row.template or None, verdict.language)
+            _Cell(
+                market.name,
+                category,
+                pricing_type,
+                verdict.name or row.template or None,
+                verdict.language,
+            )
         ] += messages
         if verdict.risk and pricing_type is PricingType.REGULAR:
             marketing_rate = market.rate(Category.MARKETING)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from wacost.counting.batch import Counts
+from wacost.counting.batch import Counts, RowKind
 from wacost.counting.pipeline import count_campaign
 from wacost.errors import FieldError, literal
 from wacost.estimate.billing import _price_on
@@ -91,17 +91,31 @@ def _list_hygiene(warnings: _Warnings, counts: Counts) -> None:
 
 def _notices(counts: Counts) -> tuple[Warning, ...] | None:
     """Excluded recipients are not sent, so they are a notice, not a warning (--strict fails on
-    warnings only); they are not in `totals.messages` either."""
-    if counts.excluded is None or not counts.excluded.messages:
-        return None
-    return (
-        Warning(
-            "excluded_recipient",
-            "messages to numbers on the --exclude list; not sent, not billed",
-            counts.excluded.messages,
-            counts.excluded.example,
-        ),
-    )
+    warnings only); they are not in `totals.messages` either. Nor are blank rows (Excel's
+    `;;;;`): nothing is written in them."""
+    notices: list[Warning] = []
+    empty = counts.table[counts.table["kind"] == RowKind.EMPTY]
+    if len(empty):
+        first = empty.sort_values(["file", "first_line"]).iloc[0]
+        notices.append(
+            Warning(
+                "empty_row",
+                "rows with nothing in any column wacost reads (as spreadsheets export blank "
+                "rows); skipped, not counted",
+                int(empty["messages"].sum()),
+                f"{counts.files[int(first['file'])]}:{int(first['first_line'])}",
+            )
+        )
+    if counts.excluded is not None and counts.excluded.messages:
+        notices.append(
+            Warning(
+                "excluded_recipient",
+                "messages to numbers on the --exclude list; not sent, not billed",
+                counts.excluded.messages,
+                counts.excluded.example,
+            )
+        )
+    return tuple(notices) or None
 
 
 @exact_money

@@ -77,6 +77,13 @@ class EstimateOptions:
             )
 
 
+INVALID_PHONE_MESSAGE = "numbers that cannot be real phone numbers; not billed"
+NATIONAL_HINT = (
+    " (a number written without its country code needs --default-country, or a country "
+    "column with each row's ISO code)"
+)
+
+
 @dataclass
 class _WarningTally:
     message: str

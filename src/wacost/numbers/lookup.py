@@ -12,6 +12,7 @@ import phonenumbers
 import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from wacost.errors import InputFileError
 from wacost.files import read_text_file
@@ -76,7 +77,10 @@ def _territory(digits: str) -> str | None:
     return region if region and region != NON_GEOGRAPHIC else None
 
 
-def render_lookup(results: list[dict[str, Any]], fmt: str) -> str:
+def render_lookup(
+    results: list[dict[str, Any]], fmt: str, width: int = 100, color: bool = False
+) -> str:
+    """The results as JSON, or a table `width` columns wide (colour codes only if `color`)."""
     if fmt == "json":
         return json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     table = Table("Input", "E.164", "Country", "Market", "Valid")
@@ -86,8 +90,16 @@ def render_lookup(results: list[dict[str, Any]], fmt: str) -> str:
             r["e164"] or "",
             r["country"] or "",
             r["market"] or "",
-            "yes" if r["valid"] else "no",
+            Text("yes", style="green") if r["valid"] else Text("no", style="bold red"),
         )
     buffer = io.StringIO()
-    Console(file=buffer, width=100, color_system=None, markup=False, emoji=False).print(table)
+    Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        highlight=False,
+        markup=False,  # names are data: [bold] in a name is printed, not applied
+        emoji=False,
+    ).print(table)
     return buffer.getvalue()

@@ -36,25 +36,52 @@ _NATIONAL_SHORT = 1_111
 _CHUNK = 1 << 16
 
 
-@lru_cache(maxsize=1)
-def _validity_pattern() -> str:
+@lru_cache(maxsize=2)
+def _validity_pattern(strict: bool = False) -> str:
     """One anchored RE2 pattern: calling code followed by a national number of its plan."""
     alternatives = [
-        f"{code}(?:{'|'.join(patterns)})" for code, patterns in _national_patterns().items()
+        f"{code}(?:{'|'.join(patterns)})" for code, patterns in _national_patterns(strict).items()
     ]
     return "^(?:" + "|".join(alternatives) + ")$"
 
 
-def _national_patterns() -> dict[int, list[str]]:
-    """Calling code -> the general number patterns of the regions that share it."""
+# The number types libphonenumber's is_valid_number accepts (the strict check).
+_NUMBER_TYPES = (
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+def _national_patterns(strict: bool = False) -> dict[int, list[str]]:
+    """Calling code -> the number patterns of the regions that share it.
+
+    By default each region's general pattern (any number of the plan's shape); `strict`, the
+    union of its number types (fixed line, mobile, ...), as phonenumbers.is_valid_number checks.
+    The strict patterns decide whether a number written without its country code is a number
+    of the country it is read in: `0151 23456789` has the general shape of a Brazilian number,
+    but is no Brazilian fixed or mobile number (it is a German mobile number).
+    """
     plans: dict[int, list[str]] = {}
     for code, regions in sorted(COUNTRY_CODE_TO_REGION_CODE.items()):
         patterns = set()
         for region in regions:
             md = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-            desc = md.general_desc if md is not None else None
-            if desc is not None and desc.national_number_pattern:
-                patterns.add(desc.national_number_pattern)
+            if md is None:
+                continue
+            descs = (
+                [getattr(md, name, None) for name in _NUMBER_TYPES] if strict else [md.general_desc]
+            )
+            for desc in descs:
+                if desc is not None and desc.national_number_pattern:
+                    patterns.add(desc.national_number_pattern)
         if patterns:
             plans[code] = sorted(patterns)
     return plans
@@ -70,8 +97,9 @@ class _NumberPlan:
     rows of a code being built, which no reader uses before `built` says so.
     """
 
-    def __init__(self) -> None:
-        self._patterns = _national_patterns()
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        self._patterns = _national_patterns(strict)
         self.codes = [0, *self._patterns]  # index 0: no calling code
         n = len(self.codes)
         self.code_of_head = np.zeros(_HEAD_KEYS, dtype=np.int16)  # head key -> code index
@@ -159,6 +187,6 @@ class _NumberPlan:
         self.built[i] = True
 
 
-@lru_cache(maxsize=1)
-def _number_plan() -> _NumberPlan:
-    return _NumberPlan()
+@lru_cache(maxsize=2)
+def _number_plan(strict: bool = False) -> _NumberPlan:
+    return _NumberPlan(strict)

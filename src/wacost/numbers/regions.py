@@ -4,6 +4,10 @@ as a larger country.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import phonenumbers
+from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
 from wacost.errors import FieldError, literal
@@ -62,3 +66,16 @@ def check_region(code: str, field: str) -> str:
             "write two letters, e.g. SE, IN, US",
         )
     return region
+
+
+@lru_cache(maxsize=512)
+def national_rule(region: str) -> tuple[int, str | None]:
+    """How a national number of `region` becomes international: (calling code, trunk prefix)."""
+    code = int(phonenumbers.country_code_for_region(region))
+    md = PhoneMetadata.metadata_for_region(region)
+    trunk = md.national_prefix if md is not None and md.national_prefix else None
+    # A national number of 20 digits or more can never become valid by stripping the trunk
+    # prefix and adding the calling code; resolve() relies on that.
+    if trunk and len(trunk) > len(str(code)):
+        raise ValueError(f"trunk prefix {trunk!r} longer than the calling code")
+    return code, trunk

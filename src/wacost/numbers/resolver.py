@@ -17,14 +17,13 @@ walk the automaton digit by digit, still on whole columns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from phonenumbers import PhoneMetadata
 
 from wacost.numbers.plan import (
     _CHUNK,
@@ -36,9 +35,10 @@ from wacost.numbers.plan import (
     _SHORT_OFFSET,
     MAX_DIGITS,
     _number_plan,
+    _NumberPlan,
     _validity_pattern,
 )
-from wacost.numbers.regions import check_region
+from wacost.numbers.regions import check_region, known_countries, national_rule
 from wacost.prices.cards import Numbering
 
 _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
@@ -89,6 +89,7 @@ class ResolvedNumbers:
     valid_mask: np.ndarray
     countries: tuple[str, ...]
     present: np.ndarray  # per row: something is written (not blank), valid or not
+    mismatch: np.ndarray | None = None  # per row: valid, but not of the row's own country
 
     @property
     def digits(self) -> pa.Array:
@@ -157,18 +158,15 @@ class NumberResolver:
 
     def __init__(self, numbering: Numbering, default_country: str | None = None) -> None:
         self._plan = _number_plan()
+        self._strict = _number_plan(strict=True)
         self.countries, self._table = _country_table(tuple(sorted(numbering.prefixes.items())))
-        self._default_cc: int | None = None
-        self._trunk: str | None = None
+        self._default: tuple[int, str | None] | None = None
         if default_country is not None:
-            region = check_region(default_country, "default_country")
-            self._default_cc = int(phonenumbers.country_code_for_region(region))
-            md = PhoneMetadata.metadata_for_region(region)
-            self._trunk = md.national_prefix if md is not None and md.national_prefix else None
-            # A national number of 20 digits or more can never become valid by stripping the
-            # trunk prefix and adding the calling code; resolve() relies on that.
-            if self._trunk and len(self._trunk) > len(str(self._default_cc)):
-                raise ValueError(f"trunk prefix {self._trunk!r} longer than the calling code")
+            self._default = national_rule(check_region(default_country, "default_country"))
+
+    @property
+    def _default_cc(self) -> int | None:
+        return self._default[0] if self._default is not None else None
 
     @staticmethod
     def _first_seven(value: np.ndarray, length: np.ndarray) -> np.ndarray:
@@ -182,7 +180,11 @@ class NumberResolver:
         return result
 
     def _check(
-        self, value: np.ndarray, length: np.ndarray, first7: np.ndarray | None = None
+        self,
+        value: np.ndarray,
+        length: np.ndarray,
+        first7: np.ndarray | None = None,
+        strict: bool = False,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Which numbers (integers of `length` digits) libphonenumber's patterns accept, and the
         billing country of each (by the longest numbering-plan prefix; meaningful where valid).
@@ -192,7 +194,7 @@ class NumberResolver:
         digits (numbers shorter than that are padded with zeros; a padded digit never decides
         anything for a number long enough to be valid, and shorter ones are redone exactly).
         """
-        plan = self._plan
+        plan = self._strict if strict else self._plan
         if first7 is None:
             first7 = self._first_seven(value, length)
         # a leading zero (which the integer does not keep) starts no calling code
@@ -225,30 +227,40 @@ class NumberResolver:
         undecided_rows = np.flatnonzero(undecided)
         if undecided_rows.size:
             result[undecided_rows] = self._walk(
-                value[undecided_rows], national[undecided_rows], state[undecided_rows]
+                plan, value[undecided_rows], national[undecided_rows], state[undecided_rows]
             )
         by_regex = np.flatnonzero(ok & plan.by_regex[code])
         if by_regex.size:
             text = pc.cast(pa.array(value[by_regex]), pa.string())
-            result[by_regex] = _np_bool(pc.match_substring_regex(text, _validity_pattern()))
+            result[by_regex] = _np_bool(
+                pc.match_substring_regex(text, _validity_pattern(plan.strict))
+            )
         tiny = np.flatnonzero(length < 4)
         if tiny.size:
             country[tiny] = self._table[_head(value[tiny], length[tiny], 4, _SHORT_OFFSET)]
         return result, country
 
-    def _walk(self, value: np.ndarray, national: np.ndarray, state: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _walk(
+        plan: _NumberPlan, value: np.ndarray, national: np.ndarray, state: np.ndarray
+    ) -> np.ndarray:
         """Accepted? Reading the digits after the fourth national one, one position at a time."""
-        step = self._plan.step
+        step = plan.step
         state = state.copy()
         for position in range(5, int(national.max()) + 1):
             going = national >= position
             digit = (value // _POW10[np.clip(national - position, 0, MAX_DIGITS)]) % np.uint64(10)
             state = np.where(going, step[state, digit.astype(np.intp)], state)
-        accepted: np.ndarray = self._plan.accept[state]
+        accepted: np.ndarray = plan.accept[state]
         return accepted
 
-    def resolve(self, phones: pa.Array) -> ResolvedNumbers:
-        """Normalize and resolve a column of phone numbers as written in a campaign file."""
+    def resolve(self, phones: pa.Array, regions: pa.Array | None = None) -> ResolvedNumbers:
+        """Normalize and resolve a column of phone numbers as written in a campaign file.
+
+        `regions`, if given, is each row's own country (ISO codes, upper case; "" where none):
+        a number written without its country code is read in it before --default-country, and
+        a valid number of another calling code is flagged in `mismatch`.
+        """
         raw = phones if phones.type == pa.string() else phones.cast(pa.string())
         if raw.null_count:
             raw = pc.fill_null(raw, "")
@@ -291,6 +303,19 @@ class NumberResolver:
             value = value if value.flags.writeable else value.copy()
             self._read_long(long_rows, stripped, clean, messy, messy_digits, value, length)
         n = len(raw)
+        rules: list[tuple[int, str | None] | None] = [self._default]
+        rule_ids = np.zeros(n, dtype=np.int32)
+        if regions is not None:
+            encoded = pc.dictionary_encode(pc.fill_null(regions, ""))
+            lut = []
+            for region in encoded.dictionary.to_pylist():
+                if region in known_countries():
+                    lut.append(len(rules))
+                    rules.append(national_rule(region))
+                else:  # blank, or not a country code: --default-country reads it
+                    lut.append(0)
+            ids = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+            rule_ids = np.array(lut, dtype=np.int32)[ids]
         numbers = np.empty(n, dtype=np.int64)
         country_ids = np.empty(n, dtype=np.int16)
         valid = np.empty(n, dtype=bool)
@@ -298,36 +323,73 @@ class NumberResolver:
         for at in range(0, n, _CHUNK):
             part = slice(at, at + _CHUNK)
             numbers[part], country_ids[part], valid[part] = self._numbers(
-                value[part], length[part], plus[part], plausible[part]
+                value[part], length[part], plus[part], plausible[part], rule_ids[part], rules
             )
+        mismatch = None
+        if len(rules) > 1:
+            mismatch = np.zeros(n, dtype=bool)
+            for rule_id in range(1, len(rules)):
+                rows = np.flatnonzero(valid & (rule_ids == rule_id))
+                if rows.size:
+                    rule = rules[rule_id]
+                    assert rule is not None
+                    # the number's leading digits are its calling code, or it is another's
+                    value = numbers[rows].astype(np.uint64)
+                    digits = np.searchsorted(_POW10, value, side="right")
+                    code_digits = len(str(rule[0]))
+                    head = value // _POW10[np.clip(digits - code_digits, 0, MAX_DIGITS)]
+                    mismatch[rows] = head != np.uint64(rule[0])
         return ResolvedNumbers(
             numbers=numbers,
             country_ids=country_ids,
             valid_mask=valid,
             countries=self.countries,
             present=present,
+            mismatch=mismatch,
         )
 
     def _numbers(
-        self, value: np.ndarray, length: np.ndarray, plus: np.ndarray, plausible: np.ndarray
+        self,
+        value: np.ndarray,
+        length: np.ndarray,
+        plus: np.ndarray,
+        plausible: np.ndarray,
+        rule_ids: np.ndarray,
+        rules: Sequence[tuple[int, str | None] | None],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """E.164 number, country id and validity for digits read as (value, length, '+')."""
+        """E.164 number, country id and validity for digits read as (value, length, '+').
+
+        A number not written as international is read as a national number of its rule's
+        country (`rules[rule_ids]`: the row's country, or --default-country) when that reading
+        is a valid number of that country (libphonenumber's number types), else as written.
+        """
         # Starts with "00": an international call prefix unless written after a '+'. (Rows of
         # 20 or 21 digits that start so were read without the "00" already: length - 2 below.)
         first7 = self._first_seven(value, length)
         zeros = ((length >= 2) & (first7 < np.uint64(10**5))) | (length > MAX_DIGITS)
         idd = zeros & ~plus
         international = length - 2 * idd
-        if self._default_cc is None:
-            chosen_value = value
-            redo = np.flatnonzero(idd)  # the international number is 2 digits shorter
-            if redo.size:
-                first7[redo] = self._first_seven(value[redo], international[redo])
-            ok, country_ids = self._check(value, international, first7)
-        else:
-            chosen_value, ok, country_ids = self._choose_national(
-                value, length, international, plus | idd
+        redo = np.flatnonzero(idd)  # the international number is 2 digits shorter
+        if redo.size:
+            first7[redo] = self._first_seven(value[redo], international[redo])
+        ok, country_ids = self._check(value, international, first7)
+        chosen_value = value
+        local = ~(plus | idd) & (length <= MAX_DIGITS)
+        for rule_id in np.unique(rule_ids[local]).tolist():
+            rule = rules[rule_id]
+            if rule is None:
+                continue
+            rows = np.flatnonzero(local & (rule_ids == rule_id))
+            as_value, national_ok, national_country = self._read_national(
+                value[rows], length[rows], rule
             )
+            use = rows[national_ok | ~ok[rows]]
+            picked = national_ok | ~ok[rows]
+            if chosen_value is value:
+                chosen_value = value.copy()
+            chosen_value[use] = as_value[picked]
+            ok[use] = national_ok[picked]
+            country_ids[use] = national_country[picked]
         valid = plausible & ok & (chosen_value <= _INT64_MAX) & (country_ids > 0)
         numbers = np.where(valid, chosen_value, np.uint64(0)).astype(np.int64)
         return numbers, np.where(valid, country_ids, np.int16(0)), valid
@@ -362,39 +424,25 @@ class NumberResolver:
             value[target] = np.asarray(rest_value.to_numpy(), dtype=np.uint64)
             length[target] = np.where(fits, length[target], MAX_DIGITS + 3)
 
-    def _choose_national(
-        self,
-        value: np.ndarray,
-        length: np.ndarray,
-        international: np.ndarray,
-        written_international: np.ndarray,
+    def _read_national(
+        self, value: np.ndarray, length: np.ndarray, rule: tuple[int, str | None]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """With --default-country: a number not written as international is read as national
-        (trunk prefix dropped, calling code added) when that is valid, else as international
-        when that is valid, else as national (and invalid). (number, valid, country id)"""
-        assert self._default_cc is not None
-        code_length = len(str(self._default_cc))
+        """Numbers read as national numbers of a country (trunk prefix dropped, calling code
+        added): (number, valid in that country, country id)."""
+        code, trunk_prefix = rule
+        code_length = len(str(code))
         national_value, national_length = value, length
-        short = length <= MAX_DIGITS
-        if self._trunk:
-            k = len(self._trunk)
+        if trunk_prefix:
+            k = len(trunk_prefix)
             head = value // _POW10[np.clip(length - k, 0, MAX_DIGITS)]
-            trunk = short & (length >= k) & (head == np.uint64(int(self._trunk)))
+            trunk = (length >= k) & (head == np.uint64(int(trunk_prefix)))
             national_length = np.where(trunk, length - k, length)
             national_value = np.where(
                 trunk, value % _POW10[np.clip(national_length, 0, MAX_DIGITS)], value
             )
-        local = ~written_international
         as_length = code_length + national_length
-        fits = local & short & (as_length <= MAX_DIGITS)
+        fits = as_length <= MAX_DIGITS
         shift = _POW10[np.where(fits, national_length, 0)]
-        as_value = np.where(
-            fits, np.uint64(self._default_cc) * shift + national_value, np.uint64(0)
-        )
-        national_ok, national_country = self._check(as_value, np.where(fits, as_length, 0))
-        international_ok, international_country = self._check(value, international)
-        use_national = local & (national_ok | ~international_ok)
-        chosen_value = np.where(use_national, as_value, value)
-        ok = np.where(use_national, national_ok, international_ok)
-        country = np.where(use_national, national_country, international_country)
-        return chosen_value, ok, country
+        as_value = np.where(fits, np.uint64(code) * shift + national_value, np.uint64(0))
+        ok, country = self._check(as_value, np.where(fits, as_length, 0), strict=True)
+        return as_value, ok, country

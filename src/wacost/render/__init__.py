@@ -11,6 +11,7 @@ from wacost.render.html import render_html
 from wacost.render.json import render_json
 from wacost.render.markdown import render_markdown
 from wacost.render.table import render_table, render_total
+from wacost.render.xlsx import render_xlsx
 from wacost.report.model import Estimate
 
 Renderer = Callable[[Estimate], str]
@@ -30,15 +31,20 @@ VIEW_RENDERERS: dict[str, Callable[..., str]] = {
     "html": render_html,
 }
 
+# Formats that are files, not text: bytes.
+BINARY_RENDERERS: dict[str, Callable[[Estimate], bytes]] = {"xlsx": render_xlsx}
+
 
 @exact_money
-def render_report(report: Estimate, fmt: str, by: str | None = None) -> str:
+def render_report(report: Estimate, fmt: str, by: str | None = None) -> str | bytes:
     """`report` in format `fmt`; `by` (category, market or template) shows only that breakdown.
 
     Names come from input files: control characters in them are written out first (an ANSI
     escape in a template name never reaches a terminal), in every format.
     """
     report = printable_estimate(report)
+    if fmt in BINARY_RENDERERS:
+        return BINARY_RENDERERS[fmt](report)
     if by is None:
         return RENDERERS[fmt](report)
     if by not in VIEWS:
@@ -58,4 +64,5 @@ __all__ = [
     "render_report",
     "render_table",
     "render_total",
+    "render_xlsx",
 ]

@@ -9,31 +9,47 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
-def render_classifications(results: Sequence[Any], fmt: str) -> str:
+def render_classifications(
+    results: Sequence[Any], fmt: str, width: int = 120, color: bool = False
+) -> str:
+    """The verdicts as JSON, or as a table `width` columns wide (colour codes only if `color`)."""
     if fmt == "json":
         return json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False) + "\n"
     table = Table(title="Template categories", title_justify="left", show_lines=True)
     for name in ("Template", "Language", "Declared", "Verdict", "Confidence", "Reasons"):
-        table.add_column(name)
+        # the reasons take the room left; short columns stay whole
+        table.add_column(name, no_wrap=name in ("Language", "Declared", "Confidence"))
     flagged = 0
     for r in results:
         declared = r.declared_category or "–"
-        verdict = r.category
+        verdict: str | Text = r.category
         if r.disagrees:
             flagged += 1
-            verdict = f"{r.category} ⚠"
+            verdict = Text(f"{r.category} ⚠", style="bold yellow")
         table.add_row(
             r.name, r.language or "", declared, verdict, f"{r.confidence:.2f}", "\n".join(r.reasons)
         )
     buffer = io.StringIO()
-    console = Console(file=buffer, width=120, color_system=None, markup=False, emoji=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        highlight=False,
+        markup=False,  # names are data: [bold] in a name is printed, not applied
+        emoji=False,
+    )
     console.print(table)
     if flagged:
         console.print(
-            f"⚠ {flagged} template(s) where the declared category differs from the verdict; "
-            "a utility template that reads as marketing may be moved to marketing by Meta "
-            "and billed at the marketing rate."
+            Text(
+                f"⚠ {flagged} template(s) where the declared category differs from the verdict; "
+                "a utility template that reads as marketing may be moved to marketing by Meta "
+                "and billed at the marketing rate.",
+                style="yellow",
+            )
         )
     return buffer.getvalue()

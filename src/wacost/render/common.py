@@ -222,3 +222,124 @@ def printable_estimate(report: Estimate) -> Estimate:
     data = to_dict(report)
     clean = _printable_data(data)
     return report if clean == data else from_dict(clean)
+
+
+def card_currency(report: dict[str, Any]) -> str:
+    """The rate card's currency as a report shows it: `USD`, or `USD (converted to EUR at 0.92
+    per USD)` when the report's currency is a conversion (--fx-rate), not a published card."""
+    fx = report.get("fx")
+    if fx:
+        return f"{fx['from']} (converted to {fx['to']} at {fx['rate']} per {fx['from']})"
+    return str(report["currency"])
+
+
+def money(amount: str | None) -> str:
+    """An amount with thousands separators, as people read it: `159,150.0000` (blank for None)."""
+    if amount is None or amount == "":
+        return ""
+    return f"{Decimal(amount):,}"
+
+
+def per_thousand(cost: str, messages: int) -> str:
+    """What 1,000 messages cost on average, to two decimal places: `28.15` (blank for none)."""
+    if not messages:
+        return ""
+    value = (Decimal(cost) * 1000 / messages).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{value:,}"
+
+
+NOT_BILLED = "Not billed"
+
+
+def not_billed(report: dict[str, Any], view: str) -> int:
+    """Messages the total counts that no row of a breakdown holds: invalid numbers, planning
+    rows with an unknown country, unpriced markets (the `Not billed` row that makes a table add
+    up to its total)."""
+    rows = breakdown(report, view)
+    return max(0, int(report["totals"]["messages"]) - sum(int(r["messages"]) for r in rows))
+
+
+def verdict(report: dict[str, Any]) -> tuple[str, str] | None:
+    """The budget verdict, first thing a report says: (status, sentence), status `ok`,
+    `warning` or `broken`; None without a budget or policy."""
+    rows = limit_rows(report)
+    if not rows:
+        return None
+    cur = report["currency"]
+    if (report.get("budget") or {}).get("incomplete") or (report.get("policy") or {}).get(
+        "incomplete"
+    ):  # a total that leaves billable messages unpriced passes no budget
+        return "broken", "BUDGET NOT CHECKED: the total leaves billable messages unpriced"
+    broken = [r for r in rows if r["status"] == "broken"]
+    if broken:
+
+        def over(r: dict[str, Any]) -> str:
+            by = money(format_money(Decimal(r["used"]) - Decimal(r["limit"])))
+            return f"by {by} {cur}: {money(r['used'])} of {money(r['limit'])} {cur}"
+
+        if [r["scope"] for r in broken] == ["total"]:
+            return "broken", f"OVER BUDGET {over(broken[0])}"
+        return "broken", "OVER LIMIT: " + "; ".join(
+            f"{limit_label(r).lower()} {over(r)}" for r in broken
+        )
+    warned = [r for r in rows if r["status"] == "warning"]
+    total = next((r for r in rows if r["scope"] == "total"), None)
+    if total is not None:
+        text = (
+            f"Within budget: {money(total['remaining'])} {cur} left of {money(total['limit'])}"
+            + (f" ({total['percent']}% used)" if total.get("percent") is not None else "")
+        )
+    else:
+        text = f"Within every limit ({len(rows)})"
+    if warned:
+        text += "; near the limit: " + ", ".join(limit_label(r).lower() for r in warned)
+        return "warning", text
+    return "ok", text
+
+
+def comparison_view(report: dict[str, Any]) -> dict[str, Any] | None:
+    """The --compare-date comparison as people read it: from the older date to the newer.
+
+    The saved report keeps `cost` (on --date), `compare_cost` (on --compare-date) and their
+    `difference` (compare - cost); this turns them into old, new and change = new - old, with
+    each date named, for markets and categories whose cost moves.
+    """
+    comparison = report.get("comparison")
+    if not comparison:
+        return None
+    base = {"date": report["date"], "effective": report["rate_card"]["effective_from"]}
+    other = {"date": comparison["date"], "effective": comparison["rate_card"]["effective_from"]}
+    swap = comparison["date"] < report["date"]  # the other date is the older one
+    old, new = (other, base) if swap else (base, other)
+
+    def turn(row: dict[str, Any], key: str) -> dict[str, Any]:
+        a, b = (row["compare_cost"], row["cost"]) if swap else (row["cost"], row["compare_cost"])
+        return {
+            "name": row[key],
+            "old": a,
+            "new": b,
+            "change": format_money(Decimal(b) - Decimal(a)),
+        }
+
+    total_old, total_new = (
+        (comparison["cost"], report["totals"]["cost"])
+        if swap
+        else (report["totals"]["cost"], comparison["cost"])
+    )
+    return {
+        "old": old,
+        "new": new,
+        "old_cost": total_old,
+        "new_cost": total_new,
+        "change": format_money(Decimal(total_new) - Decimal(total_old)),
+        "by_category": [
+            turn(r, "category")
+            for r in comparison.get("by_category") or []
+            if Decimal(r["difference"]) != 0
+        ],
+        "by_market": [
+            turn(r, "market")
+            for r in comparison.get("by_market") or []
+            if Decimal(r["difference"]) != 0
+        ],
+    }

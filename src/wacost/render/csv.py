@@ -1,5 +1,9 @@
 """The report as one CSV: a `section` column says which view each row belongs to.
 
+The rows of each view (category, market, template) and the `not_billed` row (messages the
+total counts that no view bills: invalid numbers, unknown countries, unpriced markets) add up
+to the `total` row's messages.
+
 Cells that come from input files (template names) are escaped when a spreadsheet would run
 them as a formula (a leading =, +, -, @, tab or carriage return gets a leading apostrophe).
 """
@@ -72,6 +76,9 @@ def render_csv(estimate: Estimate) -> str:
     ):
         for row in breakdown:
             put(section, encode(row))
+    unbilled = estimate.totals.messages - sum(row.messages for row in estimate.by_category)
+    if unbilled > 0:  # invalid numbers and the like: in the total, in no breakdown row
+        put("not_billed", {"messages": unbilled, "billable_messages": 0})
     risk = estimate.recategorization_risk
     for template in risk.templates if risk is not None else ():
         put(

@@ -12,21 +12,27 @@ from html import escape
 from typing import Any
 
 from wacost.render.common import (
+    NOT_BILLED,
     STATUS_TEXT,
     VIEW_TITLES,
     all_in,
     breakdown,
+    card_currency,
     check_views,
-    comparison_rows,
+    comparison_view,
     has_fees,
     limit_label,
     limit_rows,
+    money,
+    not_billed,
     notes,
     overall_status,
+    per_thousand,
     percent_text,
     share,
     signed,
     template_name,
+    verdict,
 )
 from wacost.report.document import to_dict
 from wacost.report.model import Estimate
@@ -55,6 +61,9 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 10px; 
 .card.total { flex: 2 1 240px; }
 .card.status-ok, .card.status-warning, .card.status-broken { flex: 1.6 1 190px; }
 .card.total .v { color: #0b7a3b; }
+.verdict { font-size: 18px; margin: 0 0 16px; }
+.verdict.status-ok { color: #1e8e3e; } .verdict.status-warning { color: #b06000; }
+.verdict.status-broken { color: #d93025; }
 .status-ok .v { color: #1e8e3e; } .status-warning .v { color: #b06000; } .status-broken .v { color: #d93025; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
@@ -151,10 +160,15 @@ def _breakdown(report: dict[str, Any], view: str) -> str:
         else [(f"Cost ({cur})", True)]
     )
 
-    def money(row: dict[str, Any]) -> list[str]:
+    def amounts(row: dict[str, Any]) -> list[str]:
         return (
-            [_e(row["cost"]), _e(row.get("fees")), _e(all_in(row))] if fees else [_e(row["cost"])]
+            [_e(money(row["cost"])), _e(money(row.get("fees"))), _e(money(all_in(row)))]
+            if fees
+            else [_e(money(row["cost"]))]
         )
+
+    unbilled = not_billed(report, view)
+    blank = [""] * len(money_heads)
 
     def pct(row: dict[str, Any]) -> str:
         return _e(percent_text(share(all_in(row), all_in(totals))))
@@ -174,29 +188,42 @@ def _breakdown(report: dict[str, Any], view: str) -> str:
                 _e(r.get("language") or ""),
                 _e(r["category"]),
                 _int(r["messages"]),
-                *money(r),
+                *amounts(r),
                 pct(r),
             ]
             for r in rows
         ]
-        total = ["Total", "", "", _int(totals["messages"]), *money(totals), ""]
+        if unbilled:
+            body.append([f"<em>{NOT_BILLED}</em>", "", "", _int(unbilled), *blank, ""])
+        total = ["Total", "", "", _int(totals["messages"]), *amounts(totals), ""]
     else:
         headers = [
             (view.capitalize(), False),
             ("Messages", True),
             ("Billable", True),
             *money_heads,
+            (f"Per 1,000 ({cur})", True),
             ("Share", True),
         ]
         body = [
-            [_e(r[view]), _int(r["messages"]), _int(r.get("billable_messages")), *money(r), pct(r)]
+            [
+                _e(r[view]),
+                _int(r["messages"]),
+                _int(r.get("billable_messages")),
+                *amounts(r),
+                _e(per_thousand(all_in(r), r["messages"])),
+                pct(r),
+            ]
             for r in rows
         ]
+        if unbilled:
+            body.append([f"<em>{NOT_BILLED}</em>", _int(unbilled), _int(0), *blank, "", ""])
         total = [
             "Total",
             _int(totals["messages"]),
             _int(totals["billable_messages"]),
-            *money(totals),
+            *amounts(totals),
+            _e(per_thousand(all_in(totals), totals["messages"])),
             "",
         ]
     return (
@@ -206,33 +233,44 @@ def _breakdown(report: dict[str, Any], view: str) -> str:
 
 
 def _comparison(report: dict[str, Any]) -> str:
-    comparison = report.get("comparison")
-    if not comparison:
+    view = comparison_view(report)
+    if view is None:
         return ""
     cur = _e(report["currency"])
+    old, new = view["old"], view["new"]
     text = (
-        f"<p>On the card in effect on {_e(comparison['date'])} (effective "
-        f"{_e(comparison['rate_card']['effective_from'])}) the campaign costs "
-        f"<strong>{_e(comparison['cost'])} {cur}</strong> ({_e(signed(comparison['difference']))} {cur}).</p>"
+        f"<p>On the card in effect on {_e(old['date'])} (effective {_e(old['effective'])}) the "
+        f"campaign costs {_e(money(view['old_cost']))} {cur}; on the card in effect on "
+        f"{_e(new['date'])} (effective {_e(new['effective'])}), "
+        f"<strong>{_e(money(view['new_cost']))} {cur}</strong> ({_e(signed(view['change']))} {cur}).</p>"
     )
-    rows = comparison_rows(report)
-    table = (
-        _table(
-            [
-                ("Market", False),
-                (f"Now ({cur})", True),
-                (f"On {_e(comparison['date'])} ({cur})", True),
-                ("Difference", True),
-            ],
-            [
-                [_e(r["market"]), _e(r["cost"]), _e(r["compare_cost"]), _e(signed(r["difference"]))]
-                for r in rows
-            ],
-        )
-        if rows
-        else ""
+    tables = []
+    for key, title in (("by_category", "Category"), ("by_market", "Market")):
+        rows = view[key][:10]
+        if rows:
+            tables.append(
+                _table(
+                    [
+                        (title, False),
+                        (f"{_e(old['date'])} ({cur})", True),
+                        (f"{_e(new['date'])} ({cur})", True),
+                        ("Change", True),
+                    ],
+                    [
+                        [
+                            _e(r["name"]),
+                            _e(money(r["old"])),
+                            _e(money(r["new"])),
+                            _e(signed(r["change"])),
+                        ]
+                        for r in rows
+                    ],
+                )
+            )
+    return (
+        f'<section id="comparison"><h2>From {_e(old["date"])} to {_e(new["date"])}</h2>'
+        f"{text}{''.join(tables)}</section>"
     )
-    return f'<section id="comparison"><h2>Compared with {_e(comparison["date"])}</h2>{text}{table}</section>'
 
 
 def _notes(report: dict[str, Any]) -> str:
@@ -298,15 +336,34 @@ def _limits(report: dict[str, Any]) -> str:
     return f'<section id="budget"><h2>{title}</h2>{table}</section>'
 
 
+def _verdict(report: dict[str, Any]) -> str:
+    """The budget verdict, first, in its colour."""
+    judged = verdict(report)
+    if judged is None:
+        return ""
+    status, sentence = judged
+    return f'<p class="verdict status-{_e(status)}"><strong>{_e(sentence)}</strong></p>'
+
+
 def _cards(report: dict[str, Any]) -> str:
     totals = report["totals"]
     cards = [
-        ("total", "Estimated cost", f"{all_in(totals)} {report['currency']}"),
+        ("total", "Estimated cost", f"{money(all_in(totals))} {report['currency']}"),
         ("", "Messages", f"{totals['messages']:,}"),
         ("", "Billable", f"{totals['billable_messages']:,}"),
     ]
     if has_fees(report):
-        cards.insert(1, ("", "Meta + fees", f"{totals['cost']} + {totals.get('fees')}"))
+        cards.insert(
+            1, ("", "Meta + fees", f"{money(totals['cost'])} + {money(totals.get('fees'))}")
+        )
+    if totals["messages"]:
+        cards.append(
+            (
+                "",
+                "Per 1,000 messages",
+                f"{per_thousand(all_in(totals), totals['messages'])} {report['currency']}",
+            )
+        )
     if isinstance(totals.get("free_messages"), int):
         cards.append(("", "Free", f"{totals['free_messages']:,}"))
     if totals.get("unbilled_messages"):
@@ -364,7 +421,7 @@ def _rate_card(report: dict[str, Any]) -> str:
     )
     inputs = report.get("inputs") or []
     return (
-        f'<footer id="rate-card"><p>Rate card: {_e(report["currency"])}, effective '
+        f'<footer id="rate-card"><p>Rate card: {_e(card_currency(report))}, effective '
         f"{_e(card['effective_from'])} (confidence: {_e(card.get('confidence', 'unknown'))})"
         + (f", file <code>{_e(card['file'])}</code>" if card.get("file") else "")
         + f". Source: {link}.</p>"
@@ -404,6 +461,7 @@ def render_html(estimate: Estimate, views: tuple[str, ...] | None = None) -> str
             f'<p class="sub">Send date {_e(report["date"])} · {_e(report["currency"])} rate card effective '
             f"{_e(card['effective_from'])}</p>"
         ),
+        _verdict(report),
         _cards(report),
         _limits(report),
         *(_breakdown(report, view) for view in check_views(views)),

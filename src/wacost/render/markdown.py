@@ -10,19 +10,25 @@ import re
 from typing import Any
 
 from wacost.render.common import (
+    NOT_BILLED,
     VIEW_TITLES,
     all_in,
     breakdown,
+    card_currency,
     check_views,
-    comparison_rows,
+    comparison_view,
     has_fees,
     limit_label,
     limit_rows,
+    money,
+    not_billed,
     notes,
+    per_thousand,
     percent_text,
     share,
     signed,
     template_name,
+    verdict,
 )
 from wacost.report.document import to_dict
 from wacost.report.model import Estimate
@@ -70,12 +76,20 @@ def _breakdown(report: dict[str, Any], view: str) -> list[str]:
     rows = breakdown(report, view)
     fees = has_fees(report)
 
-    def money(row: dict[str, Any]) -> list[object]:
-        return [row["cost"], row.get("fees"), all_in(row)] if fees else [row["cost"]]
+    def amounts(row: dict[str, Any]) -> list[object]:
+        return (
+            [money(row["cost"]), money(row.get("fees")), money(all_in(row))]
+            if fees
+            else [money(row["cost"])]
+        )
 
     money_heads = (
         [f"Meta ({cur})", f"Fees ({cur})", f"Total ({cur})"] if fees else [f"Cost ({cur})"]
     )
+    unbilled = not_billed(report, view)
+    blank = [""] * len(money_heads)
+    total_money = [*amounts(totals)]
+    total_money[-1] = f"**{total_money[-1]}**"
     if view == "template":
         return _table(
             ["Template", "Language", "Category", "Messages", *money_heads, "Share"],
@@ -85,56 +99,82 @@ def _breakdown(report: dict[str, Any], view: str) -> list[str]:
                     r.get("language"),
                     r["category"],
                     r["messages"],
-                    *money(r),
+                    *amounts(r),
                     percent_text(share(all_in(r), all_in(totals))),
                 ]
                 for r in rows
-            ],
+            ]
+            + ([[f"_{NOT_BILLED}_", "", "", unbilled, *blank, ""]] if unbilled else [])
+            + [["**Total**", "", "", totals["messages"], *total_money, ""]],
             "lll" + "r" * (len(money_heads) + 2),
         )
-    total_money = [*money(totals)]
-    total_money[-1] = f"**{total_money[-1]}**"
     return _table(
-        [view.capitalize(), "Messages", "Billable", *money_heads, "Share"],
+        [view.capitalize(), "Messages", "Billable", *money_heads, f"Per 1,000 ({cur})", "Share"],
         [
             [
                 r[view],
                 r["messages"],
                 r.get("billable_messages"),
-                *money(r),
+                *amounts(r),
+                per_thousand(all_in(r), r["messages"]),
                 percent_text(share(all_in(r), all_in(totals))),
             ]
             for r in rows
         ]
-        + [["**Total**", totals["messages"], totals["billable_messages"], *total_money, ""]],
-        "l" + "r" * (len(money_heads) + 3),
+        + ([[f"_{NOT_BILLED}_", unbilled, 0, *blank, "", ""]] if unbilled else [])
+        + [
+            [
+                "**Total**",
+                totals["messages"],
+                totals["billable_messages"],
+                *total_money,
+                per_thousand(all_in(totals), totals["messages"]),
+                "",
+            ]
+        ],
+        "l" + "r" * (len(money_heads) + 4),
     )
 
 
 def _comparison(report: dict[str, Any]) -> list[str]:
-    comparison = report.get("comparison")
-    if not comparison:
+    view = comparison_view(report)
+    if view is None:
         return []
     cur = report["currency"]
+    old, new = view["old"], view["new"]
     lines = [
-        f"### Compared with {comparison['date']}",
+        f"### From {old['date']} to {new['date']}",
         "",
         (
-            f"On the card in effect on {comparison['date']} (effective "
-            f"{comparison['rate_card']['effective_from']}) the campaign costs **{comparison['cost']} {cur}** "
-            f"({signed(comparison['difference'])} {cur})."
+            f"On the card in effect on {old['date']} (effective {old['effective']}) the campaign "
+            f"costs {money(view['old_cost'])} {cur}; on the card in effect on {new['date']} "
+            f"(effective {new['effective']}), **{money(view['new_cost'])} {cur}** "
+            f"({signed(view['change'])} {cur})."
         ),
         "",
     ]
-    rows = comparison_rows(report)
-    if rows:
-        lines += _table(
-            ["Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"],
-            [[r["market"], r["cost"], r["compare_cost"], signed(r["difference"])] for r in rows],
-            "lrrr",
-        )
-        lines += [""]
+    for key, title in (("by_category", "Category"), ("by_market", "Market")):
+        rows = view[key][:10]
+        if rows:
+            lines += _table(
+                [title, f"{old['date']} ({cur})", f"{new['date']} ({cur})", "Change"],
+                [[r["name"], money(r["old"]), money(r["new"]), signed(r["change"])] for r in rows],
+                "lrrr",
+            )
+            lines += [""]
     return lines
+
+
+_VERDICT = {"ok": "✅", "warning": "⚠️", "broken": "❌"}
+
+
+def _verdict(report: dict[str, Any]) -> list[str]:
+    """The budget verdict, first: what a pull request needs to know."""
+    judged = verdict(report)
+    if judged is None:
+        return []
+    status, sentence = judged
+    return [f"{_VERDICT.get(status, '')} **{_cell(sentence)}**", ""]
 
 
 def _limits(report: dict[str, Any]) -> list[str]:
@@ -154,7 +194,7 @@ def _limits(report: dict[str, Any]) -> list[str]:
             else "✅ within budget"
         )
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
-        return [f"**Budget:** {budget['limit']} {cur}{used_text} — {state}.", ""]
+        return [f"**Budget:** {money(budget['limit'])} {cur}{used_text} — {state}.", ""]
 
     def short(
         row: dict[str, Any],
@@ -185,8 +225,8 @@ def _limits(report: dict[str, Any]) -> list[str]:
         [
             [
                 limit_label(r),
-                r["limit"],
-                r["used"],
+                money(r["limit"]),
+                money(r["used"]),
                 "–" if r.get("percent") is None else f"{r['percent']}%",
                 status(r),
             ]
@@ -207,10 +247,20 @@ def render_markdown(estimate: Estimate, views: tuple[str, ...] | None = None) ->
         MARKER,
         "## WhatsApp campaign cost estimate",
         "",
-        f"**Total: {all_in(totals)} {cur}**"
-        + (f" (Meta {totals['cost']} + fees {totals.get('fees')})" if has_fees(report) else "")
+        *_verdict(report),
+        f"**Total: {money(all_in(totals))} {cur}**"
+        + (
+            f" (Meta {money(totals['cost'])} + fees {money(totals.get('fees'))})"
+            if has_fees(report)
+            else ""
+        )
         + f" for {totals['messages']:,} messages ({totals['billable_messages']:,} billable), "
-        f"sent on {report['date']}.",
+        + (
+            f"{per_thousand(all_in(totals), totals['messages'])} {cur} per 1,000 messages, "
+            if totals["messages"]
+            else ""
+        )
+        + f"sent on {report['date']}.",
         "",
     ]
     lines += _limits(report)
@@ -241,7 +291,7 @@ def render_markdown(estimate: Estimate, views: tuple[str, ...] | None = None) ->
         ]
         lines += _table(
             ["Template", "Messages", f"Extra cost ({cur})"],
-            [[t["template"], t["messages"], t["extra_cost"]] for t in risk["templates"]],
+            [[t["template"], t["messages"], money(t["extra_cost"])] for t in risk["templates"]],
             "lrr",
         )
         lines += [""]
@@ -260,7 +310,7 @@ def render_markdown(estimate: Estimate, views: tuple[str, ...] | None = None) ->
         lines += ["### Notes", "", *(f"- {_cell(n)}" for n in extra), ""]
     lines += [
         (
-            f"Rate card: {cur}, effective {card['effective_from']} "
+            f"Rate card: {_cell(card_currency(report))}, effective {card['effective_from']} "
             f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
             f"`{report.get('schema', 'wacost.estimate/1')}`"
         ),

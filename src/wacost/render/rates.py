@@ -39,7 +39,19 @@ def _bands(tiers: Mapping[Category, Tiers]) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
+_SHORT_HEADERS = {
+    "marketing": "Marketing",
+    "utility": "Utility",
+    "authentication": "Auth",
+    "authentication_international": "Auth-intl",
+    "service": "Service",
+}
+
+
+def render_rates(
+    card: RateCard, market: str | None, fmt: str, width: int = 120, color: bool = False
+) -> str:
+    """The card as JSON, CSV, or a table `width` columns wide (colour codes only if `color`)."""
     markets = list(card.markets.values())
     if market:
         wanted = market.strip().lower()
@@ -100,19 +112,31 @@ def render_rates(card: RateCard, market: str | None, fmt: str) -> str:
         f"(confidence {card.confidence})",
         title_justify="left",
     )
-    table.add_column("Market")
+    table.add_column("Market", style="bold" if color else "")
     for c in Category:
-        table.add_column(
-            c.value.replace("authentication_international", "auth-intl"), justify="right"
+        # at 80 columns the full names do not fit beside the market's
+        header = (
+            c.value.replace("authentication_international", "auth-intl")
+            if width >= 100
+            else _SHORT_HEADERS[c.value]
         )
+        table.add_column(header, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(
             row["market"], *("–" if row[c.value] is None else row[c.value] for c in Category)
         )
     buffer = io.StringIO()
-    console = Console(file=buffer, width=120, color_system=None, markup=False, emoji=False)
+    console = Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        highlight=False,
+        markup=False,  # names are data: [bold] in a name is printed, not applied
+        emoji=False,
+    )
     console.print(table)
-    console.print(f"Source: {card.source_url}")
+    console.print(f"Source: {card.source_url}", style="dim", soft_wrap=False)
     if len(rows) == 1 and rows[0]["market"] in bands:
         for category, listed in bands[rows[0]["market"]].items():
             console.print(

@@ -12,20 +12,26 @@ from rich.text import Text
 
 from wacost.models import format_money
 from wacost.render.common import (
+    NOT_BILLED,
     STATUS_TEXT,
     VIEW_TITLES,
     all_in,
     breakdown,
+    card_currency,
     check_views,
-    comparison_rows,
+    comparison_view,
     has_fees,
     limit_label,
     limit_rows,
+    money,
+    not_billed,
     notes,
+    per_thousand,
     percent_text,
     share,
     signed,
     template_name,
+    verdict,
 )
 from wacost.report.document import to_dict
 from wacost.report.model import Estimate
@@ -51,10 +57,21 @@ def _share_cell(cost: str, total: str, width: int = _BAR_WIDTH) -> str:
     fraction = share(cost, total)
     if fraction is None:
         return ""
+    if width <= 0:  # no room for a bar: the percentage alone
+        return f"{percent_text(fraction):>6}"
     return f"{_bar(fraction, width)} {percent_text(fraction):>6}"
 
 
-def _breakdown_table(report: dict[str, Any], view: str) -> Table:
+def _bar_width(width: int, narrow: bool) -> int:
+    """How wide a share bar fits: none at 80 columns (the percentage alone), more when wider."""
+    if width >= 120:
+        return _BAR_WIDTH // 2 if narrow else _BAR_WIDTH
+    if width >= 100:
+        return _BAR_WIDTH // 2
+    return 0
+
+
+def _breakdown_table(report: dict[str, Any], view: str, width: int) -> Table:
     cur = report["currency"]
     totals = report["totals"]
     fees = has_fees(report)
@@ -64,11 +81,13 @@ def _breakdown_table(report: dict[str, Any], view: str) -> Table:
         columns = [("Template", "left"), ("Language", "left"), ("Category", "left")]
     else:
         columns = [(view.capitalize(), "left")]
-    # Keep within 100 columns: a template row is one category, so its billable count adds little,
-    # and with BSP fees the template view shows only the all-in cost.
+    # Fit the terminal: a template row is one category, so its billable count adds little;
+    # with BSP fees the template view shows only the all-in cost; the cost per 1,000
+    # messages and the share bars take the room a wider terminal has.
     with_billable = view != "template" and not fees
     split_fees = fees and view != "template"
-    money = (
+    with_rate = view != "template" and width >= (110 if fees else 90)
+    money_columns = (
         [(f"Meta ({cur})", "right"), (f"Fees ({cur})", "right"), (f"Total ({cur})", "right")]
         if split_fees
         else [(f"Total ({cur})" if fees else f"Cost ({cur})", "right")]
@@ -76,18 +95,22 @@ def _breakdown_table(report: dict[str, Any], view: str) -> Table:
     columns += [
         ("Messages", "right"),
         *([("Billable", "right")] if with_billable else []),
-        *money,
+        *money_columns,
+        *([("Per 1,000", "right")] if with_rate else []),
         ("Share", "left"),
     ]
     for name, justify in columns:
         # Names may wrap; numbers and bars never do (a wrapped bar reads as two rows).
         table.add_column(name, justify=justify, no_wrap=justify == "right" or name == "Share")  # type: ignore[arg-type]
-    bar_width = _BAR_WIDTH // 2 if view == "template" or fees else _BAR_WIDTH
+    bar_width = _bar_width(width, view == "template" or fees)
 
     def amounts(row: dict[str, Any]) -> list[str]:
         if split_fees:
-            return [row["cost"], row.get("fees") or "", all_in(row)]
-        return [all_in(row)]
+            return [money(row["cost"]), money(row.get("fees")), money(all_in(row))]
+        return [money(all_in(row))]
+
+    def rate(row: dict[str, Any]) -> list[str]:
+        return [per_thousand(all_in(row), row["messages"])] if with_rate else []
 
     for row in rows:
         label = (
@@ -100,38 +123,55 @@ def _breakdown_table(report: dict[str, Any], view: str) -> Table:
         if with_billable:
             counts.append("" if billable is None else f"{billable:,}")
         table.add_row(
-            *label, *counts, *amounts(row), _share_cell(all_in(row), all_in(totals), bar_width)
+            *label,
+            *counts,
+            *amounts(row),
+            *rate(row),
+            _share_cell(all_in(row), all_in(totals), bar_width),
+        )
+    pad = ["", ""] if view == "template" else []
+    unbilled = not_billed(report, view)
+    if unbilled:
+        # the total counts them, so the table shows them: its Messages column adds up
+        table.add_row(
+            Text(NOT_BILLED, style="dim"),
+            *pad,
+            Text(f"{unbilled:,}", style="dim"),
+            *(["0"] if with_billable else []),
+            *([""] * (len(amounts(totals)) + len(rate(totals)))),
+            "",
         )
     table.add_section()
-    pad = ["", ""] if view == "template" else []
     total_counts = [f"{totals['messages']:,}"] + (
         [f"{totals['billable_messages']:,}"] if with_billable else []
     )
-    table.add_row("Total", *pad, *total_counts, *amounts(totals), "", style="bold")
+    table.add_row("Total", *pad, *total_counts, *amounts(totals), *rate(totals), "", style="bold")
     return table
 
 
 def _comparison(report: dict[str, Any]) -> list[Any]:
-    comparison = report.get("comparison")
-    if not comparison:
+    view = comparison_view(report)
+    if view is None:
         return []
     cur = report["currency"]
+    old, new = view["old"], view["new"]
     parts: list[Any] = [
+        Text(""),
         Text(
-            f"On the card in effect on {comparison['date']} (effective "
-            f"{comparison['rate_card']['effective_from']}) the campaign costs "
-            f"{comparison['cost']} {cur} ({signed(comparison['difference'])} {cur})."
-        )
+            f"From {old['date']} (card effective {old['effective']}) to {new['date']} (card "
+            f"effective {new['effective']}): {money(view['old_cost'])} → "
+            f"{money(view['new_cost'])} {cur} ({signed(view['change'])} {cur})."
+        ),
     ]
-    rows = comparison_rows(report)
-    if rows:
-        table = Table(title=f"Compared with {comparison['date']}", title_justify="left")
-        for name in ("Market", f"Now ({cur})", f"On {comparison['date']} ({cur})", "Difference"):
-            table.add_column(name, justify="left" if name == "Market" else "right")
+    for key, title in (("by_category", "Category"), ("by_market", "Market")):
+        rows = view[key][:10]
+        if not rows:
+            continue
+        table = Table(title=f"{title} costs, {old['date']} → {new['date']}", title_justify="left")
+        for name in (title, f"{old['date']} ({cur})", f"{new['date']} ({cur})", "Change"):
+            table.add_column(name, justify="left" if name == title else "right")
         for row in rows:
-            table.add_row(
-                row["market"], row["cost"], row["compare_cost"], signed(row["difference"])
-            )
+            table.add_row(row["name"], money(row["old"]), money(row["new"]), signed(row["change"]))
         parts.append(table)
     return parts
 
@@ -164,8 +204,8 @@ def _limits_table(report: dict[str, Any]) -> Table | None:
             status += f" (≥ {row['warn_at']}%)"
         table.add_row(
             limit_label(row),
-            row["limit"],
-            row["used"],
+            money(row["limit"]),
+            money(row["used"]),
             used,
             Text(
                 status.upper() if row["status"] == "broken" else status,
@@ -175,28 +215,41 @@ def _limits_table(report: dict[str, Any]) -> Table | None:
     return table
 
 
-def build_renderables(estimate: Estimate, views: tuple[str, ...] | None = None) -> Group:
+def build_renderables(
+    estimate: Estimate, views: tuple[str, ...] | None = None, width: int = _WIDTH
+) -> Group:
     report = to_dict(estimate)
     cur = report["currency"]
     totals = report["totals"]
     card = report["rate_card"]
     parts: list[Any] = []
-    fee_text = f" (Meta {totals['cost']} + fees {totals.get('fees')})" if has_fees(report) else ""
+    judged = verdict(report)
+    if judged is not None:  # the verdict first: it is what a run is for
+        status, sentence = judged
+        parts.append(Text(sentence, style=_STATUS_STYLE.get(status, "")))
+    fee_text = (
+        f" (Meta {money(totals['cost'])} + fees {money(totals.get('fees'))})"
+        if has_fees(report)
+        else ""
+    )
+    rate = per_thousand(all_in(totals), totals["messages"])
     parts.append(
         Text.assemble(
             ("Estimated cost: ", "bold"),
-            (f"{all_in(totals)} {cur}", "bold green"),
+            (f"{money(all_in(totals))} {cur}", "bold"),
             fee_text,
-            f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable  ·  send date {report['date']}",
+            f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable"
+            + (f"  ·  {rate} {cur} per 1,000 messages" if rate else "")
+            + f"  ·  send date {report['date']}",
         )
     )
     for view in check_views(views):
-        parts.extend([Text(""), _breakdown_table(report, view)])
+        parts.extend([Text(""), _breakdown_table(report, view, width)])
     risk = report.get("recategorization_risk") or {}
     if risk.get("templates"):
         parts.append(
             Text(
-                f"Recategorization risk: +{risk['extra_cost']} {cur} if Meta moves "
+                f"Recategorization risk: +{money(risk['extra_cost'])} {cur} if Meta moves "
                 f"{', '.join(t['template'] for t in risk['templates'])} to marketing.",
                 style="yellow",
             )
@@ -205,24 +258,8 @@ def build_renderables(estimate: Estimate, views: tuple[str, ...] | None = None) 
     if limits is not None:
         parts.append(limits)
     parts += _comparison(report)
-    budget = report.get("budget") or {}
-    if budget.get("limit") is not None and not report.get("policy"):
-        used = share(all_in(totals), budget["limit"])
-        used_text = f" ({percent_text(used)} used)" if used is not None else ""
-        parts.append(
-            Text(
-                f"Budget {budget['limit']} {cur}{used_text}: "
-                + (
-                    "OVER BUDGET"
-                    if budget["exceeded"]
-                    else "NOT CHECKED (the total leaves billable messages unpriced)"
-                    if budget.get("incomplete")
-                    else "within budget"
-                ),
-                style="bold red" if budget["exceeded"] or budget.get("incomplete") else "green",
-            )
-        )
     unpriced = report.get("unpriced")
+    budget = report.get("budget") or {}
     if unpriced and (budget.get("incomplete") or (report.get("policy") or {}).get("incomplete")):
         parts.append(
             Text(
@@ -243,8 +280,8 @@ def build_renderables(estimate: Estimate, views: tuple[str, ...] | None = None) 
         parts.append(Text(note, style="dim"))
     parts.append(
         Text(
-            f"Rate card {cur} effective {card['effective_from']} (confidence {card.get('confidence')}): "
-            f"{card['source']}",
+            f"Rate card {card_currency(report)} effective {card['effective_from']} "
+            f"(confidence {card.get('confidence')}): {card['source']}",
             style="dim",
         )
     )
@@ -269,7 +306,7 @@ def render_table(
         markup=False,  # names are data: [bold] in a template name is printed, not applied
         emoji=False,
     )
-    console.print(build_renderables(estimate, views))
+    console.print(build_renderables(estimate, views, width))
     return buffer.getvalue()
 
 

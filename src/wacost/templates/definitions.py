@@ -7,6 +7,8 @@ object has `name`, `language`, `category` (MARKETING, UTILITY, AUTHENTICATION), 
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +31,53 @@ class TemplateDef:
     origin: str = ""
 
 
+_LANGUAGE = re.compile(r"^([A-Za-z]{2,3})(?:[_\-]([A-Za-z0-9]{2,4}))?$")
+
+
+def normalize_language(code: str) -> str:
+    """A language code as Meta writes it: `pt-BR`, `pt_br` -> `pt_BR`; `EN` -> `en`.
+
+    Meta's codes are a lower-case language, then an upper-case region after an underscore
+    (en_US, pt_BR, zh_HK). Anything else is returned trimmed, as written.
+    """
+    text = code.strip()
+    match = _LANGUAGE.match(text)
+    if match is None:
+        return text
+    language, region = match.groups()
+    return language.lower() + (f"_{region.upper()}" if region else "")
+
+
+@dataclass(frozen=True)
+class TemplateMatch:
+    """What a campaign row's template name and language mean among the definitions.
+
+    `definitions` is empty when the name is defined nowhere (then `suggestions` holds near
+    names). `name` is the defined name (Meta's names are lower case only, so a row's
+    `Black_Friday` can only mean `black_friday`: `case_differs` says the row wrote it so).
+    `unknown_language` is set when the row names a language the template is not defined in:
+    every language of the template is then in `definitions`.
+    """
+
+    name: str
+    definitions: tuple[TemplateDef, ...] = ()
+    case_differs: bool = False
+    language: str | None = None
+    unknown_language: bool = False
+    suggestions: tuple[str, ...] = ()
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({t.language for t in self.definitions if t.language})
+
+
 @dataclass
 class TemplateBook:
     """Every template definition loaded, findable by name and language."""
 
     by_key: dict[tuple[str, str | None], TemplateDef] = field(default_factory=dict)
     by_name: dict[str, list[TemplateDef]] = field(default_factory=dict)
+    by_folded: dict[str, str] = field(default_factory=dict)  # lower-case name -> name
 
     def add(self, template: TemplateDef) -> None:
         key = (template.name, template.language)
@@ -42,14 +85,36 @@ class TemplateBook:
             self.by_name[template.name].remove(self.by_key[key])
         self.by_key[key] = template
         self.by_name.setdefault(template.name, []).append(template)
+        self.by_folded.setdefault(template.name.lower(), template.name)
 
     def find(self, name: str, language: str | None) -> list[TemplateDef]:
         """The definitions a campaign row means: its language if given and defined, else every language."""
-        if language:
-            exact = self.by_key.get((name, language))
+        return list(self.match(name, language).definitions)
+
+    def match(self, name: str, language: str | None) -> TemplateMatch:
+        """The definitions a campaign row's template and language mean, as Meta matches them.
+
+        Meta creates names in lower case only (letters, digits and underscores), so a name in
+        another case is matched case-insensitively, and flagged; a language is compared in
+        Meta's spelling (pt-BR is pt_BR).
+        """
+        name = name.strip()
+        lang = normalize_language(language) if language and language.strip() else None
+        found = name if name in self.by_name else self.by_folded.get(name.lower())
+        if found is None or not self.by_name.get(found):
+            near = difflib.get_close_matches(name.lower(), list(self.by_folded), n=3, cutoff=0.75)
+            return TemplateMatch(
+                name, language=lang, suggestions=tuple(self.by_folded[n] for n in near)
+            )
+        every = tuple(self.by_name[found])
+        if lang is not None:
+            exact = self.by_key.get((found, lang))
             if exact is not None:
-                return [exact]
-        return list(self.by_name.get(name, []))
+                return TemplateMatch(found, (exact,), found != name, lang)
+            defined = {t.language for t in every}
+            unknown = defined != {None}  # a definition without a language matches any
+            return TemplateMatch(found, every, found != name, lang, unknown_language=unknown)
+        return TemplateMatch(found, every, found != name, lang)
 
     def __len__(self) -> int:
         return len(self.by_key)
@@ -114,7 +179,7 @@ def parse_templates(data: object, where: str) -> list[TemplateDef]:
         result.append(
             TemplateDef(
                 name=name.strip(),
-                language=language.strip()
+                language=normalize_language(language)
                 if isinstance(language, str) and language.strip()
                 else None,
                 category=category,

@@ -23,6 +23,7 @@ class TemplateVerdict:
     language: str | None
     warnings: tuple[tuple[str, str], ...] = ()
     risk: bool = False  # declared utility, reads as marketing
+    name: str | None = None  # the defined name the row means (Meta's spelling), if found
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -45,20 +46,46 @@ def resolve_template(
         return TemplateVerdict(category, lang)
     if not name:
         return TemplateVerdict(Category.SERVICE, None)
-    found = book.find(name, lang)
+    match = book.match(name, lang)
+    found = list(match.definitions)
     if not found:
+        hint = (
+            f"; did you mean {' or '.join(repr(n) for n in match.suggestions)}?"
+            if match.suggestions
+            else ""
+        )
         return TemplateVerdict(
             Category.MARKETING,
-            lang,
+            match.language,
             (
                 (
                     "unknown_template",
                     f"template {_short(name)!r} is not defined in --templates and has no category; "
-                    "priced as marketing, the most Meta could bill",
+                    f"priced as marketing, the most Meta could bill{hint}",
                 ),
             ),
         )
-    warnings: list[tuple[str, str]] = []
+    lang = match.language
+    notes: list[tuple[str, str]] = []
+    if match.case_differs:
+        notes.append(
+            (
+                "template_name_case",
+                f"template {_short(name)!r}: Meta's template names are lower case and its API "
+                f"needs the name exactly; priced as {_short(match.name)!r}",
+            )
+        )
+    if match.unknown_language:
+        notes.append(
+            (
+                "unknown_language",
+                f"template {_short(match.name)!r} is not defined in language {_short(lang or '')!r} "
+                f"(it has {', '.join(match.languages)}); Meta cannot send it so; priced as the "
+                "template",
+            )
+        )
+        lang = None  # the row's language is none of the template's
+    warnings: list[tuple[str, str]] = notes
     categories: list[Category] = []
     risk = False
     for template in found:
@@ -119,14 +146,18 @@ def resolve_template(
             (
                 "ambiguous_template",
                 f"template {_short(name)!r} has categories {', '.join(c.value for c in distinct)} "
-                "in different languages and the row gives no language; priced as "
+                "in different languages and the row gives no language it has; priced as "
                 f"{distinct[0].value}, the dearest",
             )
         )
     languages = {t.language for t in found}
     resolved_language = lang or (next(iter(languages)) if len(languages) == 1 else None)
     return TemplateVerdict(
-        distinct[0], resolved_language, tuple(warnings), risk and not assume_recategorized
+        distinct[0],
+        resolved_language,
+        tuple(warnings),
+        risk and not assume_recategorized,
+        match.name,
     )
 
 
