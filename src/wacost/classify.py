@@ -266,14 +266,23 @@ def classify_template(
     parts = read_template(template)
     values, evidence = extract(parts, rules.lexicon, declared)
     probs = probabilities(rules, values)
+    if "s:otp_button" in values:
+        # Only authentication templates can carry an OTP button (Meta's fixed shape): such a
+        # template is authentication, or marketing when it also promotes something.
+        probs[rules.classes.index(UTILITY)] = 0.0
+        total = sum(probs)
+        probs = [p / total for p in probs]
     ranked = sorted(range(len(probs)), key=lambda k: -probs[k])
     verdict, other = ranked[0], ranked[1]
     category = rules.classes[verdict]
     reasons = _reasons(rules, parts.text, values, evidence, verdict, other)
+    if category == AUTHENTICATION and "s:otp_button" in values:
+        shape = str(evidence["s:otp_button"])
+        reasons = [shape, *(r for r in reasons if r != shape)][:_MAX_REASONS]
     if category == MARKETING:
         utility = rules.classes.index(UTILITY)
         also = _reasons(rules, parts.text, values, evidence, utility, verdict)[:1]
-        if also and probs[utility] > 0.02:
+        if also and not also[0].startswith(("utility wording", "nothing")):
             reasons.append(f"also {also[0]} (mixed content counts as marketing)")
         if "s:no_words" in values:
             reasons.append("no real content, only placeholders: unclear content is marketing")

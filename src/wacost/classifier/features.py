@@ -27,6 +27,7 @@ from wacost.classifier.text import OTP_URL_RE, TemplateParts, Token, prepare, to
 Evidence = tuple[int, int] | str  # a span of the original text, or a description
 _CURRENCY = set("$€£₹¥₺₽﷼")
 _KEEP_PUNCT = {"%", "!", "?", "#"}
+_NAMED_PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}\d\s][^{}]*?)\s*\}\}")
 _NEAR = 6  # tokens: how close two concepts must be for an n: feature
 
 
@@ -216,6 +217,11 @@ def extract(
         if parts.footer_span and parts.footer_span[0] <= span[0] < parts.footer_span[1]:
             out.add("fw:" + feature, span)
         kept.append((feature, position))
+    for match in _NAMED_PLACEHOLDER_RE.finditer(parts.text):
+        # A named placeholder says what it holds: {{order_number}}, {{discount_code}}.
+        for word in re.split(r"[_\W\d]+", match.group(1).lower()):
+            if len(word) > 2:
+                out.add("w:" + word, (match.start(), match.end()))
     for (a, first), (b, second) in zip(kept, kept[1:], strict=False):
         out.add(f"b:{a} {b}", out.span(tokens, first, second + 1))
     hits = lexicon.find(prepared, tokens)
@@ -248,10 +254,10 @@ def _shape(
         shown = f'a "{label}" button' if label else f"a {kind.lower() or 'blank'} button"
         if kind == "OTP" or (kind == "URL" and OTP_URL_RE.search(url)):
             name = (otp_type or "copy_code").lower()
-            out.add("s:otp_button", f"a one-time-code button ({name.replace('_', '-')})")
-            out.add("s:otp_" + name, f"a one-time-code button ({name.replace('_', '-')})")
+            out.add("s:otp_button", f"an OTP button ({name.replace('_', '-')})")
+            out.add("s:otp_" + name, f"an OTP button ({name.replace('_', '-')})")
         elif kind == "COPY_CODE" and declared == "authentication":
-            out.add("s:otp_button", "a one-time-code button (copy-code)")
+            out.add("s:otp_button", "an OTP button (copy-code)")
         elif kind:
             out.add("s:button_" + kind.lower(), shown)
             if kind == "URL" and url:
