@@ -182,8 +182,8 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
     import hashlib
 
     from wacost.estimate import EstimateOptions, estimate_campaign
-    from wacost.pricing import load_price_book
-    from wacost.templates import load_templates
+    from wacost.prices.loading import load_price_book
+    from wacost.templates.definitions import load_templates
 
     book = load_price_book()
     templates = load_templates([TEMPLATES])

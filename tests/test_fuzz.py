@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from wacost.errors import WacostError
 from wacost.estimate import EstimateOptions, estimate_campaign
-from wacost.pricing import load_price_book, parse_rate_card
-from wacost.templates import TemplateBook, load_template_file, parse_templates
+from wacost.prices.loading import load_price_book, parse_rate_card
+from wacost.templates.definitions import TemplateBook, load_template_file, parse_templates
 
 BOOK = load_price_book()
 OPTIONS = EstimateOptions(date=dt.date(2026, 11, 25))

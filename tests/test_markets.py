@@ -8,9 +8,9 @@ import pytest
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
 from wacost.campaign import mask_digits
-from wacost.lookup import lookup_numbers
-from wacost.markets import NumberResolver
-from wacost.pricing import load_price_book
+from wacost.numbers.lookup import lookup_numbers
+from wacost.numbers.resolver import NumberResolver
+from wacost.prices.loading import load_price_book
 
 BOOK = load_price_book()
 OCT = BOOK.card_for(__import__("datetime").date(2026, 11, 25))

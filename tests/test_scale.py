@@ -19,12 +19,14 @@ from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import SUPPORTED_REGIONS
 
 from tests.conftest import SAMPLES, write
-from wacost import counting
-from wacost.counting import RecipientLedger, count_campaign
+from wacost.counting import ledger
+from wacost.counting.ledger import RecipientLedger
+from wacost.counting.pipeline import count_campaign
 from wacost.estimate import EstimateOptions, estimate_campaign
-from wacost.markets import NumberResolver, _validity_pattern
-from wacost.pricing import load_price_book
-from wacost.templates import load_templates
+from wacost.numbers.plan import _validity_pattern
+from wacost.numbers.resolver import NumberResolver
+from wacost.prices.loading import load_price_book
+from wacost.templates.definitions import load_templates
 
 BOOK = load_price_book()
 TEMPLATES = load_templates([SAMPLES / "templates.json"])
@@ -88,7 +90,7 @@ def test_block_size_never_changes_the_report(
     optout = write(folder / "optout.txt", "\n".join(excluded) + "\n")
     whole = price([path], block_size=1 << 24, exclude=(optout,))
     if spill:  # the ledger spills to disk after a handful of recipients
-        monkeypatch.setattr(counting, "LEDGER_MEMORY_RECORDS", 3)
+        monkeypatch.setattr(ledger, "LEDGER_MEMORY_RECORDS", 3)
     batched = price([path], block_size=block_size, exclude=(optout,))
     assert json.dumps(batched, sort_keys=True) == json.dumps(whole, sort_keys=True)
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from wacost.errors import OptionError
 from wacost.models import Category
-from wacost.pricing import UNKNOWN, Rate, RateCard
+from wacost.prices.cards import UNKNOWN, Rate, RateCard
 
 
 def _rate_text(rate: Rate) -> str | None:

@@ -7,158 +7,28 @@ None (the market has no such rate) or UNKNOWN (Meta has one but we do not know i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Final
 
-from wacost.errors import OptionError, PricingTableError
+from wacost.errors import PricingTableError
 from wacost.models import Category
+from wacost.prices.cards import (
+    CARD_SCHEMA,
+    CONFIDENCE_LEVELS,
+    NUMBERING_SCHEMA,
+    SERVICE_CHARGING_STARTS,
+    TIERED_CATEGORIES,
+    UNKNOWN,
+    Band,
+    Market,
+    Numbering,
+    PriceBook,
+    Rate,
+    RateCard,
+    Tiers,
+)
 from wacost.yamlsafe import load_yaml_file
-
-CARD_SCHEMA: Final = "wacost.rate_card/1"
-NUMBERING_SCHEMA: Final = "wacost.numbering/1"
-CONFIDENCE_LEVELS: Final = ("high", "medium", "low")
-SERVICE_CHARGING_STARTS: Final = dt.date(2026, 10, 1)
-
-
-class _Unknown:
-    """Marker for a rate Meta publishes but we could not confirm."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Final = _Unknown()
-Rate = Decimal | _Unknown | None
-
-
-@dataclass(frozen=True)
-class Band:
-    """One monthly volume band: messages `first`..`last` (inclusive; None = no end) at `rate`."""
-
-    first: int
-    last: int | None
-    rate: Decimal
-
-    @property
-    def label(self) -> str:
-        """Meta's `LOWER:UPPER` notation, as in pricing_analytics (`0:100000`, `100001:MAX`)."""
-        lower = 0 if self.first == 1 else self.first
-        return f"{lower}:{'MAX' if self.last is None else self.last}"
-
-
-@dataclass(frozen=True)
-class Tiers:
-    """Monthly volume bands of one market and category, with their provenance."""
-
-    bands: tuple[Band, ...]
-    source: str
-    confidence: str
-
-
-@dataclass(frozen=True)
-class Market:
-    name: str
-    countries: frozenset[str]
-    rates: Mapping[Category, Rate]
-    default: bool = False
-    confidence: str | None = None
-    note: str | None = None
-    tiers: Mapping[Category, Tiers] = field(default_factory=dict)
-
-    def rate(self, category: Category) -> Rate:
-        return self.rates.get(category)
-
-
-@dataclass(frozen=True)
-class RateCard:
-    """One published price list: a currency, the date it takes effect, and its markets."""
-
-    currency: str
-    effective_from: dt.date
-    source_url: str
-    source: Mapping[str, str]
-    confidence: str
-    confidence_note: str
-    utility_free_in_csw: bool
-    service_free: bool
-    markets: Mapping[str, Market]
-    path: str
-    _by_country: dict[str, str] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        for market in self.markets.values():
-            for country in market.countries:
-                self._by_country[country] = market.name
-
-    @property
-    def default_market(self) -> Market | None:
-        for market in self.markets.values():
-            if market.default:
-                return market
-        return None
-
-    def market_for_country(self, country: str | None) -> str | None:
-        """The market name billing `country` (ISO alpha-2); the default market if unlisted."""
-        if country is None:
-            return None
-        name = self._by_country.get(country)
-        if name is not None:
-            return name
-        default = self.default_market
-        return default.name if default else None
-
-
-@dataclass(frozen=True)
-class Numbering:
-    """Dialling prefix -> billing country; the longest matching prefix wins."""
-
-    prefixes: Mapping[str, str]
-    path: str
-
-
-@dataclass(frozen=True)
-class PriceBook:
-    """Every rate card loaded, and the numbering plan that maps numbers to countries."""
-
-    cards: tuple[RateCard, ...]
-    numbering: Numbering
-
-    def currencies(self) -> list[str]:
-        return sorted({card.currency for card in self.cards})
-
-    def card_for(self, on: dt.date, currency: str = "USD", option: str = "--date") -> RateCard:
-        """The card of `currency` in effect on `on` (the latest that took effect on or before it)."""
-        cards = sorted(
-            (c for c in self.cards if c.currency == currency), key=lambda c: c.effective_from
-        )
-        if not cards:
-            raise OptionError(
-                f"no rate card in {currency}",
-                f"cards are available in {', '.join(self.currencies()) or 'no currency'}",
-            )
-        in_effect = [c for c in cards if c.effective_from <= on]
-        if not in_effect:
-            raise OptionError(
-                f"{option} {on.isoformat()}: no {currency} rate card is in effect yet; "
-                f"the earliest takes effect on {cards[0].effective_from.isoformat()}",
-                f"pick a later {option} or add an older card with --pricing",
-            )
-        return in_effect[-1]
-
-    def newest(self, currency: str = "USD") -> RateCard | None:
-        cards = [c for c in self.cards if c.currency == currency]
-        return max(cards, key=lambda c: c.effective_from) if cards else None
 
 
 def shipped_pricing_dir() -> Path:
@@ -166,7 +36,7 @@ def shipped_pricing_dir() -> Path:
     packaged = resources.files("wacost") / "pricing"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "pricing"
+    return Path(__file__).resolve().parents[3] / "pricing"
 
 
 # --- validation helpers ---------------------------------------------------------------------
@@ -224,13 +94,6 @@ def _parse_country(value: object, where: str, key: str) -> str:
     if not isinstance(value, str) or len(value) != 2 or not value.isalpha():
         raise _fail(where, key, f"{value!r} is not an ISO 3166 alpha-2 code", 'write e.g. "SE"')
     return value.upper()
-
-
-TIERED_CATEGORIES: Final = (
-    Category.UTILITY,
-    Category.AUTHENTICATION,
-    Category.AUTHENTICATION_INTERNATIONAL,
-)
 
 
 def _parse_tiers(raw: object, where: str, key: str) -> dict[Category, Tiers]:
@@ -517,46 +380,3 @@ def load_price_book(path: Path | None = None) -> PriceBook:
         cards=tuple(sorted(cards, key=lambda c: (c.currency, c.effective_from))),
         numbering=numbering,
     )
-
-
-def convert_card(card: RateCard, fx_rate: Decimal, currency: str) -> RateCard:
-    """`card` with every rate multiplied by `fx_rate` and labelled `currency` (exact decimals)."""
-
-    def convert(rate: Rate) -> Rate:
-        return rate * fx_rate if isinstance(rate, Decimal) else rate
-
-    markets = {
-        name: Market(
-            name=m.name,
-            countries=m.countries,
-            rates={c: convert(r) for c, r in m.rates.items()},
-            default=m.default,
-            confidence=m.confidence,
-            note=m.note,
-            tiers={
-                c: Tiers(
-                    tuple(Band(b.first, b.last, convert(b.rate)) for b in t.bands),  # type: ignore[arg-type]
-                    t.source,
-                    t.confidence,
-                )
-                for c, t in m.tiers.items()
-            },
-        )
-        for name, m in card.markets.items()
-    }
-    return RateCard(
-        currency=currency,
-        effective_from=card.effective_from,
-        source_url=card.source_url,
-        source=card.source,
-        confidence=card.confidence,
-        confidence_note=card.confidence_note,
-        utility_free_in_csw=card.utility_free_in_csw,
-        service_free=card.service_free,
-        markets=markets,
-        path=card.path,
-    )
-
-
-def quarter_start(day: dt.date) -> dt.date:
-    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)

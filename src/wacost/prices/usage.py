@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wacost.errors import InputFileError
-from wacost.markets import TERRITORY_OWNERS
 from wacost.models import Category
-from wacost.pricing import RateCard
+from wacost.numbers.regions import TERRITORY_OWNERS
+from wacost.prices.cards import RateCard
 from wacost.yamlsafe import read_text_file
 
 

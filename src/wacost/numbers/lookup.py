@@ -15,8 +15,9 @@ from rich.table import Table
 
 from wacost.campaign import inspect_campaign, read_batches
 from wacost.errors import InputFileError
-from wacost.markets import NON_GEOGRAPHIC, NumberResolver
-from wacost.pricing import PriceBook, RateCard
+from wacost.numbers.regions import NON_GEOGRAPHIC
+from wacost.numbers.resolver import NumberResolver
+from wacost.prices.cards import PriceBook, RateCard
 from wacost.yamlsafe import read_text_file
 
 

@@ -17,91 +17,31 @@ walk the automaton digit by digit, still on whole columns.
 
 from __future__ import annotations
 
-import re
-import re._constants as sre_constants
-import re._parser as sre_parse
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata
-from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
-from wacost.errors import OptionError
-from wacost.pricing import Numbering
+from wacost.numbers.plan import (
+    _CHUNK,
+    _INT64_MAX,
+    _NATIONAL_OFFSET,
+    _NATIONAL_SHORT,
+    _POW10,
+    _PREFIX_KEYS,
+    _SHORT_OFFSET,
+    MAX_DIGITS,
+    _number_plan,
+    _validity_pattern,
+)
+from wacost.numbers.regions import check_region
+from wacost.prices.cards import Numbering
 
-NON_GEOGRAPHIC = "001"
-COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
-
-
-def _territory_owners() -> dict[str, str]:
-    """Territories that share a larger country's calling code -> that country (JE -> GB).
-
-    Meta bills by calling code, so a planning row for Jersey bills as the United Kingdom, as a
-    Jersey number does. +1 and +7 are split by network prefix instead (pricing/numbering.yaml).
-    """
-    owners = {}
-    for code, regions in COUNTRY_CODE_TO_REGION_CODE.items():
-        if code in (1, 7) or regions[0] == NON_GEOGRAPHIC:
-            continue
-        for region in regions[1:]:
-            owners[region] = regions[0]
-    return owners
-
-
-TERRITORY_OWNERS: dict[str, str] = _territory_owners()
 _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
-
-
-@lru_cache(maxsize=1)
-def _validity_pattern() -> str:
-    """One anchored RE2 pattern: calling code followed by a national number of its plan."""
-    alternatives = [
-        f"{code}(?:{'|'.join(patterns)})" for code, patterns in _national_patterns().items()
-    ]
-    return "^(?:" + "|".join(alternatives) + ")$"
-
-
-def known_countries() -> frozenset[str]:
-    """ISO alpha-2 codes libphonenumber knows (the countries a planning row may name)."""
-    return frozenset(SUPPORTED_REGIONS)
-
-
-def check_region(code: str, option: str) -> str:
-    """`code` upper-cased if it is a country libphonenumber knows, else an OptionError."""
-    region = COUNTRY_ALIASES.get(code.strip().upper(), code.strip().upper())
-    if region not in SUPPORTED_REGIONS:
-        raise OptionError(
-            f"{option} {code!r}: not an ISO 3166 alpha-2 country code wacost knows",
-            "write two letters, e.g. SE, IN, US",
-        )
-    return region
-
-
-# Every number libphonenumber can accept has at most 19 digits with its calling code (the widest
-# national patterns, Indonesia's and Japan's, allow 17 digits after a 2-digit code), so an
-# E.164 number always fits in an int64; a string of digits is read as an unsigned 64-bit
-# integer, which holds any 19 digits. _NumberPlan checks the bound when it is built.
-MAX_DIGITS = 19
-_MAX_NATIONAL = MAX_DIGITS - 1
-_POW10 = np.array([10**i for i in range(MAX_DIGITS + 1)], dtype=np.uint64)
-_INT64_MAX = np.uint64(2**63 - 1)
-# Keys of the country table: the first four digits of a number (0..9999); numbers of 1 to 3
-# digits go after them, each length at its own offset.
-_SHORT_OFFSET = np.array([0, 10_000, 10_010, 10_110], dtype=np.uint64)
-_PREFIX_KEYS = 11_110
-# Keys of the calling-code table: the first three digits; then numbers of 1 or 2 digits.
-_HEAD_OFFSET = np.array([0, 1_000, 1_010, 0], dtype=np.uint64)
-_HEAD_KEYS = 1_110
-# National numbers of 0 to 3 digits, in one table per calling code: offset by length.
-_NATIONAL_OFFSET = np.array([0, 1, 11, 111], dtype=np.uint64)
-_NATIONAL_SHORT = 1_111
-_CHUNK = 1 << 16
 
 
 def _np_bool(array: pa.Array) -> np.ndarray:
@@ -132,228 +72,6 @@ def _ascii_digits(text: pa.Array) -> pa.Array:
     return pa.StringArray.from_buffers(
         n, pa.py_buffer(new_offsets), pa.py_buffer(data[keep].tobytes())
     )
-
-
-class _Unsupported(Exception):
-    """A pattern construct the digit automaton does not handle (the check falls back to RE2)."""
-
-
-class _Automaton:
-    """A nondeterministic automaton over the digits, built from a parsed regular expression."""
-
-    _ALL = (1 << 10) - 1
-
-    def __init__(self) -> None:
-        self.empty: list[list[int]] = []  # state -> states reached without a digit
-        self.moves: list[list[tuple[int, int]]] = []  # state -> (digit bit mask, state)
-
-    def state(self) -> int:
-        self.empty.append([])
-        self.moves.append([])
-        return len(self.empty) - 1
-
-    def _digits(self, items: Any) -> int:
-        mask, negate = 0, False
-        for op, av in items:
-            if op is sre_constants.LITERAL:
-                mask |= 1 << (av - 48) if 48 <= av <= 57 else 0
-            elif op is sre_constants.RANGE:
-                mask |= sum(1 << (c - 48) for c in range(max(av[0], 48), min(av[1], 57) + 1))
-            elif op is sre_constants.CATEGORY and av is sre_constants.CATEGORY_DIGIT:
-                mask |= self._ALL
-            elif op is sre_constants.NEGATE:
-                negate = True
-            else:
-                raise _Unsupported(str(op))
-        return (self._ALL & ~mask) if negate else mask
-
-    def add(self, sequence: Any, start: int) -> int:
-        """States for `sequence` from `start`; the state it ends in."""
-        at = start
-        for op, av in sequence:
-            if op is sre_constants.LITERAL or op is sre_constants.IN:
-                mask = self._digits([(op, av)]) if op is sre_constants.LITERAL else self._digits(av)
-                target = self.state()
-                self.moves[at].append((mask, target))
-                at = target
-            elif op is sre_constants.SUBPATTERN:
-                at = self.add(av[3], at)
-            elif op is sre_constants.BRANCH:
-                end = self.state()
-                for alternative in av[1]:
-                    begin = self.state()
-                    self.empty[at].append(begin)
-                    self.empty[self.add(alternative, begin)].append(end)
-                at = end
-            elif op is sre_constants.MAX_REPEAT or op is sre_constants.MIN_REPEAT:
-                low, high, item = av
-                for _ in range(low):
-                    at = self.add(item, at)
-                if high is sre_constants.MAXREPEAT:
-                    loop = self.state()
-                    self.empty[at].append(loop)
-                    self.empty[self.add(item, loop)].append(loop)
-                    at = loop
-                else:
-                    end = self.state()
-                    for _ in range(high - low):
-                        self.empty[at].append(end)
-                        at = self.add(item, at)
-                    self.empty[at].append(end)
-                    at = end
-            else:
-                raise _Unsupported(str(op))
-        return at
-
-    def deterministic(self, start: int, final: int) -> tuple[np.ndarray, np.ndarray]:
-        """Subset construction: (state x digit -> state, accepting), state 0 dead, 1 the start."""
-
-        def closure(states: list[int]) -> frozenset[int]:
-            seen, stack = set(states), list(states)
-            while stack:
-                for nxt in self.empty[stack.pop()]:
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
-            return frozenset(seen)
-
-        order = [frozenset(), closure([start])]
-        index = {subset: i for i, subset in enumerate(order)}
-        table = [[0] * 10]
-        i = 1
-        while i < len(order):
-            row = []
-            for digit in range(10):
-                bit = 1 << digit
-                targets = [t for s in order[i] for mask, t in self.moves[s] if mask & bit]
-                subset = closure(targets) if targets else frozenset()
-                j = index.get(subset)
-                if j is None:
-                    j = index[subset] = len(order)
-                    order.append(subset)
-                row.append(j)
-            table.append(row)
-            i += 1
-        return np.array(table, dtype=np.int32), np.array([final in s for s in order], dtype=bool)
-
-
-def _national_patterns() -> dict[int, list[str]]:
-    """Calling code -> the general number patterns of the regions that share it."""
-    plans: dict[int, list[str]] = {}
-    for code, regions in sorted(COUNTRY_CODE_TO_REGION_CODE.items()):
-        patterns = set()
-        for region in regions:
-            md = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
-            desc = md.general_desc if md is not None else None
-            if desc is not None and desc.national_number_pattern:
-                patterns.add(desc.national_number_pattern)
-        if patterns:
-            plans[code] = sorted(patterns)
-    return plans
-
-
-class _NumberPlan:
-    """libphonenumber's number patterns as digit automata, in tables numpy can index.
-
-    Calling codes are prefix-free, so the first three digits of a number give its code. Each
-    code's automaton is built the first time a number with that code is checked (a campaign
-    reaches a few dozen of the 215 codes), its states appended to one global numbering (0 is
-    the shared dead state). Tables only grow: arrays are replaced, never changed, except the
-    rows of a code being built, which no reader uses before `built` says so.
-    """
-
-    def __init__(self) -> None:
-        self._patterns = _national_patterns()
-        self.codes = [0, *self._patterns]  # index 0: no calling code
-        n = len(self.codes)
-        self.code_of_head = np.zeros(_HEAD_KEYS, dtype=np.int16)  # head key -> code index
-        self.code_length = np.array([len(str(c)) if c else 0 for c in self.codes], dtype=np.int64)
-        index = {str(c): i for i, c in enumerate(self.codes) if c}
-        for key in range(1000):
-            head = f"{key:03d}"
-            self.code_of_head[key] = next(
-                (index[head[:k]] for k in (1, 2, 3) if head[:k] in index), 0
-            )
-        for length in (1, 2):
-            for value in range(10**length):
-                head = f"{value:0{length}d}"
-                self.code_of_head[int(_HEAD_OFFSET[length]) + value] = next(
-                    (index[head[:k]] for k in range(1, length + 1) if head[:k] in index), 0
-                )
-        self.built = np.zeros(n, dtype=bool)
-        self.built[0] = True
-        self.by_regex = np.zeros(n, dtype=bool)  # the automaton could not be built: use RE2
-        self.after_four = np.zeros(n * 10_000, dtype=np.int32)  # code * 10_000 + 4 digits -> state
-        self.short = np.zeros(n * _NATIONAL_SHORT, dtype=bool)  # code * 1_111 + offset + digits
-        self.step = np.zeros((1, 10), dtype=np.int32)  # state x digit -> state
-        self.accept = np.zeros(1, dtype=bool)
-        self.all_of_length = np.zeros(1, dtype=np.uint32)  # bit r: every r more digits accepted
-        self.none_of_length = np.full(1, (1 << (_MAX_NATIONAL + 1)) - 1, dtype=np.uint32)  # none
-        self._lock = threading.Lock()
-
-    def ensure(self, code_ids: np.ndarray) -> None:
-        """Build the automata of these code indices, where not built yet."""
-        if self.built[code_ids].all():
-            return
-        with self._lock:
-            for i in code_ids.tolist():
-                if not self.built[i]:
-                    self._build(i)
-
-    def _build(self, i: int) -> None:
-        code = self.codes[i]
-        automaton = _Automaton()
-        start, final = automaton.state(), automaton.state()
-        try:
-            for pattern in self._patterns[code]:
-                begin = automaton.state()
-                automaton.empty[start].append(begin)
-                automaton.empty[automaton.add(sre_parse.parse(pattern), begin)].append(final)
-            if (
-                len(str(code)) + sre_parse.parse("|".join(self._patterns[code])).getwidth()[1]
-                > MAX_DIGITS
-            ):
-                raise _Unsupported("longer than 19 digits")
-        except (_Unsupported, re.error):
-            self.by_regex[i] = True
-            self.built[i] = True
-            return
-        table, accepting = automaton.deterministic(start, final)
-        every_mask = np.zeros(len(table), dtype=np.uint32)
-        never_mask = np.zeros(len(table), dtype=np.uint32)
-        every, never = accepting.copy(), ~accepting
-        for r in range(_MAX_NATIONAL + 1):
-            every_mask |= every.astype(np.uint32) << np.uint32(r)
-            never_mask |= never.astype(np.uint32) << np.uint32(r)
-            every, never = every[table].all(axis=1), never[table].all(axis=1)
-        # local state 0 is dead: the global dead state; the others follow the global ones
-        total = len(self.step)
-        renumber = np.concatenate([[0], np.arange(total, total + len(table) - 1)]).astype(np.int32)
-        step = np.concatenate([self.step, renumber[table[1:]]])
-        accept = np.concatenate([self.accept, accepting[1:]])
-        first = int(renumber[1])
-        # the state after each national number of 0 to 4 digits
-        base = i * _NATIONAL_SHORT
-        self.short[base] = accept[first]
-        for length in (1, 2, 3, 4):
-            values = np.arange(10**length)
-            state = np.full(len(values), first, dtype=np.int32)
-            for position in reversed(range(length)):
-                state = step[state, (values // 10**position) % 10]
-            if length == 4:
-                self.after_four[i * 10_000 : (i + 1) * 10_000] = state
-            else:
-                offset = base + int(_NATIONAL_OFFSET[length])
-                self.short[offset : offset + len(values)] = accept[state]
-        self.all_of_length = np.concatenate([self.all_of_length, every_mask[1:]])
-        self.none_of_length = np.concatenate([self.none_of_length, never_mask[1:]])
-        self.step, self.accept = step, accept
-        self.built[i] = True
-
-
-@lru_cache(maxsize=1)
-def _number_plan() -> _NumberPlan:
-    return _NumberPlan()
 
 
 @dataclass(frozen=True)

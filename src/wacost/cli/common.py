@@ -1,0 +1,324 @@
+"""The Typer app and what every command shares: errors as one line, option parsing, output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+from wacost.errors import InputFileError, OptionError, WacostError
+from wacost.models import ExitCode
+
+app = typer.Typer(
+    name="wacost",
+    help="Estimate what a WhatsApp Business Platform campaign will cost before it is sent.\n\n"
+    "Example: wacost estimate samples/campaign.csv --templates samples/templates.json",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+T = TypeVar("T")
+_DEBUG = False
+REPORT_FORMATS = ("table", "json", "csv", "markdown", "html")
+BUDGET_ENV = "WACOST_BUDGET"  # a total budget for CI; an explicit --budget wins
+
+
+def _stderr(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def fail(error: WacostError) -> NoReturn:
+    """Print one line for `error` on stderr and exit 2 (or re-raise it under --debug)."""
+    if _DEBUG:
+        raise error
+    _stderr(f"wacost: error: {error}")
+    raise typer.Exit(ExitCode.ERROR)
+
+
+def guarded(work: Callable[[], T]) -> T:
+    """Run `work`, turning wacost's errors (and any surprise) into one line and exit 2."""
+    try:
+        return work()
+    except WacostError as error:
+        fail(error)
+    except (typer.Exit, typer.Abort, BrokenPipeError, KeyboardInterrupt):
+        raise
+    except MemoryError:
+        fail(WacostError("out of memory", "the input is larger than this machine can hold"))
+    except Exception as error:
+        if _DEBUG:
+            raise
+        fail(
+            WacostError(
+                f"internal error: {type(error).__name__}: {error}",
+                "rerun with --debug and report it",
+            )
+        )
+
+
+def parse_date(value: str | None, option: str = "--date") -> dt.date:
+    if value is None or value == "":
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise OptionError(
+            f"{option} {value!r}: not a real date", "write YYYY-MM-DD, e.g. 2026-11-25"
+        ) from None
+
+
+_MAX_AMOUNT = Decimal(10) ** 15
+
+
+def parse_amount(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    text = value.strip().replace("_", "")
+    if "," in text:
+        # 2,000 is a thousands separator; 1,5 might be one and a half: wacost does not guess.
+        if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
+            raise OptionError(
+                f"{option} {value!r}: a comma is ambiguous here",
+                "write the amount with a point, e.g. 1500 or 1.5",
+            )
+        text = text.replace(",", "")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise OptionError(
+            f"{option} {value!r}: not an amount", "write a number, e.g. 250 or 99.50"
+        ) from None
+    if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT:
+        raise OptionError(f"{option} {value!r}: not an amount", "write a number from 0 to 10^15")
+    return amount
+
+
+def parse_currency(value: str) -> str:
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise OptionError(
+            f"--currency {value!r}: not an ISO 4217 code", "write three letters, e.g. USD, INR, EUR"
+        )
+    return code
+
+
+def parse_count(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    text = value.strip().replace(",", "").replace("_", "")
+    if not text.isdigit():
+        raise OptionError(f"{option} {value!r}: not a whole number", "write e.g. 3")
+    return int(text)
+
+
+def check_format(value: str, allowed: tuple[str, ...]) -> str:
+    fmt = value.strip().lower()
+    if fmt not in allowed:
+        raise OptionError(f"--format {value!r}: unknown format", f"use one of {', '.join(allowed)}")
+    return fmt
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write the report to stdout, or atomically to `output` (temp file, then rename)."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    if output.is_dir():
+        raise InputFileError(f"--output {output}: is a directory", "name a file")
+    if output.exists() and not output.is_file():
+        # A FIFO or a device (/dev/stdout): written as it is; there is nothing to replace.
+        try:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise InputFileError(
+                f"--output {output}: cannot write ({exc.strerror})", "check the path"
+            ) from None
+        return
+    target = Path(os.path.realpath(output))  # write through a symlink, not over it
+    directory = target.parent
+    if not directory.is_dir():
+        raise InputFileError(
+            f"--output {output}: folder {directory} does not exist", "create it first"
+        )
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputFileError(
+            f"--output {output}: cannot write in {directory} ({exc.strerror})",
+            "choose a folder you can write to",
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        # mkstemp makes the file private; a report gets the permissions any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputFileError(
+            f"--output {target}: cannot write ({exc.strerror})", "check the path"
+        ) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        from wacost import __version__
+
+        sys.stdout.write(f"wacost {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Estimate what a WhatsApp Business Platform campaign will cost before it is sent."""
+
+
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+PricingOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--pricing",
+        metavar="PATH",
+        help="A price-table file or folder (default: the tables shipped with wacost).",
+    ),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        metavar="FILE",
+        help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
+        "threshold; a broken limit exits 1, a warning never fails.",
+    ),
+]
+ByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="VIEW",
+        help="Show only one breakdown: category, market or template (table, markdown, html).",
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print only the total cost (e.g. 8.5753 USD); --output still gets the report.",
+    ),
+]
+GithubSummaryOpt = Annotated[
+    bool,
+    typer.Option(
+        "--github-summary",
+        help="Also append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions).",
+    ),
+]
+
+
+def budget_policy(budget: str | None, policy_path: Path | None) -> tuple[Decimal | None, Any]:
+    """The total budget and the policy of an estimate.
+
+    The total comes from --budget, else the WACOST_BUDGET variable, else the policy's `total`;
+    an explicit --budget or the variable replaces the policy's total.
+    """
+    from wacost.policy import load_policy
+
+    rules = load_policy(policy_path) if policy_path is not None else None
+    env_value = os.environ.get(BUDGET_ENV, "").strip()
+    if budget is not None:
+        total, source = parse_amount(budget, "--budget"), "--budget"
+    elif env_value:
+        total, source = parse_amount(env_value, BUDGET_ENV), BUDGET_ENV
+    else:
+        return (rules.total if rules is not None else None), rules
+    assert total is not None
+    return total, (rules.with_total(total, source) if rules is not None else None)
+
+
+def check_view(by: str | None, report_format: str) -> str | None:
+    from wacost.render import VIEW_RENDERERS, VIEWS
+
+    if by is None:
+        return None
+    view = by.strip().lower()
+    if view not in VIEWS:
+        raise OptionError(f"--by {by!r}: unknown breakdown", f"use one of {', '.join(VIEWS)}")
+    if report_format not in VIEW_RENDERERS:
+        raise OptionError(
+            f"--by {view}: --format {report_format} always holds every breakdown",
+            f"use --by with --format {', '.join(VIEW_RENDERERS)}",
+        )
+    return view
+
+
+def append_step_summary(markdown: str) -> None:
+    """Append `markdown` to the GitHub Actions step summary; a note on stderr when there is none."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY", "").strip()
+    if not target:
+        _stderr(
+            "wacost: note: --github-summary: GITHUB_STEP_SUMMARY is not set (not in GitHub Actions?); "
+            "no summary written"
+        )
+        return
+    try:
+        with open(target, "a", encoding="utf-8", newline="") as handle:
+            handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+    except OSError as exc:  # the report itself is done; a missing summary must not hide it
+        _stderr(f"wacost: warning: --github-summary: cannot write {target} ({exc.strerror})")
+
+
+def deliver(
+    report: dict[str, Any],
+    report_format: str,
+    output: Path | None,
+    view: str | None,
+    quiet: bool,
+    github_summary: bool,
+) -> int:
+    """Render and write a finished report (stdout or --output, step summary); its exit code."""
+    from wacost.policy import over_limit
+    from wacost.render import render_markdown, render_report, render_total
+
+    text = render_report(report, report_format, view)
+    summary = render_markdown(report) if github_summary else None
+    total = render_total(report) if quiet else None
+    if total is None or output is not None:
+        write_output(text, output)
+    if total is not None:
+        write_output(total, None)
+    if summary is not None:
+        append_step_summary(summary)
+    return ExitCode.OVER_BUDGET if over_limit(report) else ExitCode.OK
+
+
+def set_debug(debug: bool) -> None:
+    global _DEBUG
+    _DEBUG = debug
+
+
+def debugging() -> bool:
+    """Whether --debug was given (tracebacks are shown)."""
+    return _DEBUG

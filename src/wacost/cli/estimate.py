@@ -1,0 +1,320 @@
+"""`wacost estimate`: flags -> EstimateOptions -> the core -> a renderer -> the exit code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from wacost.cli.common import (
+    REPORT_FORMATS,
+    ByOpt,
+    DebugOpt,
+    GithubSummaryOpt,
+    PolicyOpt,
+    PricingOpt,
+    QuietOpt,
+    app,
+    budget_policy,
+    check_format,
+    check_view,
+    deliver,
+    guarded,
+    parse_amount,
+    parse_count,
+    parse_currency,
+    parse_date,
+    set_debug,
+)
+from wacost.errors import StrictModeError
+
+
+@app.command()
+def estimate(
+    campaign: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="CAMPAIGN...",
+            help="Campaign CSV file(s), priced together as one campaign.",
+            show_default=False,
+        ),
+    ],
+    templates: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--templates",
+            metavar="FILE",
+            help="Template definitions: Meta's message_templates JSON export, or a YAML "
+            "list of the same objects. Repeatable.",
+        ),
+    ] = None,
+    pricing: PricingOpt = None,
+    date: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="Send date YYYY-MM-DD: picks the rate card "
+            "and free-message rules in effect (default: today, UTC).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="FORMAT", help="Report format: table, json, csv, markdown or html."
+        ),
+    ] = "table",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write the report to this file (only when the run succeeds) instead of stdout.",
+        ),
+    ] = None,
+    budget: Annotated[
+        str | None,
+        typer.Option(
+            "--budget",
+            metavar="AMOUNT",
+            help="Exit 1 when the total cost is above this "
+            "amount (in the report's currency). Default: the "
+            "WACOST_BUDGET environment variable.",
+        ),
+    ] = None,
+    policy: PolicyOpt = None,
+    by: ByOpt = None,
+    quiet: QuietOpt = False,
+    github_summary: GithubSummaryOpt = False,
+    default_country: Annotated[
+        str | None,
+        typer.Option(
+            "--default-country",
+            metavar="CC",
+            help="ISO country (e.g. SE) for numbers written without a country code.",
+        ),
+    ] = None,
+    business_country: Annotated[
+        str | None,
+        typer.Option(
+            "--business-country",
+            metavar="CC",
+            help="Where the sending business is based (for authentication-international).",
+        ),
+    ] = None,
+    auth_intl_eligible: Annotated[
+        bool,
+        typer.Option(
+            "--auth-intl-eligible",
+            help="The business is eligible for authentication-international rates.",
+        ),
+    ] = False,
+    assume_recategorized: Annotated[
+        bool,
+        typer.Option(
+            "--assume-recategorized",
+            help="Price utility templates that read as marketing as marketing.",
+        ),
+    ] = False,
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            metavar="NAME",
+            help="Text encoding of the campaign files when not UTF-8/UTF-16 (e.g. cp1252).",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Any warning (invalid number, unknown template, ...) "
+            "makes the run fail with exit 2.",
+        ),
+    ] = False,
+    usage: Annotated[
+        Path | None,
+        typer.Option(
+            "--usage",
+            metavar="FILE",
+            help="Month-to-date charged volumes for volume tiers: CSV market,category,messages, or "
+            "Meta's pricing_analytics JSON response.",
+        ),
+    ] = None,
+    fees: Annotated[
+        str | None,
+        typer.Option(
+            "--fees",
+            metavar="PROFILE|FILE",
+            help="A BSP fee profile added on top of Meta's price: a shipped name (twilio, 360dialog, "
+            "example-bsp) or a YAML file.",
+        ),
+    ] = None,
+    failure_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--failure-rate",
+            metavar="SHARE",
+            help="Expected share of failed messages (0-1), for a fee profile's failed-message fee.",
+        ),
+    ] = None,
+    currency: Annotated[
+        str,
+        typer.Option(
+            "--currency",
+            metavar="CUR",
+            help="Report currency: a published card in that "
+            "currency, or USD converted with --fx-rate.",
+        ),
+    ] = "USD",
+    fx_rate: Annotated[
+        str | None,
+        typer.Option(
+            "--fx-rate",
+            metavar="RATE",
+            help="Convert Meta's USD card: how many units of --currency one USD buys.",
+        ),
+    ] = None,
+    compare_date: Annotated[
+        str | None,
+        typer.Option(
+            "--compare-date",
+            metavar="YYYY-MM-DD",
+            help="Also price the campaign on the card in effect on this date and show the "
+            "difference.",
+        ),
+    ] = None,
+    sender_numbers: Annotated[
+        str | None,
+        typer.Option(
+            "--sender-numbers",
+            metavar="N",
+            help="Business phone numbers sending service messages (each has 1,000 free "
+            "service messages a month from 2026-10-01).",
+        ),
+    ] = None,
+    service_free_used: Annotated[
+        str | None,
+        typer.Option(
+            "--service-free-used",
+            metavar="N",
+            help="Free service messages already used this month, across those numbers.",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--exclude",
+            metavar="FILE",
+            help="An opt-out list: a CSV file with a phone column, or one number per line. Its "
+            "numbers are not sent nor billed, and counted in the report. Repeatable.",
+        ),
+    ] = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Price one or more campaign CSV files.
+
+    Example: wacost estimate samples/campaign.csv --templates samples/templates.json --date 2026-11-25
+
+    In CI: wacost estimate plan.csv --templates templates.json --policy budget.yaml --format markdown --github-summary
+
+    Exit codes: 0 done (within budget), 1 total above --budget or a --policy limit broken, 2 bad input or options.
+    """
+    set_debug(debug)
+
+    def work() -> int:
+        from wacost.estimate import EstimateOptions, estimate_campaign
+        from wacost.policy import check_markets, evaluate
+        from wacost.prices.fees import load_fee_profile
+        from wacost.prices.loading import load_price_book
+        from wacost.templates.definitions import load_templates
+
+        report_format = check_format(fmt, REPORT_FORMATS)
+        view = check_view(by, report_format)
+        total_budget, rules = budget_policy(budget, policy)
+        options = EstimateOptions(
+            date=parse_date(date),
+            default_country=default_country,
+            business_country=business_country,
+            auth_intl_eligible=auth_intl_eligible,
+            budget=total_budget,
+            encoding=encoding,
+            assume_recategorized=assume_recategorized,
+            sender_numbers=parse_count(sender_numbers, "--sender-numbers"),
+            service_free_used=parse_count(service_free_used, "--service-free-used"),
+            fees=load_fee_profile(fees) if fees else None,
+            failure_rate=parse_amount(failure_rate, "--failure-rate") or Decimal(0),
+            currency=parse_currency(currency),
+            fx_rate=parse_amount(fx_rate, "--fx-rate"),
+            compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
+            exclude=tuple(exclude or ()),
+        )
+        book = load_price_book(pricing)
+        if rules is not None:  # a misspelt market would never be used, so its limit never broken
+            rules = check_markets(rules, {name for card in book.cards for name in card.markets})
+        definitions = load_templates(templates or [])
+        classifier = _classifier()
+        with _progress_bar(campaign) as progress:
+            report = estimate_campaign(
+                campaign, book, definitions, replace(options, progress=progress), classifier, usage
+            )
+        if strict and report["warnings"]:
+            codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
+            raise StrictModeError(
+                f"--strict: the estimate has warnings: {codes}", "fix the inputs or drop --strict"
+            )
+        if rules is not None:
+            report["policy"] = evaluate(report, rules)
+        return deliver(report, report_format, output, view, quiet, github_summary)
+
+    code = guarded(work)
+    raise typer.Exit(int(code))
+
+
+@contextmanager
+def _progress_bar(paths: list[Path]) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while a large campaign is read, only where stderr is a terminal
+    (never in a pipe, a CI log or a redirected report)."""
+    try:
+        size = sum(path.stat().st_size for path in paths)
+    except OSError:
+        size = 0
+    if size < 64 * 1024 * 1024 or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("reading the campaign"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("read", total=size)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _classifier() -> Any:
+    try:
+        from wacost.classify import classify_template, load_classifier_rules
+    except ImportError:  # the classifier ships with the package; this only guards partial checkouts
+        return None
+    rules: list[Any] = []
+
+    def classify(template: Any) -> Any:
+        # Loading the word lists takes a moment: only campaigns that need a verdict pay for it.
+        if not rules:
+            rules.append(load_classifier_rules())
+        return classify_template(template.raw, rules[0])
+
+    return classify

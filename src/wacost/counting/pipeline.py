@@ -1,0 +1,348 @@
+"""Reduce campaign rows to counts, batch by batch, on whole columns.
+
+Every batch becomes a small table of counts per (file, row kind, country, template, language,
+category, window), with the first line of each key as an example; batches are merged as they
+come, so memory is bounded by the number of distinct keys, not by the number of rows.
+
+List hygiene (duplicate recipients, an opt-out list) needs every recipient, not just counts.
+Each valid number goes to a `RecipientLedger` as an int64 with its key and line; the ledger
+spills to hash-partitioned temporary files when it grows, and settles one partition at a
+time at the end, so its memory is bounded too.
+
+Batches are reduced on worker threads (pyarrow, numpy and pandas release the GIL for the
+heavy work) while the next block is parsed; results are merged in file order, so the counts,
+the examples and any error are the same whatever the threads and the block size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from wacost.campaign import DEFAULT_BLOCK_SIZE, Batch, inspect_campaign, mask_digits, read_batches
+from wacost.counting.batch import (
+    _CATEGORIES,
+    _LINE_BITS,
+    _LINE_MASK,
+    _WINDOWS,
+    KEYS,
+    Counts,
+    Progress,
+    Tally,
+    _BatchCounts,
+    reduce_batch,
+)
+from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
+from wacost.errors import InputFileError
+from wacost.numbers.resolver import NumberResolver
+
+# --- the campaign ----------------------------------------------------------------------------
+
+
+class _Vocabulary:
+    """Strings -> dense ids, across batches."""
+
+    def __init__(self, initial: Iterable[str] = ("",)) -> None:
+        self.values: list[str] = []
+        self._ids: dict[str, int] = {}
+        for value in initial:
+            self.id(value)
+
+    def id(self, value: str) -> int:
+        found = self._ids.get(value)
+        if found is None:
+            found = self._ids[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def ids(self, values: Sequence[str]) -> np.ndarray:
+        return np.array([self.id(v) for v in values], dtype=np.int64)
+
+
+class _Tables:
+    """The merged counts: one entry per distinct key across the whole campaign."""
+
+    def __init__(self, countries: Sequence[str]) -> None:
+        self.countries = _Vocabulary(countries)
+        self.templates = _Vocabulary()
+        self.languages = _Vocabulary()
+        self.keys: dict[tuple[int, ...], int] = {}
+        self.key_tuples: list[tuple[int, ...]] = []
+        self.messages: list[int] = []
+        self.first: list[int] = []  # ordinal
+
+    def merge(self, part: _BatchCounts, resolver_countries: int) -> np.ndarray:
+        """Add a batch's counts; the global key of each of its local keys."""
+        country_ids = self.countries.ids(
+            list(self.countries.values[:resolver_countries]) + part.planned
+        )
+        template_ids = self.templates.ids(part.templates)
+        language_ids = self.languages.ids(part.languages)
+        columns = zip(
+            part.kind.tolist(),
+            country_ids[part.country].tolist(),
+            template_ids[part.template].tolist(),
+            language_ids[part.language].tolist(),
+            part.category.tolist(),
+            part.window.tolist(),
+            part.messages.tolist(),
+            part.first_row.tolist(),
+        )
+        base = (part.file_index << _LINE_BITS) + part.first_line
+        global_ids = np.empty(len(part.kind), dtype=np.int32)
+        for local, (
+            kind,
+            country,
+            template,
+            language,
+            category,
+            window,
+            messages,
+            first,
+        ) in enumerate(columns):
+            key = (part.file_index, kind, country, template, language, category, window)
+            gid = self.keys.get(key)
+            if gid is None:
+                gid = self.keys[key] = len(self.key_tuples)
+                self.key_tuples.append(key)
+                self.messages.append(0)
+                self.first.append(base + first)
+            self.messages[gid] += messages
+            self.first[gid] = min(self.first[gid], base + first)
+            global_ids[local] = gid
+        return global_ids
+
+    def key_template(self) -> np.ndarray:
+        return np.array([key[3] for key in self.key_tuples] or [0], dtype=np.int64)
+
+    def frame(self, excluded: dict[int, int], first_kept: np.ndarray | None) -> pd.DataFrame:
+        rows = []
+        for gid, (file, kind, country, template, language, category, window) in enumerate(
+            self.key_tuples
+        ):
+            if self.messages[gid] < 0:
+                raise InputFileError(
+                    "the campaign's counts add up to more than 9.2e18 messages",
+                    "check the count column",
+                )
+            messages = self.messages[gid] - excluded.get(gid, 0)
+            if messages <= 0:
+                continue
+            first = (
+                int(first_kept[gid])
+                if gid in excluded and first_kept is not None
+                else self.first[gid]
+            )
+            rows.append(
+                (
+                    file,
+                    kind,
+                    self.countries.values[country],
+                    self.templates.values[template],
+                    self.languages.values[language],
+                    _CATEGORIES[category],
+                    _WINDOWS[window],
+                    messages,
+                    first & _LINE_MASK,
+                )
+            )
+        table = pd.DataFrame(rows, columns=[*KEYS, "messages", "first_line"])
+        return table.astype(
+            {"file": np.int32, "kind": np.int8, "messages": np.int64, "first_line": np.int64}
+        )
+
+
+def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
+    if ordinal is None:
+        return None
+    return f"{files[ordinal >> _LINE_BITS]}:{ordinal & _LINE_MASK}"
+
+
+def read_exclusions(
+    paths: Iterable[Path],
+    resolver: NumberResolver,
+    ledger: RecipientLedger,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+) -> int:
+    """Put the valid numbers of opt-out lists in the ledger; how many entries were not valid.
+
+    A list is a CSV file with a phone column (any of its aliases), or one number per line.
+    """
+    invalid = 0
+    for path in paths:
+        if not path.is_file():
+            raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path")
+        for phones in _exclusion_columns(path, block_size):
+            resolved = resolver.resolve(phones)
+            ledger.add(resolved.numbers[resolved.valid_mask], _OPTED_OUT, 0)
+            invalid += int(np.count_nonzero(resolved.present & ~resolved.valid_mask))
+    return invalid
+
+
+def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
+    try:
+        source = inspect_campaign(path)
+    except InputFileError:
+        source = None
+    if source is not None and source.has_phone:
+        for batch in read_batches(source, 0, block_size):
+            yield batch.columns["phone"]
+        return
+    # one number per line: every line is one field, whatever commas or quotes it holds
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(column_names=["phone"], block_size=block_size),
+            parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={"phone": pa.string()}, strings_can_be_null=False
+            ),
+        )
+        for record_batch in reader:
+            yield record_batch.column("phone")
+    except FileNotFoundError:
+        raise InputFileError(
+            f"--exclude {path}: no such file", "check the opt-out list's path"
+        ) from None
+    except (OSError, pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        first = mask_digits(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        raise InputFileError(
+            f"--exclude {path}: cannot read the opt-out list ({first})",
+            "give a CSV file with a phone column, or one number per line in UTF-8",
+        ) from None
+
+
+def _cpus() -> int:
+    return max(
+        1,
+        min(
+            4,
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1,
+        ),
+    )
+
+
+def count_campaign(
+    paths: Iterable[Path],
+    resolver: NumberResolver,
+    encoding: str | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    exclude: Sequence[Path] = (),
+    progress: Progress | None = None,
+    workers: int | None = None,
+) -> Counts:
+    """Read every campaign file in batches and reduce them to one table of counts.
+
+    `exclude` names opt-out lists: their numbers' rows are left out of the counts and counted
+    in `Counts.excluded`. `progress` is told how many bytes of the campaign have been read.
+    `workers`: threads that reduce batches while the main thread parses the next ones (default:
+    one per CPU, up to 4; 0 reduces on the main thread, as for files of one block).
+    """
+    sources = []
+    for path in paths:
+        sources.append(inspect_campaign(path, encoding))
+    files = tuple(str(source.path) for source in sources)
+    sizes = [_size(source.path) for source in sources]
+    total_bytes = sum(sizes)
+    exclude_bytes = sum(_size(path) for path in exclude)
+    with_messages = any("count" in source.columns for source in sources)
+    if workers is None:  # the main thread parses while they reduce (measured: on 2 CPUs, 2
+        workers = _cpus() if total_bytes > block_size else 0  # reduce faster than 1)
+    tables = _Tables(resolver.countries)
+    # at least ~12 bytes a row: a generous guess at the number of records to come
+    expected = (total_bytes + exclude_bytes) // 12
+    rows = 0
+    invalid_exclusions = 0
+    with RecipientLedger(with_messages, expected) as ledger:
+        if exclude:
+            invalid_exclusions = read_exclusions(exclude, resolver, ledger, block_size)
+        done_before = 0
+        for index, source in enumerate(sources):
+            file_rows = 0
+            batches = read_batches(
+                source, index, block_size, progress=_offset(progress, done_before, total_bytes)
+            )
+            for part in _reduce_in_order(batches, resolver, str(source.path), workers, ledger.bits):
+                global_ids = tables.merge(part, len(resolver.countries))
+                ordinals = (index << _LINE_BITS) + part.first_line + part.rows
+                ledger.add(
+                    part.numbers, global_ids[part.labels], ordinals, part.row_messages, part.bounds
+                )
+                file_rows += part.num_rows
+            if file_rows == 0:
+                raise InputFileError(
+                    f"{source.path}: a header but no rows", "add the campaign's recipients"
+                )
+            rows += file_rows
+            done_before += sizes[index]
+        if rows == 0:
+            raise InputFileError("no campaign rows", "give at least one campaign file with rows")
+        settled = ledger.settle(
+            tables.key_template(), len(tables.templates.values), _cpus() if workers else 1
+        )
+    table = tables.frame(settled.excluded_by_key, settled.first_kept)
+    return Counts(
+        table=table,
+        files=files,
+        rows=rows,
+        duplicates=Tally(settled.duplicate_messages, _place(settled.duplicate_first, files)),
+        excluded=(
+            Tally(settled.excluded_messages, _place(settled.excluded_first, files))
+            if exclude
+            else None
+        ),
+        invalid_exclusions=invalid_exclusions,
+    )
+
+
+def _offset(progress: Progress | None, before: int, total: int) -> Callable[[int], None] | None:
+    """A file's progress (bytes read of that file) as the campaign's."""
+    if progress is None:
+        return None
+    return lambda done: progress(before + done, total)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _reduce_in_order(
+    batches: Iterator[Batch],
+    resolver: NumberResolver,
+    where: str,
+    workers: int,
+    partition_bits: int,
+) -> Iterator[_BatchCounts]:
+    """reduce_batch over `batches` on worker threads, yielded in order; at most a few in flight.
+
+    The next block is parsed (by pyarrow, without the GIL) while the workers reduce the last.
+    """
+    if workers <= 0:
+        for batch in batches:
+            yield reduce_batch(batch, resolver, where, partition_bits)
+        return
+    pending: deque[Future[_BatchCounts]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-count") as pool:
+        try:
+            for batch in batches:
+                pending.append(pool.submit(reduce_batch, batch, resolver, where, partition_bits))
+                if len(pending) > workers:  # one waiting for each worker, and one more
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()

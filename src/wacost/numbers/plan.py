@@ -1,0 +1,164 @@
+"""The numbering plan as digit automata: libphonenumber's national number patterns, per calling
+code, compiled into tables numpy can index (see `numbers.resolver`).
+"""
+
+from __future__ import annotations
+
+import re
+import re._parser as sre_parse
+import threading
+from functools import lru_cache
+
+import numpy as np
+from phonenumbers import PhoneMetadata
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+from wacost.numbers.automaton import _Automaton, _Unsupported
+
+# Every number libphonenumber can accept has at most 19 digits with its calling code (the widest
+# national patterns, Indonesia's and Japan's, allow 17 digits after a 2-digit code), so an
+# E.164 number always fits in an int64; a string of digits is read as an unsigned 64-bit
+# integer, which holds any 19 digits. _NumberPlan checks the bound when it is built.
+MAX_DIGITS = 19
+_MAX_NATIONAL = MAX_DIGITS - 1
+_POW10 = np.array([10**i for i in range(MAX_DIGITS + 1)], dtype=np.uint64)
+_INT64_MAX = np.uint64(2**63 - 1)
+# Keys of the country table: the first four digits of a number (0..9999); numbers of 1 to 3
+# digits go after them, each length at its own offset.
+_SHORT_OFFSET = np.array([0, 10_000, 10_010, 10_110], dtype=np.uint64)
+_PREFIX_KEYS = 11_110
+# Keys of the calling-code table: the first three digits; then numbers of 1 or 2 digits.
+_HEAD_OFFSET = np.array([0, 1_000, 1_010, 0], dtype=np.uint64)
+_HEAD_KEYS = 1_110
+# National numbers of 0 to 3 digits, in one table per calling code: offset by length.
+_NATIONAL_OFFSET = np.array([0, 1, 11, 111], dtype=np.uint64)
+_NATIONAL_SHORT = 1_111
+_CHUNK = 1 << 16
+
+
+@lru_cache(maxsize=1)
+def _validity_pattern() -> str:
+    """One anchored RE2 pattern: calling code followed by a national number of its plan."""
+    alternatives = [
+        f"{code}(?:{'|'.join(patterns)})" for code, patterns in _national_patterns().items()
+    ]
+    return "^(?:" + "|".join(alternatives) + ")$"
+
+
+def _national_patterns() -> dict[int, list[str]]:
+    """Calling code -> the general number patterns of the regions that share it."""
+    plans: dict[int, list[str]] = {}
+    for code, regions in sorted(COUNTRY_CODE_TO_REGION_CODE.items()):
+        patterns = set()
+        for region in regions:
+            md = PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+            desc = md.general_desc if md is not None else None
+            if desc is not None and desc.national_number_pattern:
+                patterns.add(desc.national_number_pattern)
+        if patterns:
+            plans[code] = sorted(patterns)
+    return plans
+
+
+class _NumberPlan:
+    """libphonenumber's number patterns as digit automata, in tables numpy can index.
+
+    Calling codes are prefix-free, so the first three digits of a number give its code. Each
+    code's automaton is built the first time a number with that code is checked (a campaign
+    reaches a few dozen of the 215 codes), its states appended to one global numbering (0 is
+    the shared dead state). Tables only grow: arrays are replaced, never changed, except the
+    rows of a code being built, which no reader uses before `built` says so.
+    """
+
+    def __init__(self) -> None:
+        self._patterns = _national_patterns()
+        self.codes = [0, *self._patterns]  # index 0: no calling code
+        n = len(self.codes)
+        self.code_of_head = np.zeros(_HEAD_KEYS, dtype=np.int16)  # head key -> code index
+        self.code_length = np.array([len(str(c)) if c else 0 for c in self.codes], dtype=np.int64)
+        index = {str(c): i for i, c in enumerate(self.codes) if c}
+        for key in range(1000):
+            head = f"{key:03d}"
+            self.code_of_head[key] = next(
+                (index[head[:k]] for k in (1, 2, 3) if head[:k] in index), 0
+            )
+        for length in (1, 2):
+            for value in range(10**length):
+                head = f"{value:0{length}d}"
+                self.code_of_head[int(_HEAD_OFFSET[length]) + value] = next(
+                    (index[head[:k]] for k in range(1, length + 1) if head[:k] in index), 0
+                )
+        self.built = np.zeros(n, dtype=bool)
+        self.built[0] = True
+        self.by_regex = np.zeros(n, dtype=bool)  # the automaton could not be built: use RE2
+        self.after_four = np.zeros(n * 10_000, dtype=np.int32)  # code * 10_000 + 4 digits -> state
+        self.short = np.zeros(n * _NATIONAL_SHORT, dtype=bool)  # code * 1_111 + offset + digits
+        self.step = np.zeros((1, 10), dtype=np.int32)  # state x digit -> state
+        self.accept = np.zeros(1, dtype=bool)
+        self.all_of_length = np.zeros(1, dtype=np.uint32)  # bit r: every r more digits accepted
+        self.none_of_length = np.full(1, (1 << (_MAX_NATIONAL + 1)) - 1, dtype=np.uint32)  # none
+        self._lock = threading.Lock()
+
+    def ensure(self, code_ids: np.ndarray) -> None:
+        """Build the automata of these code indices, where not built yet."""
+        if self.built[code_ids].all():
+            return
+        with self._lock:
+            for i in code_ids.tolist():
+                if not self.built[i]:
+                    self._build(i)
+
+    def _build(self, i: int) -> None:
+        code = self.codes[i]
+        automaton = _Automaton()
+        start, final = automaton.state(), automaton.state()
+        try:
+            for pattern in self._patterns[code]:
+                begin = automaton.state()
+                automaton.empty[start].append(begin)
+                automaton.empty[automaton.add(sre_parse.parse(pattern), begin)].append(final)
+            if (
+                len(str(code)) + sre_parse.parse("|".join(self._patterns[code])).getwidth()[1]
+                > MAX_DIGITS
+            ):
+                raise _Unsupported("longer than 19 digits")
+        except (_Unsupported, re.error):
+            self.by_regex[i] = True
+            self.built[i] = True
+            return
+        table, accepting = automaton.deterministic(start, final)
+        every_mask = np.zeros(len(table), dtype=np.uint32)
+        never_mask = np.zeros(len(table), dtype=np.uint32)
+        every, never = accepting.copy(), ~accepting
+        for r in range(_MAX_NATIONAL + 1):
+            every_mask |= every.astype(np.uint32) << np.uint32(r)
+            never_mask |= never.astype(np.uint32) << np.uint32(r)
+            every, never = every[table].all(axis=1), never[table].all(axis=1)
+        # local state 0 is dead: the global dead state; the others follow the global ones
+        total = len(self.step)
+        renumber = np.concatenate([[0], np.arange(total, total + len(table) - 1)]).astype(np.int32)
+        step = np.concatenate([self.step, renumber[table[1:]]])
+        accept = np.concatenate([self.accept, accepting[1:]])
+        first = int(renumber[1])
+        # the state after each national number of 0 to 4 digits
+        base = i * _NATIONAL_SHORT
+        self.short[base] = accept[first]
+        for length in (1, 2, 3, 4):
+            values = np.arange(10**length)
+            state = np.full(len(values), first, dtype=np.int32)
+            for position in reversed(range(length)):
+                state = step[state, (values // 10**position) % 10]
+            if length == 4:
+                self.after_four[i * 10_000 : (i + 1) * 10_000] = state
+            else:
+                offset = base + int(_NATIONAL_OFFSET[length])
+                self.short[offset : offset + len(values)] = accept[state]
+        self.all_of_length = np.concatenate([self.all_of_length, every_mask[1:]])
+        self.none_of_length = np.concatenate([self.none_of_length, never_mask[1:]])
+        self.step, self.accept = step, accept
+        self.built[i] = True
+
+
+@lru_cache(maxsize=1)
+def _number_plan() -> _NumberPlan:
+    return _NumberPlan()

@@ -1,0 +1,1 @@
+"""Prices: rate cards, their loading and validation, currency conversion, BSP fees, usage."""
