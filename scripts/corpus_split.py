@@ -66,16 +66,17 @@ PINNED: dict[str, tuple[str, str]] = {
 }
 
 
-# Team-written contrast sets written split-first: one scenario set per split, translated into
-# every language, so a scenario never straddles splits; the split is the last part of the id.
-CONTRAST_PREFIX = "team-written-contrasts-"
+# Team-written sets written split-first (contrast scenarios: one scenario set per split, translated
+# into every language, so a scenario never straddles splits; variety sets: train only); the split
+# is the last part of the group id.
+WRITTEN_SPLIT_FIRST = ("team-written-contrasts-", "team-written-variety-")
 
 
 def rule_split(group: str) -> str:
     """The split the hash rule gives a group id (PINNED and contrast sets first)."""
     if group in PINNED:
         return PINNED[group][0]
-    if group.startswith(CONTRAST_PREFIX) and group.rsplit("-", 1)[-1] in SPLITS:
+    if group.startswith(WRITTEN_SPLIT_FIRST) and group.rsplit("-", 1)[-1] in SPLITS:
         return group.rsplit("-", 1)[-1]
     bucket = int(hashlib.sha256(group.encode("utf-8")).hexdigest(), 16) % 100
     if bucket < 60:
