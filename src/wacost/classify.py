@@ -98,9 +98,12 @@ def load_classifier_rules(path: Path | None = None) -> ClassifierRules:
         classes = tuple(str(c) for c in data["classes"])
         if sorted(classes) != sorted(CATEGORIES):
             raise ValueError(f"classes must be {', '.join(CATEGORIES)}")
-        weights = data["weights"]
-        if not isinstance(weights, dict) or any(len(w) != len(classes) for w in weights.values()):
-            raise ValueError("weights must map each feature to one number per class")
+        names = str(data["features"]).split("\t")
+        flat = data["weights"]
+        size = len(classes)
+        if not isinstance(flat, list) or len(flat) != size * len(names):
+            raise ValueError("weights must hold one number per class for each feature")
+        weights = {name: flat[i * size : i * size + size] for i, name in enumerate(names)}
         return ClassifierRules(
             classes=classes,
             intercept=tuple(float(v) for v in data["intercept"]),

@@ -17,6 +17,7 @@ Evidence is a span of the template's text (to quote) or a short description.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -55,19 +56,21 @@ class Lexicon:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Lexicon:
-        closed = [k for t in ("exact", "prefix", "ignore") for k in data[t] if " " in k]
-        opened = [k for t in ("suffix", "infix") for k in data[t] if " " in k]
+        tables = {name: _expand(data[name]) for name in ("exact", "prefix", "suffix", "infix")}
+        tables["ignore"] = _expand(data["ignore"])
+        closed = [k for t in ("exact", "prefix", "ignore") for k in tables[t] if " " in k]
+        opened = [k for t in ("suffix", "infix") for k in tables[t] if " " in k]
         return cls(
             starters=frozenset(k.split(" ", 1)[0] for k in closed),
             seconds=frozenset(k.split(" ", 2)[1] for k in opened),
             concepts=tuple((str(k), str(c), str(r)) for k, c, r in data["concepts"]),
-            exact=data["exact"],
-            prefix=data["prefix"],
-            suffix=data["suffix"],
-            infix=data["infix"],
+            exact=tables["exact"],
+            prefix=tables["prefix"],
+            suffix=tables["suffix"],
+            infix=tables["infix"],
             regex=tuple((re.compile(p), int(i)) for p, i in data["regex"]),
             urls=tuple((str(u), int(i)) for u, i in data["urls"]),
-            ignore=data["ignore"],
+            ignore=tables["ignore"],
             max_tokens=int(data["max_tokens"]),
         )
 
@@ -128,6 +131,19 @@ class Lexicon:
                     hits.append((concept, first, last))
         hits = [h for h in hits if not any(blank[h[1] : h[2]])]
         return _drop_contained(hits, self.concepts)
+
+
+def _expand(compact: Sequence[Sequence[Any]]) -> dict[str, Sequence[int]]:
+    """[(concept id, "phrase\tphrase..."), ...] as {phrase: (concept id, ...)}."""
+    table: dict[str, Sequence[int]] = {}
+    shared: dict[str, list[int]] = {}
+    for concept, phrases in compact:
+        chunk = dict.fromkeys(str(phrases).split("\t"), (int(concept),))
+        for phrase in chunk.keys() & table.keys():  # a phrase of two concepts (rare)
+            shared.setdefault(phrase, list(table[phrase])).append(int(concept))
+        table.update(chunk)
+    table.update({phrase: tuple(ids) for phrase, ids in shared.items()})
+    return table
 
 
 def _bisect(values: Sequence[int], target: int) -> int:
@@ -222,7 +238,7 @@ def extract(
         for word in re.split(r"[_\W\d]+", match.group(1).lower()):
             if len(word) > 2:
                 out.add("w:" + word, (match.start(), match.end()))
-    for (a, first), (b, second) in zip(kept, kept[1:], strict=False):
+    for (a, first), (b, second) in itertools.pairwise(kept):
         out.add(f"b:{a} {b}", out.span(tokens, first, second + 1))
     hits = lexicon.find(prepared, tokens)
     for concept, start, end in hits:
@@ -232,12 +248,12 @@ def extract(
             out.add(f"c:{key}>{after}", out.span(tokens, start, end + 1))
         if start > 0 and (before := _word_feature(tokens[start - 1][0])):
             out.add(f"c:{before}<{key}", out.span(tokens, start - 1, end))
-    for i, (a, a_start, a_end) in enumerate(hits):
-        for b, b_start, b_end in hits[i + 1 :]:
-            if a != b and b_start - a_end <= _NEAR:
-                pair = sorted((lexicon.concepts[a][0], lexicon.concepts[b][0]))
-                first, last = min(a_start, b_start), max(a_end, b_end)
-                out.add(f"n:{pair[0]}+{pair[1]}", out.span(tokens, first, last))
+    for i, (one, one_start, one_end) in enumerate(hits):
+        for two, two_start, two_end in hits[i + 1 :]:
+            if one != two and two_start - one_end <= _NEAR:
+                pair = sorted((lexicon.concepts[one][0], lexicon.concepts[two][0]))
+                low, high = min(one_start, two_start), max(one_end, two_end)
+                out.add(f"n:{pair[0]}+{pair[1]}", out.span(tokens, low, high))
     for url in (u.lower() for _, _, _, u in parts.buttons if u):
         for term, concept in lexicon.urls:
             if term in url:
