@@ -11,8 +11,9 @@ never read here. Steps:
 1. compile the concept lexicon from src/wacost/classifier_data/*.yaml (terms in every
    language, grouped into concepts such as `discount`, `order`, `otp_code`);
 2. turn every template into interpretable features (wacost.classifier.features);
-3. fit a multinomial logistic regression (L2), its strength picked by grouped
-   cross-validation on train (log loss);
+3. fit a multinomial logistic regression (L2); its strength and how much single words
+   weigh against concepts are picked on the log loss of grouped cross-validation on
+   train plus the log loss on dev;
 4. fit a temperature on the out-of-fold scores of train, so that confidences are
    calibrated; report the reliability on dev;
 5. write the weights (rounded, near-zero ones dropped), lexicon and calibration as JSON.
@@ -42,6 +43,7 @@ LEXICON_DIR = ROOT / "src" / "wacost" / "classifier_data"
 MODEL_PATH = ROOT / "src" / "wacost" / "classifier" / "model.json"
 CORPUS_DIR = ROOT / "tests" / "data" / "corpus"
 TUNING_SET = ROOT / "tests" / "data" / "labelled_templates.yaml"
+DISTINCTIONS = ROOT / "tests" / "data" / "classifier_distinctions.yaml"
 CLASSES = ("marketing", "utility", "authentication")
 MIN_COUNT = 2  # a word feature must occur in this many training templates
 # Words are scaled down against concepts and shape (with an L2 penalty, a feature scaled by
@@ -93,6 +95,36 @@ def _entries(path: Path, default_split: str | None) -> list[dict[str, Any]]:
     return out
 
 
+def _distinctions() -> list[dict[str, Any]]:
+    """The team's examples of Meta's distinctions (compact form), as train entries."""
+    out = []
+    for i, item in enumerate(yaml.safe_load(DISTINCTIONS.read_text(encoding="utf-8"))):
+        buttons = [{"type": "QUICK_REPLY", "text": label} for label in item.get("buttons", [])]
+        if item.get("otp"):
+            buttons.append({"type": "OTP", "otp_type": item["otp"].upper()})
+        body: dict[str, Any] = {"type": "BODY"}
+        if item.get("text"):
+            body["text"] = item["text"]
+        if item.get("security"):
+            body["add_security_recommendation"] = True
+        components: list[dict[str, Any]] = [body]
+        if item.get("expiry"):
+            components.append({"type": "FOOTER", "code_expiration_minutes": item["expiry"]})
+        if buttons:
+            components.append({"type": "BUTTONS", "buttons": buttons})
+        template = {
+            "name": f"distinction_{i}",
+            "language": item["language"],
+            "components": components,
+        }
+        entry = {"template": template, "label": item["label"], "split": "train"}
+        entry |= {"group": "team-distinctions", "source": DISTINCTIONS.name, "trust": "team"}
+        entry |= {"text_language": None, "file": DISTINCTIONS.name}
+        entry["language"] = language_of(entry)
+        out.append(entry)
+    return out
+
+
 def _fingerprint(template: dict[str, Any]) -> str:
     parts = read_template(template)
     return " ".join(parts.text.lower().split())
@@ -107,7 +139,9 @@ def load_examples(splits: tuple[str, ...]) -> list[dict[str, Any]]:
     held = {_fingerprint(e["template"]) for e in corpus if e["split"] != "train"}
     seen = {_fingerprint(e["template"]) for e in corpus}
     extra = [
-        e for e in _entries(TUNING_SET, "train") if _fingerprint(e["template"]) not in seen | held
+        e
+        for e in _entries(TUNING_SET, "train") + _distinctions()
+        if _fingerprint(e["template"]) not in seen | held
     ]
     return [e for e in corpus + extra if e["split"] in splits]
 
@@ -212,7 +246,7 @@ def _keep_features(rows: list[dict[str, float]]) -> set[str]:
     return {
         name
         for name, count in counts.items()
-        if count >= MIN_COUNT or name.startswith(("l:", "s:"))
+        if count >= MIN_COUNT or name.startswith(("l:", "s:", "k:"))
     }
 
 
@@ -329,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = [e["group"] for e in train]
     print(f"train {len(train)} {dict(Counter(y_train))}; dev {len(dev)} {dict(Counter(y_dev))}")
 
-    c_grid = [args.c] if args.c else [3.0, 10.0, 30.0]
+    c_grid = [args.c] if args.c else [0.3, 1.0, 3.0, 10.0]
     scale_grid = [WORD_SCALE] if args.word_scale is not None else [0.25, 0.5, 1.0]
     best: tuple[float, float, Any] | None = None
     chosen_scale = scale_grid[0]
@@ -339,15 +373,16 @@ def main(argv: list[str] | None = None) -> int:
         for c in c_grid:
             oof = out_of_fold(x_train, y_train, groups, c)
             loss = log_loss(oof, y_train, 1.0)
-            dev_acc = (
-                accuracy(scores_of(fit(x_train, y_train, c), x_dev), y_dev) if dev else math.nan
-            )
+            dev_scores = scores_of(fit(x_train, y_train, c), x_dev)
+            dev_loss = log_loss(dev_scores, y_dev, 1.0)
             print(
                 f"words x{scale:<4} C={c:<5} cv log loss {loss:.3f}  "
-                f"cv accuracy {accuracy(oof, y_train):.3f}  dev accuracy {dev_acc:.3f}"
+                f"cv accuracy {accuracy(oof, y_train):.3f}  dev log loss {dev_loss:.3f}  "
+                f"dev accuracy {accuracy(dev_scores, y_dev):.3f}"
             )
-            if best is None or loss < best[0]:
-                best, chosen_scale = (loss, c, oof), scale
+            # chosen on both: out-of-fold train (grouped by source) and dev; never blind
+            if best is None or loss + dev_loss < best[0]:
+                best, chosen_scale = (loss + dev_loss, c, oof), scale
     WORD_SCALE = chosen_scale
     x_train, x_dev = featurize(train, lexicon), featurize(dev, lexicon)
     assert best is not None

@@ -75,7 +75,7 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
-FLOORS = [("train", 0.99, 0.98, 0.98), ("dev", 0.80, 0.75, 0.75)]
+FLOORS = [("train", 0.99, 0.98, 0.98), ("dev", 0.82, 0.80, 0.75)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)

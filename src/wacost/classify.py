@@ -208,6 +208,13 @@ def _describe(name: str, quote: str, evidence: Evidence, rules: ClassifierRules,
         for key, _, reason in rules.lexicon.concepts:
             if key == rest:
                 return f'{reason}: "{quote}"' if quote else f"{reason} ({evidence})"
+    if kind == "k":
+        what = {
+            MARKETING: "promotional content",
+            UTILITY: "about the user's own business",
+            AUTHENTICATION: "one-time code wording",
+        }
+        return f'{what.get(rest, rest)}: "{quote}"'
     if kind == "n":
         return f'"{quote}" ({rest.replace("+", " next to ")} reads as {side})'
     if kind == "c":
@@ -226,11 +233,19 @@ def _reasons(
 ) -> list[str]:
     """The features that pushed the verdict over the runner-up, strongest first."""
     side = rules.classes[verdict]
-    scored: list[tuple[float, str]] = []
+    share: dict[str, float] = {}
     for name, value in values.items():
         row = rules.weights.get(name)
         if row is not None:
-            scored.append((value * (row[verdict] - row[other]), name))
+            share[name] = value * (row[verdict] - row[other])
+    # A concept count (k:utility) is credited to the concepts it counted: quote those.
+    concepts = {key: category for key, category, _ in rules.lexicon.concepts}
+    for name in [n for n in share if n.startswith("k:")]:
+        counted = [n for n in values if n.startswith("l:") and concepts.get(n[2:]) == name[2:]]
+        part = share.pop(name) / max(1, len(counted))
+        for concept in counted:
+            share[concept] = share.get(concept, 0.0) + part
+    scored = [(contribution, name) for name, contribution in share.items()]
     # Informative evidence first, strongest first; generic cues only if nothing else.
     scored.sort(key=lambda item: (item[1].startswith(_GENERIC), -item[0], item[1]))
     reasons: list[str] = []

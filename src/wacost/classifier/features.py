@@ -9,6 +9,7 @@ Feature names (the model's weights are keyed by them):
   of the languages of the lexicon; ``c:<concept>><word>`` / ``c:<word><<concept>``: the
   word right after or before it (the object a verb acts on: "offer *letter*");
   ``n:<concept>+<concept>``: two concepts close together;
+* ``k:<category>``: how many distinct concepts of that category were found;
 * ``s:<name>``: the template's shape: button types, OTP buttons, header format, carousel,
   security notice, code expiry, placeholder count, length, percentages, money, emoji.
 
@@ -248,6 +249,16 @@ def extract(
             out.add(f"c:{key}>{after}", out.span(tokens, start, end + 1))
         if start > 0 and (before := _word_feature(tokens[start - 1][0])):
             out.add(f"c:{before}<{key}", out.span(tokens, start - 1, end))
+    # How many distinct concepts of each category: this ties a concept the training data
+    # rarely shows to what the lexicon says it is (Meta's category for that evidence).
+    seen: dict[str, set[str]] = {}
+    for concept, start, end in hits:
+        key, category, _ = lexicon.concepts[concept]
+        if key not in seen.setdefault(category, set()):
+            seen[category].add(key)
+            if len(seen[category]) == 1:
+                out.add("k:" + category, out.span(tokens, start, end), 0.0)
+            out.values["k:" + category] += 1.0
     for i, (one, one_start, one_end) in enumerate(hits):
         for two, two_start, two_end in hits[i + 1 :]:
             if one != two and two_start - one_end <= _NEAR:
@@ -296,5 +307,6 @@ def _shape(
         "tiny" if letters < 4 else "short" if letters < 12 else "medium" if letters < 30 else "long"
     )
     out.add("s:length_" + size, f"{letters} words")
-    if letters == 0:
+    if letters == 0 and "s:otp_button" not in out.values:
+        # (an authentication template may leave its text to Meta's preset wording)
         out.add("s:no_words", "no words, only placeholders or nothing")
