@@ -183,6 +183,7 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
 
     from wacost.estimate import EstimateOptions, estimate_campaign
     from wacost.prices.loading import load_price_book
+    from wacost.report.document import to_dict
     from wacost.templates.definitions import load_templates
 
     book = load_price_book()
@@ -194,8 +195,9 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
         extra["exclude"] = (exclude,)
     options = EstimateOptions(date=dt.date.fromisoformat(DATE), **extra)  # type: ignore[arg-type]
     started = time.perf_counter()
-    report = estimate_campaign([path], book, templates, options)
+    estimate = estimate_campaign([path], book, templates, options)
     seconds = time.perf_counter() - started
+    report = to_dict(estimate)
     report["inputs"] = []  # the same figures from another file name are the same result
     text = json.dumps(report, sort_keys=True)
     return {

@@ -37,8 +37,8 @@ def _estimate_or_error(path: Path, options: EstimateOptions = OPTIONS) -> None:
     except WacostError as error:
         assert str(error)
         return
-    assert report["schema"] == "wacost.estimate/1"
-    assert report["totals"]["messages"] >= 0
+    assert report.schema == "wacost.estimate/1"
+    assert report.totals.messages >= 0
 
 
 @FUZZ

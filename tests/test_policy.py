@@ -12,11 +12,13 @@ from wacost.policy import (
     Policy,
     Scope,
     check_markets,
-    evaluate,
     load_policy,
     over_limit,
     parse_policy,
 )
+from wacost.policy import evaluate as evaluate_typed
+from wacost.report.codec import encode
+from wacost.report.document import from_dict
 
 PLAN = [SAMPLES / "plan.csv", "--templates", SAMPLES / "templates.json", "--date", "2026-11-25"]
 # samples/plan.csv on 2026-11-25: total 1385.83; marketing 1087.28, authentication 182.50;
@@ -24,8 +26,15 @@ PLAN = [SAMPLES / "plan.csv", "--templates", SAMPLES / "templates.json", "--date
 
 
 def _report(total: str = "100.0000", **categories: str) -> dict:
+    """The JSON of a small estimate (what a saved report holds)."""
     return {
+        "schema": "wacost.estimate/1",
         "currency": "USD",
+        "date": "2026-11-25",
+        "rate_card": {"effective_from": "2026-10-01", "source": "test"},
+        "by_template": [],
+        "lines": [],
+        "warnings": [],
         "totals": {"messages": 1, "billable_messages": 1, "cost": total},
         "by_category": [
             {"category": c, "messages": 1, "billable_messages": 1, "cost": v}
@@ -34,6 +43,12 @@ def _report(total: str = "100.0000", **categories: str) -> dict:
         "by_market": [{"market": "India", "messages": 1, "billable_messages": 1, "cost": total}],
         "budget": {"limit": None, "exceeded": False},
     }
+
+
+def evaluate(report: dict, policy: Policy) -> dict:
+    """The policy block of `report` (its JSON form, as a saved report shows it)."""
+    result: dict = encode(evaluate_typed(from_dict(report), policy))
+    return result
 
 
 @pytest.fixture(autouse=True)
@@ -185,10 +200,12 @@ def test_percent_forms():
 
 
 def test_over_limit_reads_budget_and_policy():
-    assert not over_limit({"budget": {"limit": None, "exceeded": False}})
-    assert over_limit({"budget": {"limit": "1.0000", "exceeded": True}})
-    assert over_limit({"budget": {"limit": None, "exceeded": False}, "policy": {"exceeded": True}})
-    assert not over_limit({})
+    within = _report()
+    assert not over_limit(from_dict(within))
+    assert over_limit(from_dict({**within, "budget": {"limit": "1.0000", "exceeded": True}}))
+    broken = evaluate_typed(from_dict(within), parse_policy({"total": 1}, "p.yaml"))
+    assert broken.exceeded
+    assert over_limit(from_dict({**within, "policy": encode(broken)}))
 
 
 # The CLI ------------------------------------------------------------------------------------------

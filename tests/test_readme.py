@@ -172,3 +172,17 @@ def test_workflow_fails_on_a_broken_policy(github, tmp_path):
     codes = _run_workflow(tmp_path, {**SAMPLE_INPUTS, "POLICY": str(bad)})
     assert codes == [2, None]  # no report, so the HTML step is skipped
     assert not (tmp_path / "checkout" / "wacost.md").exists()
+
+
+def test_ci_runs_the_readme_test_command_with_the_lint():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = 'python3 -m pip install -e ".[dev]" && scripts/lint.sh && python3 -m pytest'
+    assert command in readme
+    assert command in ci.splitlines()
+
+
+def test_the_package_is_typed():
+    import wacost
+
+    assert (Path(wacost.__file__).parent / "py.typed").is_file()

@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import ROOT, SAMPLES
 from wacost.render import RENDERERS, render_report
 from wacost.render.table import _bar
+from wacost.report.document import from_dict
 
 PLAN = [SAMPLES / "plan.csv", "--templates", SAMPLES / "templates.json", "--date", "2026-11-25"]
 
@@ -72,7 +73,7 @@ def plan_report():
 
 @pytest.mark.parametrize("fmt", RENDERERS)
 def test_every_renderer_reads_the_contract_example(fmt):
-    text = RENDERERS[fmt](json.loads(json.dumps(CONTRACT_EXAMPLE)))
+    text = RENDERERS[fmt](from_dict(json.loads(json.dumps(CONTRACT_EXAMPLE))))
     assert "14.2300" in text
 
 
@@ -167,7 +168,7 @@ def test_github_summary_unwritable_does_not_hide_the_result(wacost, monkeypatch,
 
 
 def test_markdown_for_a_pull_request(plan_report):
-    text = render_report(plan_report, "markdown")
+    text = render_report(from_dict(plan_report), "markdown")
     assert text.startswith("<!-- wacost:estimate -->\n## ")
     assert "**Total: 1385.8300 USD**" in text
     assert "**Budget policy (`policy.yaml`):** ✅ every limit kept; ⚠️ 4 near the limit" in text
@@ -191,7 +192,7 @@ def test_html_loads_nothing_and_escapes_everything(plan_report):
     report["by_template"][0]["template"] = '<script>alert("x")</script>'
     report["warnings"][0]["message"] = "<img src=x onerror=alert(1)>"
     report["rate_card"]["source"] = "javascript:alert(1)"
-    html = render_report(report, "html")
+    html = render_report(from_dict(report), "html")
     assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
     assert 'href="javascript' not in html
@@ -204,7 +205,7 @@ def test_html_loads_nothing_and_escapes_everything(plan_report):
 
 
 def test_html_has_the_parts(plan_report):
-    html = render_report(plan_report, "html")
+    html = render_report(from_dict(plan_report), "html")
     for part in (
         'id="budget"',
         'id="by-category"',

@@ -26,6 +26,7 @@ from wacost.estimate import EstimateOptions, estimate_campaign
 from wacost.numbers.plan import _validity_pattern
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.loading import load_price_book
+from wacost.report.document import to_dict
 from wacost.templates.definitions import load_templates
 
 BOOK = load_price_book()
@@ -34,7 +35,9 @@ DATE = dt.date(2026, 11, 25)
 
 
 def price(paths: list[Path], **options: object) -> dict:
-    return estimate_campaign(paths, BOOK, TEMPLATES, EstimateOptions(date=DATE, **options))  # type: ignore[arg-type]
+    """The JSON form of the campaign's estimate."""
+    estimate = estimate_campaign(paths, BOOK, TEMPLATES, EstimateOptions(date=DATE, **options))  # type: ignore[arg-type]
+    return to_dict(estimate)
 
 
 def warning(report: dict, code: str) -> dict | None:

@@ -20,7 +20,7 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from wacost.errors import InputFileError
+from wacost.errors import InputFileError, literal
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "phone": (
@@ -123,7 +123,9 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
             codecs.lookup(encoding)
         except LookupError:
             raise InputFileError(
-                f"--encoding {encoding!r}: unknown encoding", "try utf-8, utf-16 or cp1252"
+                f"{{0}} {literal(repr(encoding))}: unknown encoding",
+                "try utf-8, utf-16 or cp1252",
+                "encoding",
             ) from None
         return encoding, 0
     if head.startswith(codecs.BOM_UTF8):
@@ -160,16 +162,18 @@ def inspect_campaign(path: Path, encoding: str | None = None) -> CampaignFile:
     except UnicodeDecodeError as exc:
         if encoding is not None:
             raise InputFileError(
-                f"{path}: not {codec} text (byte {exc.start + bom})",
-                "check --encoding; the file's encoding may be another",
+                f"{literal(path)}: not {literal(codec)} text (byte {exc.start + bom})",
+                "check {0}; the file's encoding may be another",
+                "encoding",
             ) from None
         # Only the header and the columns wacost reads must decode (pyarrow checks those);
         # a name or note column in another encoding is no reason to refuse the file.
         text = head[bom : bom + exc.start].decode(codec)
         if "\n" not in text and "\r" not in text:
             raise InputFileError(
-                f"{path}: the header is not {codec} text (byte {exc.start + bom})",
-                "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
+                f"{literal(path)}: the header is not {literal(codec)} text (byte {exc.start + bom})",
+                "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
+                "encoding",
             ) from None
     if "\x00" in text:
         raise InputFileError(f"{path}: contains NUL bytes", "is it really a CSV file?")
@@ -332,8 +336,9 @@ def _explain_parse_error(
         )
     if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
         return InputFileError(
-            f"{where}: text that is not {source.encoding}",
-            "re-save the file as UTF-8, or pass --encoding (e.g. --encoding cp1252)",
+            f"{literal(where)}: text that is not {literal(source.encoding)}",
+            "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
+            "encoding",
         )
     if "quote" in text.lower() or "newline" in text.lower():
         return InputFileError(f"{where}: unbalanced quotes", "close every quoted field")

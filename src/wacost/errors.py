@@ -5,14 +5,43 @@ The core raises these; only the CLI turns them into one line on stderr and exit 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class WacostError(Exception):
-    """Base error: nothing trustworthy can be reported."""
+    """Base error: nothing trustworthy can be reported.
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    The core speaks in fields: where an error is about a value of the core's options, `fields`
+    names them (`fx_rate`, `encoding`) and `message` and `hint` hold `{0}`, `{1}`, ... in their
+    place (any other brace doubled: see `literal`). `named` gives the same error with the fields
+    named another way: the CLI names its flags (`--fx-rate 0: must be above 0`).
+    """
+
+    def __init__(
+        self, message: str, hint: str | None = None, fields: str | tuple[str, ...] = ()
+    ) -> None:
+        self.fields = (fields,) if isinstance(fields, str) else fields
+        self.message_template = message
+        self.hint_template = hint
+        if self.fields:
+            message, hint = self._texts(self.fields)
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+    def _texts(self, names: tuple[str, ...]) -> tuple[str, str | None]:
+        hint = self.hint_template.format(*names) if self.hint_template is not None else None
+        return self.message_template.format(*names), hint
+
+    def named(self, names: Mapping[str, str]) -> WacostError:
+        """This error with each field called by its name in `names` (fields not there keep theirs)."""
+        if not self.fields:
+            return self
+        renamed = type(self).__new__(type(self))
+        renamed.__dict__.update(self.__dict__)
+        renamed.message, renamed.hint = self._texts(tuple(names.get(f, f) for f in self.fields))
+        renamed.args = (renamed.message,)
+        return renamed
 
     def __str__(self) -> str:
         if self.hint:
@@ -34,3 +63,18 @@ class OptionError(WacostError):
 
 class StrictModeError(WacostError):
     """--strict was given and the estimate carries warnings."""
+
+
+class FieldError(OptionError):
+    """A value of the core's options (a date, a currency, an `EstimateOptions` field) it cannot use;
+    `fields` come first: FieldError("fx_rate", "{0} 0: must be above 0", hint)."""
+
+    def __init__(
+        self, fields: str | tuple[str, ...], template: str, hint: str | None = None
+    ) -> None:
+        super().__init__(template, hint, fields)
+
+
+def literal(value: object) -> str:
+    """`value` as text to put into a FieldError template or hint (its braces are not placeholders)."""
+    return str(value).replace("{", "{{").replace("}", "}}")

@@ -23,11 +23,13 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
+from wacost.amounts import AmountError, parse_amount
+from wacost.currencies import CURRENCY_HINT, currency_code
 from wacost.errors import InputFileError, OptionError
-from wacost.models import Category, format_money
-from wacost.yamlsafe import load_yaml_file
+from wacost.files import load_yaml_file
+from wacost.models import Category
+from wacost.report.model import CategoryRow, Estimate, LimitResult, MarketRow, PolicyResult
 
 DEFAULT_WARN_AT = Decimal(80)
 _KEYS = ("currency", "warn_at", "total", "categories", "markets")
@@ -91,21 +93,11 @@ class Policy:
 
 
 def _amount(value: object, where: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise InputFileError(
-            f"{where}: {value!r} is not an amount", "write a number, e.g. 250 or 99.50"
-        )
+    """A limit, read by the one amount rule (`wacost.amounts`): `2,5` is refused, never 25."""
     try:
-        amount = Decimal(str(value).strip().replace(",", "").replace("_", ""))
-    except InvalidOperation:
-        raise InputFileError(
-            f"{where}: {value!r} is not an amount", "write a number, e.g. 250 or 99.50"
-        ) from None
-    if not amount.is_finite() or amount < 0:
-        raise InputFileError(
-            f"{where}: {value!r} is not an amount of 0 or more", "write a number >= 0"
-        )
-    return amount
+        return parse_amount(value, maximum=None)
+    except AmountError as error:
+        raise InputFileError(f"{where}: {error.describe(value)}", error.hint) from None
 
 
 def parse_percent(value: object, where: str) -> Decimal:
@@ -191,9 +183,9 @@ def parse_policy(data: object, where: str) -> Policy:
     if data.get("warn_at") is not None:
         warn_at = parse_percent(data["warn_at"], f"{where}: warn_at")
     currency = data.get("currency")
-    if currency is not None and (not isinstance(currency, str) or not currency.strip()):
+    if currency is not None and currency_code(currency) is None:
         raise InputFileError(
-            f"{where}: currency {currency!r} is not a currency code", "write e.g. USD"
+            f"{where}: currency {currency!r} is not a currency code", CURRENCY_HINT
         )
     limits: list[Limit] = []
     if data.get("total") is not None:
@@ -206,7 +198,7 @@ def parse_policy(data: object, where: str) -> Policy:
     limits += _limits(data.get("markets"), Scope.MARKET, warn_at, f"{where}: markets", source)
     if not limits:
         raise InputFileError(f"{where}: the policy sets no limit", hint)
-    return Policy(tuple(limits), warn_at, currency.strip().upper() if currency else None, source)
+    return Policy(tuple(limits), warn_at, currency_code(currency) if currency else None, source)
 
 
 def load_policy(path: Path) -> Policy:
@@ -249,75 +241,98 @@ def _status(used: Decimal, limit: Limit) -> Status:
     return Status.OK
 
 
-def spent(row: Mapping[str, Any]) -> Decimal:
-    """What a report row (or the totals) costs all in: Meta's price plus any BSP fees, as --budget counts it."""
-    return Decimal(row.get("total_cost") or row["cost"])
-
-
-def _used(report: Mapping[str, Any], limit: Limit) -> Decimal:
+def _used(estimate: Estimate, limit: Limit) -> Decimal:
+    """What the estimate spends under `limit`, all in (Meta's price plus BSP fees, as --budget counts)."""
     if limit.scope is Scope.TOTAL:
-        return spent(report["totals"])
-    key, rows = (
-        ("category", report["by_category"])
-        if limit.scope is Scope.CATEGORY
-        else ("market", report["by_market"])
-    )
-    return sum((spent(row) for row in rows if row[key] == limit.name), Decimal(0))
+        return estimate.totals.all_in
+    if limit.scope is Scope.CATEGORY:
+        rows: Iterable[CategoryRow | MarketRow] = (
+            r for r in estimate.by_category if r.category.value == limit.name
+        )
+    else:
+        rows = (r for r in estimate.by_market if r.market == limit.name)
+    return sum((row.all_in for row in rows), Decimal(0))
 
 
-def evaluate(report: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
-    """The report's "policy" block: every limit, how much of it is used, and which are broken or warned.
+def evaluate(estimate: Estimate, policy: Policy) -> PolicyResult:
+    """Every limit of `policy`, how much of it the estimate uses, and which are broken or warned.
 
-    Spending is counted all in (Meta's price plus BSP fees, as --budget counts it). Amounts are
-    decimal strings like the rest of the report; `percent` is the share of the limit used,
-    rounded half up to one decimal place (None for a limit of 0).
+    `percent` is the share of the limit used, rounded half up to one decimal place (None for a
+    limit of 0).
     """
-    if policy.currency is not None and policy.currency != report["currency"]:
+    if policy.currency is not None and policy.currency != estimate.currency:
         raise OptionError(
             f"{policy.source or 'policy'}: currency {policy.currency}, but the report is in "
-            f"{report['currency']}",
+            f"{estimate.currency}",
             "write the limits in the report's currency",
         )
     rows = []
     for limit in policy.limits:
-        used = _used(report, limit)
-        percent = _percent(used, limit.amount)
+        used = _used(estimate, limit)
         rows.append(
-            {
-                "scope": limit.scope.value,
-                "name": limit.name,
-                "limit": format_money(limit.amount),
-                "used": format_money(used),
-                "remaining": format_money(limit.amount - used),
-                "percent": None if percent is None else str(percent),
-                "warn_at": str(limit.warn_at),
-                "status": _status(used, limit).value,
-                "source": limit.source,
-            }
+            LimitResult(
+                scope=limit.scope.value,
+                name=limit.name,
+                limit=limit.amount,
+                used=used,
+                remaining=limit.amount - used,
+                percent=_percent(used, limit.amount),
+                warn_at=limit.warn_at,
+                status=_status(used, limit).value,
+                source=limit.source,
+            )
         )
-    broken = [_label(r) for r in rows if r["status"] == Status.BROKEN.value]
-    warned = [_label(r) for r in rows if r["status"] == Status.WARNING.value]
+    broken = tuple(r.label for r in rows if r.status == Status.BROKEN.value)
+    warned = tuple(r.label for r in rows if r.status == Status.WARNING.value)
     status = Status.BROKEN if broken else Status.WARNING if warned else Status.OK
-    return {
-        "source": policy.source,
-        "warn_at": str(policy.warn_at),
-        "status": status.value,
-        "exceeded": bool(broken),
-        "broken": broken,
-        "warned": warned,
-        "limits": rows,
-    }
+    return PolicyResult(
+        source=policy.source,
+        warn_at=policy.warn_at,
+        status=status.value,
+        exceeded=bool(broken),
+        broken=broken,
+        warned=warned,
+        limits=tuple(rows),
+    )
 
 
-def _label(row: Mapping[str, Any]) -> str:
-    return "total" if row["scope"] == Scope.TOTAL.value else f"{row['scope']} {row['name']}"
+def apply_policy(estimate: Estimate, policy: Policy) -> Estimate:
+    """`estimate` with `policy` checked against it."""
+    return replace(estimate, policy=evaluate(estimate, policy))
 
 
-def over_limit(report: Mapping[str, Any]) -> bool:
-    """Whether a report breaks its budget or any limit of its policy (exit code 1)."""
-    budget = report.get("budget") or {}
-    policy = report.get("policy") or {}
-    return bool(budget.get("exceeded")) or bool(policy.get("exceeded"))
+def recheck(estimate: Estimate) -> Estimate:
+    """A saved estimate with its budget and policy checked again from its own totals and rows.
+
+    A report edited after it was saved (a lower cost, an `exceeded: false`) is judged by its
+    figures, never by its verdicts.
+    """
+    limit = estimate.budget.limit
+    budget = replace(estimate.budget, exceeded=limit is not None and estimate.totals.all_in > limit)
+    checked = replace(estimate, budget=budget)
+    saved = estimate.policy
+    if saved is None:
+        return checked
+    limits = []
+    for row in saved.limits:
+        try:
+            scope = Scope(row.scope)
+        except ValueError:
+            raise InputFileError(
+                f"policy.limits: scope {row.scope[:40]!r} is not total, category or market",
+                "save the report again with estimate --format json",
+            ) from None
+        warn_at = row.warn_at if row.warn_at is not None else saved.warn_at
+        limits.append(Limit(scope, row.name, row.limit, warn_at, row.source or ""))
+    again = Policy(tuple(limits), saved.warn_at, None, saved.source)
+    result = evaluate(checked, again)
+    sources = tuple(replace(r, source=s.source) for r, s in zip(result.limits, saved.limits))
+    return replace(checked, policy=replace(result, limits=sources))
+
+
+def over_limit(estimate: Estimate) -> bool:
+    """Whether an estimate breaks its budget or any limit of its policy (exit code 1)."""
+    return estimate.over_limit
 
 
 __all__ = [
@@ -326,11 +341,12 @@ __all__ = [
     "Policy",
     "Scope",
     "Status",
+    "apply_policy",
     "check_markets",
     "evaluate",
     "load_policy",
     "over_limit",
     "parse_percent",
     "parse_policy",
-    "spent",
+    "recheck",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from wacost.cli.common import (
     check_view,
     deliver,
     guarded,
+    parse_currency,
     parse_date,
     set_debug,
     write_output,
@@ -54,38 +54,15 @@ def report(
     set_debug(debug)
 
     def work() -> int:
-        from wacost.estimate import SCHEMA
-        from wacost.yamlsafe import read_text_file
+        from wacost.files import read_text_file
+        from wacost.policy import recheck
+        from wacost.report.document import from_json
 
         report_format = check_format(fmt, REPORT_FORMATS)
         view = check_view(by, report_format)
-        text = read_text_file(saved, "saved report")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(
-                f"{saved}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                "give a file written by estimate --format json",
-            ) from None
-        if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-            raise InputFileError(
-                f"{saved}: schema: not a {SCHEMA} report",
-                "give a file written by estimate --format json",
-            )
-        try:  # deliver renders every output before it writes any
-            return deliver(data, report_format, output, view, quiet, github_summary)
-        except (
-            KeyError,
-            TypeError,
-            ValueError,
-            ArithmeticError,
-            AttributeError,
-            IndexError,
-        ) as exc:
-            raise InputFileError(
-                f"{saved}: the report is incomplete ({type(exc).__name__}: {exc})",
-                "save it again with estimate --format json",
-            ) from None
+        # Validated on load, and judged again by its own figures: an edited total is caught.
+        estimate = recheck(from_json(read_text_file(saved, "saved report"), str(saved)))
+        return deliver(estimate, report_format, output, view, quiet, github_summary)
 
     raise typer.Exit(int(guarded(work)))
 
@@ -184,7 +161,7 @@ def rates(
 
         out_format = check_format(fmt, ("table", "json", "csv"))
         book = load_price_book(pricing)
-        card = book.card_for(parse_date(date), currency.upper())
+        card = book.card_for(parse_date(date), parse_currency(currency))
         write_output(render_rates(card, market, out_format), None)
         return ExitCode.OK
 

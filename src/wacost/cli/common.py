@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import sys
 import tempfile
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from wacost.amounts import AmountError
+from wacost.amounts import parse_amount as read_amount
+from wacost.currencies import CURRENCY_HINT, currency_code
 from wacost.errors import InputFileError, OptionError, WacostError
 from wacost.models import ExitCode
+
+if TYPE_CHECKING:
+    from wacost.report.model import Estimate
 
 app = typer.Typer(
     name="wacost",
@@ -38,8 +43,30 @@ def _stderr(message: str) -> None:
     sys.stderr.flush()
 
 
+# The core names the fields of its options; the CLI names its flags.
+FLAGS: dict[str, str] = {
+    "date": "--date",
+    "compare_date": "--compare-date",
+    "currency": "--currency",
+    "fx_rate": "--fx-rate",
+    "default_country": "--default-country",
+    "business_country": "--business-country",
+    "auth_intl_eligible": "--auth-intl-eligible",
+    "budget": "--budget",
+    "sender_numbers": "--sender-numbers",
+    "service_free_used": "--service-free-used",
+    "failure_rate": "--failure-rate",
+    "fees": "--fees",
+    "pricing": "--pricing",
+    "encoding": "--encoding",
+    "exclude": "--exclude",
+    "usage": "--usage",
+}
+
+
 def fail(error: WacostError) -> NoReturn:
     """Print one line for `error` on stderr and exit 2 (or re-raise it under --debug)."""
+    error = error.named(FLAGS)
     if _DEBUG:
         raise error
     _stderr(f"wacost: error: {error}")
@@ -78,38 +105,20 @@ def parse_date(value: str | None, option: str = "--date") -> dt.date:
         ) from None
 
 
-_MAX_AMOUNT = Decimal(10) ** 15
-
-
 def parse_amount(value: str | None, option: str) -> Decimal | None:
+    """The amount given with `option` (the one rule of `wacost.amounts`), or None."""
     if value is None:
         return None
-    text = value.strip().replace("_", "")
-    if "," in text:
-        # 2,000 is a thousands separator; 1,5 might be one and a half: wacost does not guess.
-        if not re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d+)?", text):
-            raise OptionError(
-                f"{option} {value!r}: a comma is ambiguous here",
-                "write the amount with a point, e.g. 1500 or 1.5",
-            )
-        text = text.replace(",", "")
     try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise OptionError(
-            f"{option} {value!r}: not an amount", "write a number, e.g. 250 or 99.50"
-        ) from None
-    if not amount.is_finite() or amount < 0 or amount > _MAX_AMOUNT:
-        raise OptionError(f"{option} {value!r}: not an amount", "write a number from 0 to 10^15")
-    return amount
+        return read_amount(value)
+    except AmountError as error:
+        raise OptionError(f"{option} {value!r}: {error.problem}", error.hint) from None
 
 
-def parse_currency(value: str) -> str:
-    code = value.strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise OptionError(
-            f"--currency {value!r}: not an ISO 4217 code", "write three letters, e.g. USD, INR, EUR"
-        )
+def parse_currency(value: str, option: str = "--currency") -> str:
+    code = currency_code(value)
+    if code is None:
+        raise OptionError(f"{option} {value!r}: not an ISO 4217 code", CURRENCY_HINT)
     return code
 
 
@@ -291,7 +300,7 @@ def append_step_summary(markdown: str) -> None:
 
 
 def deliver(
-    report: dict[str, Any],
+    report: Estimate,
     report_format: str,
     output: Path | None,
     view: str | None,
@@ -299,7 +308,6 @@ def deliver(
     github_summary: bool,
 ) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
-    from wacost.policy import over_limit
     from wacost.render import render_markdown, render_report, render_total
 
     text = render_report(report, report_format, view)
@@ -311,7 +319,7 @@ def deliver(
         write_output(total, None)
     if summary is not None:
         append_step_summary(summary)
-    return ExitCode.OVER_BUDGET if over_limit(report) else ExitCode.OK
+    return ExitCode.OVER_BUDGET if report.over_limit else ExitCode.OK
 
 
 def set_debug(debug: bool) -> None:

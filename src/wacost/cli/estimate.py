@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -231,7 +231,7 @@ def estimate(
 
     def work() -> int:
         from wacost.estimate import EstimateOptions, estimate_campaign
-        from wacost.policy import check_markets, evaluate
+        from wacost.policy import check_markets
         from wacost.prices.fees import load_fee_profile
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
@@ -259,19 +259,17 @@ def estimate(
         book = load_price_book(pricing)
         if rules is not None:  # a misspelt market would never be used, so its limit never broken
             rules = check_markets(rules, {name for card in book.cards for name in card.markets})
+            options = replace(options, policy=rules)
         definitions = load_templates(templates or [])
-        classifier = _classifier()
         with _progress_bar(campaign) as progress:
             report = estimate_campaign(
-                campaign, book, definitions, replace(options, progress=progress), classifier, usage
+                campaign, book, definitions, replace(options, progress=progress), usage_path=usage
             )
-        if strict and report["warnings"]:
-            codes = ", ".join(f"{w['code']} ({w['count']})" for w in report["warnings"])
+        if strict and report.warnings:
+            codes = ", ".join(f"{w.code} ({w.count})" for w in report.warnings)
             raise StrictModeError(
                 f"--strict: the estimate has warnings: {codes}", "fix the inputs or drop --strict"
             )
-        if rules is not None:
-            report["policy"] = evaluate(report, rules)
         return deliver(report, report_format, output, view, quiet, github_summary)
 
     code = guarded(work)
@@ -302,19 +300,3 @@ def _progress_bar(paths: list[Path]) -> Iterator[Callable[[int, int], None] | No
     ) as bar:
         task = bar.add_task("read", total=size)
         yield lambda done, total: bar.update(task, completed=done, total=total)
-
-
-def _classifier() -> Any:
-    try:
-        from wacost.classify import classify_template, load_classifier_rules
-    except ImportError:  # the classifier ships with the package; this only guards partial checkouts
-        return None
-    rules: list[Any] = []
-
-    def classify(template: Any) -> Any:
-        # Loading the word lists takes a moment: only campaigns that need a verdict pay for it.
-        if not rules:
-            rules.append(load_classifier_rules())
-        return classify_template(template.raw, rules[0])
-
-    return classify

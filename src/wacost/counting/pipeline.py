@@ -41,7 +41,7 @@ from wacost.counting.batch import (
     reduce_batch,
 )
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
-from wacost.errors import InputFileError
+from wacost.errors import InputFileError, literal
 from wacost.numbers.resolver import NumberResolver
 
 # --- the campaign ----------------------------------------------------------------------------
@@ -179,7 +179,9 @@ def read_exclusions(
     invalid = 0
     for path in paths:
         if not path.is_file():
-            raise InputFileError(f"--exclude {path}: no such file", "check the opt-out list's path")
+            raise InputFileError(
+                f"{{0}} {literal(path)}: no such file", "check the opt-out list's path", "exclude"
+            )
         for phones in _exclusion_columns(path, block_size):
             resolved = resolver.resolve(phones)
             ledger.add(resolved.numbers[resolved.valid_mask], _OPTED_OUT, 0)

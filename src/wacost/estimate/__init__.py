@@ -5,6 +5,7 @@ reduced. Billing rules live in `estimate.billing`, the breakdowns in `estimate.s
 """
 
 from wacost.estimate.core import estimate_campaign, price_counts
-from wacost.estimate.options import SCHEMA, EstimateOptions
+from wacost.estimate.options import EstimateOptions
+from wacost.report.model import SCHEMA
 
 __all__ = ["SCHEMA", "EstimateOptions", "estimate_campaign", "price_counts"]

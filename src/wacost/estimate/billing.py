@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from wacost.counting.batch import Counts, RowKind
 from wacost.estimate.options import EstimateOptions, _Warnings
@@ -39,6 +39,20 @@ FREE_SERVICE_PER_NUMBER = (
     1000  # service messages free per business phone number per month, from 2026-10-01
 )
 UNKNOWN_TIERS_NOTICE_AT = 100_000  # the lowest published tier threshold
+
+
+class _Key(NamedTuple):
+    """One row of the counts table (`counting.Counts.table`), typed."""
+
+    file: int
+    kind: int
+    country: str
+    template: str
+    language: str
+    category: str
+    window: str
+    messages: int
+    first_line: int
 
 
 @dataclass(frozen=True)
@@ -99,7 +113,7 @@ def _classify_counts(
 ) -> tuple[dict[_Cell, int], int, int, dict[str, list[Any]]]:
     """Each counted key -> market, category and pricing type; invalid rows become warnings."""
     business = (
-        check_region(options.business_country, "--business-country")
+        check_region(options.business_country, "business_country")
         if options.business_country
         else None
     )
@@ -109,7 +123,8 @@ def _classify_counts(
     total_messages = 0
     unbilled = 0
     table = counts.table.sort_values(["file", "first_line"], kind="stable")
-    for row in table.itertuples(index=False):
+    for values in table[list(_Key._fields)].itertuples(index=False, name=None):
+        row = _Key._make(values)
         messages = int(row.messages)
         total_messages += messages
         example = f"{counts.files[row.file]}:{row.first_line}"

@@ -9,13 +9,10 @@ from pathlib import Path
 
 from wacost.campaign import DEFAULT_BLOCK_SIZE
 from wacost.counting.batch import Progress
-from wacost.errors import OptionError
-from wacost.models import (
-    Warning,
-)
+from wacost.errors import FieldError, literal
+from wacost.models import Warning
+from wacost.policy import Policy
 from wacost.prices.fees import FeeProfile
-
-SCHEMA = "wacost.estimate/1"
 
 
 @dataclass(frozen=True)
@@ -39,33 +36,44 @@ class EstimateOptions:
     fx_base: str = "USD"
     compare_date: dt.date | None = None
     exclude: tuple[Path, ...] = ()  # opt-out lists: their numbers are not sent nor billed
+    policy: Policy | None = None  # spending limits, checked against the estimate
     progress: Progress | None = field(
         default=None, compare=False
     )  # told bytes read of the campaign
 
     def __post_init__(self) -> None:
         if self.auth_intl_eligible and not self.business_country:
-            raise OptionError(
-                "--auth-intl-eligible needs --business-country",
-                "say where the business is based, e.g. --business-country GB",
+            raise FieldError(
+                ("auth_intl_eligible", "business_country"),
+                "{0} needs {1}",
+                "say where the business is based, e.g. {1} GB",
             )
         if self.budget is not None and self.budget < 0:
-            raise OptionError(
-                f"--budget {self.budget}: a budget cannot be negative", "give an amount >= 0"
+            raise FieldError(
+                "budget",
+                f"{{}} {literal(self.budget)}: a budget cannot be negative",
+                "give an amount >= 0",
             )
         if self.sender_numbers is not None and self.sender_numbers < 1:
-            raise OptionError(
-                f"--sender-numbers {self.sender_numbers}: at least one number sends",
+            raise FieldError(
+                "sender_numbers",
+                f"{{}} {literal(self.sender_numbers)}: at least one number sends",
                 "give a whole number >= 1",
             )
         if self.service_free_used is not None and self.service_free_used < 0:
-            raise OptionError("--service-free-used: cannot be negative", "give a whole number >= 0")
+            raise FieldError(
+                "service_free_used", "{}: cannot be negative", "give a whole number >= 0"
+            )
         if not Decimal(0) <= self.failure_rate <= Decimal(1):
-            raise OptionError(
-                f"--failure-rate {self.failure_rate}: not a share", "give a number from 0 to 1"
+            raise FieldError(
+                "failure_rate",
+                f"{{}} {literal(self.failure_rate)}: not a share",
+                "give a number from 0 to 1",
             )
         if self.fx_rate is not None and self.fx_rate <= 0:
-            raise OptionError(f"--fx-rate {self.fx_rate}: must be above 0", "give e.g. 0.92")
+            raise FieldError(
+                "fx_rate", f"{{}} {literal(self.fx_rate)}: must be above 0", "give e.g. 0.92"
+            )
 
 
 @dataclass

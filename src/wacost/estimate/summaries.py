@@ -10,15 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from wacost.estimate.billing import _fees_of, _Priced
-from wacost.models import (
-    CATEGORY_ORDER,
-    MONEY_PLACES,
-    Category,
-    PricingType,
-    format_money,
-)
+from wacost.models import CATEGORY_ORDER, Category, PricingType
 from wacost.prices.cards import RateCard
 from wacost.prices.fees import FeeProfile
+from wacost.report.model import (
+    CategoryDifference,
+    CategoryRow,
+    Comparison,
+    Line,
+    MarketDifference,
+    MarketRow,
+    RateCardInfo,
+    TemplateRow,
+)
 
 
 @dataclass
@@ -39,18 +43,23 @@ class _Group:
         self.fees += fees
 
 
-def _rate_text(rate: Decimal | None) -> str | None:
-    """A rate as text: 4 places like Meta's cards, or every place of a converted rate."""
-    if rate is None:
-        return None
-    if rate == rate.quantize(MONEY_PLACES):
-        return format_money(rate)
-    return str(rate.normalize())
+@dataclass(frozen=True)
+class Summary:
+    """The breakdowns of a priced campaign, and the sums the totals are made of."""
+
+    cost: Decimal
+    fees: Decimal
+    billable: int
+    free: int
+    lines: tuple[Line, ...]
+    by_category: tuple[CategoryRow, ...]
+    by_market: tuple[MarketRow, ...]
+    by_template: tuple[TemplateRow, ...]
 
 
-def _summaries(
+def summarize(
     priced: _Priced, fees: FeeProfile | None, failure_rate: Decimal = Decimal(0)
-) -> dict[str, Any]:
+) -> Summary:
     by_category: dict[Category, _Group] = defaultdict(_Group)
     by_market: dict[str, _Group] = defaultdict(_Group)
     by_template: dict[tuple[str | None, str | None, Category], _Group] = defaultdict(_Group)
@@ -72,16 +81,16 @@ def _summaries(
     def band_order(tier: str | None) -> int:
         return int(tier.split(":")[0]) if tier else -1
 
-    line_dicts = [
-        {
-            "market": market,
-            "category": category.value,
-            "pricing_type": pricing_type.value,
-            "tier": tier,
-            "messages": messages,
-            "rate": _rate_text(rate),
-            "cost": format_money(cost) if rate is not None else None,
-        }
+    typed_lines = tuple(
+        Line(
+            market=market,
+            category=category,
+            pricing_type=pricing_type,
+            tier=tier,
+            messages=messages,
+            rate=rate,
+            cost=cost if rate is not None else None,
+        )
         for (market, category, pricing_type, tier, rate), (messages, cost) in sorted(
             lines.items(),
             key=lambda item: (
@@ -91,84 +100,85 @@ def _summaries(
                 band_order(item[0][3]),
             ),
         )
-    ]
+    )
     cost = sum((g.cost for g in by_category.values()), Decimal(0))
     fee_total = sum((g.fees for g in by_category.values()), Decimal(0))
     billable = sum(g.billable for g in by_category.values())
     priced_messages = sum(g.messages for g in by_category.values())
     unknown = sum(p.messages for p in priced.pieces if p.rate is None)
 
-    def group(g: _Group) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "messages": g.messages,
-            "billable_messages": g.billable,
-            "cost": format_money(g.cost),
-        }
-        if fees is not None:
-            out["fees"] = format_money(g.fees)
-            out["total_cost"] = format_money(g.cost + g.fees)
-        return out
+    def money(g: _Group) -> dict[str, Any]:
+        if fees is None:
+            return {"cost": g.cost}
+        return {"cost": g.cost, "fees": g.fees, "total_cost": g.cost + g.fees}
 
-    return {
-        "cost": cost,
-        "fees": fee_total,
-        "billable": billable,
-        "free": priced_messages - billable - unknown,
-        "lines": line_dicts,
-        "by_category": [
-            {"category": c.value, **group(g)}
+    return Summary(
+        cost=cost,
+        fees=fee_total,
+        billable=billable,
+        free=priced_messages - billable - unknown,
+        lines=typed_lines,
+        by_category=tuple(
+            CategoryRow(category=c, messages=g.messages, billable_messages=g.billable, **money(g))
             for c, g in sorted(by_category.items(), key=lambda i: CATEGORY_ORDER.index(i[0]))
-        ],
-        "by_market": [
-            {"market": m, **group(g)}
+        ),
+        by_market=tuple(
+            MarketRow(market=m, messages=g.messages, billable_messages=g.billable, **money(g))
             for m, g in sorted(by_market.items(), key=lambda i: (-i[1].cost, i[0]))
-        ],
-        "by_template": [
-            {"template": t, "language": lang, "category": c.value, **group(g)}
+        ),
+        by_template=tuple(
+            TemplateRow(
+                template=t,
+                language=lang,
+                category=c,
+                messages=g.messages,
+                billable_messages=g.billable,
+                **money(g),
+            )
             for (t, lang, c), g in sorted(
                 by_template.items(), key=lambda i: (-i[1].cost, i[0][0] or "", i[0][1] or "")
             )
-        ],
-    }
+        ),
+    )
 
 
-def _card_info(card: RateCard) -> dict[str, Any]:
-    return {
-        "effective_from": card.effective_from.isoformat(),
-        "source": card.source_url,
-        "confidence": card.confidence,
-        "file": Path(card.path).name,
-    }
+def card_info(card: RateCard) -> RateCardInfo:
+    return RateCardInfo(
+        effective_from=card.effective_from,
+        source=card.source_url,
+        confidence=card.confidence,
+        file=Path(card.path).name,
+    )
 
 
-def _comparison(
-    base: dict[str, Any], other: dict[str, Any], card: RateCard, on: dt.date
-) -> dict[str, Any]:
+def _moves(a: dict[str, Decimal], b: dict[str, Decimal]) -> list[tuple[str, Decimal, Decimal]]:
+    """(key, cost, compare cost) for every key on either side, biggest moves first."""
+    keys = sorted(
+        set(a) | set(b), key=lambda k: (-(abs(b.get(k, Decimal(0)) - a.get(k, Decimal(0)))), k)
+    )
+    return [(k, a.get(k, Decimal(0)), b.get(k, Decimal(0))) for k in keys]
+
+
+def compare(base: Summary, other: Summary, card: RateCard, on: dt.date) -> Comparison:
     """How the campaign's cost moves on another date's card, by market and by category."""
-
-    def diff(
-        rows_a: list[dict[str, Any]], rows_b: list[dict[str, Any]], key: str
-    ) -> list[dict[str, Any]]:
-        a = {r[key]: Decimal(r["cost"]) for r in rows_a}
-        b = {r[key]: Decimal(r["cost"]) for r in rows_b}
-        keys = sorted(
-            set(a) | set(b), key=lambda k: (-(abs(b.get(k, Decimal(0)) - a.get(k, Decimal(0)))), k)
-        )
-        return [
-            {
-                key: k,
-                "cost": format_money(a.get(k, Decimal(0))),
-                "compare_cost": format_money(b.get(k, Decimal(0))),
-                "difference": format_money(b.get(k, Decimal(0)) - a.get(k, Decimal(0))),
-            }
-            for k in keys
-        ]
-
-    return {
-        "date": on.isoformat(),
-        "rate_card": _card_info(card),
-        "cost": format_money(other["cost"]),
-        "difference": format_money(other["cost"] - base["cost"]),
-        "by_market": diff(base["by_market"], other["by_market"], "market"),
-        "by_category": diff(base["by_category"], other["by_category"], "category"),
-    }
+    markets = _moves(
+        {r.market: r.cost for r in base.by_market}, {r.market: r.cost for r in other.by_market}
+    )
+    categories = _moves(
+        {r.category.value: r.cost for r in base.by_category},
+        {r.category.value: r.cost for r in other.by_category},
+    )
+    return Comparison(
+        date=on,
+        rate_card=card_info(card),
+        cost=other.cost,
+        difference=other.cost - base.cost,
+        by_market=tuple(
+            MarketDifference(market=k, cost=a, compare_cost=b, difference=b - a)
+            for k, a, b in markets
+        ),
+        by_category=tuple(
+            CategoryDifference(category=k, cost=a, compare_cost=b, difference=b - a)
+            for k, a, b in categories
+        ),
+    )

@@ -15,10 +15,10 @@ from rich.table import Table
 
 from wacost.campaign import inspect_campaign, read_batches
 from wacost.errors import InputFileError
+from wacost.files import read_text_file
 from wacost.numbers.regions import NON_GEOGRAPHIC
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.cards import PriceBook, RateCard
-from wacost.yamlsafe import read_text_file
 
 
 def read_number_file(path: Path) -> list[str]:

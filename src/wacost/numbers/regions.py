@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, SUPPORTED_REGIONS
 
-from wacost.errors import OptionError
+from wacost.errors import FieldError, literal
 
 NON_GEOGRAPHIC = "001"
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
@@ -35,12 +35,30 @@ def known_countries() -> frozenset[str]:
     return frozenset(SUPPORTED_REGIONS)
 
 
-def check_region(code: str, option: str) -> str:
-    """`code` upper-cased if it is a country libphonenumber knows, else an OptionError."""
-    region = COUNTRY_ALIASES.get(code.strip().upper(), code.strip().upper())
-    if region not in SUPPORTED_REGIONS:
-        raise OptionError(
-            f"{option} {code!r}: not an ISO 3166 alpha-2 country code wacost knows",
+def country_code(value: object) -> str | None:
+    """`value` as an upper-case ISO 3166 alpha-2 code with its alias resolved (`uk` -> `GB`,
+    `EL` -> `GR`), or None if it is not two letters. Whether the country exists: `check_region`."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        return None
+    return COUNTRY_ALIASES.get(code, code)
+
+
+def billing_country(code: str) -> str:
+    """The country `code` bills as: a territory that shares a larger country's calling code bills
+    as that country (`JE` -> `GB`), as its numbers do."""
+    return TERRITORY_OWNERS.get(code, code)
+
+
+def check_region(code: str, field: str) -> str:
+    """`code` as a country libphonenumber knows (aliases resolved), else a FieldError naming `field`."""
+    region = country_code(code)
+    if region is None or region not in SUPPORTED_REGIONS:
+        raise FieldError(
+            field,
+            f"{{}} {literal(repr(code))}: not an ISO 3166 alpha-2 country code wacost knows",
             "write two letters, e.g. SE, IN, US",
         )
     return region

@@ -161,7 +161,7 @@ class NumberResolver:
         self._default_cc: int | None = None
         self._trunk: str | None = None
         if default_country is not None:
-            region = check_region(default_country, "--default-country")
+            region = check_region(default_country, "default_country")
             self._default_cc = int(phonenumbers.country_code_for_region(region))
             md = PhoneMetadata.metadata_for_region(region)
             self._trunk = md.national_prefix if md is not None and md.national_prefix else None

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
-from wacost.errors import OptionError
+from wacost.errors import FieldError, literal
 from wacost.models import Category
 
 CARD_SCHEMA: Final = "wacost.rate_card/1"
@@ -137,22 +137,26 @@ class PriceBook:
     def currencies(self) -> list[str]:
         return sorted({card.currency for card in self.cards})
 
-    def card_for(self, on: dt.date, currency: str = "USD", option: str = "--date") -> RateCard:
-        """The card of `currency` in effect on `on` (the latest that took effect on or before it)."""
+    def card_for(self, on: dt.date, currency: str = "USD", field: str = "date") -> RateCard:
+        """The card of `currency` in effect on `on` (the latest that took effect on or before it).
+
+        `field` names the date in errors (`date`, `compare_date`)."""
         cards = sorted(
             (c for c in self.cards if c.currency == currency), key=lambda c: c.effective_from
         )
         if not cards:
-            raise OptionError(
-                f"no rate card in {currency}",
+            raise FieldError(
+                "currency",
+                f"no rate card in {literal(currency)}",
                 f"cards are available in {', '.join(self.currencies()) or 'no currency'}",
             )
         in_effect = [c for c in cards if c.effective_from <= on]
         if not in_effect:
-            raise OptionError(
-                f"{option} {on.isoformat()}: no {currency} rate card is in effect yet; "
+            raise FieldError(
+                (field, "pricing"),
+                f"{{0}} {on.isoformat()}: no {literal(currency)} rate card is in effect yet; "
                 f"the earliest takes effect on {cards[0].effective_from.isoformat()}",
-                f"pick a later {option} or add an older card with --pricing",
+                "pick a later {0} or add an older card with {1}",
             )
         return in_effect[-1]
 

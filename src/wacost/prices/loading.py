@@ -11,7 +11,10 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from wacost.errors import PricingTableError
+from wacost.amounts import AmountError, parse_amount
+from wacost.currencies import currency_code
+from wacost.errors import PricingTableError, literal
+from wacost.files import load_yaml_file
 from wacost.models import Category
 from wacost.prices.cards import (
     CARD_SCHEMA,
@@ -28,7 +31,6 @@ from wacost.prices.cards import (
     RateCard,
     Tiers,
 )
-from wacost.yamlsafe import load_yaml_file
 
 
 def shipped_pricing_dir() -> Path:
@@ -69,10 +71,12 @@ def _parse_rate(value: object, where: str, key: str) -> Rate:
         return UNKNOWN
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise _fail(where, key, f"{value!r} is not a rate", "write a number, null or unknown")
-    rate = Decimal(value)
-    if rate < 0:
-        raise _fail(where, key, f"negative rate {rate}", "rates are zero or more")
-    return rate
+    if Decimal(value) < 0:
+        raise _fail(where, key, f"negative rate {value}", "rates are zero or more")
+    try:
+        return parse_amount(value)
+    except AmountError as error:
+        raise _fail(where, key, error.describe(value), error.hint) from None
 
 
 def _parse_date(value: object, where: str, key: str) -> dt.date:
@@ -165,9 +169,11 @@ def parse_rate_card(data: object, where: str) -> RateCard:
         )
     if data.get("schema") != CARD_SCHEMA:
         raise _fail(where, "schema", f"expected {CARD_SCHEMA!r}, found {data.get('schema')!r}")
-    currency = data.get("currency")
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        raise _fail(where, "currency", f"{currency!r} is not an ISO 4217 code", "write e.g. USD")
+    currency = currency_code(data.get("currency"))
+    if currency is None:
+        raise _fail(
+            where, "currency", f"{data.get('currency')!r} is not an ISO 4217 code", "write e.g. USD"
+        )
     effective = _parse_date(data.get("effective_from"), where, "effective_from")
     source = data.get("source")
     if isinstance(source, str):
@@ -300,7 +306,7 @@ def parse_rate_card(data: object, where: str) -> RateCard:
     if defaults > 1:
         raise _fail(where, "markets", "more than one market has default: true", "keep one (Other)")
     return RateCard(
-        currency=currency.upper(),
+        currency=currency,
         effective_from=effective,
         source_url=source_map.get("url", next(iter(source_map.values()))),
         source=source_map,
@@ -347,7 +353,7 @@ def load_price_book(path: Path | None = None) -> PriceBook:
     shipped = shipped_pricing_dir()
     root = path if path is not None else shipped
     if not root.exists():
-        raise PricingTableError(f"{root}: no such file or folder", "check --pricing")
+        raise PricingTableError(f"{literal(root)}: no such file or folder", "check {0}", "pricing")
     cards: list[RateCard] = []
     numbering: Numbering | None = None
     for file in _yaml_files(root):
@@ -359,7 +365,7 @@ def load_price_book(path: Path | None = None) -> PriceBook:
             cards.append(parse_rate_card(data, str(file)))
     if not cards:
         raise PricingTableError(
-            f"{root}: no rate cards found", "point --pricing at rate-card YAML files"
+            f"{literal(root)}: no rate cards found", "point {0} at rate-card YAML files", "pricing"
         )
     seen: dict[tuple[str, dt.date], str] = {}
     for card in cards:

@@ -11,16 +11,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wacost.errors import InputFileError
+from wacost.errors import InputFileError, literal
+from wacost.files import parse_json, read_text_file
 from wacost.models import Category
-from wacost.numbers.regions import TERRITORY_OWNERS
+from wacost.numbers.regions import billing_country, country_code
 from wacost.prices.cards import RateCard
-from wacost.yamlsafe import read_text_file
 
 
 @dataclass(frozen=True)
@@ -42,8 +41,9 @@ def _market_of(value: str, card: RateCard, where: str, lenient: bool = False) ->
     for name in card.markets:
         if name.lower() == text.lower():
             return name
-    if len(text) == 2 and text.isalpha():
-        market = card.market_for_country(TERRITORY_OWNERS.get(text.upper(), text.upper()))
+    code = country_code(text)
+    if code is not None:
+        market = card.market_for_country(billing_country(code))
         if market:
             return market
     if lenient:
@@ -69,7 +69,9 @@ def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
     fields = [f.strip().lower() for f in (reader.fieldnames or [])]
     if not {"market", "category", "messages"} <= set(fields):
         raise InputFileError(
-            f"{where}: needs the columns market,category,messages", "see README, --usage"
+            f"{literal(where)}: needs the columns market,category,messages",
+            "see README, {0}",
+            "usage",
         )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
     for line, row in enumerate(reader, start=2):
@@ -157,12 +159,6 @@ def load_usage(path: Path, card: RateCard, on: dt.date, lenient: bool = False) -
     text = read_text_file(path, "usage")
     where = str(path)
     if text.lstrip().startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(
-                f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                "give the pricing_analytics response as it came",
-            ) from None
+        data = parse_json(text, where, "give the pricing_analytics response as it came")
         return _parse_analytics(data, card, (on.year, on.month), where, lenient)
     return _parse_csv(text, card, where, lenient)

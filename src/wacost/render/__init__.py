@@ -1,9 +1,8 @@
-"""Report renderers: each a pure function of the canonical report dict, returning text."""
+"""Report renderers: each a pure function of the typed estimate, returning text."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from wacost.render.common import VIEWS
 from wacost.render.csv import render_csv
@@ -11,8 +10,9 @@ from wacost.render.html import render_html
 from wacost.render.json import render_json
 from wacost.render.markdown import render_markdown
 from wacost.render.table import render_table, render_total
+from wacost.report.model import Estimate
 
-Renderer = Callable[[dict[str, Any]], str]
+Renderer = Callable[[Estimate], str]
 
 RENDERERS: dict[str, Renderer] = {
     "table": render_table,
@@ -30,7 +30,7 @@ VIEW_RENDERERS: dict[str, Callable[..., str]] = {
 }
 
 
-def render_report(report: dict[str, Any], fmt: str, by: str | None = None) -> str:
+def render_report(report: Estimate, fmt: str, by: str | None = None) -> str:
     """`report` in format `fmt`; `by` (category, market or template) shows only that breakdown."""
     if by is None:
         return RENDERERS[fmt](report)

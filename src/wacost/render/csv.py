@@ -9,7 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from typing import Any
+
+from wacost.models import format_money
+from wacost.report.codec import encode
+from wacost.report.model import Estimate
 
 COLUMNS = [
     "section",
@@ -44,12 +49,12 @@ def spreadsheet_safe(value: object) -> object:
     return value
 
 
-def render_csv(report: dict[str, Any]) -> str:
+def render_csv(estimate: Estimate) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
 
-    def put(section: str, row: dict[str, Any]) -> None:
+    def put(section: str, row: Mapping[str, Any]) -> None:
         writer.writerow(
             {
                 k: spreadsheet_safe(v) if v is not None else ""
@@ -57,41 +62,42 @@ def render_csv(report: dict[str, Any]) -> str:
             }
         )
 
-    for line in report["lines"]:
-        put("line", line)
-    for row in report["by_category"]:
-        put("category", row)
-    for row in report["by_market"]:
-        put("market", row)
-    for row in report["by_template"]:
-        put("template", row)
-    for row in (report.get("recategorization_risk") or {}).get("templates", []):
+    # Each row as its JSON form (the codec writes every amount by the one rounding rule).
+    for line in estimate.lines:
+        put("line", encode(line))
+    for breakdown, section in (
+        (estimate.by_category, "category"),
+        (estimate.by_market, "market"),
+        (estimate.by_template, "template"),
+    ):
+        for row in breakdown:
+            put(section, encode(row))
+    risk = estimate.recategorization_risk
+    for template in risk.templates if risk is not None else ():
         put(
             "recategorization_risk",
             {
-                "template": row["template"],
-                "language": row.get("language"),
-                "messages": row["messages"],
-                "difference": row["extra_cost"],
+                "template": template.template,
+                "language": template.language,
+                "messages": template.messages,
+                "difference": format_money(template.extra_cost),
             },
         )
-    comparison = report.get("comparison")
-    if comparison:
-        for row in comparison["by_market"]:
-            put("comparison_market", row)
-        for row in comparison["by_category"]:
-            put("comparison_category", row)
-    totals = report["totals"]
+    comparison = estimate.comparison
+    if comparison is not None:
+        for market in comparison.by_market:
+            put("comparison_market", encode(market))
+        for category in comparison.by_category:
+            put("comparison_category", encode(category))
+    totals = estimate.totals
     put(
         "total",
         {
-            "messages": totals["messages"],
-            "billable_messages": totals["billable_messages"],
-            "cost": totals["cost"],
-            "fees": totals.get("fees"),
-            "total_cost": totals.get("total_cost"),
-            "compare_cost": comparison["cost"] if comparison else None,
-            "difference": comparison["difference"] if comparison else None,
+            "messages": totals.messages,
+            "billable_messages": totals.billable_messages,
+            **encode(totals),
+            "compare_cost": format_money(comparison.cost) if comparison else None,
+            "difference": format_money(comparison.difference) if comparison else None,
         },
     )
     return out.getvalue()

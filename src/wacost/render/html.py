@@ -28,6 +28,8 @@ from wacost.render.common import (
     signed,
     template_name,
 )
+from wacost.report.document import to_dict
+from wacost.report.model import Estimate
 
 # One colour per chart, so a screenshot test can find each chart's bars.
 BAR_COLOURS = {"category": "#25d366", "market": "#34b7f1", "template": "#7b61ff"}
@@ -376,7 +378,8 @@ def _rate_card(report: dict[str, Any]) -> str:
     )
 
 
-def render_html(report: dict[str, Any], views: tuple[str, ...] | None = None) -> str:
+def render_html(estimate: Estimate, views: tuple[str, ...] | None = None) -> str:
+    report = to_dict(estimate)
     """The report as a self-contained HTML page; `views` picks the breakdowns shown."""
     totals = report["totals"]
     card = report["rate_card"]

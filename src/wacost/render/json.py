@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from wacost.report.document import to_json
+from wacost.report.model import Estimate
 
 
-def render_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+def render_json(estimate: Estimate) -> str:
+    return to_json(estimate)

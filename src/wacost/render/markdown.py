@@ -23,6 +23,8 @@ from wacost.render.common import (
     signed,
     template_name,
 )
+from wacost.report.document import to_dict
+from wacost.report.model import Estimate
 
 MARKER = "<!-- wacost:estimate -->"
 _STATUS = {"ok": "✅ ok", "warning": "⚠️ warning", "broken": "❌ **over limit**"}
@@ -170,7 +172,8 @@ def _limits(report: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def render_markdown(report: dict[str, Any], views: tuple[str, ...] | None = None) -> str:
+def render_markdown(estimate: Estimate, views: tuple[str, ...] | None = None) -> str:
+    report = to_dict(estimate)
     """The report as Markdown; `views` picks the breakdowns shown (by template folds away by default)."""
     cur = report["currency"]
     totals = report["totals"]

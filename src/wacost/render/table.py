@@ -10,6 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from wacost.models import format_money
 from wacost.render.common import (
     STATUS_TEXT,
     VIEW_TITLES,
@@ -26,6 +27,8 @@ from wacost.render.common import (
     signed,
     template_name,
 )
+from wacost.report.document import to_dict
+from wacost.report.model import Estimate
 
 _WIDTH = 100
 _BAR_WIDTH = 20
@@ -172,7 +175,8 @@ def _limits_table(report: dict[str, Any]) -> Table | None:
     return table
 
 
-def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = None) -> Group:
+def build_renderables(estimate: Estimate, views: tuple[str, ...] | None = None) -> Group:
+    report = to_dict(estimate)
     cur = report["currency"]
     totals = report["totals"]
     card = report["rate_card"]
@@ -233,7 +237,7 @@ def build_renderables(report: dict[str, Any], views: tuple[str, ...] | None = No
 
 
 def render_table(
-    report: dict[str, Any],
+    estimate: Estimate,
     width: int = _WIDTH,
     color: bool = False,
     views: tuple[str, ...] | None = None,
@@ -248,10 +252,10 @@ def render_table(
         soft_wrap=False,
         highlight=False,
     )
-    console.print(build_renderables(report, views))
+    console.print(build_renderables(estimate, views))
     return buffer.getvalue()
 
 
-def render_total(report: dict[str, Any]) -> str:
+def render_total(estimate: Estimate) -> str:
     """Only the total cost (all in, as --budget counts it) and its currency, one line: `8.5753 USD` (--quiet)."""
-    return f"{all_in(report['totals'])} {report['currency']}\n"
+    return f"{format_money(estimate.totals.all_in)} {estimate.currency}\n"

@@ -7,15 +7,14 @@ object has `name`, `language`, `category` (MARKETING, UTILITY, AUTHENTICATION), 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wacost.errors import InputFileError
+from wacost.files import load_yaml_text, parse_json, read_text_file
 from wacost.models import Category
-from wacost.yamlsafe import load_yaml_text, read_text_file
 
 
 @dataclass(frozen=True)
@@ -135,17 +134,7 @@ def load_template_file(path: Path) -> list[TemplateDef]:
     where = str(path)
     stripped = text.lstrip()
     if path.suffix.lower() == ".json" or stripped[:1] in ("{", "["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputFileError(
-                f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})",
-                "the file may be truncated; export it again",
-            ) from None
-        except RecursionError:
-            raise InputFileError(
-                f"{where}: JSON nested too deeply", "is it a template export?"
-            ) from None
+        data = parse_json(text, where, "the file may be truncated; export it again")
     else:
         data = load_yaml_text(text, where)
     return parse_templates(data, where)

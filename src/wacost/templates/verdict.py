@@ -128,3 +128,20 @@ def resolve_template(
     return TemplateVerdict(
         distinct[0], resolved_language, tuple(warnings), risk and not assume_recategorized
     )
+
+
+def default_classifier() -> Classifier | None:
+    """The packaged classifier (`wacost.classify`), loading its word lists on first use only."""
+    try:
+        from wacost.classify import classify_template, load_classifier_rules
+    except ImportError:  # the classifier ships with the package; this only guards partial checkouts
+        return None
+    rules: list[Any] = []
+
+    def classify(template: TemplateDef) -> Any:
+        # Loading the word lists takes a moment: only campaigns that need a verdict pay for it.
+        if not rules:
+            rules.append(load_classifier_rules())
+        return classify_template(template.raw, rules[0])
+
+    return classify

@@ -1,4 +1,8 @@
-"""Load YAML as data only: safe constructors, bounded size and aliases, exact decimals.
+"""Reading input files: the one home for text, JSON and YAML (bounded, data only, exact decimals).
+
+Every file is read through `read_text_file`, which reads at most `max_bytes` (a device such as
+/dev/zero or a FIFO is cut off there, as a regular file is refused by its size) and names the
+file in every error. JSON goes through `parse_json`, YAML through `load_yaml_text`.
 
 A price table or template file is never code: only PyYAML's safe constructors run. A file
 larger than MAX_YAML_BYTES, or one using more than MAX_ALIASES aliases (a "billion laughs"
@@ -8,6 +12,7 @@ from their text, so 0.0118 stays exactly 0.0118.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -21,7 +26,7 @@ MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+class _BoundedSafeLoader(yaml.SafeLoader):
     """SafeLoader that bounds aliases and the expanded size of the document; floats as Decimal.
 
     PyYAML shares an anchored node between its aliases, so loading a "billion laughs" file is
@@ -38,7 +43,7 @@ class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships
         if self.check_event(yaml.AliasEvent):
             self._aliases_seen += 1
             if self._aliases_seen > MAX_ALIASES:
-                raise _bomb(f"more than {MAX_ALIASES} aliases", self.peek_event())
+                raise _bomb(f"more than {MAX_ALIASES} aliases", self.peek_event())  # type: ignore[no-untyped-call]
         node = super().compose_node(parent, index)
         size = self._sizes.get(id(node))
         if size is None:
@@ -54,6 +59,21 @@ class _BoundedSafeLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships
             if size > MAX_EXPANDED_NODES:
                 raise _bomb(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", node)
         return node
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        """A mapping; a key written twice is an error naming it (the last would win silently)."""
+        if isinstance(node, yaml.MappingNode):
+            seen: set[tuple[str, str]] = set()
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                    continue
+                key = (key_node.tag, key_node.value)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicated key {key_node.value[:80]!r}", key_node.start_mark
+                    )
+                seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 def _bomb(problem: str, where: Any) -> yaml.YAMLError:
@@ -98,23 +118,29 @@ def load_yaml_text(text: str, where: str) -> Any:
 
 
 def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> str:
-    """The text of a UTF-8 (or UTF-16 with BOM) file, or an InputFileError saying why not."""
+    """The text of a UTF-8 (or UTF-16 with BOM) file, or an InputFileError saying why not.
+
+    At most `max_bytes` are read, whatever the file is (a device or a FIFO has no size to check).
+    """
+    too_large = InputFileError(
+        f"{path}: too large for a {what} file (limit {max_bytes} bytes)",
+        "split it or check that it is the right file",
+    )
     try:
         if path.is_dir():
             raise InputFileError(f"{path}: is a directory, not a {what} file", "name a file")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputFileError(
-                f"{path}: {size} bytes is too large for a {what} file (limit {max_bytes})",
-                "split it or check that it is the right file",
-            )
-        raw = path.read_bytes()
+        if path.stat().st_size > max_bytes:
+            raise too_large
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputFileError(f"{path}: no such file", f"check the {what} path") from None
     except PermissionError:
         raise InputFileError(f"{path}: permission denied", "check the file's permissions") from None
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read ({exc.strerror})", "check the path") from None
+    if len(raw) > max_bytes:
+        raise too_large
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     else:
@@ -133,3 +159,22 @@ def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> st
 def load_yaml_file(path: Path, what: str) -> Any:
     """The data in the YAML file at `path`; `what` names the kind of file in errors."""
     return load_yaml_text(read_text_file(path, what), str(path))
+
+
+def parse_json(text: str, where: str, hint: str) -> Any:
+    """The data in JSON `text`; `where` names the file in errors, `hint` says what to give."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputFileError(
+            f"{where}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})", hint
+        ) from None
+    except RecursionError:
+        raise InputFileError(f"{where}: JSON nested too deeply", hint) from None
+    except ValueError as exc:  # an integer of more digits than Python converts
+        raise InputFileError(f"{where}: not usable JSON ({str(exc)[:80]})", hint) from None
+
+
+def load_json_file(path: Path, what: str, hint: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
+    """The data in the JSON file at `path`; `what` names the kind of file in errors."""
+    return parse_json(read_text_file(path, what, max_bytes), str(path), hint)

@@ -1,0 +1,1 @@
+"""The report: the typed estimate (`model`), its JSON codec (`codec`, `document`)."""

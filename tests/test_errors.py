@@ -1,0 +1,63 @@
+"""wacost.errors: the core names fields, the CLI names flags, for every kind of error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLES
+from wacost.errors import InputFileError, PricingTableError, WacostError, literal
+from wacost.estimate import EstimateOptions, estimate_campaign
+from wacost.prices.loading import load_price_book
+from wacost.templates.definitions import TemplateBook
+
+BOOK = load_price_book()
+DAY = dt.date(2026, 11, 25)
+
+
+def test_library_errors_name_fields():
+    with pytest.raises(
+        InputFileError, match=r"^encoding 'no-such-codec': unknown encoding"
+    ) as caught:
+        estimate_campaign(
+            [SAMPLES / "campaign.csv"],
+            BOOK,
+            TemplateBook(),
+            EstimateOptions(date=DAY, encoding="no-such-codec"),
+        )
+    assert caught.value.fields == ("encoding",)
+    with pytest.raises(PricingTableError, match=r"no such file or folder \(check pricing\)"):
+        load_price_book(Path("/no/such/folder"))
+    with pytest.raises(InputFileError, match=r"^exclude /no/such\.csv: no such file"):
+        estimate_campaign(
+            [SAMPLES / "campaign.csv"],
+            BOOK,
+            TemplateBook(),
+            EstimateOptions(date=DAY, exclude=(Path("/no/such.csv"),)),
+        )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--encoding", "no-such-codec"], "--encoding 'no-such-codec': unknown encoding"),
+        (["--pricing", "/no/such/folder"], "no such file or folder (check --pricing)"),
+        (["--exclude", "/no/such.csv"], "--exclude /no/such.csv: no such file"),
+        (["--fx-rate", "0", "--currency", "EUR"], "--fx-rate 0: must be above 0"),
+    ],
+)
+def test_the_cli_names_flags(wacost, args, line):
+    run = wacost("estimate", SAMPLES / "campaign.csv", "--date", "2026-11-25", *args)
+    assert run.exit_code == 2
+    assert line in run.stderr
+    assert run.stderr.count("\n") == 1
+
+
+def test_braces_in_values_stay_text():
+    error = WacostError(f"{{0}} {literal('{x}')}: bad", "fix {0}", "encoding")
+    assert str(error) == "encoding {x}: bad (fix encoding)"
+    assert str(error.named({"encoding": "--encoding"})) == "--encoding {x}: bad (fix --encoding)"
+    plain = WacostError("no fields {here}")
+    assert plain.named({"x": "y"}) is plain
