@@ -14,6 +14,7 @@ never tune while looking at it. A figure on train is a regression guard, not a r
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from collections import defaultdict
 from typing import Any
@@ -64,7 +65,7 @@ def report(split: str, results: list[tuple[dict[str, Any], Classification]], err
 def reliability(results: list[tuple[dict[str, Any], Classification]]) -> None:
     """Confidence bins: how often the verdict was right where the model said so."""
     print("reliability (dev): confidence bin, templates, mean confidence, accuracy")
-    for low, high in zip(BINS, BINS[1:]):
+    for low, high in itertools.pairwise(BINS):
         inside = [(e, r) for e, r in results if low <= r.confidence < high]
         if not inside:
             continue
