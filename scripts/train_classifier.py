@@ -1,0 +1,435 @@
+"""Train wacost's template classifier and write it to src/wacost/classifier/model.json.
+
+Usage (development only; needs the `dev` extra, which brings scikit-learn):
+    PYTHONPATH=src python scripts/train_classifier.py [--check]
+
+Data: the labelled corpus tests/data/corpus/*.yaml (entries with `label` and `split`) and
+the hand-written tuning set tests/data/labelled_templates.yaml (train). Only the `train`
+split is fitted on; `dev` is used to choose the regularization and report; `blind` is
+never read here. Steps:
+
+1. compile the concept lexicon from src/wacost/classifier_data/*.yaml (terms in every
+   language, grouped into concepts such as `discount`, `order`, `otp_code`);
+2. turn every template into interpretable features (wacost.classifier.features);
+3. fit a multinomial logistic regression (L2); its strength and how much single words
+   weigh against concepts are picked on the log loss of grouped cross-validation on
+   train plus the log loss on dev;
+4. fit a temperature on the out-of-fold scores of train, so that confidences are
+   calibrated; report the reliability on dev;
+5. write the weights (rounded, near-zero ones dropped), lexicon and calibration as JSON.
+`--check` trains and reports without writing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from wacost.classifier.features import Lexicon, extract  # noqa: E402
+from wacost.classifier.text import read_template, term_tokens  # noqa: E402
+
+LEXICON_DIR = ROOT / "src" / "wacost" / "classifier_data"
+MODEL_PATH = ROOT / "src" / "wacost" / "classifier" / "model.json"
+CORPUS_DIR = ROOT / "tests" / "data" / "corpus"
+TUNING_SET = ROOT / "tests" / "data" / "labelled_templates.yaml"
+DISTINCTIONS = ROOT / "tests" / "data" / "classifier_distinctions.yaml"
+CLASSES = ("marketing", "utility", "authentication")
+MIN_COUNT = 2  # a word feature must occur in this many training templates
+# Words are scaled down against concepts and shape (with an L2 penalty, a feature scaled by
+# a costs 1/a^2 as much to use): the model leans on Meta's distinctions, which carry
+# across languages and phrasings, and uses single words only to refine them.
+WORD_SCALE = 0.5
+WORD_KINDS = ("w:", "b:", "bw:", "fw:", "c:")
+
+
+# --------------------------------------------------------------------------- data
+
+
+def language_of(entry: dict[str, Any]) -> str:
+    """Two-letter language of the text; Hindi split into Devanagari and Latin (Hinglish)."""
+    template = entry["template"]
+    code = str(entry.get("text_language") or template.get("language") or "??")
+    lang = code.replace("-", "_").split("_")[0].lower()
+    if lang == "hi":
+        text = json.dumps(template.get("components"), ensure_ascii=False)
+        lang = "hi-Deva" if any("\u0900" <= c <= "\u097f" for c in text) else "hi-Latn"
+    return lang
+
+
+def _entries(path: Path, default_split: str | None) -> list[dict[str, Any]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data = data.get("templates") or data.get("entries") or []
+    out = []
+    for item in data or []:
+        if not isinstance(item, dict):
+            continue
+        label = str(item.get("label") or item.get("expected") or "").lower()
+        split = str(item.get("split") or default_split or "")
+        if label not in CLASSES or split not in ("train", "dev", "blind"):
+            continue
+        template = item.get("template") if isinstance(item.get("template"), dict) else item
+        entry = {
+            "template": template,
+            "label": label,
+            "split": split,
+            "group": str(item.get("group") or item.get("source") or path.name),
+            "source": str(item.get("source") or path.name),
+            "trust": str(item.get("trust") or ""),
+            "text_language": item.get("text_language"),
+            "file": path.name,
+        }
+        entry["language"] = language_of(entry)
+        out.append(entry)
+    return out
+
+
+def _distinctions() -> list[dict[str, Any]]:
+    """The team's examples of Meta's distinctions (compact form), as train entries."""
+    out = []
+    for i, item in enumerate(yaml.safe_load(DISTINCTIONS.read_text(encoding="utf-8"))):
+        buttons = [{"type": "QUICK_REPLY", "text": label} for label in item.get("buttons", [])]
+        if item.get("otp"):
+            buttons.append({"type": "OTP", "otp_type": item["otp"].upper()})
+        body: dict[str, Any] = {"type": "BODY"}
+        if item.get("text"):
+            body["text"] = item["text"]
+        if item.get("security"):
+            body["add_security_recommendation"] = True
+        components: list[dict[str, Any]] = [body]
+        if item.get("expiry"):
+            components.append({"type": "FOOTER", "code_expiration_minutes": item["expiry"]})
+        if buttons:
+            components.append({"type": "BUTTONS", "buttons": buttons})
+        template = {
+            "name": f"distinction_{i}",
+            "language": item["language"],
+            "components": components,
+        }
+        entry = {"template": template, "label": item["label"], "split": "train"}
+        entry |= {"group": "team-distinctions", "source": DISTINCTIONS.name, "trust": "team"}
+        entry |= {"text_language": None, "file": DISTINCTIONS.name}
+        entry["language"] = language_of(entry)
+        out.append(entry)
+    return out
+
+
+def _fingerprint(template: dict[str, Any]) -> str:
+    parts = read_template(template)
+    return " ".join(parts.text.lower().split())
+
+
+def load_examples(splits: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Labelled examples of the given splits; the corpus wins over the tuning set on a
+    duplicate text, and a text seen in blind or dev is never also trained on."""
+    corpus: list[dict[str, Any]] = []
+    for path in sorted(CORPUS_DIR.glob("*.yaml")):
+        corpus.extend(_entries(path, None))
+    held = {_fingerprint(e["template"]) for e in corpus if e["split"] != "train"}
+    seen = {_fingerprint(e["template"]) for e in corpus}
+    extra = [
+        e
+        for e in _entries(TUNING_SET, "train") + _distinctions()
+        if _fingerprint(e["template"]) not in seen | held
+    ]
+    return [e for e in corpus + extra if e["split"] in splits]
+
+
+# --------------------------------------------------------------------------- lexicon
+
+
+def compile_lexicon(folder: Path = LEXICON_DIR) -> dict[str, Any]:
+    """Concept terms of every YAML file in `folder`, as lookup tables (see Lexicon)."""
+    files = sorted(folder.glob("*.yaml"), key=lambda p: (p.name != "signals.yaml", p.name))
+    concepts: dict[str, tuple[str, str]] = {}
+    url_scope: set[str] = set()
+    terms: dict[str, list[str]] = {}
+    ignore: list[str] = []
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, spec in (data.get("signals") or {}).items():
+            concepts[key] = (spec["category"], spec["reason"])
+            if spec.get("scope") == "urls":
+                url_scope.add(key)
+            terms.setdefault(key, []).extend(spec.get("terms") or [])
+        for key, entries in (data.get("terms") or {}).items():
+            terms.setdefault(key, []).extend(entries or [])
+        ignore.extend(data.get("ignore") or [])
+    keys = sorted(concepts)
+    ids = {key: i for i, key in enumerate(keys)}
+    tables: dict[str, dict[str, list[int]]] = {
+        n: {} for n in ("exact", "prefix", "suffix", "infix")
+    }
+    regex: list[tuple[str, int]] = []
+    urls: list[tuple[str, int]] = []
+    longest = 1
+    for key, entries in terms.items():
+        for entry in entries:
+            term = str(entry["term"] if isinstance(entry, dict) else entry).strip()
+            if key in url_scope:
+                urls.append((term.strip("*").lower(), ids[key]))
+                continue
+            if term.startswith("re:"):
+                regex.append((term[3:].strip(), ids[key]))
+                continue
+            open_start, open_end = term.startswith("*"), term.endswith("*") and len(term) > 1
+            words = term_tokens(term.strip("*").strip())
+            if not words:
+                continue
+            longest = max(longest, len(words))
+            table = (
+                ("infix" if open_end else "suffix")
+                if open_start
+                else "prefix"
+                if open_end
+                else "exact"
+            )
+            bucket = tables[table].setdefault(" ".join(words), [])
+            if ids[key] not in bucket:
+                bucket.append(ids[key])
+    ignored: dict[str, list[int]] = {}
+    for phrase in ignore:
+        words = term_tokens(phrase.strip("*"))
+        if words:
+            ignored[" ".join(words)] = [1]
+            longest = max(longest, len(words))
+    # Stored compactly (per concept, its phrases joined by tabs): loads several times faster.
+    return {
+        "concepts": [[key, *concepts[key]] for key in keys],
+        **{name: _compact(table) for name, table in tables.items()},
+        "regex": regex,
+        "urls": urls,
+        "ignore": _compact(ignored),
+        "max_tokens": longest,
+    }
+
+
+def _compact(table: dict[str, list[int]]) -> list[tuple[int, str]]:
+    """{phrase: [concept id, ...]} as [(concept id, "phrase\tphrase..."), ...]."""
+    by_concept: dict[int, list[str]] = {}
+    for phrase, ids in table.items():
+        for concept in ids:
+            by_concept.setdefault(concept, []).append(phrase)
+    return [(concept, "\t".join(sorted(p))) for concept, p in sorted(by_concept.items())]
+
+
+# --------------------------------------------------------------------------- training
+
+
+def featurize(examples: list[dict[str, Any]], lexicon: Lexicon) -> list[dict[str, float]]:
+    """Feature values as the model sees them in training (words scaled by WORD_SCALE)."""
+    from wacost.classify import declared_category
+
+    rows = []
+    for example in examples:
+        template = example["template"]
+        values, _ = extract(read_template(template), lexicon, declared_category(template))
+        rows.append(
+            {k: v * (WORD_SCALE if k.startswith(WORD_KINDS) else 1.0) for k, v in values.items()}
+        )
+    return rows
+
+
+def _keep_features(rows: list[dict[str, float]]) -> set[str]:
+    counts: Counter[str] = Counter(name for row in rows for name in row)
+    return {
+        name
+        for name, count in counts.items()
+        if count >= MIN_COUNT or name.startswith(("l:", "s:", "k:"))
+    }
+
+
+def _softmax(scores: Any, temperature: float) -> Any:
+    import numpy as np
+
+    z = scores / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit(rows: list[dict[str, float]], labels: list[str], c: float) -> Any:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    keep = _keep_features(rows)
+    vectorizer = DictVectorizer()
+    x = vectorizer.fit_transform([{k: v for k, v in r.items() if k in keep} for r in rows])
+    model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    model.fit(x, labels)
+    return vectorizer, model
+
+
+def scores_of(fitted: Any, rows: list[dict[str, float]]) -> Any:
+    vectorizer, model = fitted
+    raw = model.decision_function(vectorizer.transform(rows))
+    order = [list(model.classes_).index(c) for c in CLASSES]
+    return raw[:, order]
+
+
+def out_of_fold(
+    rows: list[dict[str, float]],
+    labels: list[str],
+    groups: list[str],
+    c: float,
+    by_group: bool = False,
+) -> Any:
+    import numpy as np
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
+
+    scores = np.zeros((len(rows), len(CLASSES)))
+    folds: Any = (
+        LeaveOneGroupOut()
+        if by_group
+        else StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=7)
+    )
+    for train_idx, test_idx in folds.split(rows, labels, groups):
+        fitted = fit([rows[i] for i in train_idx], [labels[i] for i in train_idx], c)
+        scores[test_idx] = scores_of(fitted, [rows[i] for i in test_idx])
+    return scores
+
+
+def log_loss(scores: Any, labels: list[str], temperature: float) -> float:
+    probs = _softmax(scores, temperature)
+    return -float(
+        sum(math.log(max(probs[i, CLASSES.index(y)], 1e-12)) for i, y in enumerate(labels))
+    ) / len(labels)
+
+
+def fit_temperature(scores: Any, labels: list[str]) -> float:
+    grid = [0.3 + 0.05 * i for i in range(95)]
+    return min(grid, key=lambda t: log_loss(scores, labels, t))
+
+
+def accuracy(scores: Any, labels: list[str]) -> float:
+    picked = [CLASSES[int(i)] for i in scores.argmax(axis=1)]
+    return sum(p == y for p, y in zip(picked, labels)) / max(1, len(labels))
+
+
+def export(
+    fitted: Any, temperature: float, lexicon: dict[str, Any], meta: dict[str, Any]
+) -> dict[str, Any]:
+    vectorizer, model = fitted
+    order = [list(model.classes_).index(c) for c in CLASSES]
+    weights: dict[str, list[float]] = {}
+    for j, name in enumerate(vectorizer.feature_names_):
+        scale = WORD_SCALE if name.startswith(WORD_KINDS) else 1.0  # fold the scale in
+        row = [round(float(model.coef_[k, j]) * scale, 3) for k in order]
+        if max(abs(v) for v in row) >= 0.005:
+            weights[name] = row
+    names = sorted(weights)
+    return {
+        "format": "wacost-classifier/1",
+        "classes": list(CLASSES),
+        "intercept": [round(float(model.intercept_[k]), 4) for k in order],
+        "temperature": round(temperature, 3),
+        # feature names joined by tabs, then one weight per class for each, in that order
+        "features": "\t".join(names),
+        "weights": [v for name in names for v in weights[name]],
+        "lexicon": lexicon,
+        "meta": meta,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="train and report, write nothing")
+    parser.add_argument("--c", type=float, default=None, help="regularization (skip the search)")
+    parser.add_argument("--word-scale", type=float, default=None, help="override WORD_SCALE")
+    parser.add_argument(
+        "--by-language", action="store_true", help="also cross-validate leaving one language out"
+    )
+    args = parser.parse_args(argv)
+    global WORD_SCALE
+    if args.word_scale is not None:
+        WORD_SCALE = args.word_scale
+
+    lexicon_json = compile_lexicon()
+    lexicon = Lexicon.from_json(lexicon_json)
+    train = load_examples(("train",))
+    dev = load_examples(("dev",))
+    y_train, y_dev = [e["label"] for e in train], [e["label"] for e in dev]
+    groups = [e["group"] for e in train]
+    print(f"train {len(train)} {dict(Counter(y_train))}; dev {len(dev)} {dict(Counter(y_dev))}")
+
+    c_grid = [args.c] if args.c else [0.3, 1.0, 3.0, 10.0]
+    scale_grid = [WORD_SCALE] if args.word_scale is not None else [0.25, 0.5, 1.0]
+    best: tuple[float, float, Any] | None = None
+    chosen_scale = scale_grid[0]
+    for scale in scale_grid:
+        WORD_SCALE = scale
+        x_train, x_dev = featurize(train, lexicon), featurize(dev, lexicon)
+        for c in c_grid:
+            oof = out_of_fold(x_train, y_train, groups, c)
+            loss = log_loss(oof, y_train, 1.0)
+            dev_scores = scores_of(fit(x_train, y_train, c), x_dev)
+            dev_loss = log_loss(dev_scores, y_dev, 1.0)
+            print(
+                f"words x{scale:<4} C={c:<5} cv log loss {loss:.3f}  "
+                f"cv accuracy {accuracy(oof, y_train):.3f}  dev log loss {dev_loss:.3f}  "
+                f"dev accuracy {accuracy(dev_scores, y_dev):.3f}"
+            )
+            # chosen on both: out-of-fold train (grouped by source) and dev; never blind
+            if best is None or loss + dev_loss < best[0]:
+                best, chosen_scale = (loss + dev_loss, c, oof), scale
+    WORD_SCALE = chosen_scale
+    x_train, x_dev = featurize(train, lexicon), featurize(dev, lexicon)
+    assert best is not None
+    _, c, oof = best
+    if args.by_language:
+        langs = [e["language"] for e in train]
+        lolo = out_of_fold(x_train, y_train, langs, c, by_group=True)
+        per = Counter(
+            lang for lang, p, y in zip(langs, lolo.argmax(axis=1), y_train) if CLASSES[p] == y
+        )
+        total = Counter(langs)
+        print(
+            f"leave-one-language-out accuracy {accuracy(lolo, y_train):.3f}: "
+            + " ".join(f"{lang} {per[lang]}/{total[lang]}" for lang in sorted(total))
+        )
+    temperature = fit_temperature(oof, y_train)
+    fitted = fit(x_train, y_train, c)
+    print(f"chosen words x{WORD_SCALE}, C={c}, temperature {temperature:.2f}")
+    if dev:
+        dev_scores = scores_of(fitted, x_dev)
+        print(
+            f"dev accuracy {accuracy(dev_scores, y_dev):.3f}, dev log loss "
+            f"{log_loss(dev_scores, y_dev, 1.0):.3f} raw, {log_loss(dev_scores, y_dev, temperature):.3f} calibrated"
+        )
+    digest = hashlib.sha256()
+    for path in [
+        *sorted(CORPUS_DIR.glob("*.yaml")),
+        TUNING_SET,
+        *sorted(LEXICON_DIR.glob("*.yaml")),
+    ]:
+        digest.update(path.read_bytes())
+    meta = {
+        "trained_on": dict(Counter(y_train)),
+        "regularization_c": c,
+        "word_scale": WORD_SCALE,
+        "data_sha256": digest.hexdigest(),
+        "script": "scripts/train_classifier.py",
+    }
+    model = export(fitted, temperature, lexicon_json, meta)
+    print(f"{len(model['weights']) // len(CLASSES)} features")
+    if not args.check:
+        MODEL_PATH.write_text(
+            json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+        )
+        print(f"wrote {MODEL_PATH.relative_to(ROOT)} ({MODEL_PATH.stat().st_size // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""Turn a template into named, interpretable features, each with the evidence behind it.
+
+Feature names (the model's weights are keyed by them):
+
+* ``w:<word>`` / ``b:<word> <word>``: words and word pairs of the text (numbers read as
+  ``<n>``, codes such as ``SAVE10`` as ``<code>``, placeholders as ``{{}}``);
+* ``bw:<word>``: a word of a button label; ``fw:<word>``: a word of the footer;
+* ``l:<concept>``: a lexicon concept (``discount``, ``order``, ``otp_code``...) found in any
+  of the languages of the lexicon; ``c:<concept>><word>`` / ``c:<word><<concept>``: the
+  word right after or before it (the object a verb acts on: "offer *letter*");
+  ``n:<concept>+<concept>``: two concepts close together;
+* ``k:<category>``: how many distinct concepts of that category were found;
+* ``s:<name>``: the template's shape: button types, OTP buttons, header format, carousel,
+  security notice, code expiry, placeholder count, length, percentages, money, emoji.
+
+Evidence is a span of the template's text (to quote) or a short description.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wacost.classifier.text import OTP_URL_RE, TemplateParts, Token, prepare, tokenize
+
+Evidence = tuple[int, int] | str  # a span of the original text, or a description
+_CURRENCY = set("$€£₹¥₺₽﷼")
+_KEEP_PUNCT = {"%", "!", "?", "#"}
+_NAMED_PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}\d\s][^{}]*?)\s*\}\}")
+_NEAR = 6  # tokens: how close two concepts must be for an n: feature
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Concept terms in every language, compiled by ``scripts/train_classifier.py``.
+
+    ``exact`` maps a phrase (tokens joined by spaces) to concept ids; ``prefix`` phrases
+    may continue at their end ("discount*"), ``suffix`` ones may start inside a word, and
+    ``infix`` ones both ("*rabatt*"). ``regex`` patterns run on the prepared text.
+    ``ignore`` phrases (harmless idioms) are blanked out before concepts are looked for.
+    """
+
+    concepts: tuple[tuple[str, str, str], ...]  # (key, category, reason)
+    exact: Mapping[str, Sequence[int]]
+    prefix: Mapping[str, Sequence[int]]
+    suffix: Mapping[str, Sequence[int]]
+    infix: Mapping[str, Sequence[int]]
+    regex: tuple[tuple[re.Pattern[str], int], ...]
+    urls: tuple[tuple[str, int], ...]  # (substring of a button URL, concept id)
+    ignore: Mapping[str, Sequence[int]]
+    max_tokens: int
+    starters: frozenset[str] = frozenset()  # first words of phrases of 2+ words
+    seconds: frozenset[str] = frozenset()  # second words of such phrases open at the start
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Lexicon:
+        tables = {name: _expand(data[name]) for name in ("exact", "prefix", "suffix", "infix")}
+        tables["ignore"] = _expand(data["ignore"])
+        closed = [k for t in ("exact", "prefix", "ignore") for k in tables[t] if " " in k]
+        opened = [k for t in ("suffix", "infix") for k in tables[t] if " " in k]
+        return cls(
+            starters=frozenset(k.split(" ", 1)[0] for k in closed),
+            seconds=frozenset(k.split(" ", 2)[1] for k in opened),
+            concepts=tuple((str(k), str(c), str(r)) for k, c, r in data["concepts"]),
+            exact=tables["exact"],
+            prefix=tables["prefix"],
+            suffix=tables["suffix"],
+            infix=tables["infix"],
+            regex=tuple((re.compile(p), int(i)) for p, i in data["regex"]),
+            urls=tuple((str(u), int(i)) for u, i in data["urls"]),
+            ignore=tables["ignore"],
+            max_tokens=int(data["max_tokens"]),
+        )
+
+    def _lookup(self, words: Sequence[str], table_keys: str) -> list[int]:
+        found: list[int] = []
+        last = len(words) - 1
+        head = " ".join(words[:-1])
+        join = head + " " if last else ""
+        word = words[-1]
+        if "e" in table_keys:
+            found.extend(self.exact.get(join + word, ()))
+        if "p" in table_keys:
+            for cut in range(1, len(word) + 1):
+                found.extend(self.prefix.get(join + word[:cut], ()))
+        if "s" in table_keys or "i" in table_keys:
+            first = words[0]
+            tail = " ".join(words[1:])
+            for start in range(len(first)):
+                rest = first[start:] + (" " + tail if tail else "")
+                found.extend(self.suffix.get(rest, ()))
+                if not last:
+                    for end in range(start + 1, len(first) + 1):
+                        found.extend(self.infix.get(first[start:end], ()))
+                else:
+                    head = first[start:] + (" " + " ".join(words[1:-1]) if last > 1 else "")
+                    for cut in range(1, len(word) + 1):
+                        found.extend(self.infix.get(head + " " + word[:cut], ()))
+        return found
+
+    def find(self, prepared: str, tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
+        """Return (concept id, first token, last token + 1) for every concept found."""
+        words = [token for token, _, _ in tokens]
+        blank = [False] * len(words)
+        hits: list[tuple[int, int, int]] = []
+        for start in range(len(words)):
+            for concept in self._lookup(words[start : start + 1], "epsi"):
+                hits.append((concept, start, start + 1))
+            if self.ignore.get(words[start]):
+                blank[start] = True
+            closed = words[start] in self.starters
+            opened = start + 1 < len(words) and words[start + 1] in self.seconds
+            if not (closed or opened):
+                continue
+            tables = ("ep" if closed else "") + ("s" if opened else "")
+            for size in range(2, min(self.max_tokens, len(words) - start) + 1):
+                gram = words[start : start + size]
+                if closed and self.ignore.get(" ".join(gram)):
+                    blank[start : start + size] = [True] * size
+                for concept in self._lookup(gram, tables):
+                    hits.append((concept, start, start + size))
+        starts = [s for _, s, _ in tokens]
+        ends = [e for _, _, e in tokens]
+        for pattern, concept in self.regex:
+            for match in pattern.finditer(prepared):
+                first = _bisect(ends, match.start() + 1)
+                last = _bisect(starts, match.end())
+                if first < last:
+                    hits.append((concept, first, last))
+        hits = [h for h in hits if not any(blank[h[1] : h[2]])]
+        return _drop_contained(hits, self.concepts)
+
+
+def _expand(compact: Sequence[Sequence[Any]]) -> dict[str, Sequence[int]]:
+    """[(concept id, "phrase\tphrase..."), ...] as {phrase: (concept id, ...)}."""
+    table: dict[str, Sequence[int]] = {}
+    shared: dict[str, list[int]] = {}
+    for concept, phrases in compact:
+        chunk = dict.fromkeys(str(phrases).split("\t"), (int(concept),))
+        for phrase in chunk.keys() & table.keys():  # a phrase of two concepts (rare)
+            shared.setdefault(phrase, list(table[phrase])).append(int(concept))
+        table.update(chunk)
+    table.update({phrase: tuple(ids) for phrase, ids in shared.items()})
+    return table
+
+
+def _bisect(values: Sequence[int], target: int) -> int:
+    """Number of `values` (sorted) below `target`."""
+    low, high = 0, len(values)
+    while low < high:
+        middle = (low + high) // 2
+        if values[middle] < target:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _drop_contained(
+    hits: list[tuple[int, int, int]], concepts: Sequence[tuple[str, str, str]]
+) -> list[tuple[int, int, int]]:
+    """Drop a find inside a longer find of another category: the longer phrase says what
+    the word means ("free shipping" is an offer, not a shipping update)."""
+    kept = []
+    for concept, start, end in hits:
+        category = concepts[concept][1]
+        inside = any(
+            s <= start and end <= e and e - s > end - start and concepts[c][1] != category
+            for c, s, e in hits
+        )
+        if not inside:
+            kept.append((concept, start, end))
+    return sorted(set(kept), key=lambda h: (h[1], h[2], h[0]))
+
+
+def _word_feature(word: str) -> str | None:
+    if word == "{{}}":
+        return word
+    if word.isdigit():
+        return "<n>"
+    if word[0] in _CURRENCY:
+        return "<cur>"
+    if word.isalnum():
+        if any(c.isdigit() for c in word):
+            return "<code>"
+        return word
+    if word in _KEEP_PUNCT:
+        return word
+    if len(word) == 1 and ord(word) >= 0x2190 and not word.isalpha():
+        return "<emoji>"
+    return None
+
+
+class _Builder:
+    def __init__(self, original: str, index: list[int]) -> None:
+        self.original = original
+        self.index = index
+        self.values: dict[str, float] = {}
+        self.evidence: dict[str, Evidence] = {}
+
+    def add(self, name: str, evidence: Evidence, value: float = 1.0) -> None:
+        if name not in self.values:
+            self.values[name] = value
+            self.evidence[name] = evidence
+
+    def span(self, tokens: Sequence[Token], first: int, last: int) -> tuple[int, int]:
+        start, end = tokens[first][1], tokens[last - 1][2]
+        return self.index[start], self.index[end - 1] + 1
+
+
+def _in_spans(position: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
+def extract(
+    parts: TemplateParts, lexicon: Lexicon, declared: str | None
+) -> tuple[dict[str, float], dict[str, Evidence]]:
+    """Return the template's features (name -> value) and the evidence for each."""
+    prepared, index = prepare(parts.text)
+    tokens = tokenize(prepared)
+    out = _Builder(parts.text, index)
+    kept: list[tuple[str, int]] = []  # (feature word, token position)
+    for position, (word, _, _) in enumerate(tokens):
+        feature = _word_feature(word)
+        if feature is None:
+            continue
+        span = out.span(tokens, position, position + 1)
+        out.add("w:" + feature, span)
+        if _in_spans(span[0], parts.button_spans):
+            out.add("bw:" + feature, span)
+        if parts.footer_span and parts.footer_span[0] <= span[0] < parts.footer_span[1]:
+            out.add("fw:" + feature, span)
+        kept.append((feature, position))
+    for match in _NAMED_PLACEHOLDER_RE.finditer(parts.text):
+        # A named placeholder says what it holds: {{order_number}}, {{discount_code}}.
+        for word in re.split(r"[_\W\d]+", match.group(1).lower()):
+            if len(word) > 2:
+                out.add("w:" + word, (match.start(), match.end()))
+    for (a, first), (b, second) in itertools.pairwise(kept):
+        out.add(f"b:{a} {b}", out.span(tokens, first, second + 1))
+    hits = lexicon.find(prepared, tokens)
+    for concept, start, end in hits:
+        key = lexicon.concepts[concept][0]
+        out.add("l:" + key, out.span(tokens, start, end))
+        if end < len(tokens) and (after := _word_feature(tokens[end][0])):
+            out.add(f"c:{key}>{after}", out.span(tokens, start, end + 1))
+        if start > 0 and (before := _word_feature(tokens[start - 1][0])):
+            out.add(f"c:{before}<{key}", out.span(tokens, start - 1, end))
+    # How many distinct concepts of each category: this ties a concept the training data
+    # rarely shows to what the lexicon says it is (Meta's category for that evidence).
+    seen: dict[str, set[str]] = {}
+    for concept, start, end in hits:
+        key, category, _ = lexicon.concepts[concept]
+        if key not in seen.setdefault(category, set()):
+            seen[category].add(key)
+            if len(seen[category]) == 1:
+                out.add("k:" + category, out.span(tokens, start, end), 0.0)
+            out.values["k:" + category] += 1.0
+    for i, (one, one_start, one_end) in enumerate(hits):
+        for two, two_start, two_end in hits[i + 1 :]:
+            if one != two and two_start - one_end <= _NEAR:
+                pair = sorted((lexicon.concepts[one][0], lexicon.concepts[two][0]))
+                low, high = min(one_start, two_start), max(one_end, two_end)
+                out.add(f"n:{pair[0]}+{pair[1]}", out.span(tokens, low, high))
+    for url in (u.lower() for _, _, _, u in parts.buttons if u):
+        for term, concept in lexicon.urls:
+            if term in url:
+                key = lexicon.concepts[concept][0]
+                out.add("l:" + key, f"a link to {url[:50]}")
+    _shape(parts, tokens, declared, out)
+    return out.values, out.evidence
+
+
+def _shape(
+    parts: TemplateParts, tokens: Sequence[Token], declared: str | None, out: _Builder
+) -> None:
+    for kind, otp_type, label, url in parts.buttons:
+        shown = f'a "{label}" button' if label else f"a {kind.lower() or 'blank'} button"
+        if kind == "OTP" or (kind == "URL" and OTP_URL_RE.search(url)):
+            name = (otp_type or "copy_code").lower()
+            out.add("s:otp_button", f"an OTP button ({name.replace('_', '-')})")
+            out.add("s:otp_" + name, f"an OTP button ({name.replace('_', '-')})")
+        elif kind == "COPY_CODE" and declared == "authentication":
+            out.add("s:otp_button", "an OTP button (copy-code)")
+        elif kind:
+            out.add("s:button_" + kind.lower(), shown)
+            if kind == "URL" and url:
+                dynamic = "{{" in url
+                out.add("s:url_" + ("personal" if dynamic else "fixed"), shown)
+    if parts.header_format:
+        out.add("s:header_" + parts.header_format, f"a {parts.header_format} header")
+    for kind in parts.components:
+        if kind in ("carousel", "limited_time_offer"):
+            out.add("s:" + kind, f"a {kind.replace('_', '-')} component")
+    if parts.security_recommendation:
+        out.add("s:security_notice", "Meta's preset security notice")
+    if parts.code_expiration:
+        out.add("s:code_expiry", "a code expiry in the footer")
+    words = [t for t, _, _ in tokens]
+    holders = words.count("{{}}")
+    letters = sum(1 for w in words if w.isalpha())
+    out.add(f"s:placeholders_{min(holders, 4)}", f"{holders} placeholder(s)")
+    size = (
+        "tiny" if letters < 4 else "short" if letters < 12 else "medium" if letters < 30 else "long"
+    )
+    out.add("s:length_" + size, f"{letters} words")
+    if letters == 0 and "s:otp_button" not in out.values:
+        # (an authentication template may leave its text to Meta's preset wording)
+        out.add("s:no_words", "no words, only placeholders or nothing")

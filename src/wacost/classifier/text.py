@@ -1,0 +1,196 @@
+"""Read a template's parts and turn its text into normalized tokens that remember their source.
+
+Normalization: lower case (Unicode case folding, so ``ß`` is ``ss``), accents removed from
+Latin letters (``código`` -> ``codigo``, Turkish ``ı`` -> ``i``), Arabic short vowels and
+tatweel removed and alef/yeh/teh-marbuta forms folded; Devanagari and Cyrillic keep their
+marks. Every placeholder (``{{1}}``, ``{{first_name}}``) becomes the token ``{{}}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_ARABIC_TASHKEEL = {chr(c) for c in range(0x064B, 0x0660)} | {"\u0670", "\u0640"}
+_ARABIC_FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
+_EXTRA_FOLD = {
+    "ı": "i",
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "đ": "d",
+    "ł": "l",
+    "’": "'",
+    "‘": "'",
+    "`": "'",
+    "´": "'",
+    "\u00a0": " ",
+    "‐": "-",
+    "‑": "-",
+    "–": "-",
+    "—": "-",
+}
+# A token: a placeholder, a run of letters/digits (with the marks of Indic scripts), or one
+# other visible character (punctuation, a currency sign, an emoji).
+TOKEN_RE = re.compile(r"\{\{\}\}|(?:[^\W_]|[\u0900-\u0dff])+|[^\s\w]|_")
+OTP_URL_RE = re.compile(r"whatsapp\.com/otp", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalize_char(char: str) -> str:
+    if char in _ARABIC_TASHKEEL:
+        return ""
+    if char in _ARABIC_FOLD:
+        return _ARABIC_FOLD[char]
+    if char in _EXTRA_FOLD:
+        return _EXTRA_FOLD[char]
+    if char.isascii():
+        return char.lower()
+    out: list[str] = []
+    for part in unicodedata.normalize("NFKD", char.casefold()):
+        # Strip the accents of Latin letters (U+0300-U+036F); marks of other scripts
+        # (Devanagari vowel signs, for one) carry meaning and stay.
+        if "\u0300" <= part <= "\u036f":
+            continue
+        out.append(_EXTRA_FOLD.get(part, _ARABIC_FOLD.get(part, part)))
+    return "".join(out)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Return the normalized text and, for each of its characters, the original index."""
+    if text.isascii() and "`" not in text:
+        return text.lower(), list(range(len(text)))
+    pieces: list[str] = []
+    index: list[int] = []
+    for position, char in enumerate(text):
+        piece = _normalize_char(char)
+        pieces.append(piece)
+        index.extend([position] * len(piece))
+    return "".join(pieces), index
+
+
+def normalize_text(text: str) -> str:
+    """Return `text` as the classifier reads it (see the module docstring)."""
+    return normalize_with_map(text)[0]
+
+
+_SQUEEZE_RE = re.compile(r"\s+|\{\{[^{}]*\}\}")
+
+
+def prepare(text: str) -> tuple[str, list[int]]:
+    """Normalize `text`; white space runs become one space, placeholders ``{{}}``. Also
+    return, for each character, its index in `text` (to quote the original words)."""
+    normalized, index = normalize_with_map(text)
+    pieces: list[str] = []
+    mapped: list[int] = []
+    last = 0
+    for match in _SQUEEZE_RE.finditer(normalized):
+        pieces.append(normalized[last : match.start()])
+        mapped.extend(index[last : match.start()])
+        replacement = " " if match.group(0)[0].isspace() else "{{}}"
+        pieces.append(replacement)
+        mapped.extend([index[match.start()]] * (len(replacement) - 1) + [index[match.end() - 1]])
+        last = match.end()
+    pieces.append(normalized[last:])
+    mapped.extend(index[last:])
+    return "".join(pieces), mapped
+
+
+Token = tuple[str, int, int]  # (normalized token, start, end) in the prepared text
+
+
+def tokenize(prepared: str) -> list[Token]:
+    """Split prepared text (see :func:`prepare`) into tokens with their spans."""
+    return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(prepared)]
+
+
+def term_tokens(term: str) -> list[str]:
+    """Tokens of a lexicon term, normalized the way template text is."""
+    return [token for token, _, _ in tokenize(prepare(term)[0])]
+
+
+@dataclass
+class TemplateParts:
+    """What the classifier reads from one template object of Meta's API."""
+
+    text: str = ""  # header, body, footer, button labels and cards, one per line
+    button_spans: list[tuple[int, int]] = field(default_factory=list)  # label spans in text
+    footer_span: tuple[int, int] | None = None
+    buttons: list[tuple[str, str, str, str]] = field(default_factory=list)  # type, otp, label, url
+    header_format: str = ""
+    components: list[str] = field(default_factory=list)
+    security_recommendation: bool = False
+    code_expiration: bool = False
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _upper(value: object) -> str:
+    return value.strip().upper() if isinstance(value, str) else ""
+
+
+def _as_list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def read_template(template: Mapping[str, Any]) -> TemplateParts:
+    """Collect texts, buttons and component kinds; odd or missing fields are skipped."""
+    parts = TemplateParts()
+    lines: list[str] = []
+    length = 0
+
+    def add(text: str) -> tuple[int, int]:
+        nonlocal length
+        start = length + (1 if lines else 0)
+        lines.append(text)
+        length = start + len(text)
+        return start, length
+
+    for component in _as_list(template.get("components")):
+        if not isinstance(component, Mapping):
+            continue
+        kind = _upper(component.get("type"))
+        parts.components.append(kind.lower())
+        if kind in ("HEADER", "BODY", "FOOTER"):
+            text = _text(component.get("text"))
+            if kind == "HEADER":
+                parts.header_format = _upper(component.get("format")).lower()
+            if text:
+                span = add(text)
+                if kind == "FOOTER":
+                    parts.footer_span = span
+            if kind == "BODY" and component.get("add_security_recommendation") is True:
+                parts.security_recommendation = True
+            minutes = component.get("code_expiration_minutes")
+            if kind == "FOOTER" and isinstance(minutes, (int, float)):
+                parts.code_expiration = not isinstance(minutes, bool)
+        elif kind == "BUTTONS":
+            for button in _as_list(component.get("buttons")):
+                if not isinstance(button, Mapping):
+                    continue
+                label = _text(button.get("text"))
+                entry = (
+                    _upper(button.get("type")),
+                    _upper(button.get("otp_type")),
+                    label,
+                    _text(button.get("url")),
+                )
+                parts.buttons.append(entry)
+                if label:
+                    parts.button_spans.append(add(label))
+        elif kind in ("CAROUSEL", "LIMITED_TIME_OFFER"):
+            offer = component.get("limited_time_offer")
+            if isinstance(offer, Mapping) and _text(offer.get("text")):
+                add(_text(offer.get("text")))
+            for card in _as_list(component.get("cards")):
+                for inner in _as_list(card.get("components") if isinstance(card, Mapping) else 0):
+                    if isinstance(inner, Mapping) and _text(inner.get("text")):
+                        add(_text(inner.get("text")))
+    parts.text = "\n".join(lines)
+    return parts
