@@ -53,15 +53,10 @@ def find_command(name: str) -> Any:
 
 
 def option_table(name: str) -> str:
-    """The Markdown table of one command's arguments and options, from its --help records
-    (for a group such as `pull`: its commands)."""
+    """The Markdown table of one command's arguments and options, from its --help records;
+    for a group, its commands too (`rates` has options and `rates import`; `pull` only commands)."""
     command = find_command(name)
     ctx = command.make_context(name, [], resilient_parsing=True)
-    if hasattr(command, "commands"):
-        rows = ["| command | what it does |", "|---|---|"]
-        for sub, child in command.commands.items():
-            rows.append(f"| `wacost {name} {sub}` | {_cell(child.get_short_help_str(200))} |")
-        return "\n".join(rows)
     rows = ["| option | meaning |", "|---|---|"]
     for param in command.params:
         record = param.get_help_record(ctx)
@@ -69,7 +64,13 @@ def option_table(name: str) -> str:
             continue
         names, help_text = record
         rows.append(f"| `{_cell(names)}` | {_cell(help_text)} |")
-    return "\n".join(rows)
+    if not hasattr(command, "commands"):
+        return "\n".join(rows)
+    tables = ["\n".join(rows)] if len(rows) > 3 else []  # more than --help alone
+    group = ["| command | what it does |", "|---|---|"]
+    for sub, child in command.commands.items():
+        group.append(f"| `wacost {name} {sub}` | {_cell(child.get_short_help_str(200))} |")
+    return "\n\n".join([*tables, "\n".join(group)])
 
 
 def update_readme(text: str) -> str:
