@@ -321,7 +321,8 @@ def test_control_characters_in_classify_and_rates_are_inert(wacost, tmp_path):
         run = wacost("classify", templates, "--format", fmt)
         assert run.exit_code == 0, run.stderr
         assert "\x1b" not in run.stdout and "\x9b" not in run.stdout
-        assert "[bold]x[/]" in run.stdout
+        # markup printed as written (the table may cut a long name with "…")
+        assert "[bold]x" in run.stdout
     run = wacost("classify", templates, "--format", "json")
     import json
 

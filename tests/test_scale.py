@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -90,7 +91,9 @@ def test_block_size_never_changes_the_report(
     header = "phone,template,window,country,count\n" if with_counts else "phone,template,window\n"
     lines = [",".join(row if with_counts else row[:3]) for row in rows]
     path = write(folder / "c.csv", header + "\n".join(lines) + "\n")
-    optout = write(folder / "optout.txt", "\n".join(excluded) + "\n")
+    # a phone header: a first line that is not a number ("not a number") would otherwise be a
+    # header without a phone column, which is an error (issue 14)
+    optout = write(folder / "optout.csv", "phone\n" + "\n".join(excluded) + "\n")
     whole = price([path], block_size=1 << 24, exclude=(optout,))
     if spill:  # the ledger spills to disk after a handful of recipients
         monkeypatch.setattr(ledger, "LEDGER_MEMORY_RECORDS", 3)
@@ -226,10 +229,15 @@ def test_ledger_spills_and_removes_its_files(tmp_path, monkeypatch):
     with RecipientLedger(False, expected_records=10_000_000, memory_records=16) as ledger:
         ledger.add(numbers, np.zeros(len(numbers), dtype=np.int64), np.arange(len(numbers)))
         assert ledger.spilled and ledger.partitions >= 8
-        assert any(tmp_path.iterdir())
+        # one spill file, open in the temporary directory but with no name there
+        spill = ledger._spill
+        assert spill is not None and not spill.closed
+        assert os.fstat(spill.fileno()).st_size == len(numbers) * 3 * 8  # every record, on disk
+        assert not any(tmp_path.iterdir())
         settled = ledger.settle(np.zeros(1, dtype=np.int64), 1)
     assert settled.duplicate_messages == len(numbers) - 3
     assert settled.duplicate_first == 2
+    assert spill.closed and not ledger.spilled
     assert not any(tmp_path.iterdir())
 
 
@@ -256,6 +264,7 @@ def _reference_pattern() -> str:
 
 
 REFERENCE_PATTERN = _reference_pattern()
+STRICT_PATTERN = _validity_pattern(strict=True)  # calling code + a number of one of its types
 PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
 
 
@@ -265,8 +274,8 @@ def reference_resolve(
     """wacost's first resolver, string by string in regular expressions: (valid, e164, country)."""
     text = pc.fill_null(pc.utf8_trim_whitespace(pa.array(phones, pa.string())), "")
 
-    def is_valid(digits: pa.Array) -> pa.Array:
-        return pc.fill_null(pc.match_substring_regex(digits, REFERENCE_PATTERN), False)
+    def is_valid(digits: pa.Array, pattern: str = REFERENCE_PATTERN) -> pa.Array:
+        return pc.fill_null(pc.match_substring_regex(digits, pattern), False)
 
     plausible = pc.fill_null(pc.match_substring_regex(text, PLAUSIBLE), False)
     digits = pc.replace_substring_regex(pc.replace_substring(text, "(0)", ""), r"[^0-9]", "")
@@ -283,13 +292,21 @@ def reference_resolve(
                 pc.starts_with(digits, trunk), pc.utf8_slice_codeunits(digits, len(trunk)), digits
             )
         as_national = pc.binary_join_element_wise(cc, national, "")
+        # read in the default country only if it is a real number there: one of the country's
+        # number types (fixed line, mobile, ...), as phonenumbers.is_valid_number checks;
+        # else as written, if that is valid; else the national reading, which is invalid
+        national_ok = is_valid(as_national, STRICT_PATTERN)
+        written_ok = is_valid(international)
         local = pc.if_else(
-            is_valid(as_national),
-            as_national,
-            pc.if_else(is_valid(international), international, as_national),
+            national_ok, as_national, pc.if_else(written_ok, international, as_national)
         )
-        chosen = pc.if_else(pc.or_(plus, idd), international, local)
-    valid = pc.and_(plausible, is_valid(chosen)).to_pylist()
+        local_ok = pc.or_(national_ok, written_ok)
+        written = pc.or_(plus, idd)
+        chosen = pc.if_else(written, international, local)
+        chosen_ok = pc.if_else(written, is_valid(international), local_ok)
+    else:
+        chosen_ok = is_valid(chosen)
+    valid = pc.and_(plausible, chosen_ok).to_pylist()
     prefixes = BOOK.numbering.prefixes
     out = []
     for ok, number in zip(valid, chosen.to_pylist()):

@@ -27,11 +27,24 @@ from wacost.errors import InputFileError, OptionError
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def inert(text: str) -> str:
+# Rich's own colour codes (Select Graphic Rendition only: colours and weights, never cursor
+# moves or titles), kept on a terminal; names reach the renderers already made printable.
+_SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def inert(text: str, keep_colour: bool = False) -> str:
     """`text` with every control character written as a \\uXXXX escape (still valid inside a
-    JSON string, where it decodes back to the same character)."""
+    JSON string, where it decodes back to the same character); with `keep_colour`, colour codes
+    (SGR sequences) stay as they are."""
     if not _CONTROL.search(text):
         return text
+    if keep_colour:
+        parts = _SGR.split(text)
+        codes = _SGR.findall(text)
+        out = [inert(parts[0])]
+        for code, part in zip(codes, parts[1:]):
+            out += [code, inert(part)]
+        return "".join(out)
     return _CONTROL.sub(lambda match: f"\\u{ord(match.group(0)):04x}", text)
 
 
@@ -68,7 +81,7 @@ def write_stdout(text: str | bytes) -> None:
             )
         _write_binary(stream, text)
         return
-    text = inert(text)
+    text = inert(text, keep_colour=_is_terminal(stream))
     try:
         try:
             stream.write(text)
@@ -84,6 +97,13 @@ def write_stdout(text: str | bytes) -> None:
         raise OptionError(
             f"cannot write to standard output ({reason})", "free some space, or use --output FILE"
         ) from None
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _write_binary(stream: Any, data: bytes) -> None:

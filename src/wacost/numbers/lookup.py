@@ -81,12 +81,14 @@ def render_lookup(
     results: list[dict[str, Any]], fmt: str, width: int = 100, color: bool = False
 ) -> str:
     """The results as JSON, or a table `width` columns wide (colour codes only if `color`)."""
+    from wacost.render.common import printable  # names made printable before any colour
+
     if fmt == "json":
         return json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     table = Table("Input", "E.164", "Country", "Market", "Valid")
     for r in results:
         table.add_row(
-            r["input"],
+            printable(r["input"]),
             r["e164"] or "",
             r["country"] or "",
             r["market"] or "",

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from wacost.render.common import printable
+
 
 def render_classifications(
     results: Sequence[Any], fmt: str, width: int = 120, color: bool = False
@@ -30,7 +32,12 @@ def render_classifications(
             flagged += 1
             verdict = Text(f"{r.category} ⚠", style="bold yellow")
         table.add_row(
-            r.name, r.language or "", declared, verdict, f"{r.confidence:.2f}", "\n".join(r.reasons)
+            printable(r.name),
+            printable(r.language or ""),
+            declared,
+            verdict,
+            f"{r.confidence:.2f}",
+            "\n".join(printable(reason) for reason in r.reasons),
         )
     buffer = io.StringIO()
     console = Console(

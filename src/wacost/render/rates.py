@@ -16,6 +16,7 @@ from wacost.errors import OptionError
 from wacost.models import Category
 from wacost.prices.cards import UNKNOWN, Rate, RateCard, Tiers
 from wacost.prices.compare import CardComparison
+from wacost.render.common import printable
 from wacost.render.csv import spreadsheet_safe
 
 
@@ -123,7 +124,8 @@ def render_rates(
         table.add_column(header, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(
-            row["market"], *("–" if row[c.value] is None else row[c.value] for c in Category)
+            printable(row["market"]),
+            *("–" if row[c.value] is None else row[c.value] for c in Category),
         )
     buffer = io.StringIO()
     console = Console(
