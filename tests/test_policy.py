@@ -325,3 +325,14 @@ def test_policy_is_a_frozen_value():
     policy = Policy()
     with pytest.raises(AttributeError):
         policy.warn_at = Decimal(1)  # type: ignore[misc]
+
+
+def test_a_limit_above_the_amount_cap_is_refused_by_the_cli(wacost, tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text("total: 1e30\n")
+    run = wacost("estimate", *PLAN, "--policy", policy, "-q")
+    assert run.exit_code == 2
+    assert "p.yaml: total:" in run.stderr
+    assert "write a number from 0 to 10^15" in run.stderr
+    assert "internal error" not in run.stderr
+    assert run.stderr.count("\n") == 1
