@@ -26,14 +26,28 @@ PLAN = [SAMPLES / "plan.csv", "--templates", SAMPLES / "templates.json", "--date
 
 
 def _report(total: str = "100.0000", **categories: str) -> dict:
-    """The JSON of a small estimate (what a saved report holds)."""
+    """The JSON of a small estimate (what a saved report holds): its lines, categories and
+    market add up to `total`, as the loader checks."""
+    costs = categories or {"marketing": total}
+    lines = [
+        {
+            "market": "India",
+            "category": c,
+            "pricing_type": "regular",
+            "tier": None,
+            "messages": 1,
+            "rate": v,
+            "cost": v,
+        }
+        for c, v in costs.items()
+    ]
     return {
         "schema": "wacost.estimate/1",
         "currency": "USD",
         "date": "2026-11-25",
         "rate_card": {"effective_from": "2026-10-01", "source": "test"},
         "by_template": [],
-        "lines": [],
+        "lines": lines,
         "warnings": [],
         "totals": {"messages": 1, "billable_messages": 1, "cost": total},
         "by_category": [
@@ -119,7 +133,7 @@ def test_block_lists_every_limit_with_use_and_percent():
 
 def test_percent_rounds_half_up_and_a_zero_limit_has_none():
     block = evaluate(
-        _report("0.1000", marketing="0.0000"),
+        _report("0.1000", marketing="0.0000", utility="0.1000"),
         parse_policy({"total": 3, "categories": {"marketing": 0, "service": 0}}, "p.yaml"),
     )
     rows = {r["name"]: r for r in block["limits"]}
@@ -131,8 +145,9 @@ def test_percent_rounds_half_up_and_a_zero_limit_has_none():
 
 def test_fees_count_in_the_limits_as_in_the_budget():
     report = _report("100.0000", marketing="100.0000")
-    report["totals"]["total_cost"] = "130.0000"
-    report["by_category"][0]["total_cost"] = "130.0000"
+    for block in (report["totals"], report["by_category"][0], report["by_market"][0]):
+        block["fees"] = "30.0000"
+        block["total_cost"] = "130.0000"
     block = evaluate(
         report, parse_policy({"total": 120, "categories": {"marketing": 120}}, "p.yaml")
     )
