@@ -79,3 +79,18 @@ def test_options_refuse_numbers_that_are_not_finite_or_too_large(field, value):
         EstimateOptions(date=DAY, **{field: value})
     assert caught.value.fields == (field,)
     assert str(caught.value).startswith(f"{field} ")
+
+
+def test_an_unreadable_opt_out_list_names_the_field_in_the_library(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"+4915112345678\n\xff\xfe\x80\n")  # one number per line, then not UTF-8
+    with pytest.raises(InputFileError) as caught:
+        estimate_campaign(
+            [SAMPLES / "campaign.csv"],
+            BOOK,
+            TemplateBook(),
+            EstimateOptions(date=DAY, exclude=(bad,)),
+        )
+    assert caught.value.fields == ("exclude",)
+    assert str(caught.value).startswith(f"exclude {bad}: cannot read the opt-out list")
+    assert "--exclude" not in str(caught.value)
