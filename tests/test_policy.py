@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -350,4 +351,25 @@ def test_a_limit_above_the_amount_cap_is_refused_by_the_cli(wacost, tmp_path):
     assert "p.yaml: total:" in run.stderr
     assert "write a number from 0 to 10^15" in run.stderr
     assert "internal error" not in run.stderr
+    assert run.stderr.count("\n") == 1
+
+
+def test_the_library_refuses_a_policy_market_not_on_the_card_as_the_cli_does(wacost, tmp_path):
+    from wacost.estimate import EstimateOptions, estimate_campaign
+    from wacost.prices.loading import load_price_book
+    from wacost.templates.definitions import load_templates
+
+    policy = parse_policy({"markets": {"Atlantis": 10}}, "p.yaml")
+    options = EstimateOptions(date=dt.date(2026, 11, 25), policy=policy)
+    with pytest.raises(InputFileError, match=r"^p\.yaml: markets\.Atlantis: not a market"):
+        estimate_campaign(
+            [SAMPLES / "plan.csv"],
+            load_price_book(),
+            load_templates([SAMPLES / "templates.json"]),
+            options,
+        )
+    path = write(tmp_path / "p.yaml", "markets:\n  Atlantis: 10\n")
+    run = wacost("estimate", *PLAN, "--policy", path, "-q")
+    assert run.exit_code == 2
+    assert "markets.Atlantis: not a market on the rate card" in run.stderr
     assert run.stderr.count("\n") == 1
