@@ -109,14 +109,17 @@ def _shape(path: str, block: Mapping[str, Any] | None, types: Mapping[str, Any])
         value = block.get(key)
         if value is None:
             continue
-        if isinstance(value, bool) and expected is not bool:
-            raise DecodeError(f"{path}.{key}", "not of the expected type")
-        if not isinstance(value, expected):
-            raise DecodeError(f"{path}.{key}", "not of the expected type")
-        if expected is int and value < 0:
-            raise DecodeError(f"{path}.{key}", "not a whole number >= 0")
+        wrong = isinstance(value, bool) and expected is not bool
+        if wrong or not isinstance(value, expected) or (expected is int and value < 0):
+            raise DecodeError(f"{path}.{key}", _KINDS[expected])
 
 
+_KINDS = {
+    bool: "not true or false",
+    int: "not a whole number >= 0",
+    str: "not text",
+    dict: "not an object",
+}
 _FREE_TIER = {
     "applied": bool,
     "absorbed": int,
