@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -26,14 +27,28 @@ PLAN = [SAMPLES / "plan.csv", "--templates", SAMPLES / "templates.json", "--date
 
 
 def _report(total: str = "100.0000", **categories: str) -> dict:
-    """The JSON of a small estimate (what a saved report holds)."""
+    """The JSON of a small estimate (what a saved report holds): its lines, categories and
+    market add up to `total`, as the loader checks."""
+    costs = categories or {"marketing": total}
+    lines = [
+        {
+            "market": "India",
+            "category": c,
+            "pricing_type": "regular",
+            "tier": None,
+            "messages": 1,
+            "rate": v,
+            "cost": v,
+        }
+        for c, v in costs.items()
+    ]
     return {
         "schema": "wacost.estimate/1",
         "currency": "USD",
         "date": "2026-11-25",
         "rate_card": {"effective_from": "2026-10-01", "source": "test"},
         "by_template": [],
-        "lines": [],
+        "lines": lines,
         "warnings": [],
         "totals": {"messages": 1, "billable_messages": 1, "cost": total},
         "by_category": [
@@ -119,7 +134,7 @@ def test_block_lists_every_limit_with_use_and_percent():
 
 def test_percent_rounds_half_up_and_a_zero_limit_has_none():
     block = evaluate(
-        _report("0.1000", marketing="0.0000"),
+        _report("0.1000", marketing="0.0000", utility="0.1000"),
         parse_policy({"total": 3, "categories": {"marketing": 0, "service": 0}}, "p.yaml"),
     )
     rows = {r["name"]: r for r in block["limits"]}
@@ -131,8 +146,9 @@ def test_percent_rounds_half_up_and_a_zero_limit_has_none():
 
 def test_fees_count_in_the_limits_as_in_the_budget():
     report = _report("100.0000", marketing="100.0000")
-    report["totals"]["total_cost"] = "130.0000"
-    report["by_category"][0]["total_cost"] = "130.0000"
+    for block in (report["totals"], report["by_category"][0], report["by_market"][0]):
+        block["fees"] = "30.0000"
+        block["total_cost"] = "130.0000"
     block = evaluate(
         report, parse_policy({"total": 120, "categories": {"marketing": 120}}, "p.yaml")
     )
@@ -325,3 +341,35 @@ def test_policy_is_a_frozen_value():
     policy = Policy()
     with pytest.raises(AttributeError):
         policy.warn_at = Decimal(1)  # type: ignore[misc]
+
+
+def test_a_limit_above_the_amount_cap_is_refused_by_the_cli(wacost, tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_text("total: 1e30\n")
+    run = wacost("estimate", *PLAN, "--policy", policy, "-q")
+    assert run.exit_code == 2
+    assert "p.yaml: total:" in run.stderr
+    assert "write a number from 0 to 10^15" in run.stderr
+    assert "internal error" not in run.stderr
+    assert run.stderr.count("\n") == 1
+
+
+def test_the_library_refuses_a_policy_market_not_on_the_card_as_the_cli_does(wacost, tmp_path):
+    from wacost.estimate import EstimateOptions, estimate_campaign
+    from wacost.prices.loading import load_price_book
+    from wacost.templates.definitions import load_templates
+
+    policy = parse_policy({"markets": {"Atlantis": 10}}, "p.yaml")
+    options = EstimateOptions(date=dt.date(2026, 11, 25), policy=policy)
+    with pytest.raises(InputFileError, match=r"^p\.yaml: markets\.Atlantis: not a market"):
+        estimate_campaign(
+            [SAMPLES / "plan.csv"],
+            load_price_book(),
+            load_templates([SAMPLES / "templates.json"]),
+            options,
+        )
+    path = write(tmp_path / "p.yaml", "markets:\n  Atlantis: 10\n")
+    run = wacost("estimate", *PLAN, "--policy", path, "-q")
+    assert run.exit_code == 2
+    assert "markets.Atlantis: not a market on the rate card" in run.stderr
+    assert run.stderr.count("\n") == 1

@@ -22,10 +22,11 @@ CONTRACT_EXAMPLE = {
     "rate_card": {"effective_from": "2026-10-01", "source": "https://..."},
     "totals": {"messages": 1200, "billable_messages": 1100, "cost": "14.2300"},
     "by_category": [
-        {"category": "marketing", "messages": 1000, "billable_messages": 1000, "cost": "11.8000"}
+        {"category": "marketing", "messages": 1000, "billable_messages": 1000, "cost": "11.8000"},
+        {"category": "utility", "messages": 100, "billable_messages": 100, "cost": "2.4300"},
     ],
     "by_market": [
-        {"market": "India", "messages": 1000, "billable_messages": 1000, "cost": "11.8000"}
+        {"market": "India", "messages": 1100, "billable_messages": 1100, "cost": "14.2300"}
     ],
     "by_template": [
         {
@@ -45,7 +46,16 @@ CONTRACT_EXAMPLE = {
             "messages": 1000,
             "rate": "0.0118",
             "cost": "11.8000",
-        }
+        },
+        {
+            "market": "India",
+            "category": "utility",
+            "pricing_type": "regular",
+            "tier": None,
+            "messages": 100,
+            "rate": "0.0243",
+            "cost": "2.4300",
+        },
     ],
     "warnings": [{"code": "invalid_phone", "message": "...", "count": 3}],
     "budget": {"limit": None, "exceeded": False},

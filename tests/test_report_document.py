@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -83,9 +84,9 @@ def test_a_bad_report_names_the_field(saved_json, edit, message):
         from_dict(data, "saved.json")
 
 
-def test_an_edited_total_above_the_budget_fails_the_report(wacost, saved_json, tmp_path):
+def test_an_edited_budget_below_the_total_fails_the_report(wacost, saved_json, tmp_path):
     data = json.loads(saved_json)
-    data["totals"]["cost"] = "2500.0000"  # the budget is 2000; `exceeded` still says false
+    data["budget"]["limit"] = "1000.0000"  # the total is 1385.83; `exceeded` still says false
     assert data["budget"]["exceeded"] is False
     path = write(tmp_path / "edited.json", json.dumps(data))
     for fmt in FORMATS:
@@ -97,13 +98,13 @@ def test_an_edited_total_above_the_budget_fails_the_report(wacost, saved_json, t
 def test_an_edited_policy_verdict_is_judged_again(wacost, tmp_path):
     run = wacost("estimate", *PLAN, *DATE, "--format", "json", "--policy", SAMPLES / "policy.yaml")
     data = run.json()
-    data["totals"]["cost"] = "9999.0000"
+    data["policy"]["limits"][0]["limit"] = "100.0000"
     data["policy"]["exceeded"] = False
     data["policy"]["limits"][0]["status"] = "ok"
     path = write(tmp_path / "edited.json", json.dumps(data))
     again = wacost("report", path, "--format", "json")
     assert again.exit_code == 1
-    assert again.json()["policy"]["limits"][0]["used"] == "9999.0000"
+    assert again.json()["policy"]["limits"][0]["used"] == "1385.8300"
     assert again.json()["policy"]["limits"][0]["status"] == "broken"
 
 
@@ -141,3 +142,116 @@ def test_the_library_gives_the_cli_report(wacost):
     estimate = estimate_campaign([SAMPLES / "campaign.csv"], book, templates, options)
     assert any(w.code == "recategorization_risk" for w in estimate.warnings)  # the classifier ran
     assert to_json(estimate) == cli.stdout
+
+
+def _fee_free(report: dict) -> dict:
+    report["totals"]["total_cost"] = "900.0000"  # no fees: total_cost must equal cost
+    return report
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [lambda d: d["totals"].__setitem__("cost", "900.0000"), _fee_free],
+    ids=["cost", "total_cost"],
+)
+def test_a_lowered_total_with_untouched_lines_is_refused(wacost, tmp_path, edit):
+    run = wacost(
+        "estimate",
+        *PLAN,
+        *DATE,
+        "--policy",
+        SAMPLES / "policy.yaml",
+        "--budget",
+        "1000",
+        "--format",
+        "json",
+    )
+    assert run.exit_code == 1
+    data = run.json()
+    edit(data)
+    path = write(tmp_path / "over.json", json.dumps(data))
+    again = wacost("report", path)
+    assert again.exit_code == 2
+    assert again.stdout == ""
+    assert again.stderr.count("\n") == 1
+    assert f"{path}: totals." in again.stderr
+    assert "add up to 1385.8300" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["totals"].__setitem__("cost", "1e400"),
+            "totals.cost: '1e400' is not an amount",
+        ),
+        (lambda d: d["totals"].__setitem__("cost", "9" * 60), "totals.cost: '9999"),
+        (lambda d: d["totals"].__setitem__("cost", "1" + "0" * 20), "from -10^15 to 10^15"),
+        (lambda d: d["policy"]["limits"][0].__setitem__("limit", "1e30"), "policy.limits[0].limit"),
+        (
+            lambda d: d.__setitem__("volume_tiers", {"bands": 5}),
+            "volume_tiers.bands: not an object",
+        ),
+        (
+            lambda d: d.__setitem__("service_free_tier", {"applied": "maybe", "absorbed": "x"}),
+            "service_free_tier.applied: not true or false",
+        ),
+        (lambda d: d["totals"].__setitem__("cost", " 12 "), "totals.cost: ' 12 ' is not"),
+        (lambda d: d["totals"].__setitem__("cost", "1_000"), "totals.cost: '1_000' is not"),
+        (lambda d: d["totals"].__setitem__("cost", "1E+3"), "totals.cost: '1E+3' is not"),
+        (lambda d: d["lines"][0].__setitem__("cost", "-1.0000"), "lines[0].cost: -1.0000 is neg"),
+        (lambda d: d["policy"]["limits"][0].__setitem__("limit", "-5"), "limits[0].limit: -5 is"),
+        (lambda d: d.__setitem__("currency", "dollars"), "currency: 'dollars' is not a currency"),
+        (
+            lambda d: d.__setitem__("fx", {"from": "USD", "to": "EUR", "rate": "0"}),
+            "fx.rate: 0 is not above 0",
+        ),
+        (lambda d: d["policy"].__setitem__("warn_at", "0"), "policy.warn_at: 0 is not a perc"),
+        (lambda d: d["policy"].__setitem__("warn_at", "5000"), "policy.warn_at: 5000 is not"),
+        (
+            lambda d: d["policy"]["limits"][0].__setitem__("scope", "planet"),
+            "saved.json: policy.limits[0].scope: 'planet' is not total, category or market",
+        ),
+    ],
+)
+def test_a_tampered_report_is_refused_naming_the_field(edit, message):
+    from typer.testing import CliRunner
+
+    from wacost.cli import app
+
+    args = [*map(str, PLAN), *DATE, "--policy", str(SAMPLES / "policy.yaml"), "--format", "json"]
+    data = json.loads(CliRunner().invoke(app, ["estimate", *args]).stdout)
+    edit(data)
+    with pytest.raises(InputFileError, match=re.escape(message)):
+        from_dict(data, "saved.json")
+
+
+def test_a_failure_rate_above_one_is_refused(saved_json):
+    data = json.loads(saved_json)
+    data["fees"] = {
+        "profile": "x",
+        "source": None,
+        "confidence": None,
+        "applies_to": "all",
+        "meta_cost": "1.0000",
+        "message_fees": "0.0000",
+        "failed_message_fees": "0.0000",
+        "failure_rate": "1.5",
+        "total_fees": "0.0000",
+        "total_cost": "1.0000",
+    }
+    with pytest.raises(InputFileError, match=r"fees\.failure_rate: 1\.5 is not from 0 to 1"):
+        from_dict(data, "saved.json")
+
+
+def test_a_tampered_report_is_one_line_and_exit_2_not_an_internal_error(
+    wacost, saved_json, tmp_path
+):
+    data = json.loads(saved_json)
+    data["totals"]["cost"] = "9" * 60
+    path = write(tmp_path / "t.json", json.dumps(data))
+    run = wacost("report", path)
+    assert run.exit_code == 2
+    assert "internal error" not in run.stderr
+    assert run.stderr.count("\n") == 1
+    assert f"{path}: totals.cost:" in run.stderr

@@ -95,7 +95,7 @@ class Policy:
 def _amount(value: object, where: str) -> Decimal:
     """A limit, read by the one amount rule (`wacost.amounts`): `2,5` is refused, never 25."""
     try:
-        return parse_amount(value, maximum=None)
+        return parse_amount(value)
     except AmountError as error:
         raise InputFileError(f"{where}: {error.describe(value)}", error.hint) from None
 

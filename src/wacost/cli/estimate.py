@@ -40,7 +40,7 @@ from wacost.errors import OptionError, StrictModeError
 
 if TYPE_CHECKING:
     from wacost.estimate import EstimateOptions
-    from wacost.prices.cards import PriceBook, RateCard
+    from wacost.prices.cards import PriceBook
     from wacost.templates.definitions import TemplateBook
 
 
@@ -281,7 +281,6 @@ def estimate(
 
     def work() -> int:
         from wacost.estimate import EstimateOptions, estimate_campaign
-        from wacost.policy import check_markets
         from wacost.prices.fees import load_fee_profile
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
@@ -320,12 +319,7 @@ def estimate(
             exclude=tuple(exclude or ()),
         )
         book = load_price_book(pricing)
-        if rules is not None:  # a misspelt market would never be used, so its limit never broken
-            rules = check_markets(
-                rules,
-                {name for card in book.cards for name in card.markets},
-                _market_of_country(book.card_for(options.date)),
-            )
+        if rules is not None:  # the core checks its markets against the card
             options = replace(options, policy=rules)
         definitions = load_templates(templates or [])
         if engine.strip().lower() not in ("local", "spark"):
@@ -359,17 +353,6 @@ def estimate(
 
     code = guarded(work)
     raise typer.Exit(int(code))
-
-
-def _market_of_country(card: RateCard) -> Callable[[str], str | None]:
-    """An ISO country code (BR, UK) -> the market that bills it on `card`; None if no country."""
-    from wacost.numbers.regions import COUNTRY_ALIASES, known_countries
-
-    def market(code: str) -> str | None:
-        region = COUNTRY_ALIASES.get(code, code)
-        return card.market_for_country(region) if region in known_countries() else None
-
-    return market
 
 
 def _write_rejects(

@@ -298,13 +298,14 @@ def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
             yield record_batch.column("phone")
     except FileNotFoundError:
         raise InputFileError(
-            f"--exclude {path}: no such file", "check the opt-out list's path"
+            f"{{0}} {literal(path)}: no such file", "check the opt-out list's path", "exclude"
         ) from None
     except (OSError, pa.ArrowInvalid, UnicodeDecodeError) as exc:
         first = mask_digits(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         raise InputFileError(
-            f"--exclude {path}: cannot read the opt-out list ({first})",
+            f"{{0}} {literal(path)}: cannot read the opt-out list ({literal(first)})",
             "give a CSV file with a phone column, or one number per line in UTF-8",
+            "exclude",
         ) from None
 
 

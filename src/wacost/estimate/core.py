@@ -20,6 +20,7 @@ from wacost.estimate.options import EstimateOptions, _Warnings
 from wacost.estimate.summaries import card_info, compare, summarize
 from wacost.models import MONEY_PLACES, Warning, exact_money
 from wacost.numbers.resolver import NumberResolver
+from wacost.policy import Policy
 from wacost.prices.cards import PriceBook, RateCard, quarter_start
 from wacost.prices.fx import convert_card, convert_fees
 from wacost.prices.usage import load_usage
@@ -248,11 +249,29 @@ def price_counts(
         comparison=comparison,
         notices=_notices(counts),
     )
-    if options.policy is not None:
+    policy = policy_on_card(book, options)
+    if policy is not None:
         from wacost.policy import apply_policy
 
-        estimate = apply_policy(estimate, options.policy)
+        estimate = apply_policy(estimate, policy)
     return estimate
+
+
+def policy_on_card(book: PriceBook, options: EstimateOptions) -> Policy | None:
+    """`options.policy` with its markets spelled as on the rate card (or named by an ISO
+    country code); a market not on the card is an InputFileError (its limit could never break)."""
+    if options.policy is None:
+        return None
+    from wacost.numbers.regions import COUNTRY_ALIASES, known_countries
+    from wacost.policy import check_markets
+
+    card = book.card_for(options.date)
+
+    def market(code: str) -> str | None:
+        region = COUNTRY_ALIASES.get(code, code)
+        return card.market_for_country(region) if region in known_countries() else None
+
+    return check_markets(options.policy, {n for c in book.cards for n in c.markets}, market)
 
 
 def unpriced_block(unpriced: dict[str, int], card: RateCard) -> Unpriced | None:
@@ -298,6 +317,7 @@ def estimate_campaign(
 ) -> Estimate:
     """Read, count and price a campaign: its estimate."""
     _card_in_currency(book, options, options.date)  # fail on the date or currency before reading
+    policy_on_card(book, options)  # and on a policy market the card lacks
     if options.compare_date is not None:
         _card_in_currency(book, options, options.compare_date, "compare_date")
     resolver = NumberResolver(book.numbering, options.default_country)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from wacost.amounts import MAX_AMOUNT
 from wacost.campaign import DEFAULT_BLOCK_SIZE
 from wacost.counting.batch import Progress
 from wacost.errors import FieldError, literal
@@ -49,6 +50,14 @@ class EstimateOptions:
                 "{0} needs {1}",
                 "say where the business is based, e.g. {1} GB",
             )
+        for name in ("budget", "failure_rate", "fx_rate"):
+            value = getattr(self, name)
+            if isinstance(value, Decimal) and (not value.is_finite() or value > MAX_AMOUNT):
+                raise FieldError(
+                    name,
+                    f"{{}} {literal(value)}: not a number wacost can use",
+                    "give a finite number from 0 to 10^15",
+                )
         if self.budget is not None and self.budget < 0:
             raise FieldError(
                 "budget",

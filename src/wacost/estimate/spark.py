@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wacost.errors import OptionError
-from wacost.estimate.core import _card_in_currency, price_counts
+from wacost.estimate.core import _card_in_currency, policy_on_card, price_counts
 from wacost.estimate.options import EstimateOptions
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.cards import PriceBook
@@ -39,6 +39,7 @@ def estimate_spark(
     from wacost.counting.spark import count_dataframe, count_files
 
     _card_in_currency(book, options, options.date)  # fail on the date or currency before reading
+    policy_on_card(book, options)  # and on a policy market the card lacks
     if options.compare_date is not None:
         _card_in_currency(book, options, options.compare_date, "--compare-date")
     if options.exclude:

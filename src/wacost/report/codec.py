@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ from enum import Enum
 from functools import cache
 from typing import Any, Final, TypeVar
 
+from wacost.amounts import MAX_AMOUNT
 from wacost.models import MONEY_PLACES, format_money
 
 MONEY: Final[dict[str, str]] = {"kind": "money"}
@@ -31,6 +33,7 @@ NUMBER: Final[dict[str, str]] = {"kind": "number"}
 OMIT: Final[dict[str, bool]] = {"omit_none": True}
 
 T = TypeVar("T")
+_CANONICAL: Final = re.compile(r"-?[0-9]{1,40}(\.[0-9]{1,60})?")
 
 
 class DecodeError(ValueError):
@@ -46,13 +49,13 @@ def rate_text(rate: Decimal) -> str:
     """A rate as text: 4 places like Meta's cards, or every place of a converted rate."""
     if rate == rate.quantize(MONEY_PLACES):
         return format_money(rate)
-    return str(rate.normalize())
+    return format(rate.normalize(), "f")  # never an exponent: a saved report reads it back
 
 
 _DECIMAL_TEXT: dict[str, Callable[[Decimal], str]] = {
     "money": format_money,
     "rate": rate_text,
-    "number": str,
+    "number": lambda value: format(value, "f"),
 }
 
 
@@ -164,14 +167,17 @@ def _decode(tp: Any, data: object, path: str, meta: Mapping[str, Any]) -> Any:
 
 
 def _decode_decimal(data: object, path: str, meta: Mapping[str, Any]) -> Decimal:
-    if not isinstance(data, str) or len(data) > 64:
-        raise DecodeError(path, 'not an amount (a decimal string such as "12.5000")')
+    """A decimal as wacost writes it: digits, an optional point and sign, nothing else (no
+    spaces, underscores, commas or exponents), and within the one amount rule's cap (10^15)."""
+    if not isinstance(data, str) or not _CANONICAL.fullmatch(data):
+        shown = f"{data[:40]!r} is not" if isinstance(data, str) else "not"
+        raise DecodeError(path, f'{shown} an amount (a decimal string such as "12.5000")')
     try:
         value = Decimal(data)
-    except InvalidOperation:
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
         raise DecodeError(path, f"{data!r} is not an amount") from None
-    if not value.is_finite():
-        raise DecodeError(path, f"{data!r} is not an amount")
+    if abs(value) > MAX_AMOUNT:
+        raise DecodeError(path, f"{data[:40]!r} is not an amount from -10^15 to 10^15")
     return value
 
 

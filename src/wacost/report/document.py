@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from wacost.errors import InputFileError
+from wacost.report.checks import check
 from wacost.report.codec import DecodeError, decode, encode
 from wacost.report.model import SCHEMA, Estimate
 
@@ -33,7 +34,9 @@ def from_dict(data: object, where: str = "report") -> Estimate:
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise InputFileError(f"{where}: schema: not a {SCHEMA} report", _HINT)
     try:
-        return decode(Estimate, data)
+        estimate = decode(Estimate, data)
+        check(estimate)
+        return estimate
     except DecodeError as error:
         raise InputFileError(
             f"{where}: {error.path}: {error.problem}",
