@@ -5,8 +5,9 @@ Usage:
 
 For the train and dev splits of tests/data/corpus (plus the hand-written tuning set,
 which is train), prints accuracy overall, per category (utility right, marketing caught,
-authentication right) and per language, the reliability (calibration) table on dev, and
-the false-alarm rate of the recategorization risk on utility templates.
+authentication right) and per language, the reliability (calibration) tables (dev; blind with --blind), and
+the false-alarm rate of the recategorization risk on utility templates. The temperature is
+fitted on dev, so dev's reliability table is in-sample; blind's (with `--blind`) is the honest one.
 Blind discipline: the blind split is only scored with `--blind`, once the model is frozen;
 never tune while looking at it. A figure on train is a regression guard, not a result.
 """
@@ -62,9 +63,13 @@ def report(split: str, results: list[tuple[dict[str, Any], Classification]], err
     print()
 
 
-def reliability(results: list[tuple[dict[str, Any], Classification]]) -> None:
+def reliability(split: str, results: list[tuple[dict[str, Any], Classification]]) -> None:
     """Confidence bins: how often the verdict was right where the model said so."""
-    print("reliability (dev): confidence bin, templates, mean confidence, accuracy")
+    role = {
+        "dev": "the split the temperature is fitted on, so in-sample",
+        "blind": "held out: nothing was fitted or chosen on it",
+    }[split]
+    print(f"reliability ({split}, {role}): confidence bin, templates, mean confidence, accuracy")
     for low, high in itertools.pairwise(BINS):
         inside = [(e, r) for e, r in results if low <= r.confidence < high]
         if not inside:
@@ -88,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         examples = load_examples((split,))
         results = [(e, classify_template(e["template"], rules)) for e in examples]
         report(split, results, args.errors)
-        if split == "dev":
-            reliability(results)
+        if split in ("dev", "blind"):
+            reliability(split, results)
     return 0
 
 

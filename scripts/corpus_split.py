@@ -70,12 +70,17 @@ PINNED: dict[str, tuple[str, str]] = {
 # into every language, so a scenario never straddles splits; variety sets: train only); the split
 # is the last part of the group id.
 WRITTEN_SPLIT_FIRST = ("team-written-contrasts-", "team-written-variety-")
+# Train-only contrast sets, one topic per group (`team-written-train-contrasts-<topic>`): written
+# after reading train cross-validation and dev errors, so they may only ever train.
+TRAIN_ONLY = "team-written-train-"
 
 
 def rule_split(group: str) -> str:
     """The split the hash rule gives a group id (PINNED and contrast sets first)."""
     if group in PINNED:
         return PINNED[group][0]
+    if group.startswith(TRAIN_ONLY):
+        return "train"
     if group.startswith(WRITTEN_SPLIT_FIRST) and group.rsplit("-", 1)[-1] in SPLITS:
         return group.rsplit("-", 1)[-1]
     bucket = int(hashlib.sha256(group.encode("utf-8")).hexdigest(), 16) % 100

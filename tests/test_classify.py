@@ -75,7 +75,10 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
-FLOORS = [("train", 0.99, 0.98, 0.98), ("dev", 0.82, 0.80, 0.75)]
+# Regression guards a little under what was measured (train 100/100/100 %, dev 93.5/95.2/87.8 %
+# after the second engineer's train contrasts; dev also fits the temperature, so it is not a
+# held-out figure any more: blind is).
+FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.91, 0.92, 0.84)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)
@@ -105,7 +108,9 @@ def test_unseen_hand_written_cases(rules: ClassifierRules) -> None:
 
 
 def test_confidence_is_calibrated_on_dev(rules: ClassifierRules) -> None:
-    """Where the model is more confident it is right more often (dev split)."""
+    """Where the model is more confident it is right more often (dev split, where the
+    temperature is fitted: a guard that the shipped temperature is dev's, not a held-out
+    figure; the held-out table is blind's, printed by classifier_accuracy.py --blind)."""
     results = [
         (classify_template(e["template"], rules), e["label"]) for e in load_examples(("dev",))
     ]
@@ -113,7 +118,7 @@ def test_confidence_is_calibrated_on_dev(rules: ClassifierRules) -> None:
     low = [r.category == label for r, label in results if r.confidence < 0.9]
     assert high and low
     assert sum(high) / len(high) > sum(low) / len(low)
-    assert sum(high) / len(high) >= 0.8
+    assert sum(high) / len(high) >= 0.9
 
 
 # --------------------------------------------------------------------------- authentication
