@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from wacost.errors import InputFileError, literal
-from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 
 _SNIFF_BYTES: Final = 64 * 1024
 # A header row may be longer than the sniff: we read on to its end, up to this many bytes.

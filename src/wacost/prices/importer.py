@@ -33,12 +33,8 @@ from wacost.prices.meta_cells import (
     PRICING_PAGE,
     _fail,
 )
-from wacost.prices.meta_cells import (
-    currency_of as currency_of,
-)
-from wacost.prices.meta_cells import (
-    parse_amount as parse_amount,
-)
+from wacost.prices.meta_cells import currency_of as currency_of
+from wacost.prices.meta_cells import parse_amount as parse_amount
 from wacost.prices.meta_layout import (
     SourceFile,
     _Parsed,

@@ -29,13 +29,9 @@ from wacost.prices.meta_cells import (
     _find_tiers_header,
     _label,
     _title_facts,
+    currency_of,
+    parse_amount,
     read_cells,
-)
-from wacost.prices.meta_cells import (
-    currency_of as currency_of,
-)
-from wacost.prices.meta_cells import (
-    parse_amount as parse_amount,
 )
 
 
