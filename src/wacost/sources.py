@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, BinaryIO, Final
 
 from wacost.campaign import (
-    _SNIFF_BYTES,
     DEFAULT_BLOCK_SIZE,
     Batch,
     CampaignFile,
@@ -33,6 +32,7 @@ from wacost.campaign import (
     read_batches,
 )
 from wacost.errors import InputFileError
+from wacost.sniffing import _SNIFF_BYTES
 
 STDIN: Final = "-"
 COMPRESSION: Final = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".xz": "xz"}

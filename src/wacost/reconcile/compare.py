@@ -22,8 +22,7 @@ beyond that rate times the planned marketing messages, and at most the utility s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -34,6 +33,10 @@ from wacost.files import read_text_file
 from wacost.models import CATEGORY_ORDER, format_money
 from wacost.prices.cards import PriceBook, RateCard
 from wacost.reconcile.billed import REGULAR, Actual, _tier_discounted
+from wacost.reconcile.findings import (
+    _Finding,
+    _finding_list,
+)
 from wacost.report.document import from_json
 from wacost.report.model import Estimate, Line
 
@@ -41,17 +44,6 @@ SCHEMA = "wacost.reconcile/1"
 RATE_PLACES = Decimal("0.0001")
 _PERCENT_PLACES = Decimal("0.1")
 _ORDER = {c.value: i for i, c in enumerate(CATEGORY_ORDER)}
-FINDING_ORDER = (
-    "not_delivered",
-    "recategorized",
-    "unplanned_messages",
-    "free_messages",
-    "volume_tier",
-    "rate_changed",
-    "market_only_in_estimate",
-    "market_only_in_actual",
-    "unpriced",
-)
 
 
 def load_estimate(path: Path) -> Estimate:
@@ -188,28 +180,10 @@ def _free_expected(planned_free: int, delivered: int, planned: int) -> int:
     return min(int(Fraction(planned_free * delivered, planned) + Fraction(1, 2)), delivered)
 
 
-@dataclass
-class _Finding:
-    cost: Decimal = Decimal(0)
-    messages: int = 0
-    markets: set[str] = field(default_factory=set)
-
-    def add(self, market: str, cost: Decimal, messages: int = 0) -> None:
-        self.cost += cost
-        self.messages += messages
-        self.markets.add(market)
-
-
 def _percent(part: Decimal, whole: Decimal) -> str | None:
     if whole == 0:
         return None
     return str((part / whole * 100).quantize(_PERCENT_PLACES, rounding=ROUND_HALF_UP))
-
-
-def _names(markets: Iterable[str], limit: int = 5) -> str:
-    names = sorted(markets)
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def reconcile(
@@ -367,90 +341,3 @@ def _exceeds(difference: Decimal, estimated: Decimal, tolerance: Decimal) -> boo
 def over_tolerance(report: dict[str, Any]) -> bool:
     """Whether the bill differs from the estimate by more than the report's tolerance."""
     return bool((report.get("tolerance") or {}).get("exceeded"))
-
-
-def _finding_list(
-    findings: dict[str, _Finding],
-    currency: str,
-    estimate: Estimate,
-    actual: Actual,
-    book: PriceBook | None,
-) -> list[dict[str, Any]]:
-    out = []
-    for code in FINDING_ORDER:
-        found = findings.get(code)
-        if found is None or (found.cost == 0 and found.messages == 0):
-            continue
-        amount = format_money(found.cost)
-        money = f"{'' if amount.startswith('-') else '+'}{amount} {currency}"
-        where = _names(found.markets)
-        n = f"{abs(found.messages):,}"
-        if code == "not_delivered":
-            text = f"{n} planned messages were not delivered (not billed) in {where}: {money}"
-        elif code == "recategorized":
-            risky = [
-                t.template
-                for t in (
-                    estimate.recategorization_risk.templates
-                    if estimate.recategorization_risk
-                    else ()
-                )
-            ]
-            text = (
-                f"{n} delivered messages planned as utility were billed as marketing in {where} "
-                f"(Meta moved a template to marketing): {money}"
-                + (f"; the estimate flagged {', '.join(risky)} as at risk" if risky else "")
-            )
-        elif code == "unplanned_messages":
-            text = f"{n} billed messages the estimate did not plan, in {where}: {money}"
-        elif code == "free_messages":
-            more = "more" if found.messages > 0 else "fewer"
-            text = (
-                f"{n} {more} messages were free (free tier, customer service or free entry point "
-                f"window) than the estimate expected, in {where}: {money}"
-            )
-        elif code == "volume_tier":
-            text = f"volume-tier discounts differ from the estimate's in {where}: {money}"
-        elif code == "rate_changed":
-            text = f"Meta billed other rates than the estimate's card in {where}: {money}"
-            text += _card_change(estimate, actual, book)
-        elif code == "market_only_in_estimate":
-            text = f"markets planned but absent from the bill: {where} ({n} messages): {money}"
-        elif code == "market_only_in_actual":
-            text = f"markets billed but not in the estimate: {where} ({n} messages): {money}"
-        else:
-            text = (
-                f"billed in a category or market the estimate has no rate for (e.g. "
-                f"marketing_lite) in {where}: {money}"
-            )
-        out.append(
-            {
-                "code": code,
-                "message": text,
-                "cost": format_money(found.cost),
-                "messages": found.messages
-                if code != "volume_tier" and code != "rate_changed"
-                else None,
-                "markets": sorted(found.markets),
-            }
-        )
-    return out
-
-
-def _card_change(estimate: Estimate, actual: Actual, book: PriceBook | None) -> str:
-    """'; the 2027-01-01 card took effect after the estimate's 2026-10-01 card' where one did."""
-    used = estimate.rate_card.effective_from.isoformat()
-    if book is None or actual.end is None or not used:
-        return ""
-    currency = estimate.fx.from_ if estimate.fx is not None else estimate.currency
-    newer = sorted(
-        {
-            c.effective_from.isoformat()
-            for c in book.cards
-            if c.currency == currency
-            and used < c.effective_from.isoformat() <= actual.end.isoformat()
-        }
-    )
-    if not newer:
-        return "; no newer card is known to wacost (check pricing/ for an update)"
-    return f"; the {newer[-1]} card took effect after the estimate's {used} card"

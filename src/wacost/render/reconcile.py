@@ -15,8 +15,8 @@ from rich.table import Table
 from rich.text import Text
 
 from wacost.render.common import signed
-from wacost.render.html import _CSS, _e, _int
-from wacost.render.html import _table as _html_table
+from wacost.render.html_chrome import _CSS, _e, _int
+from wacost.render.html_chrome import _table as _html_table
 from wacost.render.markdown import _table as _md_table
 
 FORMATS = ("table", "json", "markdown", "html")

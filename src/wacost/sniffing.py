@@ -1,0 +1,105 @@
+"""The first bytes of a campaign file: reading its head (from a file or a pipe, replayed to the
+CSV parser afterwards) and detecting its encoding (UTF-8 with or without a byte-order mark,
+UTF-16 with one, or --encoding). Used by `wacost.campaign`, which reads the header and rows.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import stat
+from pathlib import Path
+from typing import Any, Final
+
+from wacost.errors import InputFileError, literal
+
+_SNIFF_BYTES: Final = 64 * 1024
+# A header row may be longer than the sniff: we read on to its end, up to this many bytes.
+_MAX_HEADER_BYTES: Final = 4 * 1024 * 1024
+
+
+# Excel's limit: no spreadsheet export has more columns; a wider header is not a campaign.
+class _Replay(io.RawIOBase):
+    """The bytes already read from a non-seekable file, then the rest of it."""
+
+    def __init__(self, head: bytes, handle: io.BufferedReader) -> None:
+        super().__init__()
+        self._head = memoryview(head)
+        self._handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return int(self._handle.readinto(buffer))
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def _read_head(path: Path) -> tuple[bytes, _Replay | None]:
+    """The first bytes of `path`, through the end of its first non-blank line (bounded).
+
+    A regular file is closed again (pyarrow reopens it); anything else (a FIFO, `<(...)`,
+    a device) is kept open and replayed, since it cannot be read twice.
+    """
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a directory, not a campaign file", "name a CSV file")
+    regular = stat.S_ISREG(path.stat().st_mode)
+    handle = path.open("rb")
+    try:
+        head = handle.read(_SNIFF_BYTES)
+        while (
+            len(head) < _MAX_HEADER_BYTES
+            and not re.search(rb"[\r\n]", head.lstrip())
+            and len(head) % _SNIFF_BYTES == 0
+            and head
+        ):
+            more = handle.read(_SNIFF_BYTES)
+            if not more:
+                break
+            head += more
+    except BaseException:
+        handle.close()
+        raise
+    if regular:
+        handle.close()
+        return head, None
+    return head, _Replay(head, handle)
+
+
+def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str, int]:
+    """Python codec name and the length of the byte-order mark to skip."""
+    if encoding:
+        try:
+            info = codecs.lookup(encoding)
+        except LookupError:
+            raise InputFileError(
+                f"{{0}} {literal(repr(encoding))}: unknown encoding",
+                "try utf-8, utf-16 or cp1252",
+                "encoding",
+            ) from None
+        if not getattr(info, "_is_text_encoding", True):  # hex, rot13, zlib, base64, ...
+            raise InputFileError(
+                f"{{0}} {literal(repr(encoding))}: not a text encoding",
+                "try utf-8, utf-16 or cp1252",
+                "encoding",
+            )
+        return encoding, 0
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", 0
+    if b"\x00" in head:
+        raise InputFileError(
+            f"{path}: contains NUL bytes; it looks binary, not a CSV file",
+            "export the campaign as CSV (UTF-8, or Excel's 'Unicode text')",
+        )
+    return "utf-8", 0
