@@ -411,12 +411,7 @@ def deliver(
     if total is not None:
         write_stdout(total)
     if output is not None:
-        with signals_deferred():
-            staged = stage_output(text, output)
-            try:
-                staged.commit()
-            finally:
-                staged.discard()
+        write_output(text, output)
     if summary is not None:
         append_step_summary(summary)
     reason = report.incomplete_check

@@ -14,7 +14,7 @@ import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,21 +82,16 @@ def write_stdout(text: str | bytes) -> None:
         _write_binary(stream, text)
         return
     text = inert(text, keep_colour=_is_terminal(stream))
-    try:
+
+    def write() -> None:
         try:
             stream.write(text)
         except UnicodeEncodeError:  # encoded whole before anything is written
             encoding = getattr(stream, "encoding", None) or "utf-8"
             stream.write(text.encode(encoding, "replace").decode(encoding))
         stream.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, ValueError) as exc:
-        _silence_stdout()
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise OptionError(
-            f"cannot write to standard output ({reason})", "free some space, or use --output FILE"
-        ) from None
+
+    _guarded_stdout(write)
 
 
 def _is_terminal(stream: Any) -> bool:
@@ -107,10 +102,19 @@ def _is_terminal(stream: Any) -> bool:
 
 
 def _write_binary(stream: Any, data: bytes) -> None:
-    try:
+    def write() -> None:
         stream.flush()
         stream.buffer.write(data)
         stream.buffer.flush()
+
+    _guarded_stdout(write)
+
+
+def _guarded_stdout(write: Callable[[], None]) -> None:
+    """Run `write`; a closed stdout or a full disk is one OptionError (exit 2), a broken pipe
+    goes on up (the CLI ends quietly, as `... | head` expects)."""
+    try:
+        write()
     except BrokenPipeError:
         raise
     except (OSError, ValueError) as exc:

@@ -10,7 +10,6 @@ from typing import Any
 
 import phonenumbers
 import pyarrow as pa
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -81,7 +80,10 @@ def render_lookup(
     results: list[dict[str, Any]], fmt: str, width: int = 100, color: bool = False
 ) -> str:
     """The results as JSON, or a table `width` columns wide (colour codes only if `color`)."""
-    from wacost.render.common import printable  # names made printable before any colour
+    from wacost.render.common import (  # names made printable before any colour
+        printable,
+        report_console,
+    )
 
     if fmt == "json":
         return json.dumps(results, indent=2, ensure_ascii=False) + "\n"
@@ -95,13 +97,5 @@ def render_lookup(
             Text("yes", style="green") if r["valid"] else Text("no", style="bold red"),
         )
     buffer = io.StringIO()
-    Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        highlight=False,
-        markup=False,  # names are data: [bold] in a name is printed, not applied
-        emoji=False,
-    ).print(table)
+    report_console(buffer, width, color).print(table)
     return buffer.getvalue()

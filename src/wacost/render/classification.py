@@ -7,11 +7,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from wacost.render.common import printable
+from wacost.render.common import printable, report_console
 
 
 def render_classifications(
@@ -40,15 +39,7 @@ def render_classifications(
             "\n".join(printable(reason) for reason in r.reasons),
         )
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        highlight=False,
-        markup=False,  # names are data: [bold] in a name is printed, not applied
-        emoji=False,
-    )
+    console = report_console(buffer, width, color)
     console.print(table)
     if flagged:
         console.print(

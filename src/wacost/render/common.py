@@ -343,3 +343,20 @@ def comparison_view(report: dict[str, Any]) -> dict[str, Any] | None:
             if Decimal(r["difference"]) != 0
         ],
     }
+
+
+def report_console(buffer: Any, width: int, color: bool, **options: Any) -> Any:
+    """The Rich console every human format prints into: `width` columns, colour codes only
+    if `color`, and names taken as data (no markup, no emoji codes, no highlighting)."""
+    from rich.console import Console
+
+    return Console(
+        file=buffer,
+        width=width,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        highlight=False,
+        markup=False,  # names are data: [bold] in a name is printed, not applied
+        emoji=False,
+        **options,
+    )

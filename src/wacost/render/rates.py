@@ -16,7 +16,7 @@ from wacost.errors import OptionError
 from wacost.models import Category
 from wacost.prices.cards import UNKNOWN, Rate, RateCard, Tiers
 from wacost.prices.compare import CardComparison
-from wacost.render.common import printable
+from wacost.render.common import printable, report_console
 from wacost.render.csv import spreadsheet_safe
 
 
@@ -128,15 +128,7 @@ def render_rates(
             *("–" if row[c.value] is None else row[c.value] for c in Category),
         )
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        highlight=False,
-        markup=False,  # names are data: [bold] in a name is printed, not applied
-        emoji=False,
-    )
+    console = report_console(buffer, width, color)
     console.print(table)
     console.print(f"Source: {card.source_url}", style="dim", soft_wrap=False)
     if len(rows) == 1 and rows[0]["market"] in bands:

@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -28,6 +28,7 @@ from wacost.render.common import (
     notes,
     per_thousand,
     percent_text,
+    report_console,
     share,
     signed,
     template_name,
@@ -296,16 +297,7 @@ def render_table(
 ) -> str:
     """The report as text tables (no colour codes unless `color`); `views` picks the breakdowns shown."""
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=width,
-        force_terminal=color,
-        color_system="auto" if color else None,
-        soft_wrap=False,
-        highlight=False,
-        markup=False,  # names are data: [bold] in a template name is printed, not applied
-        emoji=False,
-    )
+    console = report_console(buffer, width, color, soft_wrap=False)
     console.print(build_renderables(estimate, views, width))
     return buffer.getvalue()
 
