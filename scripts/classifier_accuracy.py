@@ -1,7 +1,7 @@
 """Report how well the shipped template classifier does on the labelled corpus.
 
 Usage:
-    PYTHONPATH=src python scripts/classifier_accuracy.py [--errors] [--blind]
+    PYTHONPATH=src python scripts/classifier_accuracy.py [--errors] [--blind [--record]]
 
 For the train and dev splits of tests/data/corpus (plus the hand-written tuning set,
 which is train), prints accuracy overall, per category (utility right, marketing caught,
@@ -9,22 +9,35 @@ authentication right) and per language, the reliability (calibration) tables (de
 the false-alarm rate of the recategorization risk on utility templates. The temperature is
 fitted on dev, so dev's reliability table is in-sample; blind's (with `--blind`) is the honest one.
 Blind discipline: the blind split is only scored with `--blind`, once the model is frozen;
-never tune while looking at it. A figure on train is a regression guard, not a result.
+never tune while looking at it, and its errors are never listed (`--errors` lists train and
+dev only). tests/data/blind_log.yaml records every blind evaluation and the groups it held:
+blind is reported whole, then split into groups scored before and "fresh" groups never
+scored (templates the model has never been judged on). `--record` appends this evaluation
+to the log. A figure on train is a regression guard, not a result.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import hashlib
 import itertools
+import subprocess
 import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
+import yaml
 from train_classifier import CLASSES, load_examples
 
 from wacost.classify import Classification, classify_template, load_classifier_rules
 
 BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)
+ROOT = Path(__file__).resolve().parent.parent
+BLIND_LOG = ROOT / "tests" / "data" / "blind_log.yaml"
+MODEL = ROOT / "src" / "wacost" / "classifier" / "model.json"
+Results = list[tuple[dict[str, Any], "Classification"]]
 
 
 def _rate(hits: int, total: int) -> str:
@@ -37,6 +50,9 @@ def report(split: str, results: list[tuple[dict[str, Any], Classification]], err
         return
     right = sum(r.category == e["label"] for e, r in results)
     print(f"overall              {_rate(right, len(results))}")
+    real = [(e, r) for e, r in results if e.get("source_kind") != "team_written"]
+    real_right = sum(r.category == e["label"] for e, r in real)
+    print(f"real templates       {_rate(real_right, len(real))}")
     names = {"utility": "utility right", "marketing": "marketing caught"}
     for label in CLASSES:
         mine = [r for e, r in results if e["label"] == label]
@@ -52,7 +68,7 @@ def report(split: str, results: list[tuple[dict[str, Any], Classification]], err
         "per language         "
         + "  ".join(f"{lang} {sum(v)}/{len(v)}" for lang, v in sorted(per_language.items()))
     )
-    if errors:
+    if errors and not split.startswith("blind"):
         for entry, result in results:
             if result.category != entry["label"]:
                 print(
@@ -68,7 +84,7 @@ def reliability(split: str, results: list[tuple[dict[str, Any], Classification]]
     role = {
         "dev": "the split the temperature is fitted on, so in-sample",
         "blind": "held out: nothing was fitted or chosen on it",
-    }[split]
+    }[split.split()[0]]
     print(f"reliability ({split}, {role}): confidence bin, templates, mean confidence, accuracy")
     for low, high in itertools.pairwise(BINS):
         inside = [(e, r) for e, r in results if low <= r.confidence < high]
@@ -80,20 +96,78 @@ def reliability(split: str, results: list[tuple[dict[str, Any], Classification]]
     print()
 
 
+def _blind_log() -> list[dict[str, Any]]:
+    if not BLIND_LOG.exists():
+        return []
+    data = yaml.safe_load(BLIND_LOG.read_text(encoding="utf-8")) or {}
+    evaluations: list[dict[str, Any]] = data.get("evaluations") or []
+    return evaluations
+
+
+def blind(results: Results, record: bool) -> None:
+    """Score blind whole, then its groups scored before apart from fresh ones; maybe log it."""
+    log = _blind_log()
+    times: dict[str, int] = defaultdict(int)
+    for evaluation in log:
+        for group in evaluation.get("groups") or []:
+            times[group] += 1
+    number = len(log) + 1
+    report(f"blind (evaluation {number})", results, errors=False)
+    reliability("blind", results)
+    before = [(e, r) for e, r in results if times[e["group"]]]
+    fresh = [(e, r) for e, r in results if not times[e["group"]]]
+    counts = sorted({times[e["group"]] for e, _ in before})
+    report(f"blind, groups scored before ({', '.join(map(str, counts))} times)", before, False)
+    report("blind, fresh groups (never scored before)", fresh, errors=False)
+    if record:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        log.append(
+            {
+                "number": number,
+                "date": datetime.date.today().isoformat(),
+                "commit": commit or "unknown",
+                "model_sha256": hashlib.sha256(MODEL.read_bytes()).hexdigest(),
+                "templates": len(results),
+                "right": sum(r.category == e["label"] for e, r in results),
+                "fresh_templates": len(fresh),
+                "fresh_right": sum(r.category == e["label"] for e, r in fresh),
+                "groups": sorted({e["group"] for e, _ in results}),
+            }
+        )
+        head = "".join(
+            line
+            for line in BLIND_LOG.read_text(encoding="utf-8").splitlines(keepends=True)
+            if line.startswith("#")
+        )
+        body = yaml.safe_dump({"evaluations": log}, sort_keys=False, allow_unicode=True)
+        BLIND_LOG.write_text(head + body, encoding="utf-8")
+        print(f"recorded as evaluation {number} in {BLIND_LOG.relative_to(ROOT)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--errors", action="store_true", help="list misclassified templates")
     parser.add_argument(
         "--blind", action="store_true", help="also score the blind split (frozen model only)"
     )
+    parser.add_argument(
+        "--record", action="store_true", help="with --blind: log this evaluation in blind_log"
+    )
     args = parser.parse_args(argv)
+    if args.record and not args.blind:
+        parser.error("--record logs a blind evaluation: use it with --blind")
     rules = load_classifier_rules()
     splits = ("train", "dev", "blind") if args.blind else ("train", "dev")
     for split in splits:
         examples = load_examples((split,))
         results = [(e, classify_template(e["template"], rules)) for e in examples]
+        if split == "blind":
+            blind(results, args.record)
+            continue
         report(split, results, args.errors)
-        if split in ("dev", "blind"):
+        if split == "dev":
             reliability(split, results)
     return 0
 

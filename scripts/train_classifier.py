@@ -88,6 +88,7 @@ def _entries(path: Path, default_split: str | None) -> list[dict[str, Any]]:
             "group": str(item.get("group") or item.get("source") or path.name),
             "source": str(item.get("source") or path.name),
             "trust": str(item.get("trust") or ""),
+            "source_kind": str(item.get("source_kind") or "team_written"),
             "text_language": item.get("text_language"),
             "file": path.name,
         }
