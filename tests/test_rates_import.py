@@ -297,3 +297,21 @@ def test_a_july_csv_without_header_gives_the_july_markets_and_members(book, tmp_
     for name, market in july.markets.items():
         assert imported.markets[name].countries == market.countries, name
         assert dict(imported.markets[name].rates) == dict(market.rates), name
+
+
+def test_rates_comparison_prints_names_as_data():
+    """A market name from an imported card is data: Rich markup in it is printed, not applied."""
+    import dataclasses
+
+    from wacost.prices.compare import compare_cards
+    from wacost.render.rates import render_comparison
+
+    book = load_price_book()
+    comparison = compare_cards(
+        book.card_for(dt.date(2026, 8, 1), "USD"), book.card_for(dt.date(2026, 11, 1), "USD")
+    )
+    first = dataclasses.replace(comparison.markets[0], market="[bold]Atlantis[/bold]")
+    marked = dataclasses.replace(comparison, markets=(first,))
+    table = render_comparison(marked, "table")
+    assert "[bold]Atlantis[/bold]" in table
+    assert "\x1b[" not in table

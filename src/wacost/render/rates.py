@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from wacost.errors import OptionError
@@ -232,7 +231,8 @@ def render_comparison(comparison: CardComparison, fmt: str) -> str:
     for row in rows:
         table.add_row(*row)
     buffer = io.StringIO()
-    console = Console(file=buffer, width=140, color_system=None)
+    # names are data: a market called "[bold]X" in an imported card is printed as written
+    console = report_console(buffer, 140, False)
     if rows:
         console.print(table)
     else:
