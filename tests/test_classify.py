@@ -75,10 +75,11 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
-# Regression guards a little under what was measured (train 100/100/100 %, dev 93.5/95.2/87.8 %
-# after the second engineer's train contrasts; dev also fits the temperature, so it is not a
-# held-out figure any more: blind is).
-FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.91, 0.92, 0.84)]
+# Regression guards a little under what was measured after the corpus grew by 565 real
+# templates (train 97.9/98.3/97.0 %, dev 83.2/90.1/59.1 %: dev now holds 275 real templates,
+# many of them Meta's own recategorizations to marketing; dev also fits the temperature, so it
+# is not a held-out figure: blind is).
+FLOORS = [("train", 0.97, 0.98, 0.96), ("dev", 0.82, 0.89, 0.58)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)
