@@ -35,6 +35,8 @@ def _quoted(text: str) -> list[tuple[str, str]]:
         ("ORDER号码", ["order", "号码"]),
         # Korean is written with spaces: words, not bigrams
         ("주문하신 상품이 발송되었습니다", ["주문하신", "상품이", "발송되었습니다"]),
+        # ... and a number or Latin word written against Hangul is its own token
+        ("10분 후 OTP를", ["10", "분", "후", "otp", "를"]),
     ],
 )
 def test_unspaced_scripts_become_bigrams(text: str, tokens: list[str]) -> None:

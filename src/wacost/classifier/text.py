@@ -10,7 +10,8 @@ Words are runs of letters, except in scripts written without spaces between word
 Japanese, Thai, Lao, Khmer, Myanmar): there a run becomes its overlapping character bigrams
 ("您的订单" -> "您的", "的订", "订单"; a lone character stays one token), each with its own span,
 so a lexicon phrase of n characters is n - 1 consecutive bigrams. A Thai, Lao, Khmer or
-Myanmar "character" is a letter with the marks that follow it. Korean has spaces: words.
+Myanmar "character" is a letter with the marks that follow it. Korean has spaces: words
+(a run of Hangul is a word of its own, so "10분" is "10" and "분").
 """
 
 from __future__ import annotations
@@ -51,10 +52,14 @@ _UNSPACED = (
     "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
 )
 # A token: a placeholder, a run of unspaced-script characters (split into bigrams by
-# `tokenize`), a run of letters/digits (with the marks of Indic scripts), or one other
+# `tokenize`), a run of Hangul, a run of letters/digits (with the marks of Indic scripts), or one other
 # visible character (punctuation, a currency sign, an emoji).
+# Hangul: spaced words, but a run of its own, so that a number or a Latin word written
+# against it is a separate token ("10분" -> "10", "분"; "OTP를" -> "otp", "를").
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
 TOKEN_RE = re.compile(
-    rf"\{{\{{\}}\}}|(?P<unspaced>[{_UNSPACED}]+)|(?:[^\W_{_UNSPACED}]|[\u0900-\u0dff])+|[^\s\w]|_"
+    rf"\{{\{{\}}\}}|(?P<unspaced>[{_UNSPACED}]+)|[{_HANGUL}]+"
+    rf"|(?:[^\W_{_UNSPACED}{_HANGUL}]|[\u0900-\u0dff])+|[^\s\w]|_"
 )
 # Scripts whose vowel and tone marks are separate code points: a letter and its marks are one
 # character for the bigrams.
