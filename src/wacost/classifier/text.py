@@ -2,13 +2,22 @@
 
 Normalization: lower case (Unicode case folding, so ``ß`` is ``ss``), accents removed from
 Latin letters (``código`` -> ``codigo``, Turkish ``ı`` -> ``i``), Arabic short vowels and
-tatweel removed and alef/yeh/teh-marbuta forms folded; Devanagari and Cyrillic keep their
-marks. Every placeholder (``{{1}}``, ``{{first_name}}``) becomes the token ``{{}}``.
+tatweel removed and alef/yeh/teh-marbuta forms folded, Hebrew points removed; Devanagari,
+Cyrillic, Hangul, kana and Thai keep their letters and marks (Hangul syllables and kana
+stay composed). Every placeholder (``{{1}}``, ``{{first_name}}``) becomes the token ``{{}}``.
+
+Words are runs of letters, except in scripts written without spaces between words (Chinese,
+Japanese, Thai, Lao, Khmer, Myanmar): there a run becomes its overlapping character bigrams
+("您的订单" -> "您的", "的订", "订单"; a lone character stays one token), each with its own span,
+so a lexicon phrase of n characters is n - 1 consecutive bigrams. A Thai, Lao, Khmer or
+Myanmar "character" is a letter with the marks that follow it. Korean has spaces: words
+(a run of Hangul is a word of its own, so "10분" is "10" and "분").
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -16,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _ARABIC_TASHKEEL = {chr(c) for c in range(0x064B, 0x0660)} | {"\u0670", "\u0640"}
+# Hebrew cantillation and vowel points (not the maqaf, paseq, sof pasuq or nun hafukha).
+_HEBREW_POINTS = {chr(c) for c in range(0x0591, 0x05C8)} - {"\u05be", "\u05c0", "\u05c3", "\u05c6"}
 _ARABIC_FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
 _EXTRA_FOLD = {
     "ı": "i",
@@ -34,16 +45,36 @@ _EXTRA_FOLD = {
     "–": "-",
     "—": "-",
 }
-# A token: a placeholder, a run of letters/digits (with the marks of Indic scripts), or one
-# other visible character (punctuation, a currency sign, an emoji).
-TOKEN_RE = re.compile(r"\{\{\}\}|(?:[^\W_]|[\u0900-\u0dff])+|[^\s\w]|_")
+# Scripts written without spaces between words: Han (with its iteration marks), Hiragana,
+# Katakana (with the prolonged sound mark), Thai, Lao, Myanmar, Khmer.
+_UNSPACED = (
+    "\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+)
+# A token: a placeholder, a run of unspaced-script characters (split into bigrams by
+# `tokenize`), a run of Hangul, a run of letters/digits (with the marks of Indic scripts), or one other
+# visible character (punctuation, a currency sign, an emoji).
+# Hangul: spaced words, but a run of its own, so that a number or a Latin word written
+# against it is a separate token ("10분" -> "10", "분"; "OTP를" -> "otp", "를").
+_HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
+TOKEN_RE = re.compile(
+    rf"\{{\{{\}}\}}|(?P<unspaced>[{_UNSPACED}]+)|[{_HANGUL}]+"
+    rf"|(?:[^\W_{_UNSPACED}{_HANGUL}]|[\u0900-\u0dff])+|[^\s\w]|_"
+)
+# Scripts whose vowel and tone marks are separate code points: a letter and its marks are one
+# character for the bigrams.
+_CLUSTERED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 OTP_URL_RE = re.compile(r"whatsapp\.com/otp", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=8192)
 def _normalize_char(char: str) -> str:
-    if char in _ARABIC_TASHKEEL:
+    if char in _ARABIC_TASHKEEL or char in _HEBREW_POINTS:
         return ""
+    if "\u3040" <= char <= "\u30ff" or "\uac00" <= char <= "\ud7a3" or "\u0e00" <= char <= "\u0eff":
+        # kana and Hangul stay composed (が, not か + a voicing mark; 한, not its jamo);
+        # Thai and Lao stay as written (no case, no accents to strip)
+        return char
     if char in _ARABIC_FOLD:
         return _ARABIC_FOLD[char]
     if char in _EXTRA_FOLD:
@@ -103,9 +134,33 @@ def prepare(text: str) -> tuple[str, list[int]]:
 Token = tuple[str, int, int]  # (normalized token, start, end) in the prepared text
 
 
+def _units(run: str, start: int) -> list[tuple[int, int]]:
+    """Spans of the characters of an unspaced run: a letter with its following marks."""
+    if not _CLUSTERED.search(run):
+        return [(start + i, start + i + 1) for i in range(len(run))]
+    spans: list[tuple[int, int]] = []
+    for i, char in enumerate(run):
+        if spans and unicodedata.category(char).startswith("M"):
+            spans[-1] = (spans[-1][0], start + i + 1)
+        else:
+            spans.append((start + i, start + i + 1))
+    return spans
+
+
 def tokenize(prepared: str) -> list[Token]:
-    """Split prepared text (see :func:`prepare`) into tokens with their spans."""
-    return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(prepared)]
+    """Split prepared text (see :func:`prepare`) into tokens with their spans (the spans
+    of two neighbouring bigrams overlap by one character)."""
+    tokens: list[Token] = []
+    for match in TOKEN_RE.finditer(prepared):
+        if match.lastgroup != "unspaced":
+            tokens.append((match.group(0), match.start(), match.end()))
+            continue
+        units = _units(match.group(0), match.start())
+        if len(units) == 1:
+            tokens.append((match.group(0), match.start(), match.end()))
+        for (start, _), (_, end) in itertools.pairwise(units):
+            tokens.append((prepared[start:end], start, end))
+    return tokens
 
 
 def term_tokens(term: str) -> list[str]:
