@@ -13,6 +13,7 @@ from their text, so 0.0118 stays exactly 0.0118.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,12 @@ MAX_YAML_BYTES = 50 * 1024 * 1024
 MAX_SETTINGS_BYTES = 4 * 1024 * 1024
 MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
+# libyaml (PyYAML's C parser, where it is installed) reads a file with no anchor at all and of
+# at most this many characters (far too few for MAX_EXPANDED_NODES values without aliases),
+# about six times faster than the pure-Python parser. Anything else, and any error, goes to
+# the bounded pure-Python loader, which names the problem.
+FAST_YAML_CHARS = 250_000
+_ANCHOR = re.compile(r"&\S")  # an anchor is `&name`: without one, no alias can expand
 
 
 class _BoundedSafeLoader(yaml.SafeLoader):
@@ -64,19 +71,23 @@ class _BoundedSafeLoader(yaml.SafeLoader):
         return node
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        """A mapping; a key written twice is an error naming it (the last would win silently)."""
-        if isinstance(node, yaml.MappingNode):
-            seen: set[tuple[str, str]] = set()
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-                    continue
-                key = (key_node.tag, key_node.value)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicated key {key_node.value[:80]!r}", key_node.start_mark
-                    )
-                seen.add(key)
+        _check_duplicates(node)
         return super().construct_mapping(node, deep)
+
+
+def _check_duplicates(node: Any) -> None:
+    """A key written twice in a mapping is an error naming it (the last would win silently)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[tuple[str, str]] = set()
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicated key {key_node.value[:80]!r}", key_node.start_mark
+                )
+            seen.add(key)
 
 
 def _bomb(problem: str, where: Any) -> yaml.YAMLError:
@@ -98,6 +109,29 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
 
 _BoundedSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
+_FastSafeLoader: Any = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CSafeLoader(yaml.CSafeLoader):
+        """libyaml's parser with the same constructors: duplicated keys refused, floats exact."""
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            _check_duplicates(node)
+            return super().construct_mapping(node, deep)
+
+    _CSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+    _FastSafeLoader = _CSafeLoader
+
+
+def _load_fast(text: str) -> list[Any] | None:
+    """[the data in `text`] read by libyaml, or None where the bounded loader must read it."""
+    if _FastSafeLoader is None or len(text) > FAST_YAML_CHARS or _ANCHOR.search(text):
+        return None
+    try:
+        return [yaml.load(text, Loader=_FastSafeLoader)]
+    except (yaml.YAMLError, RecursionError):
+        return None  # read again below, so that the error is worded as always
+
 
 def _problem_line(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
@@ -108,6 +142,9 @@ def _problem_line(exc: yaml.YAMLError) -> str:
 
 def load_yaml_text(text: str, where: str) -> Any:
     """The data in `text`; `where` names the file in errors."""
+    fast = _load_fast(text)
+    if fast is not None:
+        return fast[0]
     try:
         return yaml.load(text, Loader=_BoundedSafeLoader)
     except yaml.YAMLError as exc:

@@ -10,12 +10,12 @@ from enum import IntEnum
 from typing import Final
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from wacost.campaign import Batch, mask_digits
 from wacost.counting.ledger import partition_of
+from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
 from wacost.models import Category, Window
 from wacost.numbers.regions import COUNTRY_ALIASES, TERRITORY_OWNERS, known_countries
@@ -62,7 +62,7 @@ class Counts:
     in `table`: they are not sent).
     """
 
-    table: pd.DataFrame
+    table: CountTable
     files: tuple[str, ...]
     rows: int
     duplicates: Tally = field(default_factory=Tally)
@@ -235,6 +235,15 @@ def _planning_countries(values: pa.Array) -> pa.Array:
     return pc.coalesce(owner, text)
 
 
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, uniques) of an int64 array, uniques in order of first appearance (as
+    pandas.factorize: a hash table, one pass; pyarrow's, so that pandas need not be loaded)."""
+    encoded = pc.dictionary_encode(pa.array(values, pa.int64()))
+    labels = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    uniques = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return labels, uniques
+
+
 def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
     """One int64 code per row for a tuple of small ids (id, how many ids there are)."""
     code = np.zeros(len(parts[0][0]), dtype=np.int64)
@@ -243,7 +252,7 @@ def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
         if radix == 1:  # a column that is absent, or holds one value everywhere
             continue
         if span * radix >= 2**62:  # never in practice; keep the code small and exact anyway
-            code, uniques = pd.factorize(code)
+            code, uniques = factorize(code)
             code = code.astype(np.int64)
             span = max(len(uniques), 1)
         code = code * radix + ids
@@ -356,9 +365,9 @@ def reduce_batch(
     code = _combine(
         list(zip([country, kind, template.ids, language.ids, category, window], radices))
     )
-    labels, uniques = pd.factorize(code)
+    labels, uniques = factorize(code)
     k = len(uniques)
-    # pd.factorize numbers keys in order of first appearance: a key's first row is where its
+    # factorize numbers keys in order of first appearance: a key's first row is where its
     # label first exceeds every label before it.
     seen = np.maximum.accumulate(labels)
     new = np.ones(n, dtype=bool)

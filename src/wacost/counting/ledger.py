@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Final, Self
 
 import numpy as np
-import pandas as pd
 
 # --- the ledger of recipients: duplicates and exclusions in bounded memory ------------------
 
@@ -255,7 +254,7 @@ def _settle_chunk(
     if opted_out.any():
         blocked = np.unique(records[opted_out, _NUMBER])
         records = records[~opted_out]
-        hit = np.asarray(pd.Series(records[:, _NUMBER]).isin(blocked).to_numpy(), dtype=bool)
+        hit = _isin(records[:, _NUMBER], blocked)
         if hit.any():
             gone = records[hit]
             messages = _messages(gone)
@@ -274,12 +273,36 @@ def _settle_chunk(
     numbers = records[:, _NUMBER]
     template = key_template[records[:, _KEY]]
     radix = max(templates, 1)
-    if int(numbers.max()) * radix + radix < 2**63:
-        repeated = pd.Series(numbers * radix + template).duplicated().to_numpy()
-    else:
-        repeated = pd.DataFrame({"n": numbers, "t": template}).duplicated().to_numpy()
+    if int(numbers.max()) * radix + radix >= 2**63:  # never for E.164 numbers; stay exact
+        numbers = np.unique(numbers, return_inverse=True)[1].astype(np.int64)
+    repeated = _duplicated(numbers * radix + template)
     if repeated.any():
         again = records[repeated]
         result.duplicate_messages = exact_sum(_messages(again))
         result.duplicate_first = int(again[:, _ORDINAL].min())
     return result
+
+
+# Up to this many records, a partition is settled with numpy's sorts; beyond, with pandas' hash
+# tables (faster on millions, and not worth importing for the few records of a small file).
+HASH_RECORDS: Final = 1 << 16
+
+
+def _duplicated(codes: np.ndarray) -> np.ndarray:
+    """Per element: whether an earlier element has the same value."""
+    if len(codes) > HASH_RECORDS:
+        import pandas as pd
+
+        return np.asarray(pd.Series(codes).duplicated().to_numpy(), dtype=bool)
+    repeated = np.ones(len(codes), dtype=bool)
+    repeated[np.unique(codes, return_index=True)[1]] = False  # a stable sort: first occurrences
+    return repeated
+
+
+def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Per element of `values`: whether it is one of `wanted`."""
+    if len(values) > HASH_RECORDS:
+        import pandas as pd
+
+        return np.asarray(pd.Series(values).isin(wanted).to_numpy(), dtype=bool)
+    return np.isin(values, wanted)

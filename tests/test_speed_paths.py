@@ -1,0 +1,107 @@
+"""The fast paths give what the plain ones give: libyaml against the bounded pure-Python loader,
+pyarrow's factorize against pandas', the small ledger's sorts against pandas' hash tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from wacost import files
+from wacost.counting import ledger
+from wacost.counting.batch import factorize
+from wacost.counting.table import CountTable
+
+ROOT = Path(__file__).resolve().parents[1]
+YAML_FILES = sorted(
+    p
+    for folder in ("pricing", "samples", "src/wacost/classifier_data", "tests/data")
+    for p in (ROOT / folder).rglob("*.y*ml")
+)
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, and of the same types all the way down (True == 1 and 1.0 == 1.00 are not enough)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, Decimal):
+        return str(a) == str(b)
+    return a == b
+
+
+@pytest.mark.skipif(files._FastSafeLoader is None, reason="PyYAML built without libyaml")
+@pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_libyaml_reads_every_shipped_file_as_the_bounded_loader(path):
+    text = files.read_text_file(path, "test")
+    fast = yaml.load(text, Loader=files._FastSafeLoader)
+    assert _same(fast, yaml.load(text, Loader=files._BoundedSafeLoader))
+
+
+def test_there_are_yaml_files_to_compare():
+    assert len(YAML_FILES) > 20
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1, 2]\nb: *x\n",  # an anchor: the bounded loader counts the aliases
+        "x" * (files.FAST_YAML_CHARS + 1),  # too long to be sure of the node bound
+    ],
+)
+def test_anchors_and_long_files_go_to_the_bounded_loader(text):
+    assert files._load_fast(text) is None
+
+
+def test_an_error_is_worded_by_the_bounded_loader():
+    with pytest.raises(Exception) as fast:
+        files.load_yaml_text("a: 1\nb: [1, 2\n", "f.yaml")
+    with pytest.raises(yaml.YAMLError) as bounded:
+        yaml.load("a: 1\nb: [1, 2\n", Loader=files._BoundedSafeLoader)
+    assert str(fast.value).startswith("f.yaml:")
+    mark = bounded.value.problem_mark  # type: ignore[attr-defined]
+    assert f"f.yaml:{mark.line + 1}: not valid YAML" in str(fast.value)
+
+
+@pytest.mark.parametrize("high", [3, 5000, 10**12])
+def test_factorize_is_pandas_factorize(high):
+    values = np.random.default_rng(high).integers(0, high, 50_000).astype(np.int64)
+    labels, uniques = factorize(values)
+    expected_labels, expected_uniques = pd.factorize(values)
+    assert labels.tolist() == expected_labels.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+
+
+@pytest.mark.parametrize("high", [2, 100, 10**12])
+def test_the_ledger_sorts_and_hash_tables_agree(monkeypatch, high):
+    values = np.random.default_rng(high).integers(0, high, 20_000).astype(np.int64)
+    values = np.concatenate([values, values[::-50]])  # repeats, whatever the range
+    wanted = values[::37].copy()
+    small = ledger._duplicated(values), ledger._isin(values, wanted)
+    monkeypatch.setattr(ledger, "HASH_RECORDS", 0)
+    big = ledger._duplicated(values), ledger._isin(values, wanted)
+    assert small[0].tolist() == big[0].tolist() == pd.Series(values).duplicated().tolist()
+    assert small[1].tolist() == big[1].tolist()
+    assert small[0].any() and small[1].any()
+
+
+def test_a_count_table_round_trips_through_pandas():
+    table = CountTable.of(
+        [
+            (0, 2, "IN", "spring_sale", "en", "", "", 2**70, 2),
+            (1, 0, "BR", "login_code", "", "authentication", "csw", 3, 9),
+        ]
+    )
+    frame = table.to_pandas()
+    assert frame["messages"].tolist() == [2**70, 3]
+    assert str(frame["file"].dtype) == "int32"
+    assert CountTable.from_pandas(frame) == table
