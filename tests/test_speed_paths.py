@@ -3,6 +3,11 @@ pyarrow's factorize against pandas', the small ledger's sorts against pandas' ha
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +20,8 @@ from wacost import files
 from wacost.counting import ledger
 from wacost.counting.batch import factorize
 from wacost.counting.table import CountTable
+from wacost.prices import parsed
+from wacost.prices.loading import load_price_book
 
 ROOT = Path(__file__).resolve().parents[1]
 YAML_FILES = sorted(
@@ -105,3 +112,54 @@ def test_a_count_table_round_trips_through_pandas():
     assert frame["messages"].tolist() == [2**70, 3]
     assert str(frame["file"].dtype) == "int32"
     assert CountTable.from_pandas(frame) == table
+
+
+def test_the_parsed_tables_are_current():
+    """Rebuild with `python scripts/build_parsed_tables.py` after editing pricing/*.yaml."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_parsed_tables.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    recorded = parsed._recorded()
+    for path in sorted((ROOT / "pricing").glob("*.yaml")):
+        text = files.read_text_file(path, "price table")
+        entry = recorded[parsed.digest(text)]
+        assert entry["file"] == path.name
+        assert _same(parsed.decode(entry["data"]), files.load_yaml_text(text, str(path)))
+
+
+def test_a_stale_record_is_never_used(tmp_path, monkeypatch):
+    """An edited card is read from its YAML, even with the old card's record shipped."""
+    for path in (ROOT / "pricing").glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    card = tmp_path / "rate-card-2026-10-01-USD.yaml"
+    text = card.read_text(encoding="utf-8")
+    assert parsed.digest(text) in parsed._recorded()
+    edited = text.replace("marketing: 0.0618", "marketing: 0.0999", 1)
+    assert edited != text
+    card.write_text(edited, encoding="utf-8")
+    parsed_here = []
+    real = parsed.load_yaml_text
+
+    def spy(text: str, where: str) -> object:
+        parsed_here.append(where)
+        return real(text, where)
+
+    monkeypatch.setattr(parsed, "load_yaml_text", spy)
+    book = load_price_book(tmp_path)
+    assert parsed_here == [str(card)]  # the edited file is parsed; the others are recorded
+    assert "0.0999" in repr(book.cards)
+    assert "0.0999" not in repr(load_price_book().cards)
+
+
+def test_the_record_keeps_every_type():
+    value = {
+        "a": [Decimal("0.0100"), dt.date(2026, 10, 1), None, True, 3, "x"],
+        1: {"$decimal": "not a tag"},
+        dt.date(2026, 1, 1): [],
+    }
+    assert _same(parsed.decode(json.loads(json.dumps(parsed.encode(value)))), value)
+    with pytest.raises(parsed.Uncacheable):
+        parsed.encode({"when": dt.datetime(2026, 1, 1)})
