@@ -13,13 +13,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import yaml
 
 from wacost import files
+from wacost.campaign import _may_hold_line_break, inspect_campaign, read_batches
 from wacost.counting import ledger
 from wacost.counting.batch import factorize
 from wacost.counting.table import CountTable
+from wacost.errors import InputFileError
 from wacost.prices import parsed
 from wacost.prices.loading import load_price_book
 
@@ -163,3 +166,23 @@ def test_the_record_keeps_every_type():
     assert _same(parsed.decode(json.loads(json.dumps(parsed.encode(value)))), value)
     with pytest.raises(parsed.Uncacheable):
         parsed.encode({"when": dt.datetime(2026, 1, 1)})
+
+
+@pytest.mark.parametrize("start", [0, 1, 3])
+def test_the_byte_scan_finds_every_line_break(start):
+    values = ["+919876512345", "a\nb", "", "x\ry", "é\u2028", "plain", "ünï"]
+    column = pa.array(values).slice(start)
+    for offset in range(len(column)):
+        for length in range(len(column) - offset + 1):
+            part = column.slice(offset, length)
+            broken = any("\n" in v or "\r" in v for v in part.to_pylist())
+            assert _may_hold_line_break(part) == broken, (start, offset, length)
+
+
+def test_a_line_break_in_a_value_is_still_refused(tmp_path):
+    path = tmp_path / "c.csv"
+    rows = "".join(f"+9198765{i:05d},spring_sale\n" for i in range(3000))
+    path.write_text("phone,template\n" + rows + '+919876500001,"spring\nsale"\n', encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"c.csv:3002: the template field"):
+        for _ in read_batches(inspect_campaign(path), block_size=4096):
+            pass

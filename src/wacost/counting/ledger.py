@@ -285,7 +285,7 @@ def _settle_chunk(
 
 # Up to this many records, a partition is settled with numpy's sorts; beyond, with pandas' hash
 # tables (faster on millions, and not worth importing for the few records of a small file).
-HASH_RECORDS: Final = 1 << 16
+HASH_RECORDS: Final = 1 << 12
 
 
 def _duplicated(codes: np.ndarray) -> np.ndarray:
