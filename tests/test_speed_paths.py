@@ -23,6 +23,7 @@ from wacost.counting import ledger
 from wacost.counting.batch import factorize
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
+from wacost.numbers import plan
 from wacost.prices import parsed
 from wacost.prices.loading import load_price_book
 
@@ -186,3 +187,29 @@ def test_a_line_break_in_a_value_is_still_refused(tmp_path):
     with pytest.raises(InputFileError, match=r"c.csv:3002: the template field"):
         for _ in read_batches(inspect_campaign(path), block_size=4096):
             pass
+
+
+def test_the_number_patterns_record_is_current_and_used():
+    """Rebuild with `python scripts/build_number_patterns.py` after upgrading phonenumbers."""
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_number_patterns.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    assert plan._recorded_patterns() is not None
+    for strict in (False, True):
+        assert plan._national_patterns(strict) == plan._metadata_patterns(strict)
+
+
+def test_the_number_patterns_of_another_release_are_read_from_its_metadata(monkeypatch):
+    monkeypatch.setattr(plan.phonenumbers, "__version__", "0.0.0")
+    plan._recorded_patterns.cache_clear()
+    plan._national_patterns.cache_clear()
+    try:
+        assert plan._recorded_patterns() is None
+        assert plan._national_patterns(True) == plan._metadata_patterns(True)
+    finally:
+        monkeypatch.undo()
+        plan._recorded_patterns.cache_clear()
+        plan._national_patterns.cache_clear()

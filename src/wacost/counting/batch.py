@@ -142,6 +142,8 @@ def _checked_choice(
     aliases: dict[str, str] | None = None,
 ) -> np.ndarray:
     """The column as indices into `allowed`; the first row with another value is an error."""
+    if name not in batch.columns:  # absent: "" (index 0) everywhere
+        return np.zeros(batch.num_rows, dtype=np.int8)
     column = _encode(batch.columns.get(name), batch.num_rows, _lower_underscored)
     position = {value: i for i, value in enumerate(allowed)}
     for alias, value in (aliases or {}).items():
@@ -239,7 +241,7 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(labels, uniques) of an int64 array, uniques in order of first appearance (as
     pandas.factorize: a hash table, one pass; pyarrow's, so that pandas need not be loaded)."""
     encoded = pc.dictionary_encode(pa.array(values, pa.int64()))
-    labels = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+    labels = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))  # int32
     uniques = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=np.int64)
     return labels, uniques
 
@@ -252,8 +254,8 @@ def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
         if radix == 1:  # a column that is absent, or holds one value everywhere
             continue
         if span * radix >= 2**62:  # never in practice; keep the code small and exact anyway
-            code, uniques = factorize(code)
-            code = code.astype(np.int64)
+            labels, uniques = factorize(code)
+            code = labels.astype(np.int64)
             span = max(len(uniques), 1)
         code = code * radix + ids
         span *= radix
@@ -405,7 +407,7 @@ def reduce_batch(
         languages=language.values,
         planned=planned_values,
         numbers=numbers[rows],
-        labels=labels[rows].astype(np.int32),
+        labels=labels[rows].astype(np.int32, copy=False),
         rows=rows,
         row_messages=messages[rows] if messages is not None else None,
         bounds=bounds,

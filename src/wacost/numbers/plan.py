@@ -4,12 +4,16 @@ code, compiled into tables numpy can index (see `numbers.resolver`).
 
 from __future__ import annotations
 
+import json
 import re
 import re._parser as sre_parse
 import threading
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import phonenumbers
 from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
@@ -60,7 +64,35 @@ _NUMBER_TYPES = (
 )
 
 
+# libphonenumber's patterns per calling code, as `_metadata_patterns` gives them, recorded for
+# the phonenumbers release named in the file (scripts/build_number_patterns.py): reading them
+# from metadata loads all 250 regions' modules, a third of a small estimate's own work. Another
+# release of phonenumbers, or no record, and they are read from its metadata.
+PATTERNS = Path(__file__).with_name("patterns.json")
+
+
+@lru_cache(maxsize=1)
+def _recorded_patterns() -> dict[str, Any] | None:
+    try:
+        document = json.loads(PATTERNS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("phonenumbers") != phonenumbers.__version__:
+        return None
+    return document
+
+
+@lru_cache(maxsize=2)
 def _national_patterns(strict: bool = False) -> dict[int, list[str]]:
+    """Calling code -> the number patterns of the regions that share it (see _metadata_patterns)."""
+    recorded = _recorded_patterns()
+    if recorded is None:
+        return _metadata_patterns(strict)
+    table = recorded["strict" if strict else "general"]
+    return {int(code): list(patterns) for code, patterns in table.items()}
+
+
+def _metadata_patterns(strict: bool = False) -> dict[int, list[str]]:
     """Calling code -> the number patterns of the regions that share it.
 
     By default each region's general pattern (any number of the plan's shape); `strict`, the
