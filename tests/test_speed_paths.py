@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
-from wacost import files
+from wacost import arrow, files
 from wacost.campaign import _may_hold_line_break, inspect_campaign, read_batches
 from wacost.counting import ledger
 from wacost.counting.batch import factorize
@@ -213,3 +213,51 @@ def test_the_number_patterns_of_another_release_are_read_from_its_metadata(monke
         monkeypatch.undo()
         plan._recorded_patterns.cache_clear()
         plan._national_patterns.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.array([True, False, True] * 7),
+        np.arange(-5, 30, dtype=np.int64),
+        np.arange(9, dtype=np.int32)[::2],
+        np.array([0, 2**64 - 1, 919876543210], dtype=np.uint64),
+        np.zeros(0, dtype=np.int64),
+    ],
+)
+def test_arrays_from_numpy_are_pyarrows(values):
+    made = arrow.from_numpy(values)
+    assert made.equals(pa.array(values))
+    for start in range(min(len(values), 4)):
+        part = made.slice(start)
+        assert arrow.to_numpy(part).tolist() == part.to_numpy(zero_copy_only=False).tolist()
+
+
+def test_strings_and_scalars_are_pyarrows():
+    values = ["", "spring_sale", None, "é€😀", "a,b"]
+    assert arrow.strings(values).equals(pa.array(values, pa.string()))
+    assert arrow.strings([]).equals(pa.array([], pa.string()))
+    assert arrow.text("x").equals(pa.scalar("x", pa.string()))
+    assert arrow.text(None).equals(pa.scalar(None, pa.string()))
+    assert arrow.boolean(False).equals(pa.scalar(False))
+
+
+def test_the_sample_is_priced_without_loading_pandas():
+    """pandas costs a quarter of a second to import: the small path never needs it."""
+    code = (
+        "import sys\n"
+        "from wacost.cli import main\n"
+        "sys.argv = ['wacost', 'estimate', 'samples/campaign.csv', '--templates',\n"
+        "            'samples/templates.json', '--date', '2026-11-25', '--format', 'json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print('pandas' in sys.modules, file=sys.stderr)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert '"schema": "wacost.estimate/1"' in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "False"

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wacost import arrow
+from wacost.arrow import from_numpy, to_numpy
 from wacost.campaign import Batch, mask_digits
 from wacost.counting.ledger import partition_of
 from wacost.counting.table import CountTable
@@ -102,16 +104,16 @@ def _encode(
     indices = encoded.indices
     values = normalize(encoded.dictionary).to_pylist()
     if indices.null_count:
-        indices = pc.fill_null(indices, len(values))
+        indices = pc.fill_null(indices, from_numpy(np.array([len(values)], np.int32))[0])
         values.append("")
-    ids = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+    ids = np.asarray(to_numpy(indices), dtype=np.int32)
     return _Column(ids, [v if v is not None else "" for v in values])
 
 
 def _np_blank(column: pa.Array) -> np.ndarray:
     """Per row: the field is empty or only spaces."""
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
-    return np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.text("")))
+    return np.asarray(to_numpy(pc.equal(text, arrow.text(""))), dtype=bool)
 
 
 def _lower_underscored(values: pa.Array) -> pa.Array:
@@ -189,10 +191,10 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     column = batch.columns.get("count")
     if column is None:
         return None
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
-    text = pc.if_else(pc.equal(text, ""), "1", text)
-    length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
-    whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.text("")))
+    text = pc.if_else(pc.equal(text, arrow.text("")), arrow.text("1"), text)
+    length = np.asarray(to_numpy(pc.binary_length(text)))
+    whole = np.asarray(to_numpy(pc.ascii_is_decimal(text)), dtype=bool)
     whole &= length <= 12  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
     if not whole.all():
         # Digit groups as spreadsheets write them: "12 500" (also no-break spaces), "12'500".
@@ -201,8 +203,8 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
         text = pc.if_else(
             grouped, pc.replace_substring_regex(text, r"[ \x{00A0}\x{202F}']", ""), text
         )
-        length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
-        whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
+        length = np.asarray(to_numpy(pc.binary_length(text)))
+        whole = np.asarray(to_numpy(pc.ascii_is_decimal(text)), dtype=bool)
         whole &= (
             length <= 12
         )  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
@@ -213,7 +215,7 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
             "is not a positive whole number (at most 12 digits)",
             "write how many messages the row stands for, e.g. 1500",
         )
-    values = np.asarray(pc.cast(text, pa.int64()).to_numpy(), dtype=np.int64)
+    values = np.asarray(to_numpy(pc.cast(text, pa.int64())), dtype=np.int64)
     zero = values <= 0
     if zero.any():
         index = _first_bad(zero)
@@ -224,15 +226,15 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     return values
 
 
-_TERRITORIES = pa.array(list(TERRITORY_OWNERS), pa.string())
-_OWNERS = pa.array(list(TERRITORY_OWNERS.values()), pa.string())
+_TERRITORIES = arrow.strings(list(TERRITORY_OWNERS))
+_OWNERS = arrow.strings(list(TERRITORY_OWNERS.values()))
 
 
 def _planning_countries(values: pa.Array) -> pa.Array:
     """Planning-row country codes upper-cased (with UK -> GB)."""
     text = pc.utf8_upper(pc.utf8_trim_whitespace(values))
     for alias, code in COUNTRY_ALIASES.items():
-        text = pc.if_else(pc.equal(text, alias), code, text)
+        text = pc.if_else(pc.equal(text, arrow.text(alias)), arrow.text(code), text)
     owner = pc.take(_OWNERS, pc.index_in(text, value_set=_TERRITORIES))
     return pc.coalesce(owner, text)
 
@@ -240,9 +242,9 @@ def _planning_countries(values: pa.Array) -> pa.Array:
 def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(labels, uniques) of an int64 array, uniques in order of first appearance (as
     pandas.factorize: a hash table, one pass; pyarrow's, so that pandas need not be loaded)."""
-    encoded = pc.dictionary_encode(pa.array(values, pa.int64()))
-    labels = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))  # int32
-    uniques = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=np.int64)
+    encoded = pc.dictionary_encode(from_numpy(np.asarray(values, dtype=np.int64)))
+    labels = np.asarray(to_numpy(encoded.indices))  # int32
+    uniques = np.asarray(to_numpy(encoded.dictionary), dtype=np.int64)
     return labels, uniques
 
 
@@ -307,7 +309,7 @@ def reduce_batch(
     if "phone" in batch.columns:
         regions = None
         if codes is not None:  # national numbers are read in their row's own country first
-            regions = pa.array(codes.values, pa.string()).take(pa.array(codes.ids))
+            regions = arrow.strings(codes.values).take(from_numpy(codes.ids))
         resolved = resolver.resolve(batch.columns["phone"], regions)
         has_phone = resolved.present
         valid = resolved.valid_mask
