@@ -237,8 +237,8 @@ def test_strings_and_scalars_are_pyarrows():
     values = ["", "spring_sale", None, "é€😀", "a,b"]
     assert arrow.strings(values).equals(pa.array(values, pa.string()))
     assert arrow.strings([]).equals(pa.array([], pa.string()))
-    assert arrow.text("x").equals(pa.scalar("x", pa.string()))
-    assert arrow.text(None).equals(pa.scalar(None, pa.string()))
+    assert arrow.utf8("x").equals(pa.scalar("x", pa.string()))
+    assert arrow.utf8(None).equals(pa.scalar(None, pa.string()))
     assert arrow.boolean(False).equals(pa.scalar(False))
 
 

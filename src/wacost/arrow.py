@@ -57,7 +57,7 @@ def strings(values: Sequence[str | None]) -> pa.Array:
 
 
 @lru_cache(maxsize=64)
-def text(value: str | None) -> pa.Scalar:
+def utf8(value: str | None) -> pa.Scalar:
     """A string scalar (None: a null string), as `pa.scalar(value, pa.string())`."""
     return strings([value])[0]
 

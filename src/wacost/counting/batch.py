@@ -112,8 +112,8 @@ def _encode(
 
 def _np_blank(column: pa.Array) -> np.ndarray:
     """Per row: the field is empty or only spaces."""
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.text("")))
-    return np.asarray(to_numpy(pc.equal(text, arrow.text(""))), dtype=bool)
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.utf8("")))
+    return np.asarray(to_numpy(pc.equal(text, arrow.utf8(""))), dtype=bool)
 
 
 def _lower_underscored(values: pa.Array) -> pa.Array:
@@ -191,8 +191,8 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     column = batch.columns.get("count")
     if column is None:
         return None
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.text("")))
-    text = pc.if_else(pc.equal(text, arrow.text("")), arrow.text("1"), text)
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.utf8("")))
+    text = pc.if_else(pc.equal(text, arrow.utf8("")), arrow.utf8("1"), text)
     length = np.asarray(to_numpy(pc.binary_length(text)))
     whole = np.asarray(to_numpy(pc.ascii_is_decimal(text)), dtype=bool)
     whole &= length <= 12  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
@@ -234,7 +234,7 @@ def _planning_countries(values: pa.Array) -> pa.Array:
     """Planning-row country codes upper-cased (with UK -> GB)."""
     text = pc.utf8_upper(pc.utf8_trim_whitespace(values))
     for alias, code in COUNTRY_ALIASES.items():
-        text = pc.if_else(pc.equal(text, arrow.text(alias)), arrow.text(code), text)
+        text = pc.if_else(pc.equal(text, arrow.utf8(alias)), arrow.utf8(code), text)
     owner = pc.take(_OWNERS, pc.index_in(text, value_set=_TERRITORIES))
     return pc.coalesce(owner, text)
 

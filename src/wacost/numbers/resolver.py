@@ -25,8 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wacost import arrow
-from wacost.arrow import from_numpy, to_numpy
+from wacost.arrow import boolean, from_numpy, to_numpy, utf8
 from wacost.numbers.plan import (
     _CHUNK,
     _INT64_MAX,
@@ -49,7 +48,7 @@ _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
 def _np_bool(array: pa.Array) -> np.ndarray:
     """A pyarrow boolean array as numpy (nulls as False)."""
     if array.null_count:
-        array = pc.fill_null(array, arrow.boolean(False))
+        array = pc.fill_null(array, boolean(False))
     return np.asarray(to_numpy(array), dtype=bool)
 
 
@@ -265,7 +264,7 @@ class NumberResolver:
         """
         raw = phones if phones.type == pa.string() else phones.cast(pa.string())
         if raw.null_count:
-            raw = pc.fill_null(raw, arrow.text(""))
+            raw = pc.fill_null(raw, utf8(""))
         stripped = pc.ascii_ltrim(raw, "+")
         length = _np_int(pc.binary_length(stripped))
         plus_signs = _np_int(pc.binary_length(raw)) - length
@@ -277,7 +276,7 @@ class NumberResolver:
         if convertible.all():
             value = np.asarray(to_numpy(pc.cast(stripped, pa.uint64())), dtype=np.uint64)
         else:
-            text = pc.if_else(from_numpy(convertible), stripped, arrow.text("0"))
+            text = pc.if_else(from_numpy(convertible), stripped, utf8("0"))
             value = np.asarray(to_numpy(pc.cast(text, pa.uint64())), dtype=np.uint64)
         messy = np.flatnonzero(~clean)
         messy_digits = None
@@ -295,9 +294,8 @@ class NumberResolver:
             digits = _ascii_digits(pc.replace_substring(text, "(0)", ""))
             messy_length = _np_int(pc.binary_length(digits))
             ok_length = (messy_length >= 1) & (messy_length <= MAX_DIGITS)
-            zero = arrow.text("0")
-            digits_value = pc.cast(pc.if_else(from_numpy(ok_length), digits, zero), pa.uint64())
-            value[messy] = np.asarray(to_numpy(digits_value), dtype=np.uint64)
+            usable = pc.if_else(from_numpy(ok_length), digits, utf8("0"))
+            value[messy] = np.asarray(to_numpy(pc.cast(usable, pa.uint64())), dtype=np.uint64)
             length[messy] = messy_length
             plus[messy] = _np_bool(pc.starts_with(text, "+"))
             messy_digits = digits
@@ -309,7 +307,7 @@ class NumberResolver:
         rules: list[tuple[int, str | None] | None] = [self._default]
         rule_ids = np.zeros(n, dtype=np.int32)
         if regions is not None:
-            encoded = pc.dictionary_encode(pc.fill_null(regions, arrow.text("")))
+            encoded = pc.dictionary_encode(pc.fill_null(regions, utf8("")))
             lut = []
             for region in encoded.dictionary.to_pylist():
                 if region in known_countries():
@@ -379,7 +377,7 @@ class NumberResolver:
         chosen_value = value
         local = ~(plus | idd) & (length <= MAX_DIGITS)
         used = np.bincount(rule_ids[local], minlength=len(rules))  # (np.unique sorts: slower)
-        for rule_id in np.flatnonzero(used).tolist():  # the rules of these rows, in id order
+        for rule_id in np.flatnonzero(used).tolist():
             rule = rules[rule_id]
             if rule is None:
                 continue
@@ -424,7 +422,7 @@ class NumberResolver:
             fits = _np_bool(pc.starts_with(digits, "00")) & (
                 _np_int(pc.binary_length(rest)) <= MAX_DIGITS
             )
-            rest_value = pc.cast(pc.if_else(from_numpy(fits), rest, arrow.text("0")), pa.uint64())
+            rest_value = pc.cast(pc.if_else(from_numpy(fits), rest, utf8("0")), pa.uint64())
             value[target] = np.asarray(to_numpy(rest_value), dtype=np.uint64)
             length[target] = np.where(fits, length[target], MAX_DIGITS + 3)
 
