@@ -207,14 +207,10 @@ class NumberResolver:
         ok &= (code > 0) & (national >= 0)
         four = (first7 // _POW10[3 - code_length]) % np.uint64(10**4)
         state = plan.after_four[code.astype(np.intp) * 10**4 + four.astype(np.intp)]
-        rest = np.clip(national - 4, 0, 31).astype(np.uint32)
-        every = plan.all_of_length[state]
-        result = ok & (national >= 4) & ((every >> rest) & np.uint32(1)).astype(bool)
-        undecided = (
-            ok
-            & (national >= 4)
-            & ~(((every | plan.none_of_length[state]) >> rest) & np.uint32(1)).astype(bool)
-        )
+        bit = np.uint32(1) << np.clip(national - 4, 0, 31).astype(np.uint32)  # remaining digits
+        every, ok4 = plan.all_of_length[state], ok & (national >= 4)
+        result = ok4 & ((every & bit) != 0)
+        undecided = ok4 & (((every | plan.none_of_length[state]) & bit) == 0)
         country = self._table[(first7 // np.uint64(1000)).astype(np.intp)]
         short = np.flatnonzero(ok & (national < 4))
         if short.size:
@@ -230,7 +226,7 @@ class NumberResolver:
             result[undecided_rows] = self._walk(
                 plan, value[undecided_rows], national[undecided_rows], state[undecided_rows]
             )
-        by_regex = np.flatnonzero(ok & plan.by_regex[code])
+        by_regex = np.flatnonzero(ok & plan.by_regex[code]) if plan.by_regex.any() else code[:0]
         if by_regex.size:
             text = pc.cast(from_numpy(value[by_regex]), pa.string())
             result[by_regex] = _np_bool(
