@@ -173,14 +173,14 @@ class _NumberPlan:
         automaton = _Automaton()
         start, final = automaton.state(), automaton.state()
         try:
+            widest = 0  # digits: the widest of the patterns (as of their alternation)
             for pattern in self._patterns[code]:
                 begin = automaton.state()
                 automaton.empty[start].append(begin)
-                automaton.empty[automaton.add(sre_parse.parse(pattern), begin)].append(final)
-            if (
-                len(str(code)) + sre_parse.parse("|".join(self._patterns[code])).getwidth()[1]
-                > MAX_DIGITS
-            ):
+                parsed = sre_parse.parse(pattern)
+                widest = max(widest, parsed.getwidth()[1])
+                automaton.empty[automaton.add(parsed, begin)].append(final)
+            if len(str(code)) + widest > MAX_DIGITS:
                 raise _Unsupported("longer than 19 digits")
         except (_Unsupported, re.error):
             self.by_regex[i] = True

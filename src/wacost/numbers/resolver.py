@@ -122,19 +122,12 @@ def _country_table(prefixes: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ..
     countries = ("", *sorted(set(plan.values())))
     index = {name: i for i, name in enumerate(countries)}
     table = np.zeros(_PREFIX_KEYS, dtype=np.int16)
-
-    def longest(digits: str) -> int:
-        for length in range(len(digits), 0, -1):
-            country = plan.get(digits[:length])
-            if country is not None:
-                return index[country]
-        return 0
-
-    for key in range(10_000):
-        table[key] = longest(f"{key:04d}")
-    for length in (1, 2, 3):
-        for value in range(10**length):
-            table[int(_SHORT_OFFSET[length]) + value] = longest(f"{value:0{length}d}")
+    # each prefix owns the keys that start with it; longer prefixes are written after shorter
+    for prefix, country in sorted(plan.items(), key=lambda item: len(item[0])):
+        size, first = len(prefix), int(prefix)
+        for length, base in ((4, 0), *((k, int(_SHORT_OFFSET[k])) for k in range(size, 4))):
+            span = 10 ** (length - size)  # keys of `length` digits, then shorter numbers
+            table[base + first * span : base + (first + 1) * span] = index[country]
     return countries, table
 
 
