@@ -261,3 +261,20 @@ def test_the_sample_is_priced_without_loading_pandas():
     assert run.returncode == 0, run.stderr
     assert '"schema": "wacost.estimate/1"' in run.stdout
     assert run.stderr.strip().splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [
+        np.zeros(1000, dtype=np.int64),  # one value
+        np.arange(5000, dtype=np.int64) << 40,  # values alike in their low bits
+        np.arange(5000, dtype=np.int64) % 7,
+        np.random.default_rng(3).integers(0, 2**62, 30_000).astype(np.int64),
+        np.random.default_rng(4).integers(0, 50, 3).astype(np.int64),
+        np.array([5], dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+    ],
+)
+def test_duplicates_are_pandas_duplicated(codes):
+    codes = np.concatenate([codes, codes[::-3]])
+    assert ledger._duplicated(codes).tolist() == pd.Series(codes).duplicated().tolist()

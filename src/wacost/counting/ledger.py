@@ -283,19 +283,31 @@ def _settle_chunk(
     return result
 
 
-# Up to this many records, a partition is settled with numpy's sorts; beyond, with pandas' hash
-# tables (faster on millions, and not worth importing for the few records of a small file).
+# Up to this many records, membership in an opt-out list is checked with numpy's sorts;
+# beyond, with pandas' hash tables (faster on millions; only an opt-out list needs them).
 HASH_RECORDS: Final = 1 << 12
 
 
 def _duplicated(codes: np.ndarray) -> np.ndarray:
-    """Per element: whether an earlier element has the same value."""
-    if len(codes) > HASH_RECORDS:
-        import pandas as pd
+    """Per element: whether an earlier element has the same value.
 
-        return np.asarray(pd.Series(codes).duplicated().to_numpy(), dtype=bool)
-    repeated = np.ones(len(codes), dtype=bool)
-    repeated[np.unique(codes, return_index=True)[1]] = False  # a stable sort: first occurrences
+    Equal values hash alike, so only values sharing a bucket with another (a table of 8 buckets
+    per value: about one in eight) are compared exactly, by a stable sort. numpy only: no
+    pandas to load, and a few passes over the partition.
+    """
+    n = len(codes)
+    repeated = np.zeros(n, dtype=bool)
+    if n < 2:
+        return repeated
+    bits = max(4, int(n * 8 - 1).bit_length())
+    x = np.ascontiguousarray(codes, dtype=np.int64).view(np.uint64)
+    mixed = (x ^ (x >> np.uint64(31))) * np.uint64(0xC2B2AE3D27D4EB4F)
+    bucket = (mixed >> np.uint64(64 - bits)).astype(np.intp)
+    shared = np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
+    if shared.size:
+        first = np.unique(codes[shared], return_index=True)[1]  # stable: first occurrences
+        repeated[shared] = True
+        repeated[shared[first]] = False
     return repeated
 
 
