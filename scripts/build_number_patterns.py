@@ -1,4 +1,4 @@
-"""Record libphonenumber's number patterns per calling code (src/wacost/numbers/patterns.json).
+"""Record libphonenumber's number patterns per calling code, and their automata (numbers/patterns.json).
 
     python scripts/build_number_patterns.py          # rewrite the record
     python scripts/build_number_patterns.py --check  # exit 1 if it is not current
@@ -20,14 +20,23 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import phonenumbers  # noqa: E402
 
-from wacost.numbers.plan import PATTERNS, _metadata_patterns  # noqa: E402
+from wacost.numbers.plan import (  # noqa: E402
+    PATTERNS,
+    _metadata_patterns,
+    build_dfa,
+    dfa_key,
+    encode_dfa,
+)
 
 
 def record() -> str:
+    general = _metadata_patterns(False)
     document = {
         "phonenumbers": phonenumbers.__version__,
-        "general": {str(code): p for code, p in _metadata_patterns(False).items()},
+        "general": {str(code): p for code, p in general.items()},
         "strict": {str(code): p for code, p in _metadata_patterns(True).items()},
+        # the automata of the general patterns (the strict ones, read rarely, are built as needed)
+        "automata": {dfa_key(c, p): encode_dfa(build_dfa(c, p)) for c, p in general.items()},
     }
     return json.dumps(document, ensure_ascii=False, indent=0, sort_keys=False) + "\n"
 

@@ -4,10 +4,13 @@ code, compiled into tables numpy can index (see `numbers.resolver`).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import re._parser as sre_parse
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -169,24 +172,12 @@ class _NumberPlan:
                     self._build(i)
 
     def _build(self, i: int) -> None:
-        code = self.codes[i]
-        automaton = _Automaton()
-        start, final = automaton.state(), automaton.state()
-        try:
-            widest = 0  # digits: the widest of the patterns (as of their alternation)
-            for pattern in self._patterns[code]:
-                begin = automaton.state()
-                automaton.empty[start].append(begin)
-                parsed = sre_parse.parse(pattern)
-                widest = max(widest, parsed.getwidth()[1])
-                automaton.empty[automaton.add(parsed, begin)].append(final)
-            if len(str(code)) + widest > MAX_DIGITS:
-                raise _Unsupported("longer than 19 digits")
-        except (_Unsupported, re.error):
+        dfa = recorded_dfa(self.codes[i], self._patterns[self.codes[i]])
+        if dfa is None:
             self.by_regex[i] = True
             self.built[i] = True
             return
-        table, accepting = automaton.deterministic(start, final)
+        table, accepting = dfa
         every_mask = np.zeros(len(table), dtype=np.uint32)
         never_mask = np.zeros(len(table), dtype=np.uint32)
         every, never = accepting.copy(), ~accepting
@@ -217,6 +208,61 @@ class _NumberPlan:
         self.none_of_length = np.concatenate([self.none_of_length, never_mask[1:]])
         self.step, self.accept = step, accept
         self.built[i] = True
+
+
+def build_dfa(code: int, patterns: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A calling code's patterns as a deterministic digit automaton (state x digit -> state,
+    accepting), or None where it cannot be one (the check then uses RE2)."""
+    automaton = _Automaton()
+    start, final = automaton.state(), automaton.state()
+    try:
+        widest = 0  # digits: the widest of the patterns (as of their alternation)
+        for pattern in patterns:
+            begin = automaton.state()
+            automaton.empty[start].append(begin)
+            parsed = sre_parse.parse(pattern)
+            widest = max(widest, parsed.getwidth()[1])
+            automaton.empty[automaton.add(parsed, begin)].append(final)
+        if len(str(code)) + widest > MAX_DIGITS:
+            raise _Unsupported("longer than 19 digits")
+    except (_Unsupported, re.error):
+        return None
+    return automaton.deterministic(start, final)
+
+
+def dfa_key(code: int, patterns: Sequence[str]) -> str:
+    """The record's key for an automaton: a hash of exactly the patterns it is built from."""
+    return hashlib.sha256(f"{code}\n{'|'.join(patterns)}".encode()).hexdigest()
+
+
+def encode_dfa(dfa: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any] | None:
+    if dfa is None:
+        return None
+    table, accepting = dfa
+    dtype = "<i2" if len(table) < 2**15 else "<i4"
+    return {
+        "states": len(table),
+        "dtype": dtype,
+        "table": base64.b64encode(table.astype(dtype).tobytes()).decode(),
+        "accepting": base64.b64encode(np.packbits(accepting, bitorder="little").tobytes()).decode(),
+    }
+
+
+def recorded_dfa(code: int, patterns: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """build_dfa's automaton, from the record where it holds one for exactly these patterns."""
+    recorded = _recorded_patterns()
+    automata = recorded.get("automata", {}) if recorded is not None else {}
+    key = dfa_key(code, patterns)
+    if key not in automata:
+        return build_dfa(code, patterns)
+    entry = automata[key]
+    if entry is None:
+        return None
+    n = int(entry["states"])
+    table = np.frombuffer(base64.b64decode(entry["table"]), dtype=entry["dtype"]).astype(np.int32)
+    bits = np.frombuffer(base64.b64decode(entry["accepting"]), dtype=np.uint8)
+    accepting = np.unpackbits(bits, count=n, bitorder="little").astype(bool)
+    return table.reshape(n, 10), accepting
 
 
 @lru_cache(maxsize=2)
