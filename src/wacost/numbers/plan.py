@@ -40,7 +40,9 @@ _HEAD_KEYS = 1_110
 # National numbers of 0 to 3 digits, in one table per calling code: offset by length.
 _NATIONAL_OFFSET = np.array([0, 1, 11, 111], dtype=np.uint64)
 _NATIONAL_SHORT = 1_111
-_CHUNK = 1 << 16
+# Rows per slice in the resolver: its temporaries stay in a core's L2 cache (1 MiB here; slices
+# of 64K rows measured ~15% slower, 8K no faster).
+_CHUNK = 1 << 15
 
 
 @lru_cache(maxsize=2)
