@@ -192,14 +192,20 @@ def test_a_line_break_in_a_value_is_still_refused(tmp_path):
 
 
 def test_the_number_patterns_record_is_current_and_used():
-    """Rebuild with `python scripts/build_number_patterns.py` after upgrading phonenumbers."""
-    run = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "build_number_patterns.py"), "--check"],
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stderr
-    assert plan._recorded_patterns() is not None
+    """Rebuild with `python scripts/build_number_patterns.py` after upgrading phonenumbers.
+
+    Under another phonenumbers release than the record's, the record is not used at all."""
+    recorded = json.loads(plan.PATTERNS.read_text(encoding="utf-8"))["phonenumbers"]
+    if recorded == plan.phonenumbers.__version__:
+        run = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "build_number_patterns.py"), "--check"],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+        assert plan._recorded_patterns() is not None
+    else:
+        assert plan._recorded_patterns() is None
     for strict in (False, True):
         assert plan._national_patterns(strict) == plan._metadata_patterns(strict)
 
