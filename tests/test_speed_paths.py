@@ -290,11 +290,12 @@ def test_duplicates_are_pandas_duplicated(codes):
 
 def test_an_automaton_is_taken_from_the_record_only_for_its_exact_patterns():
     code, patterns = 91, plan._national_patterns()[91]
-    recorded = plan._recorded_patterns()
-    assert recorded is not None and plan.dfa_key(code, patterns) in recorded["automata"]
+    recorded = plan._recorded_patterns()  # None under another phonenumbers release
+    automata = recorded["automata"] if recorded is not None else {}
+    assert (plan.dfa_key(code, patterns) in automata) == (recorded is not None)
     for got, want in zip(plan.recorded_dfa(code, patterns), plan.build_dfa(code, patterns)):
         assert np.array_equal(got, want)
     changed = [*patterns[:-1], patterns[-1] + "9"]  # another pattern text: built, not recorded
-    assert plan.dfa_key(code, changed) not in recorded["automata"]
+    assert plan.dfa_key(code, changed) not in automata
     for got, want in zip(plan.recorded_dfa(code, changed), plan.build_dfa(code, changed)):
         assert np.array_equal(got, want)
