@@ -18,7 +18,6 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from tests.conftest import ROOT, write
@@ -87,8 +86,8 @@ def test_counts_past_int64_are_summed_exactly():
     for _ in range(10):
         key = _one_key_batch(per_batch)
         tables.merge(key, 1)
-    frame = tables.frame({}, None)
-    assert int(frame["messages"].iloc[0]) == 10 * per_batch
+    table = tables.frame({}, None)
+    assert table.rows[0].messages == 10 * per_batch
 
 
 def _one_key_batch(messages: int):
@@ -121,15 +120,14 @@ def _one_key_batch(messages: int):
 
 
 def _counts_table(messages: list[int]):
-    from wacost.counting.batch import KEYS, Counts, RowKind
+    from wacost.counting.batch import Counts, RowKind
+    from wacost.counting.table import CountTable
 
     rows = [
         (0, int(RowKind.PLANNED), "IN", "spring_sale", "", "", "", m, 2 + i)
         for i, m in enumerate(messages)
     ]
-    table = pd.DataFrame(rows, columns=[*KEYS, "messages", "first_line"])
-    table["messages"] = table["messages"].astype(object)
-    return Counts(table=table, files=("plan.csv",), rows=len(messages))
+    return Counts(table=CountTable.of(rows), files=("plan.csv",), rows=len(messages))
 
 
 def test_a_total_past_int64_is_priced_exactly_and_over_budget():

@@ -107,9 +107,8 @@ def _report_with(name: str) -> dict:
 
     if _REPORT is None:
         table = _counts_table([3]).table
-        table.loc[0, "template"] = "PLACEHOLDER"
-        table.loc[0, "language"] = "PLACEHOLDER"
-        counts = type(_counts_table([3]))(table=table, files=("plan.csv",), rows=1)
+        row = table.rows[0]._replace(template="PLACEHOLDER", language="PLACEHOLDER")
+        counts = type(_counts_table([3]))(table=type(table)((row,)), files=("plan.csv",), rows=1)
         _REPORT = price_counts(
             counts, _BOOK, TemplateBook(), EstimateOptions(date=dt.date(2026, 11, 25))
         )

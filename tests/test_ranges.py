@@ -18,7 +18,7 @@ RESOLVER = NumberResolver(load_price_book().numbering)
 
 
 def _same(a, b) -> None:
-    assert a.table.equals(b.table)
+    assert a.table == b.table
     assert (a.rows, a.duplicates, a.files) == (b.rows, b.duplicates, b.files)
 
 
@@ -42,7 +42,7 @@ def test_ranges_after_blank_lines_a_bom_and_crlf(tmp_path, monkeypatch):
         "\ufeff\r\n\r\nphone,template\r\n".encode()
     )
     _same(count_campaign([path], RESOLVER, workers=2, block_size=8192), serial)
-    assert serial.table["first_line"].tolist() == [4]
+    assert serial.table.column("first_line") == [4]
 
 
 def test_an_error_in_a_later_range_names_its_line(tmp_path, monkeypatch):

@@ -13,11 +13,8 @@ from their text, so 0.0118 stays exactly 0.0118.
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from wacost.errors import InputFileError
 
@@ -29,95 +26,12 @@ MAX_ALIASES = 1000
 MAX_EXPANDED_NODES = 1_000_000
 
 
-class _BoundedSafeLoader(yaml.SafeLoader):
-    """SafeLoader that bounds aliases and the expanded size of the document; floats as Decimal.
-
-    PyYAML shares an anchored node between its aliases, so loading a "billion laughs" file is
-    cheap but anything that walks the result explodes. We count every node as it would be
-    once expanded and stop at MAX_EXPANDED_NODES.
-    """
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._aliases_seen = 0
-        self._sizes: dict[int, int] = {}
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            self._aliases_seen += 1
-            if self._aliases_seen > MAX_ALIASES:
-                raise _bomb(f"more than {MAX_ALIASES} aliases", self.peek_event())  # type: ignore[no-untyped-call]
-        node = super().compose_node(parent, index)
-        size = self._sizes.get(id(node))
-        if size is None:
-            if isinstance(node, yaml.SequenceNode):
-                size = 1 + sum(self._sizes.get(id(child), 1) for child in node.value)
-            elif isinstance(node, yaml.MappingNode):
-                size = 1 + sum(
-                    self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value
-                )
-            else:
-                size = 1
-            self._sizes[id(node)] = size
-            if size > MAX_EXPANDED_NODES:
-                raise _bomb(f"aliases expand to more than {MAX_EXPANDED_NODES:,} values", node)
-        return node
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        """A mapping; a key written twice is an error naming it (the last would win silently)."""
-        if isinstance(node, yaml.MappingNode):
-            seen: set[tuple[str, str]] = set()
-            for key_node, _ in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
-                    continue
-                key = (key_node.tag, key_node.value)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"duplicated key {key_node.value[:80]!r}", key_node.start_mark
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-def _bomb(problem: str, where: Any) -> yaml.YAMLError:
-    mark = getattr(where, "start_mark", None)
-    line = f" (line {mark.line + 1})" if mark is not None else ""
-    return yaml.YAMLError(f"{problem}{line}; wacost refuses YAML alias bombs")
-
-
-def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
-    text = str(loader.construct_scalar(node)).replace("_", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return text  # .inf / .nan: left as text so validation names it
-    if not value.is_finite():
-        return text
-    return value
-
-
-_BoundedSafeLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
-
-
-def _problem_line(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    if mark is not None:
-        return f":{mark.line + 1}"
-    return ""
-
-
 def load_yaml_text(text: str, where: str) -> Any:
-    """The data in `text`; `where` names the file in errors."""
-    try:
-        return yaml.load(text, Loader=_BoundedSafeLoader)
-    except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or ["error"])[0]
-        raise InputFileError(
-            f"{where}{_problem_line(exc)}: not valid YAML: {problem}",
-            "fix the syntax; YAML files are data only",
-        ) from None
-    except RecursionError:
-        raise InputFileError(f"{where}: YAML nested too deeply", "flatten the file") from None
+    """The data in `text`; `where` names the file in errors (PyYAML is imported on first use:
+    a run that reads no YAML, as an estimate with the shipped tables, never loads it)."""
+    from wacost.yaml_loading import load_yaml
+
+    return load_yaml(text, where)
 
 
 def read_text_file(path: Path, what: str, max_bytes: int = MAX_YAML_BYTES) -> str:

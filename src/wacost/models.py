@@ -62,10 +62,10 @@ class Category(str, Enum):
     def parse(cls, text: str) -> Category | None:
         """The category named by `text` (any case, '-' or '_'), or None."""
         key = text.strip().lower().replace("-", "_").replace(" ", "_")
-        for member in cls:
-            if member.value == key:
-                return member
-        return None
+        try:
+            return cls(key)  # by value
+        except ValueError:
+            return None
 
 
 # Rank used when one template name carries several categories: bill the dearest.

@@ -347,17 +347,17 @@ def budget_policy(budget: str | None, policy_path: Path | None) -> tuple[Decimal
 
 
 def check_view(by: str | None, report_format: str) -> str | None:
-    from wacost.render import VIEW_RENDERERS, VIEWS
+    from wacost.render import VIEW_FORMATS, VIEWS
 
     if by is None:
         return None
     view = by.strip().lower()
     if view not in VIEWS:
         raise OptionError(f"--by {by!r}: unknown breakdown", f"use one of {', '.join(VIEWS)}")
-    if report_format not in VIEW_RENDERERS:
+    if report_format not in VIEW_FORMATS:
         raise OptionError(
             f"--by {view}: --format {report_format} always holds every breakdown",
-            f"use --by with --format {', '.join(VIEW_RENDERERS)}",
+            f"use --by with --format {', '.join(VIEW_FORMATS)}",
         )
     return view
 
@@ -387,7 +387,7 @@ def deliver(
     github_summary: bool,
 ) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
-    from wacost.render import render_markdown, render_report, render_total
+    from wacost.render import render_report
 
     if report_format == "table":
         from wacost.render.common import printable_estimate
@@ -403,8 +403,15 @@ def deliver(
             )
     else:
         text = render_report(report, report_format, view)
-    summary = render_markdown(report) if github_summary else None
-    total = render_total(report) if quiet else None
+    summary = total = None
+    if github_summary:
+        from wacost.render.markdown import render_markdown
+
+        summary = render_markdown(report)
+    if quiet:
+        from wacost.render.table import render_total
+
+        total = render_total(report)
     # stdout first: a failing stdout leaves --output as it was
     if output is None and total is None:
         write_stdout(text)

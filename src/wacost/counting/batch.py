@@ -10,12 +10,14 @@ from enum import IntEnum
 from typing import Final
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wacost import arrow
+from wacost.arrow import from_numpy, to_numpy
 from wacost.campaign import Batch, mask_digits
 from wacost.counting.ledger import partition_of
+from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
 from wacost.models import Category, Window
 from wacost.numbers.regions import COUNTRY_ALIASES, TERRITORY_OWNERS, known_countries
@@ -62,7 +64,7 @@ class Counts:
     in `table`: they are not sent).
     """
 
-    table: pd.DataFrame
+    table: CountTable
     files: tuple[str, ...]
     rows: int
     duplicates: Tally = field(default_factory=Tally)
@@ -102,16 +104,16 @@ def _encode(
     indices = encoded.indices
     values = normalize(encoded.dictionary).to_pylist()
     if indices.null_count:
-        indices = pc.fill_null(indices, len(values))
+        indices = pc.fill_null(indices, from_numpy(np.array([len(values)], np.int32))[0])
         values.append("")
-    ids = np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+    ids = np.asarray(to_numpy(indices), dtype=np.int32)
     return _Column(ids, [v if v is not None else "" for v in values])
 
 
 def _np_blank(column: pa.Array) -> np.ndarray:
     """Per row: the field is empty or only spaces."""
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
-    return np.asarray(pc.equal(text, "").to_numpy(zero_copy_only=False), dtype=bool)
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.utf8("")))
+    return np.asarray(to_numpy(pc.equal(text, arrow.utf8(""))), dtype=bool)
 
 
 def _lower_underscored(values: pa.Array) -> pa.Array:
@@ -142,6 +144,8 @@ def _checked_choice(
     aliases: dict[str, str] | None = None,
 ) -> np.ndarray:
     """The column as indices into `allowed`; the first row with another value is an error."""
+    if name not in batch.columns:  # absent: "" (index 0) everywhere
+        return np.zeros(batch.num_rows, dtype=np.int8)
     column = _encode(batch.columns.get(name), batch.num_rows, _lower_underscored)
     position = {value: i for i, value in enumerate(allowed)}
     for alias, value in (aliases or {}).items():
@@ -187,10 +191,10 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     column = batch.columns.get("count")
     if column is None:
         return None
-    text = pc.utf8_trim_whitespace(pc.fill_null(column, ""))
-    text = pc.if_else(pc.equal(text, ""), "1", text)
-    length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
-    whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
+    text = pc.utf8_trim_whitespace(pc.fill_null(column, arrow.utf8("")))
+    text = pc.if_else(pc.equal(text, arrow.utf8("")), arrow.utf8("1"), text)
+    length = np.asarray(to_numpy(pc.binary_length(text)))
+    whole = np.asarray(to_numpy(pc.ascii_is_decimal(text)), dtype=bool)
     whole &= length <= 12  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
     if not whole.all():
         # Digit groups as spreadsheets write them: "12 500" (also no-break spaces), "12'500".
@@ -199,8 +203,8 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
         text = pc.if_else(
             grouped, pc.replace_substring_regex(text, r"[ \x{00A0}\x{202F}']", ""), text
         )
-        length = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False))
-        whole = np.asarray(pc.ascii_is_decimal(text).to_numpy(zero_copy_only=False), dtype=bool)
+        length = np.asarray(to_numpy(pc.binary_length(text)))
+        whole = np.asarray(to_numpy(pc.ascii_is_decimal(text)), dtype=bool)
         whole &= (
             length <= 12
         )  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
@@ -211,7 +215,7 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
             "is not a positive whole number (at most 12 digits)",
             "write how many messages the row stands for, e.g. 1500",
         )
-    values = np.asarray(pc.cast(text, pa.int64()).to_numpy(), dtype=np.int64)
+    values = np.asarray(to_numpy(pc.cast(text, pa.int64())), dtype=np.int64)
     zero = values <= 0
     if zero.any():
         index = _first_bad(zero)
@@ -222,17 +226,26 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     return values
 
 
-_TERRITORIES = pa.array(list(TERRITORY_OWNERS), pa.string())
-_OWNERS = pa.array(list(TERRITORY_OWNERS.values()), pa.string())
+_TERRITORIES = arrow.strings(list(TERRITORY_OWNERS))
+_OWNERS = arrow.strings(list(TERRITORY_OWNERS.values()))
 
 
 def _planning_countries(values: pa.Array) -> pa.Array:
     """Planning-row country codes upper-cased (with UK -> GB)."""
     text = pc.utf8_upper(pc.utf8_trim_whitespace(values))
     for alias, code in COUNTRY_ALIASES.items():
-        text = pc.if_else(pc.equal(text, alias), code, text)
+        text = pc.if_else(pc.equal(text, arrow.utf8(alias)), arrow.utf8(code), text)
     owner = pc.take(_OWNERS, pc.index_in(text, value_set=_TERRITORIES))
     return pc.coalesce(owner, text)
+
+
+def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, uniques) of an int64 array, uniques in order of first appearance (as
+    pandas.factorize: a hash table, one pass; pyarrow's, so that pandas need not be loaded)."""
+    encoded = pc.dictionary_encode(from_numpy(np.asarray(values, dtype=np.int64)))
+    labels = np.asarray(to_numpy(encoded.indices))  # int32
+    uniques = np.asarray(to_numpy(encoded.dictionary), dtype=np.int64)
+    return labels, uniques
 
 
 def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
@@ -243,8 +256,8 @@ def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
         if radix == 1:  # a column that is absent, or holds one value everywhere
             continue
         if span * radix >= 2**62:  # never in practice; keep the code small and exact anyway
-            code, uniques = pd.factorize(code)
-            code = code.astype(np.int64)
+            labels, uniques = factorize(code)
+            code = labels.astype(np.int64)
             span = max(len(uniques), 1)
         code = code * radix + ids
         span *= radix
@@ -296,7 +309,7 @@ def reduce_batch(
     if "phone" in batch.columns:
         regions = None
         if codes is not None:  # national numbers are read in their row's own country first
-            regions = pa.array(codes.values, pa.string()).take(pa.array(codes.ids))
+            regions = arrow.strings(codes.values).take(from_numpy(codes.ids))
         resolved = resolver.resolve(batch.columns["phone"], regions)
         has_phone = resolved.present
         valid = resolved.valid_mask
@@ -356,9 +369,9 @@ def reduce_batch(
     code = _combine(
         list(zip([country, kind, template.ids, language.ids, category, window], radices))
     )
-    labels, uniques = pd.factorize(code)
+    labels, uniques = factorize(code)
     k = len(uniques)
-    # pd.factorize numbers keys in order of first appearance: a key's first row is where its
+    # factorize numbers keys in order of first appearance: a key's first row is where its
     # label first exceeds every label before it.
     seen = np.maximum.accumulate(labels)
     new = np.ones(n, dtype=bool)
@@ -396,7 +409,7 @@ def reduce_batch(
         languages=language.values,
         planned=planned_values,
         numbers=numbers[rows],
-        labels=labels[rows].astype(np.int32),
+        labels=labels[rows].astype(np.int32, copy=False),
         rows=rows,
         row_messages=messages[rows] if messages is not None else None,
         bounds=bounds,

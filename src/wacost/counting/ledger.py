@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Final, Self
 
 import numpy as np
-import pandas as pd
 
 # --- the ledger of recipients: duplicates and exclusions in bounded memory ------------------
 
@@ -255,7 +254,7 @@ def _settle_chunk(
     if opted_out.any():
         blocked = np.unique(records[opted_out, _NUMBER])
         records = records[~opted_out]
-        hit = np.asarray(pd.Series(records[:, _NUMBER]).isin(blocked).to_numpy(), dtype=bool)
+        hit = _isin(records[:, _NUMBER], blocked)
         if hit.any():
             gone = records[hit]
             messages = _messages(gone)
@@ -274,12 +273,48 @@ def _settle_chunk(
     numbers = records[:, _NUMBER]
     template = key_template[records[:, _KEY]]
     radix = max(templates, 1)
-    if int(numbers.max()) * radix + radix < 2**63:
-        repeated = pd.Series(numbers * radix + template).duplicated().to_numpy()
-    else:
-        repeated = pd.DataFrame({"n": numbers, "t": template}).duplicated().to_numpy()
+    if int(numbers.max()) * radix + radix >= 2**63:  # never for E.164 numbers; stay exact
+        numbers = np.unique(numbers, return_inverse=True)[1].astype(np.int64)
+    repeated = _duplicated(numbers * radix + template)
     if repeated.any():
         again = records[repeated]
         result.duplicate_messages = exact_sum(_messages(again))
         result.duplicate_first = int(again[:, _ORDINAL].min())
     return result
+
+
+# Up to this many records, membership in an opt-out list is checked with numpy's sorts;
+# beyond, with pandas' hash tables (faster on millions; only an opt-out list needs them).
+HASH_RECORDS: Final = 1 << 12
+
+
+def _duplicated(codes: np.ndarray) -> np.ndarray:
+    """Per element: whether an earlier element has the same value.
+
+    Equal values hash alike, so only values sharing a bucket with another (a table of 8 buckets
+    per value: about one in eight) are compared exactly, by a stable sort. numpy only: no
+    pandas to load, and a few passes over the partition.
+    """
+    n = len(codes)
+    repeated = np.zeros(n, dtype=bool)
+    if n < 2:
+        return repeated
+    bits = max(4, int(n * 8 - 1).bit_length())
+    x = np.ascontiguousarray(codes, dtype=np.int64).view(np.uint64)
+    mixed = (x ^ (x >> np.uint64(31))) * np.uint64(0xC2B2AE3D27D4EB4F)
+    bucket = (mixed >> np.uint64(64 - bits)).astype(np.intp)
+    shared = np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
+    if shared.size:
+        first = np.unique(codes[shared], return_index=True)[1]  # stable: first occurrences
+        repeated[shared] = True
+        repeated[shared[first]] = False
+    return repeated
+
+
+def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Per element of `values`: whether it is one of `wanted`."""
+    if len(values) > HASH_RECORDS:
+        import pandas as pd
+
+        return np.asarray(pd.Series(values).isin(wanted).to_numpy(), dtype=bool)
+    return np.isin(values, wanted)

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -43,7 +42,6 @@ from wacost.counting.batch import (
     _LINE_BITS,
     _LINE_MASK,
     _WINDOWS,
-    KEYS,
     Counts,
     Progress,
     Tally,
@@ -51,6 +49,7 @@ from wacost.counting.batch import (
     reduce_batch,
 )
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
+from wacost.counting.table import CountRow, CountTable
 from wacost.errors import InputFileError, literal
 from wacost.lines import row_lines
 from wacost.masking import mask_phone_numbers
@@ -136,7 +135,7 @@ class _Tables:
     def key_template(self) -> np.ndarray:
         return np.array([key[3] for key in self.key_tuples] or [0], dtype=np.int64)
 
-    def frame(self, excluded: dict[int, int], first_kept: np.ndarray | None) -> pd.DataFrame:
+    def frame(self, excluded: dict[int, int], first_kept: np.ndarray | None) -> CountTable:
         rows = []
         for gid, (file, kind, country, template, language, category, window) in enumerate(
             self.key_tuples
@@ -150,7 +149,7 @@ class _Tables:
                 else self.first[gid]
             )
             rows.append(
-                (
+                CountRow(
                     file,
                     kind,
                     self.countries.values[country],
@@ -158,15 +157,11 @@ class _Tables:
                     mask_phone_numbers(self.languages.values[language]),
                     _CATEGORIES[category],
                     _WINDOWS[window],
-                    messages,
+                    messages,  # a Python int: a sum past 2^63 stays exact
                     first & _LINE_MASK,
                 )
             )
-        table = pd.DataFrame(rows, columns=[*KEYS, "messages", "first_line"])
-        table = table.astype({"file": np.int32, "kind": np.int8, "first_line": np.int64})
-        # Messages are Python ints: a sum past 2^63 stays exact (never int64's wrap-around).
-        table["messages"] = pd.Series([row[7] for row in rows], dtype=object)
-        return table
+        return CountTable(tuple(rows))
 
 
 # A campaign sends a handful of templates (a WhatsApp Business Account holds a few hundred):
@@ -187,7 +182,7 @@ def _check_distinct_names(tables: _Tables, path: Path, line: int) -> None:
 
 def _true_lines(
     sources: Sequence[CampaignFile | ParquetInput],
-    table: pd.DataFrame,
+    table: CountTable,
     *ordinals: int | None,
 ) -> tuple[Any, ...]:
     """`table`'s first lines and `ordinals` (file << 40 | line) with each row's true line.
@@ -195,7 +190,7 @@ def _true_lines(
     The counting numbers rows as if each were one line; blank lines and quoted line breaks
     move the true lines down (see wacost.lines), which only a scan of the file can tell.
     """
-    table = table.copy()
+    rows = list(table.rows)
     result: list[int | None] = list(ordinals)
     for index, source in enumerate(sources):
         if (
@@ -206,22 +201,20 @@ def _true_lines(
         ):  # lines stay as counted
             continue
         base = source.skip_rows + 1
-        in_file = (table["file"] == index).to_numpy()
+        in_file = [i for i, row in enumerate(rows) if row.file == index]
         picked = [i for i, o in enumerate(result) if o is not None and o >> _LINE_BITS == index]
-        rows = np.concatenate(
-            [
-                table.loc[in_file, "first_line"].to_numpy(dtype=np.int64) - base,
-                np.array([(result[i] or 0) & _LINE_MASK for i in picked], dtype=np.int64) - base,
-            ]
-        )
-        if not len(rows):
+        wanted = [rows[i].first_line - base for i in in_file]
+        wanted += [((result[i] or 0) & _LINE_MASK) - base for i in picked]
+        if not wanted:
             continue
-        lines = row_lines(source.path, source.encoding, source.skip_rows, rows)
-        count = int(in_file.sum())
-        table.loc[in_file, "first_line"] = lines[:count]
-        for i, line in zip(picked, lines[count:].tolist()):
-            result[i] = (index << _LINE_BITS) | line
-    return (table, *result)
+        lines = row_lines(
+            source.path, source.encoding, source.skip_rows, np.array(wanted, dtype=np.int64)
+        ).tolist()
+        for i, line in zip(in_file, lines):
+            rows[i] = rows[i]._replace(first_line=int(line))
+        for i, line in zip(picked, lines[len(in_file) :]):
+            result[i] = (index << _LINE_BITS) | int(line)
+    return (CountTable(tuple(rows)), *result)
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:

@@ -40,6 +40,7 @@ from wacost.counting.spark_partition import (
     _WHERE,
     _reduce_partition,
 )
+from wacost.counting.table import CountTable
 from wacost.errors import InputFileError, OptionError
 from wacost.prices.cards import Numbering
 from wacost.sources import (
@@ -269,7 +270,7 @@ def _count(
     if first is not None:
         example = f"{files[int(first) >> _LINE_BITS]}:{int(first) & ((1 << _LINE_BITS) - 1)}"
     return Counts(
-        table=table,
+        table=CountTable.from_pandas(table),
         files=tuple(files),
         rows=rows,
         duplicates=Tally(int(repeated["messages"] or 0), example),

@@ -122,7 +122,7 @@ def _reduce_partition(
                     row=pa.array(part.first_line + part.rows, pa.int64()),
                     number=pa.array(part.numbers, pa.int64()),
                 )
-    frame = tables.frame({}, None)
+    frame = tables.frame({}, None).to_pandas()
     for index, segment in enumerate(segments):
         yield _record(_REC_ROWS, segment, 1, messages=pa.array([rows[index]], pa.int64()))
         mine = frame[frame["file"] == index]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from wacost.counting.batch import Counts, RowKind
 from wacost.estimate.free_tier import (
@@ -35,20 +35,6 @@ from wacost.prices.fees import FeeProfile
 from wacost.prices.usage import Usage
 from wacost.templates.definitions import TemplateBook
 from wacost.templates.verdict import Classifier, TemplateVerdict, resolve_template
-
-
-class _Key(NamedTuple):
-    """One row of the counts table (`counting.Counts.table`), typed."""
-
-    file: int
-    kind: int
-    country: str
-    template: str
-    language: str
-    category: str
-    window: str
-    messages: int
-    first_line: int
 
 
 @dataclass(frozen=True)
@@ -111,9 +97,7 @@ def _classify_counts(
     verdicts: dict[tuple[str, str, str], TemplateVerdict] = {}
     total_messages = 0
     unbilled = 0
-    table = counts.table.sort_values(["file", "first_line"], kind="stable")
-    for values in table[list(_Key._fields)].itertuples(index=False, name=None):
-        row = _Key._make(values)
+    for row in counts.table.in_reading_order():
         kind = RowKind(int(row.kind))
         if kind is RowKind.EMPTY:  # nothing written: not a message (a notice, see counting)
             continue

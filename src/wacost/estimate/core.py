@@ -95,16 +95,16 @@ def _notices(counts: Counts) -> tuple[Warning, ...] | None:
     warnings only); they are not in `totals.messages` either. Nor are blank rows (Excel's
     `;;;;`): nothing is written in them."""
     notices: list[Warning] = []
-    empty = counts.table[counts.table["kind"] == RowKind.EMPTY]
-    if len(empty):
-        first = empty.sort_values(["file", "first_line"]).iloc[0]
+    empty = [row for row in counts.table.in_reading_order() if row.kind == RowKind.EMPTY]
+    if empty:
+        first = empty[0]
         notices.append(
             Warning(
                 "empty_row",
                 "rows with nothing in any column wacost reads (as spreadsheets export blank "
                 "rows); skipped, not counted",
-                int(empty["messages"].sum()),
-                f"{counts.files[int(first['file'])]}:{int(first['first_line'])}",
+                sum(row.messages for row in empty),
+                f"{counts.files[first.file]}:{first.first_line}",
             )
         )
     if counts.excluded is not None and counts.excluded.messages:

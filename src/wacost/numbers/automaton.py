@@ -81,26 +81,34 @@ class _Automaton:
 
     def deterministic(self, start: int, final: int) -> tuple[np.ndarray, np.ndarray]:
         """Subset construction: (state x digit -> state, accepting), state 0 dead, 1 the start."""
+        closures: dict[int, frozenset[int]] = {}
 
-        def closure(states: list[int]) -> frozenset[int]:
-            seen, stack = set(states), list(states)
-            while stack:
-                for nxt in self.empty[stack.pop()]:
-                    if nxt not in seen:
-                        seen.add(nxt)
-                        stack.append(nxt)
-            return frozenset(seen)
+        def closure_of(state: int) -> frozenset[int]:
+            """The states reached from `state` without a digit (itself included), memoized."""
+            found = closures.get(state)
+            if found is None:
+                seen, stack = {state}, [state]
+                while stack:
+                    for nxt in self.empty[stack.pop()]:
+                        if nxt not in seen:
+                            seen.add(nxt)
+                            stack.append(nxt)
+                found = closures[state] = frozenset(seen)
+            return found
 
-        order = [frozenset(), closure([start])]
+        order = [frozenset(), closure_of(start)]
         index = {subset: i for i, subset in enumerate(order)}
         table = [[0] * 10]
         i = 1
         while i < len(order):
+            targets: list[set[int]] = [set() for _ in range(10)]
+            for s in order[i]:
+                for mask, t in self.moves[s]:
+                    for digit in _DIGITS_OF[mask]:
+                        targets[digit].add(t)
             row = []
             for digit in range(10):
-                bit = 1 << digit
-                targets = [t for s in order[i] for mask, t in self.moves[s] if mask & bit]
-                subset = closure(targets) if targets else frozenset()
+                subset = frozenset().union(*map(closure_of, targets[digit]))
                 j = index.get(subset)
                 if j is None:
                     j = index[subset] = len(order)
@@ -109,3 +117,7 @@ class _Automaton:
             table.append(row)
             i += 1
         return np.array(table, dtype=np.int32), np.array([final in s for s in order], dtype=bool)
+
+
+# the digits of each 10-bit digit mask
+_DIGITS_OF = [tuple(d for d in range(10) if mask >> d & 1) for mask in range(1 << 10)]

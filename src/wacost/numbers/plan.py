@@ -4,12 +4,19 @@ code, compiled into tables numpy can index (see `numbers.resolver`).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 import re._parser as sre_parse
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import phonenumbers
 from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
@@ -33,7 +40,9 @@ _HEAD_KEYS = 1_110
 # National numbers of 0 to 3 digits, in one table per calling code: offset by length.
 _NATIONAL_OFFSET = np.array([0, 1, 11, 111], dtype=np.uint64)
 _NATIONAL_SHORT = 1_111
-_CHUNK = 1 << 16
+# Rows per slice in the resolver: its temporaries stay in a core's L2 cache (1 MiB here; slices
+# of 64K rows measured ~15% slower, 8K no faster).
+_CHUNK = 1 << 15
 
 
 @lru_cache(maxsize=2)
@@ -60,7 +69,35 @@ _NUMBER_TYPES = (
 )
 
 
+# libphonenumber's patterns per calling code, as `_metadata_patterns` gives them, recorded for
+# the phonenumbers release named in the file (scripts/build_number_patterns.py): reading them
+# from metadata loads all 250 regions' modules, a third of a small estimate's own work. Another
+# release of phonenumbers, or no record, and they are read from its metadata.
+PATTERNS = Path(__file__).with_name("patterns.json")
+
+
+@lru_cache(maxsize=1)
+def _recorded_patterns() -> dict[str, Any] | None:
+    try:
+        document = json.loads(PATTERNS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or document.get("phonenumbers") != phonenumbers.__version__:
+        return None
+    return document
+
+
+@lru_cache(maxsize=2)
 def _national_patterns(strict: bool = False) -> dict[int, list[str]]:
+    """Calling code -> the number patterns of the regions that share it (see _metadata_patterns)."""
+    recorded = _recorded_patterns()
+    if recorded is None:
+        return _metadata_patterns(strict)
+    table = recorded["strict" if strict else "general"]
+    return {int(code): list(patterns) for code, patterns in table.items()}
+
+
+def _metadata_patterns(strict: bool = False) -> dict[int, list[str]]:
     """Calling code -> the number patterns of the regions that share it.
 
     By default each region's general pattern (any number of the plan's shape); `strict`, the
@@ -137,24 +174,12 @@ class _NumberPlan:
                     self._build(i)
 
     def _build(self, i: int) -> None:
-        code = self.codes[i]
-        automaton = _Automaton()
-        start, final = automaton.state(), automaton.state()
-        try:
-            for pattern in self._patterns[code]:
-                begin = automaton.state()
-                automaton.empty[start].append(begin)
-                automaton.empty[automaton.add(sre_parse.parse(pattern), begin)].append(final)
-            if (
-                len(str(code)) + sre_parse.parse("|".join(self._patterns[code])).getwidth()[1]
-                > MAX_DIGITS
-            ):
-                raise _Unsupported("longer than 19 digits")
-        except (_Unsupported, re.error):
+        dfa = recorded_dfa(self.codes[i], self._patterns[self.codes[i]])
+        if dfa is None:
             self.by_regex[i] = True
             self.built[i] = True
             return
-        table, accepting = automaton.deterministic(start, final)
+        table, accepting = dfa
         every_mask = np.zeros(len(table), dtype=np.uint32)
         never_mask = np.zeros(len(table), dtype=np.uint32)
         every, never = accepting.copy(), ~accepting
@@ -185,6 +210,61 @@ class _NumberPlan:
         self.none_of_length = np.concatenate([self.none_of_length, never_mask[1:]])
         self.step, self.accept = step, accept
         self.built[i] = True
+
+
+def build_dfa(code: int, patterns: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A calling code's patterns as a deterministic digit automaton (state x digit -> state,
+    accepting), or None where it cannot be one (the check then uses RE2)."""
+    automaton = _Automaton()
+    start, final = automaton.state(), automaton.state()
+    try:
+        widest = 0  # digits: the widest of the patterns (as of their alternation)
+        for pattern in patterns:
+            begin = automaton.state()
+            automaton.empty[start].append(begin)
+            parsed = sre_parse.parse(pattern)
+            widest = max(widest, parsed.getwidth()[1])
+            automaton.empty[automaton.add(parsed, begin)].append(final)
+        if len(str(code)) + widest > MAX_DIGITS:
+            raise _Unsupported("longer than 19 digits")
+    except (_Unsupported, re.error):
+        return None
+    return automaton.deterministic(start, final)
+
+
+def dfa_key(code: int, patterns: Sequence[str]) -> str:
+    """The record's key for an automaton: a hash of exactly the patterns it is built from."""
+    return hashlib.sha256(f"{code}\n{'|'.join(patterns)}".encode()).hexdigest()
+
+
+def encode_dfa(dfa: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any] | None:
+    if dfa is None:
+        return None
+    table, accepting = dfa
+    dtype = "<i2" if len(table) < 2**15 else "<i4"
+    return {
+        "states": len(table),
+        "dtype": dtype,
+        "table": base64.b64encode(table.astype(dtype).tobytes()).decode(),
+        "accepting": base64.b64encode(np.packbits(accepting, bitorder="little").tobytes()).decode(),
+    }
+
+
+def recorded_dfa(code: int, patterns: Sequence[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """build_dfa's automaton, from the record where it holds one for exactly these patterns."""
+    recorded = _recorded_patterns()
+    automata = recorded.get("automata", {}) if recorded is not None else {}
+    key = dfa_key(code, patterns)
+    if key not in automata:
+        return build_dfa(code, patterns)
+    entry = automata[key]
+    if entry is None:
+        return None
+    n = int(entry["states"])
+    table = np.frombuffer(base64.b64decode(entry["table"]), dtype=entry["dtype"]).astype(np.int32)
+    bits = np.frombuffer(base64.b64decode(entry["accepting"]), dtype=np.uint8)
+    accepting = np.unpackbits(bits, count=n, bitorder="little").astype(bool)
+    return table.reshape(n, 10), accepting
 
 
 @lru_cache(maxsize=2)

@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wacost.arrow import boolean, from_numpy, to_numpy, utf8
 from wacost.numbers.plan import (
     _CHUNK,
     _INT64_MAX,
@@ -47,12 +48,12 @@ _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
 def _np_bool(array: pa.Array) -> np.ndarray:
     """A pyarrow boolean array as numpy (nulls as False)."""
     if array.null_count:
-        array = pc.fill_null(array, False)
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
+        array = pc.fill_null(array, boolean(False))
+    return np.asarray(to_numpy(array), dtype=bool)
 
 
 def _np_int(array: pa.Array) -> np.ndarray:
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(to_numpy(array), dtype=np.int64)
 
 
 def _ascii_digits(text: pa.Array) -> pa.Array:
@@ -121,19 +122,12 @@ def _country_table(prefixes: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ..
     countries = ("", *sorted(set(plan.values())))
     index = {name: i for i, name in enumerate(countries)}
     table = np.zeros(_PREFIX_KEYS, dtype=np.int16)
-
-    def longest(digits: str) -> int:
-        for length in range(len(digits), 0, -1):
-            country = plan.get(digits[:length])
-            if country is not None:
-                return index[country]
-        return 0
-
-    for key in range(10_000):
-        table[key] = longest(f"{key:04d}")
-    for length in (1, 2, 3):
-        for value in range(10**length):
-            table[int(_SHORT_OFFSET[length]) + value] = longest(f"{value:0{length}d}")
+    # each prefix owns the keys that start with it; longer prefixes are written after shorter
+    for prefix, country in sorted(plan.items(), key=lambda item: len(item[0])):
+        size, first = len(prefix), int(prefix)
+        for length, base in ((4, 0), *((k, int(_SHORT_OFFSET[k])) for k in range(size, 4))):
+            span = 10 ** (length - size)  # keys of `length` digits, then shorter numbers
+            table[base + first * span : base + (first + 1) * span] = index[country]
     return countries, table
 
 
@@ -206,14 +200,10 @@ class NumberResolver:
         ok &= (code > 0) & (national >= 0)
         four = (first7 // _POW10[3 - code_length]) % np.uint64(10**4)
         state = plan.after_four[code.astype(np.intp) * 10**4 + four.astype(np.intp)]
-        rest = np.clip(national - 4, 0, 31).astype(np.uint32)
-        every = plan.all_of_length[state]
-        result = ok & (national >= 4) & ((every >> rest) & np.uint32(1)).astype(bool)
-        undecided = (
-            ok
-            & (national >= 4)
-            & ~(((every | plan.none_of_length[state]) >> rest) & np.uint32(1)).astype(bool)
-        )
+        bit = np.uint32(1) << np.clip(national - 4, 0, 31).astype(np.uint32)  # remaining digits
+        every, ok4 = plan.all_of_length[state], ok & (national >= 4)
+        result = ok4 & ((every & bit) != 0)
+        undecided = ok4 & (((every | plan.none_of_length[state]) & bit) == 0)
         country = self._table[(first7 // np.uint64(1000)).astype(np.intp)]
         short = np.flatnonzero(ok & (national < 4))
         if short.size:
@@ -229,9 +219,9 @@ class NumberResolver:
             result[undecided_rows] = self._walk(
                 plan, value[undecided_rows], national[undecided_rows], state[undecided_rows]
             )
-        by_regex = np.flatnonzero(ok & plan.by_regex[code])
+        by_regex = np.flatnonzero(ok & plan.by_regex[code]) if plan.by_regex.any() else code[:0]
         if by_regex.size:
-            text = pc.cast(pa.array(value[by_regex]), pa.string())
+            text = pc.cast(from_numpy(value[by_regex]), pa.string())
             result[by_regex] = _np_bool(
                 pc.match_substring_regex(text, _validity_pattern(plan.strict))
             )
@@ -263,7 +253,7 @@ class NumberResolver:
         """
         raw = phones if phones.type == pa.string() else phones.cast(pa.string())
         if raw.null_count:
-            raw = pc.fill_null(raw, "")
+            raw = pc.fill_null(raw, utf8(""))
         stripped = pc.ascii_ltrim(raw, "+")
         length = _np_int(pc.binary_length(stripped))
         plus_signs = _np_int(pc.binary_length(raw)) - length
@@ -273,16 +263,16 @@ class NumberResolver:
         present = clean.copy()
         convertible = clean & (length <= MAX_DIGITS)
         if convertible.all():
-            value = np.asarray(pc.cast(stripped, pa.uint64()).to_numpy(), dtype=np.uint64)
+            value = np.asarray(to_numpy(pc.cast(stripped, pa.uint64())), dtype=np.uint64)
         else:
-            text = pc.if_else(pa.array(convertible), stripped, "0")
-            value = np.asarray(pc.cast(text, pa.uint64()).to_numpy(), dtype=np.uint64)
+            text = pc.if_else(from_numpy(convertible), stripped, utf8("0"))
+            value = np.asarray(to_numpy(pc.cast(text, pa.uint64())), dtype=np.uint64)
         messy = np.flatnonzero(~clean)
         messy_digits = None
         if messy.size:
             # Spaces, dashes, brackets, a trunk '(0)', letters: clean as written.
             value = value.copy()  # pyarrow's buffer is read-only
-            text = pc.utf8_trim_whitespace(pc.take(raw, pa.array(messy)))
+            text = pc.utf8_trim_whitespace(pc.take(raw, from_numpy(messy)))
             # What exports put around a number: Twilio's "whatsapp:" and "tel:" prefixes, a
             # bracketed country code "(+91)", and a spreadsheet's float "919876543210.0".
             text = pc.replace_substring_regex(text, r"^(?i:whatsapp:|tel:)\s*", "")
@@ -293,8 +283,8 @@ class NumberResolver:
             digits = _ascii_digits(pc.replace_substring(text, "(0)", ""))
             messy_length = _np_int(pc.binary_length(digits))
             ok_length = (messy_length >= 1) & (messy_length <= MAX_DIGITS)
-            digits_value = pc.cast(pc.if_else(pa.array(ok_length), digits, "0"), pa.uint64())
-            value[messy] = np.asarray(digits_value.to_numpy(), dtype=np.uint64)
+            usable = pc.if_else(from_numpy(ok_length), digits, utf8("0"))
+            value[messy] = np.asarray(to_numpy(pc.cast(usable, pa.uint64())), dtype=np.uint64)
             length[messy] = messy_length
             plus[messy] = _np_bool(pc.starts_with(text, "+"))
             messy_digits = digits
@@ -306,7 +296,7 @@ class NumberResolver:
         rules: list[tuple[int, str | None] | None] = [self._default]
         rule_ids = np.zeros(n, dtype=np.int32)
         if regions is not None:
-            encoded = pc.dictionary_encode(pc.fill_null(regions, ""))
+            encoded = pc.dictionary_encode(pc.fill_null(regions, utf8("")))
             lut = []
             for region in encoded.dictionary.to_pylist():
                 if region in known_countries():
@@ -314,7 +304,7 @@ class NumberResolver:
                     rules.append(national_rule(region))
                 else:  # blank, or not a country code: --default-country reads it
                     lut.append(0)
-            ids = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+            ids = np.asarray(to_numpy(encoded.indices), dtype=np.int32)
             rule_ids = np.array(lut, dtype=np.int32)[ids]
         numbers = np.empty(n, dtype=np.int64)
         country_ids = np.empty(n, dtype=np.int16)
@@ -375,7 +365,8 @@ class NumberResolver:
         ok, country_ids = self._check(value, international, first7)
         chosen_value = value
         local = ~(plus | idd) & (length <= MAX_DIGITS)
-        for rule_id in np.unique(rule_ids[local]).tolist():
+        used = np.bincount(rule_ids[local], minlength=len(rules))  # (np.unique sorts: slower)
+        for rule_id in np.flatnonzero(used).tolist():
             rule = rules[rule_id]
             if rule is None:
                 continue
@@ -409,10 +400,10 @@ class NumberResolver:
         Such a row keeps its length (over 19, which marks it as starting with "00") and gets the
         value of the digits after the "00"; any other gets the value 0.
         """
-        parts = [(rows[clean[rows]], pc.take(stripped, pa.array(rows[clean[rows]])))]
+        parts = [(rows[clean[rows]], pc.take(stripped, from_numpy(rows[clean[rows]])))]
         if messy_digits is not None:
             at = np.flatnonzero(np.isin(messy, rows))
-            parts.append((messy[at], pc.take(messy_digits, pa.array(at))))
+            parts.append((messy[at], pc.take(messy_digits, from_numpy(at))))
         for target, digits in parts:
             if not target.size:
                 continue
@@ -420,8 +411,8 @@ class NumberResolver:
             fits = _np_bool(pc.starts_with(digits, "00")) & (
                 _np_int(pc.binary_length(rest)) <= MAX_DIGITS
             )
-            rest_value = pc.cast(pc.if_else(pa.array(fits), rest, "0"), pa.uint64())
-            value[target] = np.asarray(rest_value.to_numpy(), dtype=np.uint64)
+            rest_value = pc.cast(pc.if_else(from_numpy(fits), rest, utf8("0")), pa.uint64())
+            value[target] = np.asarray(to_numpy(rest_value), dtype=np.uint64)
             length[target] = np.where(fits, length[target], MAX_DIGITS + 3)
 
     def _read_national(

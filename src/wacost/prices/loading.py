@@ -14,7 +14,7 @@ from pathlib import Path
 from wacost.amounts import AmountError, parse_amount
 from wacost.currencies import currency_code
 from wacost.errors import PricingTableError, literal
-from wacost.files import MAX_SETTINGS_BYTES, load_yaml_file
+from wacost.files import MAX_SETTINGS_BYTES, read_text_file
 from wacost.models import Category
 from wacost.prices.cards import (
     CARD_SCHEMA,
@@ -31,6 +31,7 @@ from wacost.prices.cards import (
     RateCard,
     Tiers,
 )
+from wacost.prices.parsed import load_table_text
 
 
 def shipped_pricing_dir() -> Path:
@@ -362,7 +363,7 @@ def load_price_book(path: Path | None = None) -> PriceBook:
     cards: list[RateCard] = []
     numbering: Numbering | None = None
     for file in _yaml_files(root):
-        data = load_yaml_file(file, "price table", MAX_SETTINGS_BYTES)
+        data = load_table_text(read_text_file(file, "price table", MAX_SETTINGS_BYTES), str(file))
         schema = data.get("schema") if isinstance(data, dict) else None
         if schema == NUMBERING_SCHEMA:
             numbering = parse_numbering(data, str(file))
@@ -384,9 +385,8 @@ def load_price_book(path: Path | None = None) -> PriceBook:
         seen[key] = card.path
     if numbering is None:
         numbering_file = shipped / "numbering.yaml"
-        numbering = parse_numbering(
-            load_yaml_file(numbering_file, "numbering plan"), str(numbering_file)
-        )
+        text = read_text_file(numbering_file, "numbering plan")
+        numbering = parse_numbering(load_table_text(text, str(numbering_file)), str(numbering_file))
     return PriceBook(
         cards=tuple(sorted(cards, key=lambda c: (c.currency, c.effective_from))),
         numbering=numbering,
