@@ -7,7 +7,8 @@ For the train and dev splits of tests/data/corpus (plus the hand-written tuning 
 which is train), prints accuracy overall, per category (utility right, marketing caught,
 authentication right) and per language, the reliability (calibration) tables (dev; blind with --blind), and
 the false-alarm rate of the recategorization risk on utility templates. The temperature is
-fitted on dev, so dev's reliability table is in-sample; blind's (with `--blind`) is the honest one.
+fitted on train's real templates out of fold, so dev's reliability table is held out; blind's
+(with `--blind`) is the one on data nothing was chosen on.
 Blind discipline: the blind split is only scored with `--blind`, once the model is frozen;
 never tune while looking at it. A figure on train is a regression guard, not a result.
 """
@@ -66,7 +67,7 @@ def report(split: str, results: list[tuple[dict[str, Any], Classification]], err
 def reliability(split: str, results: list[tuple[dict[str, Any], Classification]]) -> None:
     """Confidence bins: how often the verdict was right where the model said so."""
     role = {
-        "dev": "the split the temperature is fitted on, so in-sample",
+        "dev": "held out from the fit and the temperature; its log loss helped choose C",
         "blind": "held out: nothing was fitted or chosen on it",
     }[split]
     print(f"reliability ({split}, {role}): confidence bin, templates, mean confidence, accuracy")

@@ -10,12 +10,12 @@ Meta's rules are the spec:
 * anything promotional, mixed (an order update with a coupon) or unclear is **marketing**.
 
 The verdict weighs evidence in context: a multinomial logistic regression over
-interpretable features (words and word pairs, lexicon concepts in 14 languages and the
-words around them, buttons and their types, placeholders, promo cues; see
+interpretable features (words, word stems and word pairs, lexicon concepts in 14 languages
+and the words around them, buttons and their types, placeholders, promo cues; see
 :mod:`wacost.classifier.features`). Its weights were learned from a labelled corpus by
 ``scripts/train_classifier.py`` and ship as ``wacost/classifier/model.json``; inference is
-plain Python. The confidence is calibrated (temperature scaling fitted by cross-validation
-on the training split), and the reasons are the features that decided the verdict, each
+plain Python. The confidence is calibrated (temperature scaling fitted on the out-of-fold
+scores of the training split's real templates), and the reasons are the features that decided the verdict, each
 quoting the template's own words.
 """
 
@@ -78,6 +78,7 @@ class ClassifierRules:
     weights: Mapping[str, Sequence[float]]
     lexicon: Lexicon
     source: str
+    prefix: int = 0  # word stems the model reads (``p:`` features): their length, 0 for none
 
 
 def load_classifier_rules(path: Path | None = None) -> ClassifierRules:
@@ -111,6 +112,7 @@ def load_classifier_rules(path: Path | None = None) -> ClassifierRules:
             weights=weights,
             lexicon=Lexicon.from_json(data["lexicon"]),
             source=where,
+            prefix=int(data.get("prefix", 0)),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ClassifierDataError(f"{where}: not a wacost classifier model: {exc}") from None
@@ -282,7 +284,7 @@ def classify_template(
     language = template.get("language")
     declared = declared_category(template)
     parts = read_template(template)
-    values, evidence = extract(parts, rules.lexicon, declared)
+    values, evidence = extract(parts, rules.lexicon, declared, rules.prefix)
     probs = probabilities(rules, values)
     if "s:otp_button" in values:
         # Only authentication templates can carry an OTP button (Meta's fixed shape): such a
