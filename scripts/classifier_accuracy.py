@@ -43,6 +43,14 @@ def report(split: str, results: list[tuple[dict[str, Any], Classification]], err
         mine = [r for e, r in results if e["label"] == label]
         caught = sum(r.category == label for r in mine)
         print(f"{names.get(label, label + ' right'):<20} {_rate(caught, len(mine))}")
+    real = [(e, r) for e, r in results if e["source_kind"] != "team_written"]
+    line = [
+        f"real only            {_rate(sum(r.category == e['label'] for e, r in real), len(real))}"
+    ]
+    for label in CLASSES:
+        mine = [r for e, r in real if e["label"] == label]
+        line.append(f"{label} {_rate(sum(r.category == label for r in mine), len(mine))}")
+    print("; ".join(line))
     utility = [r for e, r in results if e["label"] == "utility"]
     alarms = sum(r.marketing_probability >= 0.5 for r in utility)
     print(f"false alarms         {_rate(alarms, len(utility))} of utility templates at risk")

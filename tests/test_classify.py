@@ -75,9 +75,9 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
-# Regression guards a little under what was measured (train 100/100/100 %, dev 93.5/95.2/87.8 %
-# after the second engineer's train contrasts; dev also fits the temperature, so it is not a
-# held-out figure any more: blind is).
+# Regression guards a little under what was measured (train 100/100/100 %, dev 94.8/97.6/87.8 %
+# with the family-scaled model; dev's log loss helps choose the regularization, so blind is
+# the held-out figure). Kept loose: a retrain on new corpus groups moves dev.
 FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.91, 0.92, 0.84)]
 
 
