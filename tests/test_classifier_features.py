@@ -5,9 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from wacost.classifier.features import extract, is_letters, is_word
 from wacost.classifier.text import read_template
-from wacost.classify import MODEL_PATH, classify_template, load_classifier_rules
+from wacost.classify import (
+    MODEL_PATH,
+    ClassifierDataError,
+    classify_template,
+    load_classifier_rules,
+)
 
 RULES = load_classifier_rules()
 
@@ -71,3 +78,36 @@ def test_a_model_with_word_stems_explains_them_with_the_word(tmp_path: Path) -> 
     result = classify_template(template, rules)
     assert result.category == "utility"
     assert any('"Zorglebert"' in reason for reason in result.reasons), result.reasons
+
+
+def test_letter_runs_only_when_asked_and_credited_to_their_word(tmp_path: Path) -> None:
+    values, _, _ = _features("Your Lieferstatus: {{1}}")
+    assert not any(name.startswith("g:") for name in values)
+    template = {"components": [{"type": "BODY", "text": "Your Lieferstatus: {{1}}"}]}
+    values, found = extract(read_template(template), RULES.lexicon, None, 0, (3, 4))
+    assert {"g:<li", "g:lie", "g:<lie", "g:us>", "g:tus>"} <= values.keys()
+    start, end = found["g:lie"]  # type: ignore[misc]
+    assert "Your Lieferstatus: {{1}}"[start:end] == "Lieferstatus"
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["ngrams"] = [3, 4]
+    data["features"] += "\tg:<zo\tg:zor\tg:org"
+    data["weights"] += [-1.0, 2.0, -1.0] * 3
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rules = load_classifier_rules(path)
+    assert rules.ngrams == (3, 4)
+    result = classify_template(
+        {"components": [{"type": "BODY", "text": "Zorglebert {{1}}"}]}, rules
+    )
+    assert result.category == "utility"
+    # three runs of letters, one reason quoting the word that holds them
+    assert sum('"Zorglebert"' in reason for reason in result.reasons) == 1, result.reasons
+
+
+def test_a_model_with_bad_ngrams_names_the_file(tmp_path: Path) -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["ngrams"] = [5, 3]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ClassifierDataError, match="ngrams"):
+        load_classifier_rules(path)

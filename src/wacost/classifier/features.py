@@ -5,8 +5,9 @@ Feature names (the model's weights are keyed by them):
 * ``w:<word>`` / ``b:<word> <word>``: words and word pairs of the text (numbers read as
   ``<n>``, codes such as ``SAVE10`` as ``<code>``, placeholders as ``{{}}``);
 * ``bw:<word>``: a word of a button label; ``fw:<word>``: a word of the footer;
-* ``p:<letters>``: the first letters of a longer word (its stem, roughly), when the model
-  asks for them;
+* ``p:<letters>``: the first letters of a longer word (its stem, roughly), and
+  ``g:<letters>``: runs of letters inside a word (``<`` and ``>`` mark its ends), when the
+  model asks for them;
 * ``l:<concept>``: a lexicon concept (``discount``, ``order``, ``otp_code``...) found in any
   of the languages of the lexicon; ``c:<concept>><word>`` / ``c:<word><<concept>``: the
   word right after or before it (the object a verb acts on: "offer *letter*");
@@ -233,13 +234,19 @@ def _in_spans(position: int, spans: Sequence[tuple[int, int]]) -> bool:
 
 
 def extract(
-    parts: TemplateParts, lexicon: Lexicon, declared: str | None, prefix: int = 0
+    parts: TemplateParts,
+    lexicon: Lexicon,
+    declared: str | None,
+    prefix: int = 0,
+    ngrams: tuple[int, int] = (0, 0),
 ) -> tuple[dict[str, float], dict[str, Evidence]]:
     """Return the template's features (name -> value) and the evidence for each.
 
-    With `prefix` > 0, a word longer than that also gives ``p:<its first letters>``, so
-    the inflections and compounds of one stem share a weight (Italian "prenotazione" and
-    "prenotazioni", Turkish "siparişiniz" and "siparişin"); its evidence is the whole word.
+    With `prefix` > 0, a word longer than that also gives ``p:<its first letters>``; with
+    `ngrams` (n, m), every word gives ``g:<letters>``, its runs of n to m letters ("<" and
+    ">" mark its start and end). Either way the inflections and compounds of one stem share
+    weights (Italian "prenotazione" and "prenotazioni", Turkish "siparişiniz" and
+    "siparişin", German "Lieferstatus" and "Lieferung"); the evidence is the whole word.
     """
     prepared, index = prepare(parts.text)
     tokens = tokenize(prepared)
@@ -255,8 +262,13 @@ def extract(
             out.add("bw:" + feature, span)
         if parts.footer_span and parts.footer_span[0] <= span[0] < parts.footer_span[1]:
             out.add("fw:" + feature, span)
-        if prefix and len(feature) > prefix and is_letters(feature):
-            out.add("p:" + feature[:prefix], span)
+        if (prefix or ngrams[1]) and is_letters(feature):
+            if prefix and len(feature) > prefix:
+                out.add("p:" + feature[:prefix], span)
+            padded = f"<{feature}>"
+            for size in range(ngrams[0], ngrams[1] + 1):
+                for start in range(len(padded) - size + 1):
+                    out.add("g:" + padded[start : start + size], span)
         kept.append((feature, position))
     for match in _NAMED_PLACEHOLDER_RE.finditer(parts.text):
         # A named placeholder says what it holds: {{order_number}}, {{discount_code}}.
