@@ -109,9 +109,9 @@ def test_unseen_hand_written_cases(rules: ClassifierRules) -> None:
 
 
 def test_confidence_is_calibrated_on_dev(rules: ClassifierRules) -> None:
-    """Where the model is more confident it is right more often (dev split, where the
-    temperature is fitted: a guard that the shipped temperature is dev's, not a held-out
-    figure; the held-out table is blind's, printed by classifier_accuracy.py --blind)."""
+    """Where the model is more confident it is right more often (dev split: held out from
+    the fit and from the temperature, which is fitted on train's real templates out of fold;
+    the table is printed by scripts/classifier_accuracy.py)."""
     results = [
         (classify_template(e["template"], rules), e["label"]) for e in load_examples(("dev",))
     ]

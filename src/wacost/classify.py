@@ -10,12 +10,12 @@ Meta's rules are the spec:
 * anything promotional, mixed (an order update with a coupon) or unclear is **marketing**.
 
 The verdict weighs evidence in context: a multinomial logistic regression over
-interpretable features (words and word pairs, lexicon concepts in 14 languages and the
-words around them, buttons and their types, placeholders, promo cues; see
+interpretable features (words, word stems and word pairs, lexicon concepts in 14 languages
+and the words around them, buttons and their types, placeholders, promo cues; see
 :mod:`wacost.classifier.features`). Its weights were learned from a labelled corpus by
 ``scripts/train_classifier.py`` and ship as ``wacost/classifier/model.json``; inference is
-plain Python. The confidence is calibrated (temperature scaling fitted by cross-validation
-on the training split), and the reasons are the features that decided the verdict, each
+plain Python. The confidence is calibrated (temperature scaling fitted on the out-of-fold
+scores of the training split's real templates), and the reasons are the features that decided the verdict, each
 quoting the template's own words.
 """
 
@@ -78,6 +78,8 @@ class ClassifierRules:
     weights: Mapping[str, Sequence[float]]
     lexicon: Lexicon
     source: str
+    prefix: int = 0  # word stems the model reads (``p:`` features): their length, 0 for none
+    ngrams: tuple[int, int] = (0, 0)  # runs of letters in words (``g:`` features), (0, 0): none
 
 
 def load_classifier_rules(path: Path | None = None) -> ClassifierRules:
@@ -111,9 +113,20 @@ def load_classifier_rules(path: Path | None = None) -> ClassifierRules:
             weights=weights,
             lexicon=Lexicon.from_json(data["lexicon"]),
             source=where,
+            prefix=int(data.get("prefix", 0)),
+            ngrams=_ngrams(data.get("ngrams", [0, 0])),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ClassifierDataError(f"{where}: not a wacost classifier model: {exc}") from None
+
+
+def _ngrams(value: object) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError("ngrams must be [shortest, longest]")
+    low, high = (int(v) for v in value)
+    if not 0 <= low <= high <= 10 or (high and not low):
+        raise ValueError("ngrams must be [shortest, longest] between 1 and 10, or [0, 0]")
+    return low, high
 
 
 _DEFAULT_RULES: ClassifierRules | None = None
@@ -245,6 +258,13 @@ def _reasons(
         part = share.pop(name) / max(1, len(counted))
         for concept in counted:
             share[concept] = share.get(concept, 0.0) + part
+    # Runs of letters (g:) are credited to the word that holds them, as one reason.
+    evidence = dict(evidence)
+    for name in [n for n in share if n.startswith("g:")]:
+        span = evidence[name]
+        word = f"g:{span[0]}-{span[1]}" if isinstance(span, tuple) else name
+        evidence[word] = span
+        share[word] = share.get(word, 0.0) + share.pop(name)
     scored = [(contribution, name) for name, contribution in share.items()]
     # Informative evidence first, strongest first; generic cues only if nothing else.
     scored.sort(key=lambda item: (item[1].startswith(_GENERIC), -item[0], item[1]))
@@ -282,7 +302,7 @@ def classify_template(
     language = template.get("language")
     declared = declared_category(template)
     parts = read_template(template)
-    values, evidence = extract(parts, rules.lexicon, declared)
+    values, evidence = extract(parts, rules.lexicon, declared, rules.prefix, rules.ngrams)
     probs = probabilities(rules, values)
     if "s:otp_button" in values:
         # Only authentication templates can carry an OTP button (Meta's fixed shape): such a

@@ -5,6 +5,9 @@ Feature names (the model's weights are keyed by them):
 * ``w:<word>`` / ``b:<word> <word>``: words and word pairs of the text (numbers read as
   ``<n>``, codes such as ``SAVE10`` as ``<code>``, placeholders as ``{{}}``);
 * ``bw:<word>``: a word of a button label; ``fw:<word>``: a word of the footer;
+* ``p:<letters>``: the first letters of a longer word (its stem, roughly), and
+  ``g:<letters>``: runs of letters inside a word (``<`` and ``>`` mark its ends), when the
+  model asks for them;
 * ``l:<concept>``: a lexicon concept (``discount``, ``order``, ``otp_code``...) found in any
   of the languages of the lexicon; ``c:<concept>><word>`` / ``c:<word><<concept>``: the
   word right after or before it (the object a verb acts on: "offer *letter*");
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -176,6 +180,20 @@ def _drop_contained(
     return sorted(set(kept), key=lambda h: (h[1], h[2], h[0]))
 
 
+def is_word(token: str) -> bool:
+    """True for a run of letters or digits, with the vowel signs and other combining marks
+    of scripts such as Devanagari or Thai (``str.isalnum`` is False on those marks)."""
+    return token.isalnum() or (
+        token[:1].isalnum()
+        and all(c.isalnum() or unicodedata.category(c).startswith("M") for c in token)
+    )
+
+
+def is_letters(token: str) -> bool:
+    """True for a word of letters (and combining marks) only: no digit."""
+    return is_word(token) and not any(c.isdigit() for c in token)
+
+
 def _word_feature(word: str) -> str | None:
     if word == "{{}}":
         return word
@@ -183,7 +201,7 @@ def _word_feature(word: str) -> str | None:
         return "<n>"
     if word[0] in _CURRENCY:
         return "<cur>"
-    if word.isalnum():
+    if is_word(word):
         if any(c.isdigit() for c in word):
             return "<code>"
         return word
@@ -216,9 +234,20 @@ def _in_spans(position: int, spans: Sequence[tuple[int, int]]) -> bool:
 
 
 def extract(
-    parts: TemplateParts, lexicon: Lexicon, declared: str | None
+    parts: TemplateParts,
+    lexicon: Lexicon,
+    declared: str | None,
+    prefix: int = 0,
+    ngrams: tuple[int, int] = (0, 0),
 ) -> tuple[dict[str, float], dict[str, Evidence]]:
-    """Return the template's features (name -> value) and the evidence for each."""
+    """Return the template's features (name -> value) and the evidence for each.
+
+    With `prefix` > 0, a word longer than that also gives ``p:<its first letters>``; with
+    `ngrams` (n, m), every word gives ``g:<letters>``, its runs of n to m letters ("<" and
+    ">" mark its start and end). Either way the inflections and compounds of one stem share
+    weights (Italian "prenotazione" and "prenotazioni", Turkish "siparişiniz" and
+    "siparişin", German "Lieferstatus" and "Lieferung"); the evidence is the whole word.
+    """
     prepared, index = prepare(parts.text)
     tokens = tokenize(prepared)
     out = _Builder(parts.text, index)
@@ -233,6 +262,13 @@ def extract(
             out.add("bw:" + feature, span)
         if parts.footer_span and parts.footer_span[0] <= span[0] < parts.footer_span[1]:
             out.add("fw:" + feature, span)
+        if (prefix or ngrams[1]) and is_letters(feature):
+            if prefix and len(feature) > prefix:
+                out.add("p:" + feature[:prefix], span)
+            padded = f"<{feature}>"
+            for size in range(ngrams[0], ngrams[1] + 1):
+                for start in range(len(padded) - size + 1):
+                    out.add("g:" + padded[start : start + size], span)
         kept.append((feature, position))
     for match in _NAMED_PLACEHOLDER_RE.finditer(parts.text):
         # A named placeholder says what it holds: {{order_number}}, {{discount_code}}.
@@ -301,12 +337,16 @@ def _shape(
         out.add("s:code_expiry", "a code expiry in the footer")
     words = [t for t, _, _ in tokens]
     holders = words.count("{{}}")
-    letters = sum(1 for w in words if w.isalpha())
+    letters = sum(1 for w in words if is_letters(w))
+    if letters == 0 and "s:otp_button" in out.values:
+        # An authentication template may leave all its text to Meta's preset wording: its
+        # length says nothing (and no other kind of template can carry an OTP button).
+        out.add("s:preset_text", "Meta's preset one-time-code text")
+        return
     out.add(f"s:placeholders_{min(holders, 4)}", f"{holders} placeholder(s)")
     size = (
         "tiny" if letters < 4 else "short" if letters < 12 else "medium" if letters < 30 else "long"
     )
     out.add("s:length_" + size, f"{letters} words")
-    if letters == 0 and "s:otp_button" not in out.values:
-        # (an authentication template may leave its text to Meta's preset wording)
+    if letters == 0:
         out.add("s:no_words", "no words, only placeholders or nothing")

@@ -1,0 +1,113 @@
+"""Tests for wacost.classifier.features: words in every script, the OTP preset shape, word stems."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from wacost.classifier.features import extract, is_letters, is_word
+from wacost.classifier.text import read_template
+from wacost.classify import (
+    MODEL_PATH,
+    ClassifierDataError,
+    classify_template,
+    load_classifier_rules,
+)
+
+RULES = load_classifier_rules()
+
+
+def _features(text: str, prefix: int = 0) -> tuple[dict[str, float], dict[str, object], str]:
+    template = {"components": [{"type": "BODY", "text": text}]}
+    parts = read_template(template)
+    values, evidence = extract(parts, RULES.lexicon, None, prefix)
+    return values, dict(evidence), parts.text
+
+
+def test_words_with_vowel_signs_are_words() -> None:
+    # Devanagari vowel signs are combining marks: str.isalnum() is False on "आपका".
+    assert not "आपका".isalnum()
+    assert is_word("आपका") and is_letters("आपका") and is_word("ऑर्डर2") and not is_letters("ऑर्डर2")
+    assert not is_word("!") and not is_word("\u093e")  # a lone vowel sign is not a word
+    values, _, _ = _features("आपका ऑर्डर {{1}} भेज दिया गया है और कल तक पहुँच जाएगा।")
+    assert {"w:आपका", "w:ऑर्डर", "b:आपका ऑर्डर"} <= values.keys()
+    assert "s:length_short" in values and "s:no_words" not in values
+
+
+def test_an_otp_button_with_the_preset_text_reads_as_authentication() -> None:
+    template = {
+        "name": "login_code",
+        "category": "AUTHENTICATION",
+        "components": [
+            {"type": "BODY", "add_security_recommendation": True},
+            {"type": "BUTTONS", "buttons": [{"type": "OTP", "otp_type": "ZERO_TAP"}]},
+        ],
+    }
+    values, _ = extract(read_template(template), RULES.lexicon, "authentication")
+    assert "s:preset_text" in values
+    assert not any(name.startswith(("s:length_", "s:placeholders_")) for name in values)
+    result = classify_template(template, RULES)
+    assert result.category == "authentication", result.reasons
+    assert result.reasons[0] == "an OTP button (zero-tap)"
+
+
+def test_word_stems_only_when_asked_and_quote_the_whole_word() -> None:
+    text = "La sua Prenotazione è confermata. Altre prenotazioni: {{1}}"
+    values, _, _ = _features(text)
+    assert not any(name.startswith("p:") for name in values)
+    values, evidence, full = _features(text, prefix=5)
+    assert "p:preno" in values and "p:confe" in values
+    assert "p:altre" not in values  # "altre" is not longer than the stem
+    start, end = evidence["p:preno"]  # type: ignore[misc]
+    assert full[start:end] == "Prenotazione"
+
+
+def test_a_model_with_word_stems_explains_them_with_the_word(tmp_path: Path) -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["prefix"] = 6
+    names = data["features"].split("\t")
+    data["features"] = "\t".join([*names, "p:zorgle"])
+    data["weights"] = [*data["weights"], -3.0, 6.0, -3.0]  # marketing, utility, authentication
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rules = load_classifier_rules(path)
+    assert rules.prefix == 6
+    template = {"components": [{"type": "BODY", "text": "Zorglebert {{1}}"}]}
+    result = classify_template(template, rules)
+    assert result.category == "utility"
+    assert any('"Zorglebert"' in reason for reason in result.reasons), result.reasons
+
+
+def test_letter_runs_only_when_asked_and_credited_to_their_word(tmp_path: Path) -> None:
+    values, _, _ = _features("Your Lieferstatus: {{1}}")
+    assert not any(name.startswith("g:") for name in values)
+    template = {"components": [{"type": "BODY", "text": "Your Lieferstatus: {{1}}"}]}
+    values, found = extract(read_template(template), RULES.lexicon, None, 0, (3, 4))
+    assert {"g:<li", "g:lie", "g:<lie", "g:us>", "g:tus>"} <= values.keys()
+    start, end = found["g:lie"]  # type: ignore[misc]
+    assert "Your Lieferstatus: {{1}}"[start:end] == "Lieferstatus"
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["ngrams"] = [3, 4]
+    data["features"] += "\tg:<zo\tg:zor\tg:org"
+    data["weights"] += [-1.0, 2.0, -1.0] * 3
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rules = load_classifier_rules(path)
+    assert rules.ngrams == (3, 4)
+    result = classify_template(
+        {"components": [{"type": "BODY", "text": "Zorglebert {{1}}"}]}, rules
+    )
+    assert result.category == "utility"
+    # three runs of letters, one reason quoting the word that holds them
+    assert sum('"Zorglebert"' in reason for reason in result.reasons) == 1, result.reasons
+
+
+def test_a_model_with_bad_ngrams_names_the_file(tmp_path: Path) -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["ngrams"] = [5, 3]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ClassifierDataError, match="ngrams"):
+        load_classifier_rules(path)
