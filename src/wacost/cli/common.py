@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from typer.core import TyperArgument
 
+import wacost.cli.usage  # noqa: F401  (help text: usage lines as Unix tools write them)
 from wacost.amounts import AmountError
 from wacost.amounts import parse_amount as read_amount
 from wacost.cli.streams import signals_deferred, stage_output, write_stderr, write_stdout
@@ -21,37 +21,6 @@ from wacost.errors import OptionError, WacostError
 from wacost.masking import mask_phone_numbers
 from wacost.models import MONEY_CONTEXT, ExitCode
 
-
-def _argument_usage(self: TyperArgument) -> str:
-    """`CAMPAIGN...` (or `[NUMBER...]` when optional) in a usage line, as Unix tools write it.
-
-    Typer writes a required list argument as `{CAMPAIGN...}...`; wacost's metavars already say
-    how many (`CAMPAIGN...`), so the usage line shows them as they are.
-    """
-    name = self.metavar or (self.name or "").upper()
-    if self.nargs != 1 and not name.endswith("..."):
-        name += "..."
-    return name if self.required else f"[{name}]"
-
-
-def _argument_pieces(self: TyperArgument, ctx: Any) -> list[str]:
-    return [_argument_usage(self)]
-
-
-def _argument_type(self: TyperArgument, ctx: Any) -> str | None:
-    """No `<list[Path]>` after an argument: its metavar (FILE, SAVED.json) names what it takes."""
-    shown: str | None = getattr(TyperArgument, "display_type")(self, ctx)  # noqa: B009
-    return None if self.metavar else shown
-
-
-# Typer has no hook for these per argument; they only change help text. Typer below 0.29
-# (pyproject caps it there) builds the usage line in get_usage_pieces; 0.29 moved it to
-# _usage_display_name and added display_type_rich: both are patched where they exist.
-TyperArgument.get_usage_pieces = _argument_pieces  # type: ignore[method-assign]
-if hasattr(TyperArgument, "_usage_display_name"):
-    setattr(TyperArgument, "_usage_display_name", _argument_usage)  # noqa: B010
-if hasattr(TyperArgument, "display_type_rich"):
-    setattr(TyperArgument, "display_type_rich", _argument_type)  # noqa: B010
 if TYPE_CHECKING:
     from wacost.report.model import Estimate
 

@@ -1,0 +1,43 @@
+"""Help text: argument usage as Unix tools write it (`CAMPAIGN...`, `[NUMBER...]`).
+
+Typer has no hook for this per argument, so its argument class is patched here, once, on
+import (`wacost.cli.common` imports this module). The patch changes help text only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typer.core import TyperArgument
+
+
+def _argument_usage(self: TyperArgument) -> str:
+    """`CAMPAIGN...` (or `[NUMBER...]` when optional) in a usage line, as Unix tools write it.
+
+    Typer writes a required list argument as `{CAMPAIGN...}...`; wacost's metavars already say
+    how many (`CAMPAIGN...`), so the usage line shows them as they are.
+    """
+    name = self.metavar or (self.name or "").upper()
+    if self.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name if self.required else f"[{name}]"
+
+
+def _argument_pieces(self: TyperArgument, ctx: Any) -> list[str]:
+    return [_argument_usage(self)]
+
+
+def _argument_type(self: TyperArgument, ctx: Any) -> str | None:
+    """No `<list[Path]>` after an argument: its metavar (FILE, SAVED.json) names what it takes."""
+    shown: str | None = getattr(TyperArgument, "display_type")(self, ctx)  # noqa: B009
+    return None if self.metavar else shown
+
+
+# Typer has no hook for these per argument; they only change help text. Typer below 0.29
+# (pyproject caps it there) builds the usage line in get_usage_pieces; 0.29 moved it to
+# _usage_display_name and added display_type_rich: both are patched where they exist.
+TyperArgument.get_usage_pieces = _argument_pieces  # type: ignore[method-assign]
+if hasattr(TyperArgument, "_usage_display_name"):
+    setattr(TyperArgument, "_usage_display_name", _argument_usage)  # noqa: B010
+if hasattr(TyperArgument, "display_type_rich"):
+    setattr(TyperArgument, "display_type_rich", _argument_type)  # noqa: B010
