@@ -51,9 +51,6 @@ def report(split: str, results: list[tuple[dict[str, Any], Classification]], err
         return
     right = sum(r.category == e["label"] for e, r in results)
     print(f"overall              {_rate(right, len(results))}")
-    real = [(e, r) for e, r in results if e.get("source_kind") != "team_written"]
-    real_right = sum(r.category == e["label"] for e, r in real)
-    print(f"real templates       {_rate(real_right, len(real))}")
     names = {"utility": "utility right", "marketing": "marketing caught"}
     for label in CLASSES:
         mine = [r for e, r in results if e["label"] == label]

@@ -75,11 +75,11 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
-# Regression guards a little under what was measured after the corpus grew by 565 real
-# templates (train 97.9/98.3/97.0 %, dev 83.2/90.1/59.1 %: dev now holds 275 real templates,
-# many of them Meta's own recategorizations to marketing; dev also fits the temperature, so it
-# is not a held-out figure: blind is).
-FLOORS = [("train", 0.97, 0.98, 0.96), ("dev", 0.82, 0.89, 0.58)]
+# Regression guards a little under what was measured on the merged corpus (train 99.9/99.9/
+# 99.9 %, dev 91.5/92.2/87.6 %; dev holds 275 real templates, many of them Meta's own
+# recategorizations to marketing, and its errors were read while writing the Meta-strict
+# lexicon and contrasts, so it is not a held-out figure: blind is).
+FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.90, 0.91, 0.86)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)
