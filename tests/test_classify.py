@@ -76,10 +76,10 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
 # Regression guards a little under what was measured on the merged corpus (train 99.9/99.9/
-# 99.9 %, dev 91.5/92.2/87.6 %; dev holds 275 real templates, many of them Meta's own
-# recategorizations to marketing, and its errors were read while writing the Meta-strict
-# lexicon and contrasts, so it is not a held-out figure: blind is).
-FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.90, 0.91, 0.86)]
+# 99.9 %, dev 93.6/95.6/87.0 %; dev holds 277 real templates, many of them Meta's own
+# recategorizations to marketing, and its errors were read while writing the Meta-strict and
+# utility-side lexicons and contrasts, so it is not a held-out figure: blind is).
+FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.92, 0.94, 0.85)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)
