@@ -69,3 +69,26 @@ def test_deeply_nested_yaml_is_refused_not_a_crash(tmp_path, depth):
 )
 def test_fast_yaml_reads_what_the_bounded_loader_reads(text):
     assert _loaded(text) == _bounded(text)
+
+
+def test_price_counts_still_takes_counts_whose_table_is_a_dataframe():
+    # `Counts.table` was a DataFrame before CountTable; price_counts (public) took such Counts.
+    import dataclasses
+    import datetime as dt
+
+    from wacost.counting.pipeline import count_campaign
+    from wacost.estimate import EstimateOptions, price_counts
+    from wacost.numbers.resolver import NumberResolver
+    from wacost.prices.loading import load_price_book
+    from wacost.render.json import render_json
+    from wacost.templates.definitions import load_templates
+
+    book = load_price_book()
+    templates = load_templates([ROOT / "samples" / "templates.json"])
+    options = EstimateOptions(date=dt.date(2026, 11, 25))
+    counts = count_campaign(
+        [ROOT / "samples" / "campaign.csv"], NumberResolver(book.numbering, None)
+    )
+    as_frame = dataclasses.replace(counts, table=counts.table.to_pandas())
+    expected = render_json(price_counts(counts, book, templates, options))
+    assert render_json(price_counts(as_frame, book, templates, options)) == expected
