@@ -19,6 +19,16 @@ from wacost.files import MAX_ALIASES, MAX_EXPANDED_NODES
 # the bounded pure-Python loader, which names the problem.
 FAST_YAML_CHARS = 250_000
 _ANCHOR = re.compile(r"&\S")  # an anchor is `&name`: without one, no alias can expand
+# libyaml's composer recurses in C, without Python's recursion limit: tens of thousands of nested
+# collections ("[[[[...") overflow the C stack and kill the process. A file that may nest more
+# deeply than this is read by the bounded loader, which says it is nested too deeply.
+FAST_YAML_DEPTH = 200
+# Where the two parsers were seen to read the same text differently (a tab as separation, a
+# byte-order mark or Unicode line break inside the text, `?` in a flow collection's plain
+# scalar, `#` right after a block scalar's indicator): the bounded loader reads it as before.
+_DIVERGENT = re.compile("[\t\x85\u2028\u2029\ufeff?]|[|>][-+0-9]*#")
+# What opens a nesting level on one line before its content: indentation and `- `/`? `/`: `.
+_BLOCK_PREFIX = re.compile(r"^[ \t]*(?:[-?:][ \t]+)*", re.MULTILINE)
 
 
 class _BoundedSafeLoader(yaml.SafeLoader):
@@ -108,13 +118,36 @@ if getattr(yaml, "__with_libyaml__", False):
     _FastSafeLoader = _CSafeLoader
 
 
+def _shallow(text: str) -> bool:
+    """Whether `text` surely nests at most FAST_YAML_DEPTH collections."""
+    flow = text.count("[") + text.count("{")
+    block = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    if flow + 2 * (block + 1) <= FAST_YAML_DEPTH:  # a bound: each level needs one of these
+        return True
+    # Measured on libyaml's events (its parser keeps its own stack: no recursion).
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FastSafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > FAST_YAML_DEPTH:
+                    return False
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, UnicodeError):
+        return False  # the bounded loader words the error
+    return True
+
+
 def _load_fast(text: str) -> list[Any] | None:
     """[the data in `text`] read by libyaml, or None where the bounded loader must read it."""
     if _FastSafeLoader is None or len(text) > FAST_YAML_CHARS or _ANCHOR.search(text):
         return None
+    if _DIVERGENT.search(text) or not _shallow(text):
+        return None
     try:
         return [yaml.load(text, Loader=_FastSafeLoader)]
-    except (yaml.YAMLError, RecursionError):
+    except (yaml.YAMLError, RecursionError, UnicodeError):
         return None  # read again below, so that the error is worded as always
 
 

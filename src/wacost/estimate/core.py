@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from wacost.counting.batch import Counts, RowKind
 from wacost.counting.pipeline import count_campaign
+from wacost.counting.table import CountTable
 from wacost.errors import FieldError, literal
 from wacost.estimate.billing import _price_on
 from wacost.estimate.options import EstimateOptions, _Warnings
@@ -133,6 +135,8 @@ def price_counts(
     `classifier` gives a verdict on templates without a category, and on declared utility
     templates (recategorization risk); None: the packaged classifier.
     """
+    if not isinstance(counts.table, CountTable):  # a DataFrame, as `Counts.table` was before
+        counts = replace(counts, table=CountTable.from_pandas(counts.table))
     if classifier is None:
         classifier = default_classifier()
     card, fx = _card_in_currency(book, options, options.date)

@@ -26,7 +26,8 @@ _TAGS = ("$decimal", "$date", "$map")
 
 def digest(text: str) -> str:
     """The key of a file's text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # surrogatepass: a text no file can hold (a lone surrogate) gets a key instead of an error
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @lru_cache(maxsize=1)
