@@ -356,3 +356,28 @@ def test_output_suffix_chooses_the_format(wacost: Any, tmp_path: Path) -> None:
     target = tmp_path / "report.html"
     wacost(*args, "--format", "json", "-o", target)
     assert json.loads(target.read_text(encoding="utf-8"))["schema"] == "wacost.estimate/1"
+
+
+def test_rejects_of_an_input_it_cannot_list_is_refused_first(wacost: Any, tmp_path: Path) -> None:
+    """--rejects writes rows as read from a plain CSV: Parquet, compressed files and standard
+    input are refused before the run, in one line, with nothing written."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    plain = "phone,template\n+46701234567,spring_sale\n"
+    parquet = tmp_path / "c.parquet"
+    pq.write_table(pa.table({"phone": ["+46701234567"], "template": ["spring_sale"]}), parquet)
+    packed = tmp_path / "c.csv.gz"
+    packed.write_bytes(gzip.compress(plain.encode()))
+    for campaign, kind in ((parquet, "Parquet"), (packed, "compressed")):
+        target = tmp_path / "rejects.csv"
+        report = tmp_path / "report.json"
+        run = wacost("estimate", campaign, "--rejects", target, "-o", report)
+        assert run.exit_code == 2, run.stderr
+        assert f"--rejects lists the rows of plain CSV files; {campaign} is {kind}" in run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1
+        assert not target.exists() and not report.exists()
+    run = wacost("estimate", "-", "--rejects", tmp_path / "r.csv")
+    assert run.exit_code == 2 and "standard input (read once)" in run.stderr

@@ -299,6 +299,8 @@ def estimate(
         ]
         check_output(output, inputs)
         check_output(rejects, inputs)
+        if rejects is not None:
+            _rejects_readable(campaign)
         total_budget, rules = budget_policy(budget, policy)
         options = EstimateOptions(
             date=parse_date(date),
@@ -353,6 +355,28 @@ def estimate(
 
     code = guarded(work)
     raise typer.Exit(int(code))
+
+
+def _rejects_readable(campaign: list[Path]) -> None:
+    """--rejects lists rows as written in a plain CSV file, read a second time: say so before
+    the run for an input it cannot list (nothing is written then)."""
+    from wacost.sources import compression_of, is_parquet, is_stdin
+
+    for path in campaign:
+        kind = (
+            "standard input (read once)"
+            if is_stdin(path)
+            else "Parquet"
+            if is_parquet(path)
+            else "compressed"
+            if compression_of(path)
+            else None
+        )
+        if kind:
+            raise OptionError(
+                f"--rejects lists the rows of plain CSV files; {path} is {kind}",
+                "run --rejects on the campaign as a plain CSV file, or drop --rejects",
+            )
 
 
 def _write_rejects(
