@@ -56,3 +56,30 @@ def test_an_error_in_a_later_range_names_its_line(tmp_path, monkeypatch):
         count_campaign([path], RESOLVER, workers=2, block_size=4096)
     assert str(parallel.value) == str(serial.value)
     assert f"{path}:15002: category 'promo'" in str(serial.value)
+
+
+def test_quoted_line_breaks_in_a_column_not_read_in_any_range(tmp_path, monkeypatch):
+    """A quoted field of a column wacost does not read may hold line breaks: read blocks and
+    range cuts falling inside it must not break the file (they did: 'unbalanced quotes')."""
+    note = '"first line\nsecond line\nthird, with ""quotes""\nlast line"'
+    rows = [f"+9198765{i:05d},spring_sale,{note if i % 3 else 'plain'}" for i in range(6000)]
+    path = write(tmp_path / "c.csv", "phone,template,notes\n" + "\n".join(rows) + "\n")
+    serial = count_campaign([path], RESOLVER, workers=0, block_size=8192)
+    assert serial.rows == 6000
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 20_000)
+    assert len(ranges.cut(str(path), 0, path.stat().st_size)) > 10
+    for workers in (1, 2):
+        _same(count_campaign([path], RESOLVER, workers=workers, block_size=8192), serial)
+
+
+def test_a_later_error_after_a_quoted_cut_names_its_line(tmp_path, monkeypatch):
+    note = '"a\nb"'
+    rows = [f"+9198765{i:05d},spring_sale,marketing,{note}" for i in range(8000)]
+    rows[7000] = f"+919876512345,spring_sale,promo,{note}"
+    path = write(tmp_path / "c.csv", "phone,template,category,notes\n" + "\n".join(rows) + "\n")
+    with pytest.raises(InputFileError) as serial:
+        count_campaign([path], RESOLVER, workers=0, block_size=4096)
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+    with pytest.raises(InputFileError) as parallel:
+        count_campaign([path], RESOLVER, workers=2, block_size=4096)
+    assert str(parallel.value) == str(serial.value)

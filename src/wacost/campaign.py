@@ -269,7 +269,11 @@ def read_batches(
         encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
         use_threads=True,
     )
-    parse_options = pacsv.ParseOptions(delimiter=source.delimiter, invalid_row_handler=bad_row)
+    # a quoted field may hold a line break (a note in a column wacost does not read): without
+    # newlines_in_values, pyarrow cuts its blocks into chunks at any line end, quoted or not
+    parse_options = pacsv.ParseOptions(
+        delimiter=source.delimiter, invalid_row_handler=bad_row, newlines_in_values=True
+    )
     convert_options = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in wanted},
         include_columns=list(wanted),

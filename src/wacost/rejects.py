@@ -68,7 +68,7 @@ def _all_columns(source: CampaignFile, block_size: int) -> Iterator[pa.RecordBat
                 block_size=block_size,
                 encoding="utf8" if source.encoding in ("utf-8", "utf8") else source.encoding,
             ),
-            parse_options=pacsv.ParseOptions(delimiter=source.delimiter),
+            parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,

@@ -1,11 +1,16 @@
 """Parse and reduce a plain CSV file on every core: byte ranges cut at line ends.
 
-A row never spans lines (pyarrow reads with `newlines_in_values` off: a line end always ends a
-row), so a UTF-8 file cut just after a newline gives ranges that each parse on their own. Each
+A UTF-8 file cut just after a newline that is outside any quoted field gives ranges that each
+parse on their own. Each
 worker thread reads one range (RANGE_BYTES), parses it and reduces its batches; the results
 are handed on in file order, each range's lines placed after the rows of the ranges before it,
 so the counts, the examples and any error are the ones of the serial reader. At most a few
 ranges per worker are in flight: memory stays flat whatever the file's size.
+
+A quoted field may hold a line break (in a column wacost does not read), so a cut can fall
+inside a quote. Each worker counts the quote characters of its range: a range with an odd
+count (its start being outside any quote) ends inside a quoted field, so from its start the
+rest of the file is read by the serial reader, which keeps quoted line breaks in their field.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ class _Range:
     parts: list[_BatchCounts]
     rows: int
     failed: Batch | None = None
+    quotes: int = 0  # quote characters in the range's bytes
 
 
 def _reduce_range(
@@ -95,7 +101,9 @@ def _reduce_range(
         handle.seek(begin)
         data = handle.read(end - begin)
     piece = dataclasses.replace(source, skip_rows=0, opener=lambda: pa.BufferReader(data))
-    result = _Range([], 0)
+    result = _Range([], 0, quotes=data.count(b'"'))
+    if result.quotes % 2:
+        return result  # cut inside a quoted field: the consumer reads on serially from here
     for batch in read_batches(piece, file_index, block_size):
         try:
             result.parts.append(reduce_batch(batch, resolver, where, partition_bits))
@@ -104,6 +112,30 @@ def _reduce_range(
             break
         result.rows += batch.num_rows
     return result
+
+
+def _serial_rest(
+    source: CampaignFile,
+    begin: int,
+    line: int,
+    file_index: int,
+    resolver: NumberResolver,
+    partition_bits: int,
+    block_size: int,
+) -> Iterator[_BatchCounts]:
+    """The file from byte `begin` (outside any quote; its first row is on `line`) read and
+    reduced in order on this thread, as the serial reader does."""
+
+    def opener() -> pa.NativeFile:
+        handle = pa.OSFile(str(source.path))
+        handle.seek(begin)
+        return handle
+
+    piece = dataclasses.replace(source, skip_rows=0, opener=opener)
+    for batch in read_batches(piece, file_index, block_size):
+        first = line + batch.first_line - 1
+        batch = dataclasses.replace(batch, first_line=first)
+        yield reduce_batch(batch, resolver, str(source.path), partition_bits)
 
 
 def reduce_ranges(
@@ -146,6 +178,13 @@ def reduce_ranges(
             done = start
             for bounds in ranges:
                 result = pending.popleft().result()
+                if result.quotes % 2:  # this range ends inside a quoted field
+                    yield from _serial_rest(
+                        source, bounds[0], line, file_index, resolver, partition_bits, block_size
+                    )
+                    if progress is not None:
+                        progress(ranges[-1][1])
+                    return
                 submit()
                 for part in result.parts:
                     yield dataclasses.replace(part, first_line=line + part.first_line - 1)
