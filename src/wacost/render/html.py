@@ -31,8 +31,8 @@ from wacost.render.common import (
     template_name,
     verdict,
 )
-from wacost.render.html_chrome import _CSS, _badge, _bar_chart, _e, _int, _progress, _table
 from wacost.render.html_chrome import BAR_COLOURS as BAR_COLOURS
+from wacost.render.html_chrome import _badge, _bar_chart, _e, _int, _progress, _table, page
 from wacost.report.document import to_dict
 from wacost.report.model import Estimate
 
@@ -316,42 +316,27 @@ def _rate_card(report: dict[str, Any]) -> str:
 
 
 def render_html(estimate: Estimate, views: tuple[str, ...] | None = None) -> str:
-    report = to_dict(estimate)
     """The report as a self-contained HTML page; `views` picks the breakdowns shown."""
+    report = to_dict(estimate)
     totals = report["totals"]
     card = report["rate_card"]
     title = f"WhatsApp campaign cost estimate: {all_in(totals)} {report['currency']}"
-    parts = [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        (
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-            "style-src 'unsafe-inline'; img-src data:\">"
-        ),
-        f"<title>{_e(title)}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        "<h1>WhatsApp campaign cost estimate</h1>",
-        (
-            f'<p class="sub">Send date {_e(report["date"])} · {_e(report["currency"])} rate card effective '
-            f"{_e(card['effective_from'])}</p>"
-        ),
-        _verdict(report),
-        _cards(report),
-        _limits(report),
-        *(_breakdown(report, view) for view in check_views(views)),
-        _risk(report),
-        _comparison(report),
-        _warnings(report),
-        _notes(report),
-        _rate_card(report),
-        "</main>",
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(p for p in parts if p) + "\n"
+    return page(
+        title,
+        [
+            "<h1>WhatsApp campaign cost estimate</h1>",
+            (
+                f'<p class="sub">Send date {_e(report["date"])} · {_e(report["currency"])} rate card effective '
+                f"{_e(card['effective_from'])}</p>"
+            ),
+            _verdict(report),
+            _cards(report),
+            _limits(report),
+            *(_breakdown(report, view) for view in check_views(views)),
+            _risk(report),
+            _comparison(report),
+            _warnings(report),
+            _notes(report),
+            _rate_card(report),
+        ],
+    )

@@ -61,6 +61,32 @@ footer a { color: inherit; }
 """
 
 
+def page(title: str, body: list[str]) -> str:
+    """A self-contained HTML page: the one head every wacost page has (inline style sheet, a
+    content policy that loads nothing), then `body`'s non-empty parts, a line each."""
+    parts = [
+        "<!doctype html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        (
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "style-src 'unsafe-inline'; img-src data:\">"
+        ),
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        *body,
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(part for part in parts if part) + "\n"
+
+
 def _e(value: object) -> str:
     return escape("" if value is None else str(value), quote=True)
 

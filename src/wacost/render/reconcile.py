@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wacost.render.common import signed
-from wacost.render.html_chrome import _CSS, _e, _int
+from wacost.render.html_chrome import _e, _int, page
 from wacost.render.html_chrome import _table as _html_table
 from wacost.render.markdown import _table as _md_table
 
@@ -183,35 +183,20 @@ def render_reconcile_html(report: dict[str, Any]) -> str:
         [[_e(d["market"]), _e(d["rate"])] for d in report["delivery_rates"]],
     )
     tolerance = _tolerance(report)
-    parts = [
-        "<!doctype html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        (
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-            "style-src 'unsafe-inline'; img-src data:\">"
-        ),
-        f"<title>{_e(_headline(report))}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        "<h1>WhatsApp bill vs estimate</h1>",
-        f'<p class="sub">{_e(_period(report))}</p>',
-        f"<section><p><strong>{_e(_headline(report))}</strong></p>"
-        + (f"<p>{_e(tolerance)}</p>" if tolerance else "")
-        + "</section>",
-        f'<section id="findings"><h2>Why they differ</h2>{findings}</section>',
-        f'<section id="rows"><h2>By market and category</h2>{table}</section>',
-        f'<section id="delivery-rates"><h2>Delivery rates</h2>{rates}</section>',
-        f"<footer><p>Report <code>{_e(report.get('schema'))}</code>, made by wacost.</p></footer>",
-        "</main>",
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(parts) + "\n"
+    return page(
+        _headline(report),
+        [
+            "<h1>WhatsApp bill vs estimate</h1>",
+            f'<p class="sub">{_e(_period(report))}</p>',
+            f"<section><p><strong>{_e(_headline(report))}</strong></p>"
+            + (f"<p>{_e(tolerance)}</p>" if tolerance else "")
+            + "</section>",
+            f'<section id="findings"><h2>Why they differ</h2>{findings}</section>',
+            f'<section id="rows"><h2>By market and category</h2>{table}</section>',
+            f'<section id="delivery-rates"><h2>Delivery rates</h2>{rates}</section>',
+            f"<footer><p>Report <code>{_e(report.get('schema'))}</code>, made by wacost.</p></footer>",
+        ],
+    )
 
 
 def render_reconcile_json(report: dict[str, Any]) -> str:
