@@ -10,15 +10,16 @@ Run after upgrading phonenumbers.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import phonenumbers  # noqa: E402
+from recording import write_or_check  # noqa: E402
 
 from wacost.numbers.plan import (  # noqa: E402
     PATTERNS,
@@ -42,18 +43,7 @@ def record() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = record()
-    current = PATTERNS.read_text(encoding="utf-8") if PATTERNS.exists() else ""
-    if args.check:
-        if text != current:
-            raise SystemExit(f"{PATTERNS} is stale: run python scripts/build_number_patterns.py")
-        print(f"{PATTERNS.name} is current")
-        return
-    PATTERNS.write_text(text, encoding="utf-8")
-    print(f"wrote {PATTERNS} ({len(text):,} bytes)")
+    write_or_check(PATTERNS, record, "build_number_patterns.py", __doc__.split("\n")[0])
 
 
 if __name__ == "__main__":

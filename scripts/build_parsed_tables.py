@@ -9,13 +9,15 @@ SHA-256 of its file's text), only slower; tests/test_speed_paths.py fails until 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from recording import write_or_check  # noqa: E402
 
 from wacost.files import load_yaml_text, read_text_file  # noqa: E402
 from wacost.prices.parsed import PARSED, SCHEMA, decode, digest, encode  # noqa: E402
@@ -35,18 +37,7 @@ def record() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = record()
-    current = PARSED.read_text(encoding="utf-8") if PARSED.exists() else ""
-    if args.check:
-        if text != current:
-            raise SystemExit(f"{PARSED} is stale: run python scripts/build_parsed_tables.py")
-        print(f"{PARSED.name} is current")
-        return
-    PARSED.write_text(text, encoding="utf-8")
-    print(f"wrote {PARSED} ({len(text):,} bytes)")
+    write_or_check(PARSED, record, "build_parsed_tables.py", __doc__.split("\n")[0])
 
 
 if __name__ == "__main__":

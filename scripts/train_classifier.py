@@ -53,10 +53,6 @@ TUNING_SET = ROOT / "tests" / "data" / "labelled_templates.yaml"
 DISTINCTIONS = ROOT / "tests" / "data" / "classifier_distinctions.yaml"
 CLASSES = ("marketing", "utility", "authentication")
 MIN_COUNT = 2  # a word feature must occur in this many training templates
-# A word found in more than this share of one language's training templates ("to", "de",
-# "{{}}") says nothing about the category and would be quoted as a reason: dropped.
-MAX_SHARE = 1.0
-WORDY = ("w:", "b:", "bw:", "fw:")
 # How much each family of features weighs before the L2 penalty (a feature scaled by a costs
 # 1/a^2 as much to use, so the model leans on the families scaled up). Chosen on grouped
 # cross-validation over train and on dev (never blind): the OTP shape (Meta's fixed
@@ -286,28 +282,12 @@ def featurize(examples: list[dict[str, Any]], lexicon: Lexicon) -> list[dict[str
     return rows
 
 
-DROPPED: set[str] = set()  # words too common in some language (see MAX_SHARE)
-
-
-def common_words(rows: list[dict[str, float]], languages: list[str]) -> set[str]:
-    """Word features found in more than MAX_SHARE of one language's training templates."""
-    sizes = Counter(languages)
-    per: Counter[tuple[str, str]] = Counter(
-        (lang, name) for row, lang in zip(rows, languages, strict=True) for name in row
-    )
-    return {
-        name
-        for (lang, name), n in per.items()
-        if name.startswith(WORDY) and sizes[lang] >= 20 and n > MAX_SHARE * sizes[lang]
-    }
-
-
 def _keep_features(rows: list[dict[str, float]]) -> set[str]:
     counts: Counter[str] = Counter(name for row in rows for name in row)
     return {
         name
         for name, count in counts.items()
-        if (count >= MIN_COUNT or name.startswith(("l:", "s:", "k:"))) and name not in DROPPED
+        if (count >= MIN_COUNT or name.startswith(("l:", "s:", "k:")))
     }
 
 
@@ -451,14 +431,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FAMILY=X",
         help="override a FAMILY_SCALE entry (w, b, bw, fw, p, l, c, n, k, s, otp)",
     )
-    parser.add_argument("--max-share", type=float, default=None, help="override MAX_SHARE (0-1)")
     parser.add_argument(
         "--by-language", action="store_true", help="also cross-validate leaving one language out"
     )
     args = parser.parse_args(argv)
-    global PREFIX, NGRAMS, MAX_SHARE
-    if args.max_share is not None:
-        MAX_SHARE = args.max_share
+    global PREFIX, NGRAMS
     if args.prefix is not None:
         PREFIX = args.prefix
     if args.ngrams is not None:
@@ -477,8 +454,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"families scaled {FAMILY_SCALE}, word stems {PREFIX or 'off'}, letter runs {NGRAMS}")
 
     x_train, x_dev = featurize(train, lexicon), featurize(dev, lexicon)
-    DROPPED.update(common_words(x_train, [e["language"] for e in train]))
-    print(f"{len(DROPPED)} word features dropped as too common (MAX_SHARE {MAX_SHARE})")
     c_grid = [args.c] if args.c else [0.5, 1.0, 2.0]
     best: tuple[float, float, Any] | None = None
     for c in c_grid:

@@ -27,17 +27,5 @@ def _argument_pieces(self: TyperArgument, ctx: Any) -> list[str]:
     return [_argument_usage(self)]
 
 
-def _argument_type(self: TyperArgument, ctx: Any) -> str | None:
-    """No `<list[Path]>` after an argument: its metavar (FILE, SAVED.json) names what it takes."""
-    shown: str | None = getattr(TyperArgument, "display_type")(self, ctx)  # noqa: B009
-    return None if self.metavar else shown
-
-
-# Typer has no hook for these per argument; they only change help text. Typer below 0.29
-# (pyproject caps it there) builds the usage line in get_usage_pieces; 0.29 moved it to
-# _usage_display_name and added display_type_rich: both are patched where they exist.
+# Typer below 0.29 (pyproject caps it there) builds an argument's usage in get_usage_pieces.
 TyperArgument.get_usage_pieces = _argument_pieces  # type: ignore[method-assign]
-if hasattr(TyperArgument, "_usage_display_name"):
-    setattr(TyperArgument, "_usage_display_name", _argument_usage)  # noqa: B010
-if hasattr(TyperArgument, "display_type_rich"):
-    setattr(TyperArgument, "display_type_rich", _argument_type)  # noqa: B010
