@@ -151,16 +151,16 @@ def _segments(
         yield (0, "", partition), record_batch
         return
     inputs = record_batch.column(_INPUT).to_numpy(zero_copy_only=False)
-    paths = record_batch.column(_PATH).to_pylist()
+    paths = record_batch.column(_PATH)
+    path_ids = pc.dictionary_encode(paths).indices.to_numpy(zero_copy_only=False)
     starts = record_batch.column(_START).to_numpy(zero_copy_only=False)
-    change = [0]
-    for i in range(1, record_batch.num_rows):
-        if inputs[i] != inputs[i - 1] or starts[i] != starts[i - 1] or paths[i] != paths[i - 1]:
-            change.append(i)
-    change.append(record_batch.num_rows)
+    moved = (
+        (inputs[1:] != inputs[:-1]) | (starts[1:] != starts[:-1]) | (path_ids[1:] != path_ids[:-1])
+    )
+    change = [0, *(np.flatnonzero(moved) + 1).tolist(), record_batch.num_rows]
     for begin, end in itertools.pairwise(change):
         if end > begin:
-            segment = (int(inputs[begin]), str(paths[begin]), int(starts[begin]))
+            segment = (int(inputs[begin]), str(paths[begin].as_py()), int(starts[begin]))
             yield segment, record_batch.slice(begin, end - begin)
 
 
