@@ -17,6 +17,13 @@ TEMPLATES = SAMPLES / "templates.json"
 DATE = "2026-11-25"
 
 
+def _json_run(wacost: Any, campaign: Path, *extra: str) -> Any:
+    """The JSON estimate of `campaign` with the sample templates on DATE."""
+    return wacost(
+        "estimate", campaign, "--templates", TEMPLATES, "--date", DATE, "--format", "json", *extra
+    )
+
+
 def test_national_numbers_price_in_their_rows_country(wacost: Any, tmp_path: Path) -> None:
     campaign = write(
         tmp_path / "export.csv",
@@ -25,25 +32,14 @@ def test_national_numbers_price_in_their_rows_country(wacost: Any, tmp_path: Pat
         "0151 23456789;spring_sale;DE\n"
         "098765 12345;spring_sale;IN\n",
     )
-    run = wacost("estimate", campaign, "--templates", TEMPLATES, "--date", DATE, "--format", "json")
+    run = _json_run(wacost, campaign)
     assert run.exit_code == 0, run.stderr
     report = run.json()
     markets = {m["market"]: m["messages"] for m in report["by_market"]}
     assert markets == {"Brazil": 1, "Germany": 1, "India": 1}
     assert not [w for w in report["warnings"] if w["code"] == "invalid_phone"]
     # --default-country is the fallback only: the row's own country wins
-    run = wacost(
-        "estimate",
-        campaign,
-        "--templates",
-        TEMPLATES,
-        "--date",
-        DATE,
-        "--format",
-        "json",
-        "--default-country",
-        "BR",
-    )
+    run = _json_run(wacost, campaign, "--default-country", "BR")
     assert {m["market"]: m["messages"] for m in run.json()["by_market"]} == markets
 
 
@@ -52,18 +48,7 @@ def test_default_country_does_not_take_another_countrys_number(wacost: Any, tmp_
         tmp_path / "export.csv",
         "phone,template\n(21) 98765-4321,spring_sale\n0151 23456789,spring_sale\n",
     )
-    run = wacost(
-        "estimate",
-        campaign,
-        "--templates",
-        TEMPLATES,
-        "--date",
-        DATE,
-        "--format",
-        "json",
-        "--default-country",
-        "BR",
-    )
+    run = _json_run(wacost, campaign, "--default-country", "BR")
     report = run.json()
     assert [(m["market"], m["messages"]) for m in report["by_market"]] == [("Brazil", 1)]
     invalid = [w for w in report["warnings"] if w["code"] == "invalid_phone"]
@@ -87,7 +72,7 @@ def test_number_of_another_country_than_its_row_is_warned(wacost: Any, tmp_path:
         tmp_path / "export.csv",
         "phone;template;country\n+4915123456789;spring_sale;BR\n(21) 98765-4321;spring_sale;BR\n",
     )
-    run = wacost("estimate", campaign, "--templates", TEMPLATES, "--date", DATE, "--format", "json")
+    run = _json_run(wacost, campaign)
     report = run.json()
     # billed by the number, as Meta bills; warned
     assert {m["market"] for m in report["by_market"]} == {"Germany", "Brazil"}
@@ -97,7 +82,7 @@ def test_number_of_another_country_than_its_row_is_warned(wacost: Any, tmp_path:
 
 def test_invalid_national_number_says_how_to_fix_it(wacost: Any, tmp_path: Path) -> None:
     campaign = write(tmp_path / "export.csv", "phone,template\n070-123 45 67,spring_sale\n")
-    run = wacost("estimate", campaign, "--templates", TEMPLATES, "--date", DATE, "--format", "json")
+    run = _json_run(wacost, campaign)
     invalid = next(w for w in run.json()["warnings"] if w["code"] == "invalid_phone")
     assert "--default-country" in invalid["message"] and "country column" in invalid["message"]
     assert "070" not in run.stdout.replace("070-123 45 67", "")  # sanity: no number echoed
@@ -109,7 +94,7 @@ def test_excel_blank_rows_are_skipped_not_invalid(wacost: Any, tmp_path: Path) -
         "phone;template;language;name\n+46701234567;spring_sale;;Ann\n;;;\n;;;\n"
         "+46701234568;spring_sale;;Bo\n",
     )
-    run = wacost("estimate", campaign, "--templates", TEMPLATES, "--date", DATE, "--format", "json")
+    run = _json_run(wacost, campaign)
     report = run.json()
     assert report["totals"]["messages"] == 2
     assert not [w for w in report["warnings"] if w["code"] == "invalid_phone"]
@@ -264,7 +249,7 @@ def test_template_names_and_languages_as_meta_matches_them(wacost: Any, tmp_path
         "+46701234568,order_shipped,es\n"
         "+46701234569,order_shiped,en_US\n",
     )
-    run = wacost("estimate", campaign, "--templates", TEMPLATES, "--date", DATE, "--format", "json")
+    run = _json_run(wacost, campaign)
     report = run.json()
     warnings = {w["code"]: w for w in report["warnings"]}
     assert "'order_shipped'" in warnings["template_name_case"]["message"]
