@@ -72,14 +72,84 @@ def test_quoted_line_breaks_in_a_column_not_read_in_any_range(tmp_path, monkeypa
         _same(count_campaign([path], RESOLVER, workers=workers, block_size=8192), serial)
 
 
+def _same_error(path, monkeypatch, block_size: int) -> str:
+    """The error of the serial reader and of small ranges on two workers: the same; its text."""
+    with pytest.raises(InputFileError) as serial:
+        count_campaign([path], RESOLVER, workers=0, block_size=block_size)
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+    with pytest.raises(InputFileError) as parallel:
+        count_campaign([path], RESOLVER, workers=2, block_size=block_size)
+    assert str(parallel.value) == str(serial.value)
+    return str(serial.value)
+
+
 def test_a_later_error_after_a_quoted_cut_names_its_line(tmp_path, monkeypatch):
     note = '"a\nb"'
     rows = [f"+9198765{i:05d},spring_sale,marketing,{note}" for i in range(8000)]
     rows[7000] = f"+919876512345,spring_sale,promo,{note}"
     path = write(tmp_path / "c.csv", "phone,template,category,notes\n" + "\n".join(rows) + "\n")
-    with pytest.raises(InputFileError) as serial:
-        count_campaign([path], RESOLVER, workers=0, block_size=4096)
-    monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
-    with pytest.raises(InputFileError) as parallel:
-        count_campaign([path], RESOLVER, workers=2, block_size=4096)
-    assert str(parallel.value) == str(serial.value)
+    assert f"{path}:7002: category 'promo'" in _same_error(path, monkeypatch, 4096)
+
+
+OPEN_QUOTE = (
+    "phone,template,notes\n"
+    '+46701234567,spring_sale,"a\nb"\n'
+    "+46701234568,spring_sale,plain\n"
+    '+46701234569,spring_sale,"open\n'  # left open: the next quote closes it two rows on
+    "+46701234570,spring_sale,x\n"
+    '+46701234571,spring_sale,"y"\n'
+)
+
+
+def test_a_quote_left_open_in_a_column_not_read_is_refused(tmp_path):
+    """The rows a quote left open takes into its field would be neither priced nor reported:
+    five recipients used to count as three messages."""
+    path = write(tmp_path / "c.csv", OPEN_QUOTE)
+    with pytest.raises(InputFileError) as caught:
+        count_campaign([path], RESOLVER, workers=0)
+    message = str(caught.value)
+    assert f"{path}:4: a quote left open in the 'notes' field" in message
+    assert "close the quote" in message
+    assert "4670123457" not in message  # no phone number printed
+
+
+@pytest.mark.parametrize(
+    ("opened", "closed", "said"),
+    [
+        # odd quotes in the range: the serial reader reads on from its start
+        ('+919876515000,spring_sale,"open', '+919876515003,spring_sale,"closed"', "'notes' field"),
+        # even quotes, the open one in a column wacost reads: refused inside the range
+        ('"+919876515000,spring_sale,x', '+919876515003",spring_sale,x', "phone field"),
+    ],
+)
+def test_a_quote_left_open_is_refused_in_a_later_range(tmp_path, monkeypatch, opened, closed, said):
+    rows = [f"+9198765{i:05d},spring_sale,plain" for i in range(20_000)]
+    rows[15_000], rows[15_003] = opened, closed
+    path = write(tmp_path / "c.csv", "phone,template,notes\n" + "\n".join(rows) + "\n")
+    message = _same_error(path, monkeypatch, 8192)
+    assert f"{path}:15002: " in message
+    assert said in message
+
+
+def test_a_quote_left_open_in_a_compressed_file_is_refused(tmp_path):
+    import gzip
+
+    path = tmp_path / "c.csv.gz"
+    path.write_bytes(gzip.compress(OPEN_QUOTE.encode()))
+    with pytest.raises(InputFileError, match="a quote left open in the 'notes' field"):
+        count_campaign([path], RESOLVER, workers=0)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_notes_over_several_lines_that_are_not_rows_are_read(tmp_path, delimiter):
+    """An address or a list in a note has delimiters on its lines, but no phone number where
+    a row has one: the file is read, every row counted."""
+    d = delimiter
+    notes = [
+        '"Main St 1,\nCity, 12345, Sweden"',
+        '"call after 5pm;\n2 kids; 1 dog\n"',
+        '"order 12345678\n999 - paid"',
+    ]
+    rows = [f"+46701234{i:03d}{d}spring_sale{d}{notes[i % 3]}" for i in range(30)]
+    path = write(tmp_path / "c.csv", f"phone{d}template{d}notes\n" + "\n".join(rows) + "\n")
+    assert count_campaign([path], RESOLVER, workers=0).rows == 30

@@ -254,13 +254,20 @@ def read_batches(
     file_index: int = 0,
     block_size: int = DEFAULT_BLOCK_SIZE,
     progress: Callable[[int], None] | None = None,
+    check_unread: bool = True,
+    first_line: int | None = None,
 ) -> Iterator[Batch]:
     """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns.
 
     `progress`, if given, is told after each block how many bytes of the file have been read.
+    `check_unread`: also read the columns wacost does not use (as bytes, unchecked) to find a
+    quote left open in one of them (see _refuse_swallowed_rows); a caller that knows its bytes
+    hold no quote character passes False and reads only the columns it uses. `first_line`:
+    the line of the first row (default: the one after the header), in batches and errors.
     """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
+    unread = [name for name in names if name not in wanted] if check_unread else []
     bad_row = _BadRow()
     read_options = pacsv.ReadOptions(
         column_names=names,
@@ -275,13 +282,14 @@ def read_batches(
         delimiter=source.delimiter, invalid_row_handler=bad_row, newlines_in_values=True
     )
     convert_options = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in wanted},
-        include_columns=list(wanted),
+        column_types={name: pa.string() for name in wanted}
+        | {name: pa.binary() for name in unread},
+        include_columns=list(wanted) + unread,
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
     where = str(source.path)
-    line = source.skip_rows + 1
+    line = source.skip_rows + 1 if first_line is None else first_line
     stream = None
     try:
         if source.opener is not None:
@@ -301,6 +309,8 @@ def read_batches(
                 continue
             columns = {wanted[name]: record_batch.column(name) for name in wanted}
             _refuse_line_breaks(columns, where, line)
+            if unread:
+                _refuse_swallowed_rows(record_batch, unread, source, where, line)
             yield Batch(
                 file_index=file_index,
                 first_line=line,
@@ -317,10 +327,11 @@ def read_batches(
             source.stream.close()
 
 
-def _may_hold_line_break(column: pa.Array) -> bool:
-    """False when no value of a string column holds a \\n or \\r byte: one scan of its bytes
-    (in UTF-8 those bytes are those characters only), far cheaper than a search per value."""
-    if not pa.types.is_string(column.type):
+def _may_hold_line_break(column: pa.Array, binary: bool = False) -> bool:
+    """False when no value of a string (or, with `binary`, bytes) column holds a \\n or \\r
+    byte: one scan of its bytes (in UTF-8 those bytes are those characters only), far cheaper
+    than a search per value."""
+    if not (pa.types.is_string(column.type) or (binary and pa.types.is_binary(column.type))):
         return True  # the search per value decides
     buffers = column.buffers()
     if len(column) == 0 or buffers[2] is None:
@@ -348,6 +359,49 @@ def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: in
             "(a quote left open swallows the rows after it)",
             'close the quote; a quote inside a field is written twice: ""',
         )
+
+
+# A line that starts a campaign row: what a phone number looks like as written.
+_ROW_PHONE = re.compile(
+    rb"\s*\"?\s*(?:tel:|whatsapp:)?\s*\+?[0-9][0-9 ().\-/]{5,}[0-9]\s*\"?\s*", re.I
+)
+
+
+def _refuse_swallowed_rows(
+    record_batch: pa.RecordBatch,
+    unread: list[str],
+    source: CampaignFile,
+    where: str,
+    first_line: int,
+) -> None:
+    """No value of a column wacost does not read holds whole campaign rows.
+
+    A quoted field may run over several lines (a note with line breaks), but a quote left
+    open runs on until the next quote character and takes the rows in between into its
+    field: they would be neither priced nor reported. Such a value has a line whose field in
+    the phone column's place is a phone number; a note's own lines have not.
+    """
+    phone = source.columns.get("phone")
+    if phone is None:
+        return
+    delimiter = source.delimiter.encode()
+    for name in unread:
+        column = record_batch.column(name)
+        if not _may_hold_line_break(column, binary=True):
+            continue
+        for row, value in enumerate(column.to_pylist()):
+            if value is None or (b"\n" not in value and b"\r" not in value):
+                continue
+            for part in value.splitlines()[1:]:
+                fields = part.split(delimiter)
+                if len(fields) > phone and _ROW_PHONE.fullmatch(fields[phone]):
+                    column_name = mask_digits(source.header[int(name[1:])])
+                    raise InputFileError(
+                        f"{where}:{first_line + row}: a quote left open in the "
+                        f"{column_name!r} field takes the rows after it into that field "
+                        "(they would not be counted)",
+                        'close the quote; a quote inside a field is written twice: ""',
+                    )
 
 
 def _explain_parse_error(

@@ -11,6 +11,8 @@ A quoted field may hold a line break (in a column wacost does not read), so a cu
 inside a quote. Each worker counts the quote characters of its range: a range with an odd
 count (its start being outside any quote) ends inside a quoted field, so from its start the
 rest of the file is read by the serial reader, which keeps quoted line breaks in their field.
+A range whose bytes cannot be read is read on by the serial reader too, to name the true line
+of its error.
 """
 
 from __future__ import annotations
@@ -85,6 +87,7 @@ class _Range:
     rows: int
     failed: Batch | None = None
     quotes: int = 0  # quote characters in the range's bytes
+    unreadable: bool = False  # the range's bytes raised a reading error
 
 
 def _reduce_range(
@@ -104,13 +107,18 @@ def _reduce_range(
     result = _Range([], 0, quotes=data.count(b'"'))
     if result.quotes % 2:
         return result  # cut inside a quoted field: the consumer reads on serially from here
-    for batch in read_batches(piece, file_index, block_size):
-        try:
-            result.parts.append(reduce_batch(batch, resolver, where, partition_bits))
-        except InputFileError:
-            result.failed = batch
-            break
-        result.rows += batch.num_rows
+    # without a quote character no field can run over lines: only the used columns are read
+    batches = read_batches(piece, file_index, block_size, check_unread=result.quotes > 0)
+    try:
+        for batch in batches:
+            try:
+                result.parts.append(reduce_batch(batch, resolver, where, partition_bits))
+            except InputFileError:
+                result.failed = batch
+                break
+            result.rows += batch.num_rows
+    except InputFileError:  # a reading error: its line is known only to a reader from before
+        result.unreadable = True
     return result
 
 
@@ -132,9 +140,7 @@ def _serial_rest(
         return handle
 
     piece = dataclasses.replace(source, skip_rows=0, opener=opener)
-    for batch in read_batches(piece, file_index, block_size):
-        first = line + batch.first_line - 1
-        batch = dataclasses.replace(batch, first_line=first)
+    for batch in read_batches(piece, file_index, block_size, first_line=line):
         yield reduce_batch(batch, resolver, str(source.path), partition_bits)
 
 
@@ -178,7 +184,8 @@ def reduce_ranges(
             done = start
             for bounds in ranges:
                 result = pending.popleft().result()
-                if result.quotes % 2:  # this range ends inside a quoted field
+                # this range ends inside a quoted field, or the serial reader names its error
+                if result.quotes % 2 or result.unreadable:
                     yield from _serial_rest(
                         source, bounds[0], line, file_index, resolver, partition_bits, block_size
                     )
