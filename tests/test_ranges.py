@@ -88,7 +88,9 @@ def test_a_later_error_after_a_quoted_cut_names_its_line(tmp_path, monkeypatch):
     rows = [f"+9198765{i:05d},spring_sale,marketing,{note}" for i in range(8000)]
     rows[7000] = f"+919876512345,spring_sale,promo,{note}"
     path = write(tmp_path / "c.csv", "phone,template,category,notes\n" + "\n".join(rows) + "\n")
-    assert f"{path}:7002: category 'promo'" in _same_error(path, monkeypatch, 4096)
+    assert f"{path}:14002: category 'promo'" in _same_error(
+        path, monkeypatch, 4096
+    )  # 2 lines a row
 
 
 OPEN_QUOTE = (
@@ -108,7 +110,7 @@ def test_a_quote_left_open_in_a_column_not_read_is_refused(tmp_path):
     with pytest.raises(InputFileError) as caught:
         count_campaign([path], RESOLVER, workers=0)
     message = str(caught.value)
-    assert f"{path}:4: a quote left open in the 'notes' field" in message
+    assert f"{path}:5: a quote left open in the 'notes' field" in message  # its own line
     assert "close the quote" in message
     assert "4670123457" not in message  # no phone number printed
 
@@ -153,3 +155,18 @@ def test_notes_over_several_lines_that_are_not_rows_are_read(tmp_path, delimiter
     rows = [f"+46701234{i:03d}{d}spring_sale{d}{notes[i % 3]}" for i in range(30)]
     path = write(tmp_path / "c.csv", f"phone{d}template{d}notes\n" + "\n".join(rows) + "\n")
     assert count_campaign([path], RESOLVER, workers=0).rows == 30
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_error_after_quoted_line_breaks_names_the_files_own_line(tmp_path, monkeypatch, workers):
+    """Rows are counted a line each; an error names the line an editor shows, past the notes
+    that run over several lines before it."""
+    rows = [f'+9198765{i:05d},spring_sale,marketing,"note\nof two lines"' for i in range(3000)]
+    rows[2500] = '+919876512345,spring_sale,promo,"x"'
+    path = write(tmp_path / "c.csv", "phone,template,category,notes\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+    with pytest.raises(InputFileError) as caught:
+        count_campaign([path], RESOLVER, workers=workers, block_size=8192)
+    line = 2 + 2 * 2500  # the header, then two lines a row
+    assert str(caught.value).startswith(f"{path}:{line}: category 'promo'")
+    assert path.read_text().splitlines()[line - 1].startswith("+919876512345,")

@@ -22,19 +22,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from wacost.campaign import (
     DEFAULT_BLOCK_SIZE,
     Batch,
     CampaignFile,
-    inspect_campaign,
-    mask_digits,
-    read_batches,
 )
 from wacost.counting import ranges
 from wacost.counting.batch import (
@@ -48,7 +43,8 @@ from wacost.counting.batch import (
     _BatchCounts,
     reduce_batch,
 )
-from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
+from wacost.counting.exclusions import read_exclusions
+from wacost.counting.ledger import RecipientLedger
 from wacost.counting.table import CountRow, CountTable
 from wacost.errors import InputFileError, literal
 from wacost.lines import row_lines
@@ -193,12 +189,7 @@ def _true_lines(
     rows = list(table.rows)
     result: list[int | None] = list(ordinals)
     for index, source in enumerate(sources):
-        if (
-            not isinstance(source, CampaignFile)  # Parquet: lines are its rows already
-            or source.opener is not None  # compressed or standard input: read once
-            or source.stream is not None  # a FIFO or a device
-            or not source.path.is_file()
-        ):  # lines stay as counted
+        if not _rescannable(source):  # lines stay as counted
             continue
         base = source.skip_rows + 1
         in_file = [i for i, row in enumerate(rows) if row.file == index]
@@ -217,89 +208,37 @@ def _true_lines(
     return (CountTable(tuple(rows)), *result)
 
 
+def _rescannable(source: CampaignFile | ParquetInput) -> TypeGuard[CampaignFile]:
+    """Whether a second scan can tell the true lines of `source`'s rows."""
+    return (
+        isinstance(source, CampaignFile)  # Parquet: lines are its rows already
+        and source.opener is None  # compressed or standard input: read once
+        and source.stream is None  # a FIFO or a device
+        and source.path.is_file()
+    )
+
+
+def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) -> InputFileError:
+    """`error` with the line it names (counted as one line a row) made the file's true line."""
+    place = re.match(re.escape(str(source.path)) + r":(\d+): ", error.message)
+    if place is None or error.fields or not _rescannable(source):
+        return error
+    counted = int(place.group(1))
+    base = source.skip_rows + 1
+    if counted < base:
+        return error
+    rows = np.array([counted - base], dtype=np.int64)
+    line = int(row_lines(source.path, source.encoding, source.skip_rows, rows)[0])
+    if line == counted:
+        return error
+    message = f"{source.path}:{line}: {error.message[place.end() :]}"
+    return InputFileError(literal(message), literal(error.hint) if error.hint else None)
+
+
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
     if ordinal is None:
         return None
     return f"{files[ordinal >> _LINE_BITS]}:{ordinal & _LINE_MASK}"
-
-
-def read_exclusions(
-    paths: Iterable[Path],
-    resolver: NumberResolver,
-    ledger: RecipientLedger,
-    block_size: int = DEFAULT_BLOCK_SIZE,
-) -> int:
-    """Put the valid numbers of opt-out lists in the ledger; how many entries were not valid.
-
-    A list is a CSV file with a phone column (any of its aliases), or one number per line.
-    """
-    invalid = 0
-    for path in paths:
-        if not path.exists():
-            raise InputFileError(
-                f"{{0}} {literal(path)}: no such file", "check the opt-out list's path", "exclude"
-            )
-        if path.is_dir():
-            raise InputFileError(
-                f"{{0}} {literal(path)}: is a directory", "name the opt-out list's file", "exclude"
-            )
-        for phones in _exclusion_columns(path, block_size):
-            resolved = resolver.resolve(phones)
-            ledger.add(resolved.numbers[resolved.valid_mask], _OPTED_OUT, 0)
-            invalid += int(np.count_nonzero(resolved.present & ~resolved.valid_mask))
-    return invalid
-
-
-# The first line of a list of one number per line: a number, maybe with tel: or whatsapp:.
-_NUMBER_LINE = re.compile(
-    r"\s*(?:tel:|whatsapp:)?\s*\+?[\s\d().\-/\u00a0]*\d[\s\d().\-/\u00a0]*", re.I
-)
-
-
-def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
-    try:
-        source = inspect_campaign(path, require_columns=False)
-    except InputFileError:
-        source = None  # empty, or not text wacost can sniff: read as one number per line
-    if source is not None and source.has_phone:
-        for batch in read_batches(source, 0, block_size):
-            yield batch.columns["phone"]
-        return
-    if source is not None and not (
-        len(source.header) == 1 and _NUMBER_LINE.fullmatch(source.header[0])
-    ):
-        # A header without a phone column: reading it as one number per line would exclude
-        # nobody, and opted-out people would be priced as sent.
-        shown = ", ".join(repr(mask_digits(h)) for h in source.header[:8])
-        raise InputFileError(
-            f"{{0}} {literal(path)}: no phone column in the header (found {literal(shown)})",
-            "name the column phone (or wa_id, to, msisdn, recipient, phone_number, mobile), "
-            "or give one number per line",
-            "exclude",
-        )
-    # one number per line: every line is one field, whatever commas or quotes it holds
-    try:
-        reader = pacsv.open_csv(
-            source.source() if source is not None else path,
-            read_options=pacsv.ReadOptions(column_names=["phone"], block_size=block_size),
-            parse_options=pacsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"phone": pa.string()}, strings_can_be_null=False
-            ),
-        )
-        for record_batch in reader:
-            yield record_batch.column("phone")
-    except FileNotFoundError:
-        raise InputFileError(
-            f"{{0}} {literal(path)}: no such file", "check the opt-out list's path", "exclude"
-        ) from None
-    except (OSError, pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        first = mask_digits(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-        raise InputFileError(
-            f"{{0}} {literal(path)}: cannot read the opt-out list ({literal(first)})",
-            "give a CSV file with a phone column, or one number per line in UTF-8",
-            "exclude",
-        ) from None
 
 
 def _cpus(cap: int | None = 4) -> int:
@@ -347,28 +286,32 @@ def count_campaign(
         done_before = 0
         for index, source in enumerate(sources):
             file_rows = 0
-            file_progress = _offset(progress, done_before, total_bytes)
-            start = None
-            if workers > 0 and isinstance(source, CampaignFile):
-                start = ranges.data_offset(source)
-            if start is not None and sizes[index] - start > ranges.RANGE_BYTES:
-                assert isinstance(source, CampaignFile)
-                parts = ranges.reduce_ranges(
-                    source, start, index, resolver, workers, ledger.bits, block_size, file_progress
-                )
-            else:
-                batches = read_input(source, index, block_size, progress=file_progress)
-                parts = _reduce_in_order(
-                    batches, resolver, str(source.path), min(workers, 4), ledger.bits
-                )
-            for part in parts:
-                global_ids = tables.merge(part, len(resolver.countries))
-                _check_distinct_names(tables, source.path, part.first_line + part.num_rows - 1)
-                ordinals = (index << _LINE_BITS) + part.first_line + part.rows
-                ledger.add(
-                    part.numbers, global_ids[part.labels], ordinals, part.row_messages, part.bounds
-                )
-                file_rows += part.num_rows
+            parts = _file_parts(
+                source,
+                index,
+                sizes[index],
+                resolver,
+                workers,
+                ledger.bits,
+                block_size,
+                _offset(progress, done_before, total_bytes),
+            )
+            try:
+                for part in parts:
+                    global_ids = tables.merge(part, len(resolver.countries))
+                    last = part.first_line + part.num_rows - 1
+                    _check_distinct_names(tables, source.path, last)
+                    ordinals = (index << _LINE_BITS) + part.first_line + part.rows
+                    ledger.add(
+                        part.numbers,
+                        global_ids[part.labels],
+                        ordinals,
+                        part.row_messages,
+                        part.bounds,
+                    )
+                    file_rows += part.num_rows
+            except InputFileError as error:  # lines counted a row each: the file's own lines
+                raise _on_true_line(error, source) from None
             if file_rows == 0:
                 raise InputFileError(
                     f"{source.path}: a header but no rows", "add the campaign's recipients"
@@ -394,6 +337,30 @@ def count_campaign(
         ),
         invalid_exclusions=invalid_exclusions,
     )
+
+
+def _file_parts(
+    source: CampaignFile | ParquetInput,
+    index: int,
+    size: int,
+    resolver: NumberResolver,
+    workers: int,
+    partition_bits: int,
+    block_size: int,
+    progress: Callable[[int], None] | None,
+) -> Iterator[_BatchCounts]:
+    """One input's batches reduced, in order: a plain UTF-8 file larger than a range in byte
+    ranges on `workers` threads, any other input parsed here and reduced on up to 4."""
+    start = None
+    if workers > 0 and isinstance(source, CampaignFile):
+        start = ranges.data_offset(source)
+    if start is not None and size - start > ranges.RANGE_BYTES:
+        assert isinstance(source, CampaignFile)
+        return ranges.reduce_ranges(
+            source, start, index, resolver, workers, partition_bits, block_size, progress
+        )
+    batches = read_input(source, index, block_size, progress=progress)
+    return _reduce_in_order(batches, resolver, str(source.path), min(workers, 4), partition_bits)
 
 
 def _offset(progress: Progress | None, before: int, total: int) -> Callable[[int], None] | None:
