@@ -8,11 +8,6 @@ from typing import Annotated
 import typer
 
 from wacost.cli.common import (
-    ByOpt,
-    DebugOpt,
-    GithubSummaryOpt,
-    PricingOpt,
-    QuietOpt,
     app,
     check_format,
     check_view,
@@ -27,6 +22,21 @@ from wacost.cli.common import (
 from wacost.cli.common import (
     report_format as choose_format,
 )
+from wacost.cli.options import (
+    TABLE_OR_JSON,
+    ByOpt,
+    DebugOpt,
+    GithubSummaryOpt,
+    OutputOpt,
+    PricingOpt,
+    QuietOpt,
+    TableOrJsonOpt,
+    currency_option,
+    date_option,
+    default_country_option,
+    format_option,
+    output_option,
+)
 from wacost.cli.streams import check_output
 from wacost.errors import InputFileError, OptionError
 from wacost.models import ExitCode
@@ -40,17 +50,13 @@ def report(
     ],
     fmt: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            metavar="FORMAT",
-            help="table, json, csv, markdown, html or xlsx (default: the one -o's suffix "
+        format_option(
+            "table, json, csv, markdown, html or xlsx (default: the one -o's suffix "
             "names; else table).",
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")
-    ] = None,
+    output: OutputOpt = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,
@@ -96,18 +102,12 @@ def lookup(
             "input), or one number per line.",
         ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
-    ] = "table",
+    fmt: TableOrJsonOpt = "table",
     date: Annotated[
-        str | None,
-        typer.Option(
-            "--date", metavar="YYYY-MM-DD", help="Which rate card's markets (default today)."
-        ),
+        str | None, date_option("--date", "Which rate card's markets (default today).")
     ] = None,
     default_country: Annotated[
-        str | None,
-        typer.Option("--default-country", metavar="CC", help="ISO country for national numbers."),
+        str | None, default_country_option("ISO country for national numbers.")
     ] = None,
     pricing: PricingOpt = None,
     debug: DebugOpt = False,
@@ -122,7 +122,7 @@ def lookup(
         from wacost.numbers.lookup import lookup_numbers, read_number_file, render_lookup
         from wacost.prices.loading import load_price_book
 
-        out_format = check_format(fmt, ("table", "json"))
+        out_format = check_format(fmt, TABLE_OR_JSON)
         items = list(numbers or [])
         if file is not None:
             items += read_number_file(file)
@@ -152,12 +152,7 @@ app.add_typer(rates_app)
 def rates(
     ctx: typer.Context,
     date: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            metavar="YYYY-MM-DD",
-            help="Show the card in effect on this date (default today).",
-        ),
+        str | None, date_option("--date", "Show the card in effect on this date (default today).")
     ] = None,
     market: Annotated[
         str | None,
@@ -165,19 +160,14 @@ def rates(
             "--market", metavar="MARKET", help="Only this market (name or ISO country code)."
         ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table, json or csv.")
-    ] = "table",
+    fmt: Annotated[str, format_option("table, json or csv.")] = "table",
     pricing: PricingOpt = None,
-    currency: Annotated[
-        str, typer.Option("--currency", metavar="CUR", help="Currency of the card.")
-    ] = "USD",
+    currency: Annotated[str, currency_option("Currency of the card.")] = "USD",
     compare_date: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--compare-date",
-            metavar="YYYY-MM-DD",
-            help="Show what changed between the card in effect on this date and the one of "
+            "Show what changed between the card in effect on this date and the one of "
             "--date, market by market (new minus old).",
         ),
     ] = None,
@@ -224,28 +214,19 @@ def rates_import(
     ],
     effective_from: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--effective-from",
-            metavar="YYYY-MM-DD",
-            help="The date the card takes effect (default: the date in the file's title).",
+            "The date the card takes effect (default: the date in the file's title).",
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="CARD.yaml",
-            help="Write the card here (default: standard output); use it with --pricing.",
+        output_option(
+            "Write the card here (default: standard output); use it with --pricing.", "CARD.yaml"
         ),
     ] = None,
     currency: Annotated[
-        str | None,
-        typer.Option(
-            "--currency",
-            metavar="CUR",
-            help="The currency, where the files do not say it (e.g. a bare $).",
-        ),
+        str | None, currency_option("The currency, where the files do not say it (e.g. a bare $).")
     ] = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -278,9 +259,7 @@ def classify(
             show_default=False,
         ),
     ],
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
-    ] = "table",
+    fmt: TableOrJsonOpt = "table",
     debug: DebugOpt = False,
 ) -> None:
     """Put each template in a category, with reasons and a recategorization risk.
@@ -294,7 +273,7 @@ def classify(
         from wacost.render.classification import render_classifications
         from wacost.templates.definitions import load_templates
 
-        out_format = check_format(fmt, ("table", "json"))
+        out_format = check_format(fmt, TABLE_OR_JSON)
         book = load_templates(template_files)
         if not len(book):
             raise InputFileError("no templates found", "give Meta's message_templates export")

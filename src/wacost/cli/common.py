@@ -262,49 +262,6 @@ def _root(
     """Estimate what a WhatsApp Business Platform campaign will cost before it is sent."""
 
 
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
-PricingOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--pricing",
-        metavar="PATH",
-        help="A price-table file or folder (default: the tables shipped with wacost).",
-    ),
-]
-PolicyOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--policy",
-        metavar="FILE",
-        help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
-        "threshold; a broken limit exits 1, a warning never fails.",
-    ),
-]
-ByOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        metavar="VIEW",
-        help="Show only one breakdown: category, market or template (table, markdown, html).",
-    ),
-]
-QuietOpt = Annotated[
-    bool,
-    typer.Option(
-        "--quiet",
-        "-q",
-        help="Print only the total cost (e.g. 8.5753 USD); --output still gets the report.",
-    ),
-]
-GithubSummaryOpt = Annotated[
-    bool,
-    typer.Option(
-        "--github-summary",
-        help="Also append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions).",
-    ),
-]
-
-
 def budget_policy(budget: str | None, policy_path: Path | None) -> tuple[Decimal | None, Any]:
     """The total budget and the policy of an estimate.
 

@@ -13,12 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wacost.cli.common import (
-    ByOpt,
-    DebugOpt,
-    GithubSummaryOpt,
-    PolicyOpt,
-    PricingOpt,
-    QuietOpt,
     _stderr,
     app,
     budget_policy,
@@ -34,6 +28,18 @@ from wacost.cli.common import (
 )
 from wacost.cli.common import (
     report_format as choose_format,
+)
+from wacost.cli.options import (
+    ByOpt,
+    DebugOpt,
+    GithubSummaryOpt,
+    PricingOpt,
+    QuietOpt,
+    currency_option,
+    date_option,
+    default_country_option,
+    format_option,
+    output_option,
 )
 from wacost.cli.streams import check_output
 from wacost.errors import OptionError, StrictModeError
@@ -67,30 +73,24 @@ def estimate(
     pricing: PricingOpt = None,
     date: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--date",
-            metavar="YYYY-MM-DD",
-            help="Send date YYYY-MM-DD: picks the rate card "
+            "Send date YYYY-MM-DD: picks the rate card "
             "and free-message rules in effect (default: today, UTC).",
         ),
     ] = None,
     fmt: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            metavar="FORMAT",
-            help="Report format: table, json, csv, markdown, html or xlsx (default: the one "
+        format_option(
+            "Report format: table, json, csv, markdown, html or xlsx (default: the one "
             "-o's suffix names, e.g. report.html; else table).",
             show_default=False,
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="Write the report to this file (only when the run succeeds) instead of stdout.",
+        output_option(
+            "Write the report to this file (only when the run succeeds) instead of stdout."
         ),
     ] = None,
     budget: Annotated[
@@ -103,17 +103,21 @@ def estimate(
             "WACOST_BUDGET environment variable.",
         ),
     ] = None,
-    policy: PolicyOpt = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            metavar="FILE",
+            help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
+            "threshold; a broken limit exits 1, a warning never fails.",
+        ),
+    ] = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,
     default_country: Annotated[
         str | None,
-        typer.Option(
-            "--default-country",
-            metavar="CC",
-            help="ISO country (e.g. SE) for numbers written without a country code.",
-        ),
+        default_country_option("ISO country (e.g. SE) for numbers written without a country code."),
     ] = None,
     business_country: Annotated[
         str | None,
@@ -182,11 +186,8 @@ def estimate(
     ] = None,
     currency: Annotated[
         str,
-        typer.Option(
-            "--currency",
-            metavar="CUR",
-            help="Report currency: a published card in that "
-            "currency, or USD converted with --fx-rate.",
+        currency_option(
+            "Report currency: a published card in that currency, or USD converted with --fx-rate."
         ),
     ] = "USD",
     fx_rate: Annotated[
@@ -199,11 +200,9 @@ def estimate(
     ] = None,
     compare_date: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--compare-date",
-            metavar="YYYY-MM-DD",
-            help="Also price the campaign on the card in effect on this date and show the "
-            "difference.",
+            "Also price the campaign on the card in effect on this date and show the difference.",
         ),
     ] = None,
     sender_numbers: Annotated[

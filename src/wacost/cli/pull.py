@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wacost.cli.common import (
-    DebugOpt,
     app,
     guarded,
     parse_amount,
@@ -17,6 +15,17 @@ from wacost.cli.common import (
     parse_date,
     set_debug,
     write_output,
+)
+from wacost.cli.options import (
+    ApiVersionOpt,
+    DebugOpt,
+    GraphUrlOpt,
+    MaxWaitOpt,
+    PullOutputOpt,
+    RetriesOpt,
+    TimeoutOpt,
+    WabaOpt,
+    date_option,
 )
 from wacost.errors import OptionError
 from wacost.models import ExitCode
@@ -33,46 +42,6 @@ pull_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(pull_app, name="pull")
-
-WabaOpt = Annotated[
-    str,
-    typer.Option(
-        "--waba-id", metavar="ID", help="The WhatsApp Business Account id.", show_default=False
-    ),
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help="Write the response to this file (only when the pull succeeds) instead of stdout.",
-    ),
-]
-VersionOpt = Annotated[
-    str | None,
-    typer.Option("--api-version", metavar="VERSION", help="Graph API version (default v26.0)."),
-]
-GraphUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--graph-url",
-        metavar="URL",
-        help="Graph API base URL (default: WACOST_GRAPH_URL, else https://graph.facebook.com).",
-    ),
-]
-RetriesOpt = Annotated[
-    str, typer.Option("--retries", metavar="N", help="Tries after the first, on rate limits.")
-]
-MaxWaitOpt = Annotated[
-    str,
-    typer.Option(
-        "--max-wait", metavar="SECONDS", help="The longest wait between tries (backoff doubles)."
-    ),
-]
-TimeoutOpt = Annotated[
-    str, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for an answer.")
-]
 
 
 def _client(
@@ -115,8 +84,8 @@ def _client(
 @pull_app.command("templates")
 def pull_templates_command(
     waba_id: WabaOpt,
-    output: OutputOpt = None,
-    api_version: VersionOpt = None,
+    output: PullOutputOpt = None,
+    api_version: ApiVersionOpt = None,
     graph_url: GraphUrlOpt = None,
     retries: RetriesOpt = "5",
     max_wait: MaxWaitOpt = "60",
@@ -142,21 +111,13 @@ def pull_templates_command(
 @pull_app.command("analytics")
 def pull_analytics_command(
     waba_id: WabaOpt,
-    start: Annotated[
-        str,
-        typer.Option("--start", metavar="YYYY-MM-DD", help="First day (UTC).", show_default=False),
-    ],
-    end: Annotated[
-        str,
-        typer.Option(
-            "--end", metavar="YYYY-MM-DD", help="Last day (UTC), included.", show_default=False
-        ),
-    ],
+    start: Annotated[str, date_option("--start", "First day (UTC).", show_default=False)],
+    end: Annotated[str, date_option("--end", "Last day (UTC), included.", show_default=False)],
     granularity: Annotated[
         str, typer.Option("--granularity", metavar="G", help="DAILY, MONTHLY or HALF_HOUR.")
     ] = "DAILY",
-    output: OutputOpt = None,
-    api_version: VersionOpt = None,
+    output: PullOutputOpt = None,
+    api_version: ApiVersionOpt = None,
     graph_url: GraphUrlOpt = None,
     retries: RetriesOpt = "5",
     max_wait: MaxWaitOpt = "60",

@@ -9,8 +9,6 @@ from typing import Annotated
 import typer
 
 from wacost.cli.common import (
-    DebugOpt,
-    PricingOpt,
     app,
     check_format,
     guarded,
@@ -18,6 +16,7 @@ from wacost.cli.common import (
     set_debug,
     write_output,
 )
+from wacost.cli.options import DebugOpt, OutputOpt, PricingOpt, format_option
 from wacost.errors import OptionError
 from wacost.models import ExitCode
 
@@ -51,12 +50,8 @@ def reconcile_command(
             show_default=False,
         ),
     ],
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table, json, markdown or html.")
-    ] = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")
-    ] = None,
+    fmt: Annotated[str, format_option("table, json, markdown or html.")] = "table",
+    output: OutputOpt = None,
     tolerance: Annotated[
         str | None,
         typer.Option(
