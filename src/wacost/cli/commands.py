@@ -10,17 +10,13 @@ import typer
 from wacost.cli.common import (
     app,
     check_format,
-    check_view,
     deliver,
-    guarded,
+    delivery,
     parse_currency,
     parse_date,
-    set_debug,
+    run,
     terminal_shape,
     write_output,
-)
-from wacost.cli.common import (
-    report_format as choose_format,
 )
 from wacost.cli.options import (
     TABLE_OR_JSON,
@@ -68,21 +64,19 @@ def report(
 
     Exit codes: 0 done, 1 the saved report is over its budget or breaks a policy limit, 2 bad input.
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.files import read_text_file
         from wacost.policy import recheck
         from wacost.report.document import from_json
 
-        report_format = choose_format(fmt, output)
-        view = check_view(by, report_format)
+        how = delivery(fmt, output, by, quiet, github_summary)
         check_output(output, [saved])
         # Validated on load, and judged again by its own figures: an edited total is caught.
         estimate = recheck(from_json(read_text_file(saved, "saved report"), str(saved)))
-        return deliver(estimate, report_format, output, view, quiet, github_summary)
+        return deliver(estimate, how)
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @app.command()
@@ -116,7 +110,6 @@ def lookup(
 
     Example: wacost lookup +46701234567 +12425551234 "070-123 45 67" --default-country SE
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.numbers.lookup import lookup_numbers, read_number_file, render_lookup
@@ -134,7 +127,7 @@ def lookup(
         write_output(render_lookup(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 rates_app = typer.Typer(
@@ -179,7 +172,6 @@ def rates(
     """
     if ctx.invoked_subcommand is not None:
         return
-    set_debug(debug)
 
     def work() -> int:
         from wacost.prices.compare import compare_cards
@@ -199,7 +191,7 @@ def rates(
         write_output(render_comparison(comparison, out_format), None)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @rates_app.command("import")
@@ -234,7 +226,6 @@ def rates_import(
 
     Example: wacost rates import rates.xlsx volume_tiers.xlsx -o pricing/rate-card-2027-01-01-USD.yaml
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.prices.importer import import_meta_files
@@ -246,7 +237,7 @@ def rates_import(
         write_output(imported.text, output)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @app.command()
@@ -266,7 +257,6 @@ def classify(
 
     Example: wacost classify samples/templates.json
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.classify import classify_template, load_classifier_rules
@@ -282,4 +272,4 @@ def classify(
         write_output(render_classifications(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -94,6 +95,12 @@ def fail(error: WacostError) -> NoReturn:
         raise error
     _stderr(f"wacost: error: {mask_phone_numbers(str(error))}")
     raise typer.Exit(ExitCode.ERROR)
+
+
+def run(work: Callable[[], int], debug: bool) -> NoReturn:
+    """End a command: run its `work` (tracebacks only with --debug) and exit with its code."""
+    set_debug(debug)
+    raise typer.Exit(int(guarded(work)))
 
 
 def guarded(work: Callable[[], T]) -> T:
@@ -298,6 +305,26 @@ def check_view(by: str | None, report_format: str) -> str | None:
     return view
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """Where and how a finished estimate goes: the --format, --output, --by, --quiet and
+    --github-summary of `estimate` and `report`, checked together."""
+
+    report_format: str
+    output: Path | None
+    view: str | None
+    quiet: bool
+    github_summary: bool
+
+
+def delivery(
+    fmt: str | None, output: Path | None, by: str | None, quiet: bool, github_summary: bool
+) -> Delivery:
+    """The flags, checked: --format (else -o's suffix, else table), and --by against it."""
+    chosen = report_format(fmt, output)
+    return Delivery(chosen, output, check_view(by, chosen), quiet, github_summary)
+
+
 def append_step_summary(markdown: str) -> None:
     """Append `markdown` to the GitHub Actions step summary; a note on stderr when there is none."""
     target = os.environ.get("GITHUB_STEP_SUMMARY", "").strip()
@@ -314,16 +341,11 @@ def append_step_summary(markdown: str) -> None:
         _stderr(f"wacost: warning: --github-summary: cannot write {target} ({exc.strerror})")
 
 
-def deliver(
-    report: Estimate,
-    report_format: str,
-    output: Path | None,
-    view: str | None,
-    quiet: bool,
-    github_summary: bool,
-) -> int:
+def deliver(report: Estimate, how: Delivery) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
     from wacost.render import render_report
+
+    report_format, output, view = how.report_format, how.output, how.view
 
     if report_format == "table":
         from wacost.render.common import printable_estimate
@@ -340,11 +362,11 @@ def deliver(
     else:
         text = render_report(report, report_format, view)
     summary = total = None
-    if github_summary:
+    if how.github_summary:
         from wacost.render.markdown import render_markdown
 
         summary = render_markdown(report)
-    if quiet:
+    if how.quiet:
         from wacost.render.table import render_total
 
         total = render_total(report)

@@ -16,18 +16,14 @@ from wacost.cli.common import (
     _stderr,
     app,
     budget_policy,
-    check_view,
     deliver,
-    guarded,
+    delivery,
     parse_amount,
     parse_count,
     parse_currency,
     parse_date,
     parse_share,
-    set_debug,
-)
-from wacost.cli.common import (
-    report_format as choose_format,
+    run,
 )
 from wacost.cli.options import (
     ByOpt,
@@ -276,7 +272,6 @@ def estimate(
 
     Exit codes: 0 done (within budget), 1 total above --budget or a --policy limit broken (or billable messages left unpriced under a budget or policy), 2 bad input or options.
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.estimate import EstimateOptions, estimate_campaign
@@ -284,8 +279,7 @@ def estimate(
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
 
-        report_format = choose_format(fmt, output)
-        view = check_view(by, report_format)
+        how = delivery(fmt, output, by, quiet, github_summary)
         inputs = [
             *campaign,
             *(templates or []),
@@ -350,10 +344,9 @@ def estimate(
 
             rates = load_delivery_rates(delivery_rates, mapping_card(report, book))
             report = apply_delivery_rates(report, rates, str(delivery_rates))
-        return deliver(report, report_format, output, view, quiet, github_summary)
+        return deliver(report, how)
 
-    code = guarded(work)
-    raise typer.Exit(int(code))
+    run(work, debug)
 
 
 def _rejects_readable(campaign: list[Path]) -> None:

@@ -105,6 +105,8 @@ GraphUrlOpt = Annotated[
         help="Graph API base URL (default: WACOST_GRAPH_URL, else https://graph.facebook.com).",
     ),
 ]
+# Their defaults, as the signatures write them (`retries: RetriesOpt = RETRIES`).
+RETRIES, MAX_WAIT, TIMEOUT = "5", "60", "30"
 RetriesOpt = Annotated[
     str, typer.Option("--retries", metavar="N", help="Tries after the first, on rate limits.")
 ]

@@ -9,14 +9,16 @@ import typer
 
 from wacost.cli.common import (
     app,
-    guarded,
     parse_amount,
     parse_count,
     parse_date,
-    set_debug,
+    run,
     write_output,
 )
 from wacost.cli.options import (
+    MAX_WAIT,
+    RETRIES,
+    TIMEOUT,
     ApiVersionOpt,
     DebugOpt,
     GraphUrlOpt,
@@ -87,16 +89,15 @@ def pull_templates_command(
     output: PullOutputOpt = None,
     api_version: ApiVersionOpt = None,
     graph_url: GraphUrlOpt = None,
-    retries: RetriesOpt = "5",
-    max_wait: MaxWaitOpt = "60",
-    timeout: TimeoutOpt = "30",
+    retries: RetriesOpt = RETRIES,
+    max_wait: MaxWaitOpt = MAX_WAIT,
+    timeout: TimeoutOpt = TIMEOUT,
     debug: DebugOpt = False,
 ) -> None:
     """Every message template of a WhatsApp Business Account (all pages), for --templates.
 
     Example: WHATSAPP_ACCESS_TOKEN=... wacost pull templates --waba-id 1234567890 -o templates.json
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.graph import pull_templates, to_json
@@ -105,7 +106,7 @@ def pull_templates_command(
         write_output(to_json(pull_templates(client, waba_id)), output)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @pull_app.command("analytics")
@@ -119,9 +120,9 @@ def pull_analytics_command(
     output: PullOutputOpt = None,
     api_version: ApiVersionOpt = None,
     graph_url: GraphUrlOpt = None,
-    retries: RetriesOpt = "5",
-    max_wait: MaxWaitOpt = "60",
-    timeout: TimeoutOpt = "30",
+    retries: RetriesOpt = RETRIES,
+    max_wait: MaxWaitOpt = MAX_WAIT,
+    timeout: TimeoutOpt = TIMEOUT,
     debug: DebugOpt = False,
 ) -> None:
     """What Meta billed: pricing_analytics by country, category, pricing type and tier (all pages),
@@ -129,7 +130,6 @@ def pull_analytics_command(
 
     Example: wacost pull analytics --waba-id 1234567890 --start 2026-11-01 --end 2026-11-30 -o bill.json
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.graph import pull_analytics, to_json
@@ -140,4 +140,4 @@ def pull_analytics_command(
         write_output(to_json(response), output)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)

@@ -11,9 +11,8 @@ import typer
 from wacost.cli.common import (
     app,
     check_format,
-    guarded,
     parse_amount,
-    set_debug,
+    run,
     write_output,
 )
 from wacost.cli.options import DebugOpt, OutputOpt, PricingOpt, format_option
@@ -70,7 +69,6 @@ def reconcile_command(
 
     Exit codes: 0 done, 1 the bill differs by more than --tolerance, 2 bad input.
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.prices.loading import load_price_book
@@ -87,4 +85,4 @@ def reconcile_command(
         write_output(render_reconcile(result, out_format), output)
         return ExitCode.OVER_BUDGET if over_tolerance(result) else ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
