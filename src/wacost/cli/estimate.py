@@ -29,6 +29,7 @@ from wacost.cli.options import (
     ByOpt,
     DebugOpt,
     GithubSummaryOpt,
+    PolicyOpt,
     PricingOpt,
     QuietOpt,
     currency_option,
@@ -99,15 +100,7 @@ def estimate(
             "WACOST_BUDGET environment variable.",
         ),
     ] = None,
-    policy: Annotated[
-        Path | None,
-        typer.Option(
-            "--policy",
-            metavar="FILE",
-            help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
-            "threshold; a broken limit exits 1, a warning never fails.",
-        ),
-    ] = None,
+    policy: PolicyOpt = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,

@@ -4,7 +4,7 @@ An option that reads the same in every command is an alias (`PricingOpt`). One w
 what it means to its command (`--date`, `--format`, `--output`, `--currency`) is made here by a
 function that takes that help, so its flag, short flag and metavar have one home. A default is
 written in each signature (`fmt: TableOrJsonOpt = "table"`): Typer takes no default inside
-`Annotated`. Options only one command takes are declared in that command's signature.
+`Annotated`. Most options only one command takes are declared in that command's signature.
 """
 
 from __future__ import annotations
@@ -55,7 +55,16 @@ OutputOpt = Annotated[Path | None, output_option("Write to this file.")]
 TABLE_OR_JSON = ("table", "json")  # what `lookup` and `classify` write
 TableOrJsonOpt = Annotated[str, format_option("table or json.")]
 
-# How an estimate is shown: `estimate` and `report`.
+# What `estimate` is told of its budget, and how it and `report` show an estimate.
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy",
+        metavar="FILE",
+        help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
+        "threshold; a broken limit exits 1, a warning never fails.",
+    ),
+]
 ByOpt = Annotated[
     str | None,
     typer.Option(
