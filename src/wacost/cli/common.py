@@ -346,7 +346,6 @@ def deliver(report: Estimate, how: Delivery) -> int:
     from wacost.render import render_report
 
     report_format, output, view = how.report_format, how.output, how.view
-
     if report_format == "table":
         from wacost.render.common import printable_estimate
         from wacost.render.table import render_table
