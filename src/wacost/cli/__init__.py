@@ -1,7 +1,8 @@
 """The wacost command line: options -> core calls -> renderer -> exit code. No business logic.
 
 Results go to stdout (or --output), problems to stderr as one line; tracebacks only with --debug.
-The app and what the commands share are in `cli.common`; `estimate` in `cli.estimate`; `report`,
+The app and what the commands share are in `cli.common`, the options several commands take in
+`cli.options` (each declared once); `estimate` in `cli.estimate`; `report`,
 `lookup`, `rates` and `classify` in `cli.commands`; `reconcile` in `cli.reconcile`;
 `pull templates` and `pull analytics` in `cli.pull`.
 """

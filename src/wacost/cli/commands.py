@@ -8,24 +8,30 @@ from typing import Annotated
 import typer
 
 from wacost.cli.common import (
-    ByOpt,
-    DebugOpt,
-    GithubSummaryOpt,
-    PricingOpt,
-    QuietOpt,
     app,
     check_format,
-    check_view,
     deliver,
-    guarded,
+    delivery,
     parse_currency,
     parse_date,
-    set_debug,
+    run,
     terminal_shape,
     write_output,
 )
-from wacost.cli.common import (
-    report_format as choose_format,
+from wacost.cli.options import (
+    TABLE_OR_JSON,
+    ByOpt,
+    DebugOpt,
+    GithubSummaryOpt,
+    OutputOpt,
+    PricingOpt,
+    QuietOpt,
+    TableOrJsonOpt,
+    currency_option,
+    date_option,
+    default_country_option,
+    format_option,
+    output_option,
 )
 from wacost.cli.streams import check_output
 from wacost.errors import InputFileError, OptionError
@@ -40,17 +46,13 @@ def report(
     ],
     fmt: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            metavar="FORMAT",
-            help="table, json, csv, markdown, html or xlsx (default: the one -o's suffix "
+        format_option(
+            "table, json, csv, markdown, html or xlsx (default: the one -o's suffix "
             "names; else table).",
             show_default=False,
         ),
     ] = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")
-    ] = None,
+    output: OutputOpt = None,
     by: ByOpt = None,
     quiet: QuietOpt = False,
     github_summary: GithubSummaryOpt = False,
@@ -62,21 +64,19 @@ def report(
 
     Exit codes: 0 done, 1 the saved report is over its budget or breaks a policy limit, 2 bad input.
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.files import read_text_file
         from wacost.policy import recheck
         from wacost.report.document import from_json
 
-        report_format = choose_format(fmt, output)
-        view = check_view(by, report_format)
+        how = delivery(fmt, output, by, quiet, github_summary)
         check_output(output, [saved])
         # Validated on load, and judged again by its own figures: an edited total is caught.
         estimate = recheck(from_json(read_text_file(saved, "saved report"), str(saved)))
-        return deliver(estimate, report_format, output, view, quiet, github_summary)
+        return deliver(estimate, how)
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @app.command()
@@ -96,18 +96,12 @@ def lookup(
             "input), or one number per line.",
         ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
-    ] = "table",
+    fmt: TableOrJsonOpt = "table",
     date: Annotated[
-        str | None,
-        typer.Option(
-            "--date", metavar="YYYY-MM-DD", help="Which rate card's markets (default today)."
-        ),
+        str | None, date_option("--date", "Which rate card's markets (default today).")
     ] = None,
     default_country: Annotated[
-        str | None,
-        typer.Option("--default-country", metavar="CC", help="ISO country for national numbers."),
+        str | None, default_country_option("ISO country for national numbers.")
     ] = None,
     pricing: PricingOpt = None,
     debug: DebugOpt = False,
@@ -116,13 +110,12 @@ def lookup(
 
     Example: wacost lookup +46701234567 +12425551234 "070-123 45 67" --default-country SE
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.numbers.lookup import lookup_numbers, read_number_file, render_lookup
         from wacost.prices.loading import load_price_book
 
-        out_format = check_format(fmt, ("table", "json"))
+        out_format = check_format(fmt, TABLE_OR_JSON)
         items = list(numbers or [])
         if file is not None:
             items += read_number_file(file)
@@ -134,7 +127,7 @@ def lookup(
         write_output(render_lookup(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 rates_app = typer.Typer(
@@ -152,12 +145,7 @@ app.add_typer(rates_app)
 def rates(
     ctx: typer.Context,
     date: Annotated[
-        str | None,
-        typer.Option(
-            "--date",
-            metavar="YYYY-MM-DD",
-            help="Show the card in effect on this date (default today).",
-        ),
+        str | None, date_option("--date", "Show the card in effect on this date (default today).")
     ] = None,
     market: Annotated[
         str | None,
@@ -165,19 +153,14 @@ def rates(
             "--market", metavar="MARKET", help="Only this market (name or ISO country code)."
         ),
     ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table, json or csv.")
-    ] = "table",
+    fmt: Annotated[str, format_option("table, json or csv.")] = "table",
     pricing: PricingOpt = None,
-    currency: Annotated[
-        str, typer.Option("--currency", metavar="CUR", help="Currency of the card.")
-    ] = "USD",
+    currency: Annotated[str, currency_option("Currency of the card.")] = "USD",
     compare_date: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--compare-date",
-            metavar="YYYY-MM-DD",
-            help="Show what changed between the card in effect on this date and the one of "
+            "Show what changed between the card in effect on this date and the one of "
             "--date, market by market (new minus old).",
         ),
     ] = None,
@@ -189,7 +172,6 @@ def rates(
     """
     if ctx.invoked_subcommand is not None:
         return
-    set_debug(debug)
 
     def work() -> int:
         from wacost.prices.compare import compare_cards
@@ -209,7 +191,7 @@ def rates(
         write_output(render_comparison(comparison, out_format), None)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @rates_app.command("import")
@@ -224,28 +206,19 @@ def rates_import(
     ],
     effective_from: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--effective-from",
-            metavar="YYYY-MM-DD",
-            help="The date the card takes effect (default: the date in the file's title).",
+            "The date the card takes effect (default: the date in the file's title).",
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="CARD.yaml",
-            help="Write the card here (default: standard output); use it with --pricing.",
+        output_option(
+            "Write the card here (default: standard output); use it with --pricing.", "CARD.yaml"
         ),
     ] = None,
     currency: Annotated[
-        str | None,
-        typer.Option(
-            "--currency",
-            metavar="CUR",
-            help="The currency, where the files do not say it (e.g. a bare $).",
-        ),
+        str | None, currency_option("The currency, where the files do not say it (e.g. a bare $).")
     ] = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -253,7 +226,6 @@ def rates_import(
 
     Example: wacost rates import rates.xlsx volume_tiers.xlsx -o pricing/rate-card-2027-01-01-USD.yaml
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.prices.importer import import_meta_files
@@ -265,7 +237,7 @@ def rates_import(
         write_output(imported.text, output)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @app.command()
@@ -278,23 +250,20 @@ def classify(
             show_default=False,
         ),
     ],
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table or json.")
-    ] = "table",
+    fmt: TableOrJsonOpt = "table",
     debug: DebugOpt = False,
 ) -> None:
     """Put each template in a category, with reasons and a recategorization risk.
 
     Example: wacost classify samples/templates.json
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.classify import classify_template, load_classifier_rules
         from wacost.render.classification import render_classifications
         from wacost.templates.definitions import load_templates
 
-        out_format = check_format(fmt, ("table", "json"))
+        out_format = check_format(fmt, TABLE_OR_JSON)
         book = load_templates(template_files)
         if not len(book):
             raise InputFileError("no templates found", "give Meta's message_templates export")
@@ -303,4 +272,4 @@ def classify(
         write_output(render_classifications(results, out_format, *terminal_shape()), None)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -94,6 +95,12 @@ def fail(error: WacostError) -> NoReturn:
         raise error
     _stderr(f"wacost: error: {mask_phone_numbers(str(error))}")
     raise typer.Exit(ExitCode.ERROR)
+
+
+def run(work: Callable[[], int], debug: bool) -> NoReturn:
+    """End a command: run its `work` (tracebacks only with --debug) and exit with its code."""
+    set_debug(debug)
+    raise typer.Exit(int(guarded(work)))
 
 
 def guarded(work: Callable[[], T]) -> T:
@@ -262,49 +269,6 @@ def _root(
     """Estimate what a WhatsApp Business Platform campaign will cost before it is sent."""
 
 
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
-PricingOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--pricing",
-        metavar="PATH",
-        help="A price-table file or folder (default: the tables shipped with wacost).",
-    ),
-]
-PolicyOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--policy",
-        metavar="FILE",
-        help="A budget policy (YAML): limits per category and market, a total, and a warn_at "
-        "threshold; a broken limit exits 1, a warning never fails.",
-    ),
-]
-ByOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--by",
-        metavar="VIEW",
-        help="Show only one breakdown: category, market or template (table, markdown, html).",
-    ),
-]
-QuietOpt = Annotated[
-    bool,
-    typer.Option(
-        "--quiet",
-        "-q",
-        help="Print only the total cost (e.g. 8.5753 USD); --output still gets the report.",
-    ),
-]
-GithubSummaryOpt = Annotated[
-    bool,
-    typer.Option(
-        "--github-summary",
-        help="Also append the Markdown report to $GITHUB_STEP_SUMMARY (GitHub Actions).",
-    ),
-]
-
-
 def budget_policy(budget: str | None, policy_path: Path | None) -> tuple[Decimal | None, Any]:
     """The total budget and the policy of an estimate.
 
@@ -341,6 +305,26 @@ def check_view(by: str | None, report_format: str) -> str | None:
     return view
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """Where and how a finished estimate goes: the --format, --output, --by, --quiet and
+    --github-summary of `estimate` and `report`, checked together."""
+
+    report_format: str
+    output: Path | None
+    view: str | None
+    quiet: bool
+    github_summary: bool
+
+
+def delivery(
+    fmt: str | None, output: Path | None, by: str | None, quiet: bool, github_summary: bool
+) -> Delivery:
+    """The flags, checked: --format (else -o's suffix, else table), and --by against it."""
+    chosen = report_format(fmt, output)
+    return Delivery(chosen, output, check_view(by, chosen), quiet, github_summary)
+
+
 def append_step_summary(markdown: str) -> None:
     """Append `markdown` to the GitHub Actions step summary; a note on stderr when there is none."""
     target = os.environ.get("GITHUB_STEP_SUMMARY", "").strip()
@@ -357,17 +341,11 @@ def append_step_summary(markdown: str) -> None:
         _stderr(f"wacost: warning: --github-summary: cannot write {target} ({exc.strerror})")
 
 
-def deliver(
-    report: Estimate,
-    report_format: str,
-    output: Path | None,
-    view: str | None,
-    quiet: bool,
-    github_summary: bool,
-) -> int:
+def deliver(report: Estimate, how: Delivery) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
     from wacost.render import render_report
 
+    report_format, output, view = how.report_format, how.output, how.view
     if report_format == "table":
         from wacost.render.common import printable_estimate
         from wacost.render.table import render_table
@@ -383,11 +361,11 @@ def deliver(
     else:
         text = render_report(report, report_format, view)
     summary = total = None
-    if github_summary:
+    if how.github_summary:
         from wacost.render.markdown import render_markdown
 
         summary = render_markdown(report)
-    if quiet:
+    if how.quiet:
         from wacost.render.table import render_total
 
         total = render_total(report)

@@ -13,27 +13,30 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from wacost.cli.common import (
+    _stderr,
+    app,
+    budget_policy,
+    deliver,
+    delivery,
+    parse_amount,
+    parse_count,
+    parse_currency,
+    parse_date,
+    parse_share,
+    run,
+)
+from wacost.cli.options import (
     ByOpt,
     DebugOpt,
     GithubSummaryOpt,
     PolicyOpt,
     PricingOpt,
     QuietOpt,
-    _stderr,
-    app,
-    budget_policy,
-    check_view,
-    deliver,
-    guarded,
-    parse_amount,
-    parse_count,
-    parse_currency,
-    parse_date,
-    parse_share,
-    set_debug,
-)
-from wacost.cli.common import (
-    report_format as choose_format,
+    currency_option,
+    date_option,
+    default_country_option,
+    format_option,
+    output_option,
 )
 from wacost.cli.streams import check_output
 from wacost.errors import OptionError, StrictModeError
@@ -67,30 +70,24 @@ def estimate(
     pricing: PricingOpt = None,
     date: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--date",
-            metavar="YYYY-MM-DD",
-            help="Send date YYYY-MM-DD: picks the rate card "
+            "Send date YYYY-MM-DD: picks the rate card "
             "and free-message rules in effect (default: today, UTC).",
         ),
     ] = None,
     fmt: Annotated[
         str | None,
-        typer.Option(
-            "--format",
-            metavar="FORMAT",
-            help="Report format: table, json, csv, markdown, html or xlsx (default: the one "
+        format_option(
+            "Report format: table, json, csv, markdown, html or xlsx (default: the one "
             "-o's suffix names, e.g. report.html; else table).",
             show_default=False,
         ),
     ] = None,
     output: Annotated[
         Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE",
-            help="Write the report to this file (only when the run succeeds) instead of stdout.",
+        output_option(
+            "Write the report to this file (only when the run succeeds) instead of stdout."
         ),
     ] = None,
     budget: Annotated[
@@ -109,11 +106,7 @@ def estimate(
     github_summary: GithubSummaryOpt = False,
     default_country: Annotated[
         str | None,
-        typer.Option(
-            "--default-country",
-            metavar="CC",
-            help="ISO country (e.g. SE) for numbers written without a country code.",
-        ),
+        default_country_option("ISO country (e.g. SE) for numbers written without a country code."),
     ] = None,
     business_country: Annotated[
         str | None,
@@ -182,11 +175,8 @@ def estimate(
     ] = None,
     currency: Annotated[
         str,
-        typer.Option(
-            "--currency",
-            metavar="CUR",
-            help="Report currency: a published card in that "
-            "currency, or USD converted with --fx-rate.",
+        currency_option(
+            "Report currency: a published card in that currency, or USD converted with --fx-rate."
         ),
     ] = "USD",
     fx_rate: Annotated[
@@ -199,11 +189,9 @@ def estimate(
     ] = None,
     compare_date: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--compare-date",
-            metavar="YYYY-MM-DD",
-            help="Also price the campaign on the card in effect on this date and show the "
-            "difference.",
+            "Also price the campaign on the card in effect on this date and show the difference.",
         ),
     ] = None,
     sender_numbers: Annotated[
@@ -277,7 +265,6 @@ def estimate(
 
     Exit codes: 0 done (within budget), 1 total above --budget or a --policy limit broken (or billable messages left unpriced under a budget or policy), 2 bad input or options.
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.estimate import EstimateOptions, estimate_campaign
@@ -285,8 +272,7 @@ def estimate(
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
 
-        report_format = choose_format(fmt, output)
-        view = check_view(by, report_format)
+        how = delivery(fmt, output, by, quiet, github_summary)
         inputs = [
             *campaign,
             *(templates or []),
@@ -351,10 +337,9 @@ def estimate(
 
             rates = load_delivery_rates(delivery_rates, mapping_card(report, book))
             report = apply_delivery_rates(report, rates, str(delivery_rates))
-        return deliver(report, report_format, output, view, quiet, github_summary)
+        return deliver(report, how)
 
-    code = guarded(work)
-    raise typer.Exit(int(code))
+    run(work, debug)
 
 
 def _rejects_readable(campaign: list[Path]) -> None:

@@ -3,20 +3,31 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from wacost.cli.common import (
-    DebugOpt,
     app,
-    guarded,
     parse_amount,
     parse_count,
     parse_date,
-    set_debug,
+    run,
     write_output,
+)
+from wacost.cli.options import (
+    MAX_WAIT,
+    RETRIES,
+    TIMEOUT,
+    ApiVersionOpt,
+    DebugOpt,
+    GraphUrlOpt,
+    MaxWaitOpt,
+    PullOutputOpt,
+    RetriesOpt,
+    TimeoutOpt,
+    WabaOpt,
+    date_option,
 )
 from wacost.errors import OptionError
 from wacost.models import ExitCode
@@ -33,46 +44,6 @@ pull_app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(pull_app, name="pull")
-
-WabaOpt = Annotated[
-    str,
-    typer.Option(
-        "--waba-id", metavar="ID", help="The WhatsApp Business Account id.", show_default=False
-    ),
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help="Write the response to this file (only when the pull succeeds) instead of stdout.",
-    ),
-]
-VersionOpt = Annotated[
-    str | None,
-    typer.Option("--api-version", metavar="VERSION", help="Graph API version (default v26.0)."),
-]
-GraphUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--graph-url",
-        metavar="URL",
-        help="Graph API base URL (default: WACOST_GRAPH_URL, else https://graph.facebook.com).",
-    ),
-]
-RetriesOpt = Annotated[
-    str, typer.Option("--retries", metavar="N", help="Tries after the first, on rate limits.")
-]
-MaxWaitOpt = Annotated[
-    str,
-    typer.Option(
-        "--max-wait", metavar="SECONDS", help="The longest wait between tries (backoff doubles)."
-    ),
-]
-TimeoutOpt = Annotated[
-    str, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for an answer.")
-]
 
 
 def _client(
@@ -115,19 +86,18 @@ def _client(
 @pull_app.command("templates")
 def pull_templates_command(
     waba_id: WabaOpt,
-    output: OutputOpt = None,
-    api_version: VersionOpt = None,
+    output: PullOutputOpt = None,
+    api_version: ApiVersionOpt = None,
     graph_url: GraphUrlOpt = None,
-    retries: RetriesOpt = "5",
-    max_wait: MaxWaitOpt = "60",
-    timeout: TimeoutOpt = "30",
+    retries: RetriesOpt = RETRIES,
+    max_wait: MaxWaitOpt = MAX_WAIT,
+    timeout: TimeoutOpt = TIMEOUT,
     debug: DebugOpt = False,
 ) -> None:
     """Every message template of a WhatsApp Business Account (all pages), for --templates.
 
     Example: WHATSAPP_ACCESS_TOKEN=... wacost pull templates --waba-id 1234567890 -o templates.json
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.graph import pull_templates, to_json
@@ -136,31 +106,23 @@ def pull_templates_command(
         write_output(to_json(pull_templates(client, waba_id)), output)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
 
 
 @pull_app.command("analytics")
 def pull_analytics_command(
     waba_id: WabaOpt,
-    start: Annotated[
-        str,
-        typer.Option("--start", metavar="YYYY-MM-DD", help="First day (UTC).", show_default=False),
-    ],
-    end: Annotated[
-        str,
-        typer.Option(
-            "--end", metavar="YYYY-MM-DD", help="Last day (UTC), included.", show_default=False
-        ),
-    ],
+    start: Annotated[str, date_option("--start", "First day (UTC).", show_default=False)],
+    end: Annotated[str, date_option("--end", "Last day (UTC), included.", show_default=False)],
     granularity: Annotated[
         str, typer.Option("--granularity", metavar="G", help="DAILY, MONTHLY or HALF_HOUR.")
     ] = "DAILY",
-    output: OutputOpt = None,
-    api_version: VersionOpt = None,
+    output: PullOutputOpt = None,
+    api_version: ApiVersionOpt = None,
     graph_url: GraphUrlOpt = None,
-    retries: RetriesOpt = "5",
-    max_wait: MaxWaitOpt = "60",
-    timeout: TimeoutOpt = "30",
+    retries: RetriesOpt = RETRIES,
+    max_wait: MaxWaitOpt = MAX_WAIT,
+    timeout: TimeoutOpt = TIMEOUT,
     debug: DebugOpt = False,
 ) -> None:
     """What Meta billed: pricing_analytics by country, category, pricing type and tier (all pages),
@@ -168,7 +130,6 @@ def pull_analytics_command(
 
     Example: wacost pull analytics --waba-id 1234567890 --start 2026-11-01 --end 2026-11-30 -o bill.json
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.graph import pull_analytics, to_json
@@ -179,4 +140,4 @@ def pull_analytics_command(
         write_output(to_json(response), output)
         return ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)

@@ -9,15 +9,13 @@ from typing import Annotated
 import typer
 
 from wacost.cli.common import (
-    DebugOpt,
-    PricingOpt,
     app,
     check_format,
-    guarded,
     parse_amount,
-    set_debug,
+    run,
     write_output,
 )
+from wacost.cli.options import DebugOpt, OutputOpt, PricingOpt, format_option
 from wacost.errors import OptionError
 from wacost.models import ExitCode
 
@@ -51,12 +49,8 @@ def reconcile_command(
             show_default=False,
         ),
     ],
-    fmt: Annotated[
-        str, typer.Option("--format", metavar="FORMAT", help="table, json, markdown or html.")
-    ] = "table",
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to this file.")
-    ] = None,
+    fmt: Annotated[str, format_option("table, json, markdown or html.")] = "table",
+    output: OutputOpt = None,
     tolerance: Annotated[
         str | None,
         typer.Option(
@@ -75,7 +69,6 @@ def reconcile_command(
 
     Exit codes: 0 done, 1 the bill differs by more than --tolerance, 2 bad input.
     """
-    set_debug(debug)
 
     def work() -> int:
         from wacost.prices.loading import load_price_book
@@ -92,4 +85,4 @@ def reconcile_command(
         write_output(render_reconcile(result, out_format), output)
         return ExitCode.OVER_BUDGET if over_tolerance(result) else ExitCode.OK
 
-    raise typer.Exit(int(guarded(work)))
+    run(work, debug)
