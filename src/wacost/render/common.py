@@ -8,11 +8,14 @@ what a report shows adds up as shown.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
 from typing import Any
 
 from wacost.models import format_money, round_money
@@ -237,22 +240,38 @@ def printable(text: str) -> str:
 
 
 def _printable_data(value: Any) -> Any:
+    """`value` with every string in it made `printable`: a typed value (a frozen dataclass,
+    a tuple) rebuilt only where something changed, so an all-printable value comes back as is."""
+    if isinstance(value, Enum):  # before str: the enums are str-mixins, and their values are safe
+        return value
     if isinstance(value, str):
         return printable(value)
-    if isinstance(value, dict):
-        return {_printable_data(k): _printable_data(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_printable_data(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            clean = _printable_data(item)
+            if clean is not item:
+                changed[field.name] = clean
+        return dataclasses.replace(value, **changed) if changed else value
+    if isinstance(value, tuple | list):
+        items = [_printable_data(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, Mapping):
+        pairs = [(_printable_data(k), _printable_data(v)) for k, v in value.items()]
+        if all(k is a and v is b for (k, v), (a, b) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
     return value
 
 
-def printable_estimate(report: Estimate) -> Estimate:
-    """`report`, with every string in it made `printable` (the same object when all are)."""
-    from wacost.report.document import from_dict, to_dict
-
-    data = to_dict(report)
-    clean = _printable_data(data)
-    return report if clean == data else from_dict(clean)
+def printable_estimate(estimate: Estimate) -> Estimate:
+    """`estimate`, with every string in it (names, warnings, fields of a newer wacost's
+    report) made `printable`; the same object when all are."""
+    clean: Estimate = _printable_data(estimate)
+    return clean
 
 
 def card_currency(estimate: Estimate) -> str:
