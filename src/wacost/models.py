@@ -40,13 +40,19 @@ def exact_money(function: Callable[_P, _R]) -> Callable[_P, _R]:
     return run
 
 
-def format_money(value: Decimal) -> str:
-    """Money as text: the one rounding rule of wacost, half up to 4 decimal places.
+def round_money(value: Decimal) -> Decimal:
+    """`value` by the one rounding rule of wacost: half up to 4 decimal places.
 
     Meta's rates have 4 decimal places, so list-price costs are exact at 4 places; only
-    converted or marked-up amounts are ever rounded, and only here, when rendering.
+    converted or marked-up amounts are ever rounded: once per priced piece, and when a report
+    shows or writes an amount (every format, JSON included, rounds through here).
     """
-    return str(value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP))
+    return value.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+
+
+def format_money(value: Decimal) -> str:
+    """Money as text, rounded by the one rule (`round_money`): `12.5000`."""
+    return str(round_money(value))
 
 
 class Category(str, Enum):

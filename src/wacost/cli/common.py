@@ -383,9 +383,8 @@ def deliver(report: Estimate, how: Delivery) -> int:
         _stderr(f"wacost: {reason}")
     elif total is not None and report.over_limit:  # --quiet still says why the run fails
         from wacost.render.common import verdict
-        from wacost.report.document import to_dict
 
-        judged = verdict(to_dict(report))
+        judged = verdict(report)
         if judged is not None:
             _stderr(f"wacost: {judged[1]}")
     return ExitCode.OVER_BUDGET if report.over_limit else ExitCode.OK

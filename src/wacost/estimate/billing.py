@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from wacost.counting.batch import Counts, RowKind
@@ -24,10 +24,10 @@ from wacost.estimate.options import (
     _Warnings,
 )
 from wacost.models import (
-    MONEY_PLACES,
     Category,
     PricingType,
     Window,
+    round_money,
 )
 from wacost.numbers.regions import check_region
 from wacost.prices.cards import TIERED_CATEGORIES, UNKNOWN, RateCard
@@ -53,7 +53,7 @@ class _Piece:
         adds up to the total."""
         if self.rate is None:
             return None
-        return (self.rate * self.messages).quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+        return round_money(self.rate * self.messages)
 
     @property
     def billable(self) -> bool:
@@ -328,4 +328,4 @@ def _fees_of(piece: _Piece, fees: FeeProfile | None, failure_rate: Decimal = Dec
     if piece.cost is not None:
         amount += piece.cost * rule.markup_percent / 100
     amount += fees.failed_message_fee * piece.messages * failure_rate
-    return amount.quantize(MONEY_PLACES, rounding=ROUND_HALF_UP)
+    return round_money(amount)

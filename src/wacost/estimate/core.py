@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 from wacost.counting.batch import Counts, RowKind
@@ -20,7 +20,7 @@ from wacost.errors import FieldError, literal
 from wacost.estimate.billing import _price_on
 from wacost.estimate.options import EstimateOptions, _Warnings
 from wacost.estimate.summaries import card_info, compare, summarize
-from wacost.models import MONEY_PLACES, Warning, exact_money
+from wacost.models import Warning, exact_money, round_money
 from wacost.numbers.resolver import NumberResolver
 from wacost.policy import Policy
 from wacost.prices.cards import PriceBook, RateCard, quarter_start
@@ -176,9 +176,7 @@ def price_counts(
     failed_fees = Decimal(0)
     if fees is not None and options.failure_rate:
         sent = sum(piece.messages for piece in priced.pieces)
-        failed_fees = (fees.failed_message_fee * sent * options.failure_rate).quantize(
-            MONEY_PLACES, rounding=ROUND_HALF_UP
-        )
+        failed_fees = round_money(fees.failed_message_fee * sent * options.failure_rate)
     fee_total = summary.fees  # per-piece fees, failed-message fees included
     all_in = summary.cost + fee_total
     exposure = tuple(

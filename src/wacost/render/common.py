@@ -1,38 +1,62 @@
 """What the human-facing views (table, Markdown, HTML) share: views, shares, and budget status rows.
 
-Everything here reads the canonical report only, and tolerates keys that a report saved by
-an older or newer wacost does not carry.
+Everything here reads the typed estimate (`wacost.report.model.Estimate`). An amount is shown
+as the JSON writes it: rounded by the one rule (`wacost.models.round_money`), and any figure
+made from amounts (a share, a cost per 1,000, a change) is made from the rounded amounts, so
+what a report shows adds up as shown.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum
 from typing import Any
 
-from wacost.models import format_money
-from wacost.report.model import Estimate
+from wacost.models import format_money, round_money
+from wacost.report.codec import number_text
+from wacost.report.model import (
+    Budget,
+    CategoryRow,
+    Estimate,
+    LimitResult,
+    MarketRow,
+    TemplateRow,
+    Totals,
+)
 
 # The breakdowns a report can show, in the order they are shown; `--by` picks one.
 VIEWS = ("category", "market", "template")
 VIEW_TITLES = {"category": "By category", "market": "By market", "template": "By template"}
 STATUS_TEXT = {"ok": "ok", "warning": "warning", "broken": "over limit"}
 
+Row = CategoryRow | MarketRow | TemplateRow
+"""A row of one breakdown (`by_category`, `by_market` or `by_template`)."""
 
-def share(part: str, whole: str) -> Decimal | None:
-    """`part` as a fraction of `whole` (both money strings), or None when `whole` is zero."""
-    whole_d = Decimal(whole)
-    if whole_d == 0:
+
+def share(part: Decimal, whole: Decimal) -> Decimal | None:
+    """`part` as a fraction of `whole`, both as shown (rounded), or None when `whole` shows zero."""
+    shown_whole = round_money(whole)
+    if shown_whole == 0:
         return None
-    return Decimal(part) / whole_d
+    return round_money(part) / shown_whole
+
+
+def percent_of(fraction: Decimal) -> Decimal:
+    """A fraction as a percentage with one decimal place, rounded half up: `76.5`."""
+    return (fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def percent_text(fraction: Decimal | None) -> str:
     """A fraction as a percentage with one decimal place, rounded half up: `76.5%` (blank for None)."""
     if fraction is None:
         return ""
-    return f"{(fraction * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    return f"{percent_of(fraction)}%"
 
 
 def check_views(views: tuple[str, ...] | None) -> tuple[str, ...]:
@@ -45,94 +69,106 @@ def check_views(views: tuple[str, ...] | None) -> tuple[str, ...]:
     return views
 
 
-def breakdown(report: dict[str, Any], view: str) -> list[dict[str, Any]]:
+def breakdown(estimate: Estimate, view: str) -> tuple[Row, ...]:
     """The rows of one breakdown (`by_category`, `by_market` or `by_template`)."""
-    rows: list[dict[str, Any]] = report.get(f"by_{view}") or []
+    rows: tuple[Row, ...] = getattr(estimate, f"by_{view}")
     return rows
 
 
-def limit_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every spending limit of the report, as in the policy block (a plain --budget is one row)."""
-    policy = report.get("policy")
-    if policy:
-        rows: list[dict[str, Any]] = policy.get("limits") or []
-        return rows
-    budget = report.get("budget") or {}
-    if budget.get("limit") is None:
-        return []
-    used = Decimal(all_in(report["totals"]))
-    limit = Decimal(budget["limit"])
+def row_name(row: Row) -> str:
+    """What a breakdown row is of: its category, market or template."""
+    if isinstance(row, CategoryRow):
+        return row.category.value
+    if isinstance(row, MarketRow):
+        return row.market
+    return template_name(row)
+
+
+def _budget_row(budget: Budget, totals: Totals) -> LimitResult | None:
+    """A plain --budget as a total limit, in the amounts the report shows."""
+    if budget.limit is None:
+        return None
+    used = round_money(totals.all_in)
+    limit = round_money(budget.limit)
     fraction = None if limit == 0 else used / limit
-    return [
-        {
-            "scope": "total",
-            "name": "total",
-            "limit": budget["limit"],
-            "used": all_in(report["totals"]),
-            "remaining": format_money(limit - used),
-            "percent": None if fraction is None else percent_text(fraction).rstrip("%"),
-            "warn_at": None,
-            "status": "broken" if budget.get("exceeded") or budget.get("incomplete") else "ok",
-            "source": "--budget",
-        }
-    ]
+    return LimitResult(
+        scope="total",
+        name="total",
+        limit=limit,
+        used=used,
+        remaining=limit - used,
+        percent=None if fraction is None else percent_of(fraction),
+        warn_at=None,
+        status="broken" if budget.exceeded or budget.incomplete else "ok",
+        source="--budget",
+    )
 
 
-def limit_label(row: dict[str, Any]) -> str:
+def limit_rows(estimate: Estimate) -> tuple[LimitResult, ...]:
+    """Every spending limit of the report, as in the policy block (a plain --budget is one row)."""
+    if estimate.policy is not None:
+        return estimate.policy.limits
+    row = _budget_row(estimate.budget, estimate.totals)
+    return () if row is None else (row,)
+
+
+def limit_label(row: LimitResult) -> str:
     """`Total`, `Category marketing`, `Market India`."""
-    if row["scope"] == "total":
+    if row.scope == "total":
         return "Total"
-    return f"{row['scope'].capitalize()} {row['name']}"
+    return f"{row.scope.capitalize()} {row.name}"
 
 
-def overall_status(report: dict[str, Any]) -> str | None:
+def warned_at(row: LimitResult) -> str:
+    """` (≥ 80%)` after a warned limit's status; empty for any other."""
+    if row.status == "warning" and row.warn_at is not None:
+        return f" (≥ {number_text(row.warn_at)}%)"
+    return ""
+
+
+def overall_status(estimate: Estimate) -> str | None:
     """`ok`, `warning` or `broken` for the report's limits; None when it has none."""
-    rows = limit_rows(report)
+    rows = limit_rows(estimate)
     if not rows:
         return None
-    states = {row["status"] for row in rows}
+    states = {row.status for row in rows}
     return "broken" if "broken" in states else "warning" if "warning" in states else "ok"
 
 
-def template_name(row: dict[str, Any]) -> str:
-    return row.get("template") or "(non-template)"
+def template_name(row: TemplateRow) -> str:
+    return row.template or "(non-template)"
 
 
-def has_fees(report: dict[str, Any]) -> bool:
+def has_fees(estimate: Estimate) -> bool:
     """Whether the report adds BSP fees to Meta's price (its rows then carry fees and total_cost)."""
-    return report["totals"].get("total_cost") is not None
+    return estimate.totals.total_cost is not None
 
 
-def all_in(row: dict[str, Any]) -> str:
-    """What a row (or the totals) costs all in: Meta's price plus any BSP fees (what --budget counts)."""
-    value: str = row.get("total_cost") or row["cost"]
-    return value
-
-
-def notes(report: dict[str, Any]) -> list[str]:
+def notes(estimate: Estimate) -> list[str]:
     """One sentence each on how the report was priced, beyond the rate card: fees, currency, free tiers."""
     out: list[str] = []
-    cur = report["currency"]
-    expected = report["totals"].get("expected_cost")
-    if expected is not None:
-        source = (report.get("delivery_rates") or {}).get("source")
+    cur = estimate.currency
+    totals = estimate.totals
+    if totals.expected_cost is not None:
+        source = estimate.delivery_rates.source if estimate.delivery_rates else None
         out.append(
-            f"Expected cost: {expected} {cur} at the delivery rates of {source}; at most "
-            f"{report['totals']['cost']} {cur} if every message is delivered."
+            f"Expected cost: {format_money(totals.expected_cost)} {cur} at the delivery rates of "
+            f"{source}; at most {format_money(totals.cost)} {cur} if every message is delivered."
         )
-    fees = report.get("fees")
-    if fees:
+    fees = estimate.fees
+    if fees is not None:
         out.append(
-            f"BSP fees: {fees.get('profile')} — {fees.get('total_fees')} {cur} on top of Meta's "
-            f"{fees.get('meta_cost')} {cur}." + (f" {fees['note']}" if fees.get("note") else "")
+            f"BSP fees: {fees.profile} — {format_money(fees.total_fees)} {cur} on top of Meta's "
+            f"{format_money(fees.meta_cost)} {cur}." + (f" {fees.note}" if fees.note else "")
         )
-    fx = report.get("fx")
-    if fx:
+    fx = estimate.fx
+    if fx is not None:
         out.append(
-            f"Currency: 1 {fx.get('from')} = {fx.get('rate')} {fx.get('to')}"
-            + (f"; {fx['note']}." if fx.get("note") else ".")
+            f"Currency: 1 {fx.from_} = {number_text(fx.rate)} {fx.to}"
+            + (f"; {fx.note}." if fx.note else ".")
         )
-    tier = report.get("service_free_tier")
+    # The free tier and volume tier blocks are free-form (dicts, as in the JSON).
+    tier = estimate.service_free_tier
     if tier:
         if tier.get("applied"):
             out.append(
@@ -142,12 +178,12 @@ def notes(report: dict[str, Any]) -> list[str]:
             )
         elif tier.get("note"):
             out.append(f"Service free tier: {tier['note']}.")
-    for notice in report.get("notices") or []:
-        example = f" (e.g. {notice['example']})" if notice.get("example") else ""
+    for notice in estimate.notices or ():
+        example = f" (e.g. {notice.example})" if notice.example else ""
         out.append(
-            f"{notice['message'][:1].upper()}{notice['message'][1:]}: {notice['count']:,} messages{example}."
+            f"{notice.message[:1].upper()}{notice.message[1:]}: {notice.count:,} messages{example}."
         )
-    volume = report.get("volume_tiers")
+    volume = estimate.volume_tiers
     if volume:
         bands = volume.get("bands") or {}
         start = (
@@ -156,9 +192,9 @@ def notes(report: dict[str, Any]) -> list[str]:
             else "counted from 0 this month (no usage given)"
         )
         discounted = {
-            (line["market"], line["category"])
-            for line in report.get("lines") or []
-            if line.get("tier") and not str(line["tier"]).startswith("0:")
+            (line.market, line.category)
+            for line in estimate.lines
+            if line.tier and not line.tier.startswith("0:")
         }
         out.append(
             f"Volume tiers: {start}; "
@@ -172,16 +208,14 @@ def notes(report: dict[str, Any]) -> list[str]:
     return out
 
 
-def comparison_rows(report: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:
-    """The markets whose cost moves on the --compare-date card, biggest moves first."""
-    comparison = report.get("comparison") or {}
-    rows = [r for r in comparison.get("by_market") or [] if Decimal(r["difference"]) != 0]
-    return rows[:limit]
-
-
 def signed(amount: str) -> str:
-    """A difference with its sign: `+21.2500`, `-21.2500`, `0.0000`."""
+    """A difference (as text) with its sign: `+21.2500`, `-21.2500`, `0.0000`."""
     return amount if amount.startswith("-") or Decimal(amount) == 0 else f"+{amount}"
+
+
+def signed_money(amount: Decimal) -> str:
+    """An amount's change, rounded by the one rule, with its sign: `+21.2500`."""
+    return signed(format_money(amount))
 
 
 # Characters that could steer a terminal or reorder text: C0/C1 controls (ANSI escapes start
@@ -206,88 +240,104 @@ def printable(text: str) -> str:
 
 
 def _printable_data(value: Any) -> Any:
+    """`value` with every string in it made `printable`: a typed value (a frozen dataclass,
+    a tuple) rebuilt only where something changed, so an all-printable value comes back as is."""
+    if isinstance(value, Enum):  # before str: the enums are str-mixins, and their values are safe
+        return value
     if isinstance(value, str):
         return printable(value)
-    if isinstance(value, dict):
-        return {_printable_data(k): _printable_data(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_printable_data(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {}
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            clean = _printable_data(item)
+            if clean is not item:
+                changed[field.name] = clean
+        return dataclasses.replace(value, **changed) if changed else value
+    if isinstance(value, tuple | list):
+        items = [_printable_data(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, Mapping):
+        pairs = [(_printable_data(k), _printable_data(v)) for k, v in value.items()]
+        if all(k is a and v is b for (k, v), (a, b) in zip(pairs, value.items(), strict=True)):
+            return value
+        return dict(pairs)
     return value
 
 
-def printable_estimate(report: Estimate) -> Estimate:
-    """`report`, with every string in it made `printable` (the same object when all are)."""
-    from wacost.report.document import from_dict, to_dict
-
-    data = to_dict(report)
-    clean = _printable_data(data)
-    return report if clean == data else from_dict(clean)
+def printable_estimate(estimate: Estimate) -> Estimate:
+    """`estimate`, with every string in it (names, warnings, fields of a newer wacost's
+    report) made `printable`; the same object when all are."""
+    clean: Estimate = _printable_data(estimate)
+    return clean
 
 
-def card_currency(report: dict[str, Any]) -> str:
+def card_currency(estimate: Estimate) -> str:
     """The rate card's currency as a report shows it: `USD`, or `USD (converted to EUR at 0.92
     per USD)` when the report's currency is a conversion (--fx-rate), not a published card."""
-    fx = report.get("fx")
-    if fx:
-        return f"{fx['from']} (converted to {fx['to']} at {fx['rate']} per {fx['from']})"
-    return str(report["currency"])
+    fx = estimate.fx
+    if fx is not None:
+        return f"{fx.from_} (converted to {fx.to} at {number_text(fx.rate)} per {fx.from_})"
+    return estimate.currency
 
 
-def money(amount: str | None) -> str:
-    """An amount with thousands separators, as people read it: `159,150.0000` (blank for None)."""
-    if amount is None or amount == "":
+def money(amount: Decimal | None) -> str:
+    """An amount, rounded by the one rule, with thousands separators: `159,150.0000` (blank for None)."""
+    if amount is None:
         return ""
-    return f"{Decimal(amount):,}"
+    return f"{round_money(amount):,}"
 
 
-def per_thousand(cost: str, messages: int) -> str:
-    """What 1,000 messages cost on average, to two decimal places: `28.15` (blank for none)."""
+def per_thousand(cost: Decimal, messages: int) -> str:
+    """What 1,000 messages cost on average (of the cost as shown), to two decimal places:
+    `28.15` (blank for none)."""
     if not messages:
         return ""
-    value = (Decimal(cost) * 1000 / messages).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    value = (round_money(cost) * 1000 / messages).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"{value:,}"
 
 
 NOT_BILLED = "Not billed"
 
 
-def not_billed(report: dict[str, Any], view: str) -> int:
+def not_billed(estimate: Estimate, view: str) -> int:
     """Messages the total counts that no row of a breakdown holds: invalid numbers, planning
     rows with an unknown country, unpriced markets (the `Not billed` row that makes a table add
     up to its total)."""
-    rows = breakdown(report, view)
-    return max(0, int(report["totals"]["messages"]) - sum(int(r["messages"]) for r in rows))
+    rows = breakdown(estimate, view)
+    return max(0, estimate.totals.messages - sum(r.messages for r in rows))
 
 
-def verdict(report: dict[str, Any]) -> tuple[str, str] | None:
+def verdict(estimate: Estimate) -> tuple[str, str] | None:
     """The budget verdict, first thing a report says: (status, sentence), status `ok`,
     `warning` or `broken`; None without a budget or policy."""
-    rows = limit_rows(report)
+    rows = limit_rows(estimate)
     if not rows:
         return None
-    cur = report["currency"]
-    if (report.get("budget") or {}).get("incomplete") or (report.get("policy") or {}).get(
-        "incomplete"
-    ):  # a total that leaves billable messages unpriced passes no budget
+    cur = estimate.currency
+    policy = estimate.policy
+    if estimate.budget.incomplete or (policy is not None and policy.incomplete):
+        # a total that leaves billable messages unpriced passes no budget
         return "broken", "BUDGET NOT CHECKED: the total leaves billable messages unpriced"
-    broken = [r for r in rows if r["status"] == "broken"]
+    broken = [r for r in rows if r.status == "broken"]
     if broken:
 
-        def over(r: dict[str, Any]) -> str:
-            by = money(format_money(Decimal(r["used"]) - Decimal(r["limit"])))
-            return f"by {by} {cur}: {money(r['used'])} of {money(r['limit'])} {cur}"
+        def over(r: LimitResult) -> str:
+            by = money(round_money(r.used) - round_money(r.limit))
+            return f"by {by} {cur}: {money(r.used)} of {money(r.limit)} {cur}"
 
-        if [r["scope"] for r in broken] == ["total"]:
+        if [r.scope for r in broken] == ["total"]:
             return "broken", f"OVER BUDGET {over(broken[0])}"
         return "broken", "OVER LIMIT: " + "; ".join(
             f"{limit_label(r).lower()} {over(r)}" for r in broken
         )
-    warned = [r for r in rows if r["status"] == "warning"]
-    total = next((r for r in rows if r["scope"] == "total"), None)
+    warned = [r for r in rows if r.status == "warning"]
+    total = next((r for r in rows if r.scope == "total"), None)
     if total is not None:
-        text = (
-            f"Within budget: {money(total['remaining'])} {cur} left of {money(total['limit'])}"
-            + (f" ({total['percent']}% used)" if total.get("percent") is not None else "")
+        text = f"Within budget: {money(total.remaining)} {cur} left of {money(total.limit)}" + (
+            f" ({number_text(total.percent)}% used)" if total.percent is not None else ""
         )
     else:
         text = f"Within every limit ({len(rows)})"
@@ -297,52 +347,72 @@ def verdict(report: dict[str, Any]) -> tuple[str, str] | None:
     return "ok", text
 
 
-def comparison_view(report: dict[str, Any]) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class CardDate:
+    """A send date and the effective date of the card in force on it."""
+
+    date: dt.date
+    effective: dt.date
+
+
+@dataclass(frozen=True)
+class CostChange:
+    """A category's or market's cost on the older and the newer card, as shown."""
+
+    name: str
+    old: Decimal
+    new: Decimal
+
+    @property
+    def change(self) -> Decimal:
+        return self.new - self.old
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    """The --compare-date comparison read from the older date to the newer (amounts as shown)."""
+
+    old: CardDate
+    new: CardDate
+    total: CostChange
+    by_category: tuple[CostChange, ...]
+    by_market: tuple[CostChange, ...]
+
+
+def comparison_view(estimate: Estimate) -> ComparisonView | None:
     """The --compare-date comparison as people read it: from the older date to the newer.
 
     The saved report keeps `cost` (on --date), `compare_cost` (on --compare-date) and their
     `difference` (compare - cost); this turns them into old, new and change = new - old, with
     each date named, for markets and categories whose cost moves.
     """
-    comparison = report.get("comparison")
-    if not comparison:
+    comparison = estimate.comparison
+    if comparison is None:
         return None
-    base = {"date": report["date"], "effective": report["rate_card"]["effective_from"]}
-    other = {"date": comparison["date"], "effective": comparison["rate_card"]["effective_from"]}
-    swap = comparison["date"] < report["date"]  # the other date is the older one
+    base = CardDate(estimate.date, estimate.rate_card.effective_from)
+    other = CardDate(comparison.date, comparison.rate_card.effective_from)
+    swap = comparison.date < estimate.date  # the other date is the older one
     old, new = (other, base) if swap else (base, other)
 
-    def turn(row: dict[str, Any], key: str) -> dict[str, Any]:
-        a, b = (row["compare_cost"], row["cost"]) if swap else (row["cost"], row["compare_cost"])
-        return {
-            "name": row[key],
-            "old": a,
-            "new": b,
-            "change": format_money(Decimal(b) - Decimal(a)),
-        }
+    def turn(name: str, cost: Decimal, compare_cost: Decimal) -> CostChange:
+        a, b = (compare_cost, cost) if swap else (cost, compare_cost)
+        return CostChange(name=name, old=round_money(a), new=round_money(b))
 
-    total_old, total_new = (
-        (comparison["cost"], report["totals"]["cost"])
-        if swap
-        else (report["totals"]["cost"], comparison["cost"])
+    return ComparisonView(
+        old=old,
+        new=new,
+        total=turn("total", estimate.totals.cost, comparison.cost),
+        by_category=tuple(
+            turn(r.category, r.cost, r.compare_cost)
+            for r in comparison.by_category
+            if round_money(r.difference) != 0
+        ),
+        by_market=tuple(
+            turn(r.market, r.cost, r.compare_cost)
+            for r in comparison.by_market
+            if round_money(r.difference) != 0
+        ),
     )
-    return {
-        "old": old,
-        "new": new,
-        "old_cost": total_old,
-        "new_cost": total_new,
-        "change": format_money(Decimal(total_new) - Decimal(total_old)),
-        "by_category": [
-            turn(r, "category")
-            for r in comparison.get("by_category") or []
-            if Decimal(r["difference"]) != 0
-        ],
-        "by_market": [
-            turn(r, "market")
-            for r in comparison.get("by_market") or []
-            if Decimal(r["difference"]) != 0
-        ],
-    }
 
 
 def report_console(buffer: Any, width: int, color: bool, **options: Any) -> Any:

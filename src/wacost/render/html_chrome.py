@@ -8,11 +8,15 @@ from __future__ import annotations
 from decimal import Decimal
 from html import escape
 
+from wacost.models import format_money
 from wacost.render.common import (
     STATUS_TEXT,
     percent_text,
     share,
+    warned_at,
 )
+from wacost.report.codec import number_text
+from wacost.report.model import LimitResult
 
 # One colour per chart, so a screenshot test can find each chart's bars.
 BAR_COLOURS = {"category": "#25d366", "market": "#34b7f1", "template": "#7b61ff"}
@@ -96,9 +100,10 @@ def _int(value: object) -> str:
 
 
 def _bar_chart(
-    title: str, rows: list[tuple[str, str]], total: str, currency: str, colour: str
+    title: str, rows: list[tuple[str, Decimal]], total: Decimal, currency: str, colour: str
 ) -> str:
-    """Horizontal bars, one per (label, cost) row, each as long as its share of `total`."""
+    """Horizontal bars, one per (label, cost) row, each as long as its share of `total`
+    (amounts rounded by the one rule, as the tables show them)."""
     label_w, bar_w, row_h, width = 220, 440, 26, 900
     height = row_h * len(rows) + 8
     out = [
@@ -118,7 +123,7 @@ def _bar_chart(
             f'<text x="{label_w - 10}" y="{y + 17}" text-anchor="end">{_e(shown)}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{bar_w}" height="18" rx="3" fill="{TRACK_COLOUR}"/>'
             f'<rect x="{label_w}" y="{y + 4}" width="{length}" height="18" rx="3" fill="{colour}"/>'
-            f'<text class="value" x="{label_w + bar_w + 10}" y="{y + 17}">{_e(cost)} {_e(currency)} · '
+            f'<text class="value" x="{label_w + bar_w + 10}" y="{y + 17}">{_e(format_money(cost))} {_e(currency)} · '
             f"{_e(percent_text(share(cost, total)) or '–')}</text>"
         )
     out.append("</svg>")
@@ -139,22 +144,20 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _progress(percent: str | None, status: str) -> str:
+def _progress(percent: Decimal | None, status: str) -> str:
     if percent is None:
         return "–"
-    fill = min(Decimal(percent), Decimal(100)) * Decimal("1.2")
+    fill = min(percent, Decimal(100)) * Decimal("1.2")
     colour = STATUS_COLOURS.get(status, STATUS_COLOURS["ok"])
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="120" height="10" viewBox="0 0 120 10" '
         f'aria-hidden="true" style="vertical-align: middle; margin-right: 8px">'
         f'<rect width="120" height="10" rx="5" fill="{TRACK_COLOUR}"/>'
-        f'<rect width="{fill:.1f}" height="10" rx="5" fill="{colour}"/></svg>{_e(percent)}%'
+        f'<rect width="{fill:.1f}" height="10" rx="5" fill="{colour}"/></svg>{_e(number_text(percent))}%'
     )
 
 
-def _badge(status: str, warn_at: str | None = None) -> str:
-    text = STATUS_TEXT.get(status, status)
-    if status == "warning" and warn_at:
-        text += f" (≥ {warn_at}%)"
-    colour = STATUS_COLOURS.get(status, STATUS_COLOURS["ok"])
+def _badge(row: LimitResult) -> str:
+    text = STATUS_TEXT.get(row.status, row.status) + warned_at(row)
+    colour = STATUS_COLOURS.get(row.status, STATUS_COLOURS["ok"])
     return f'<span class="badge" style="background: {colour}">{_e(text)}</span>'

@@ -7,12 +7,12 @@ workflow can find and update its own comment instead of adding a new one on ever
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from wacost.models import format_money
 from wacost.render.common import (
     NOT_BILLED,
     VIEW_TITLES,
-    all_in,
+    Row,
     breakdown,
     card_currency,
     check_views,
@@ -25,13 +25,15 @@ from wacost.render.common import (
     notes,
     per_thousand,
     percent_text,
+    row_name,
     share,
-    signed,
+    signed_money,
     template_name,
     verdict,
+    warned_at,
 )
-from wacost.report.document import to_dict
-from wacost.report.model import Estimate
+from wacost.report.codec import number_text
+from wacost.report.model import Estimate, LimitResult, Totals
 
 MARKER = "<!-- wacost:estimate -->"
 _STATUS = {"ok": "✅ ok", "warning": "⚠️ warning", "broken": "❌ **over limit**"}
@@ -70,23 +72,19 @@ def _table(headers: list[str], rows: list[list[object]], align: str) -> list[str
     return out
 
 
-def _breakdown(report: dict[str, Any], view: str) -> list[str]:
-    cur = report["currency"]
-    totals = report["totals"]
-    rows = breakdown(report, view)
-    fees = has_fees(report)
+def _breakdown(estimate: Estimate, view: str) -> list[str]:
+    cur = estimate.currency
+    totals = estimate.totals
+    rows = breakdown(estimate, view)
+    fees = has_fees(estimate)
 
-    def amounts(row: dict[str, Any]) -> list[object]:
-        return (
-            [money(row["cost"]), money(row.get("fees")), money(all_in(row))]
-            if fees
-            else [money(row["cost"])]
-        )
+    def amounts(row: Row | Totals) -> list[object]:
+        return [money(row.cost), money(row.fees), money(row.all_in)] if fees else [money(row.cost)]
 
     money_heads = (
         [f"Meta ({cur})", f"Fees ({cur})", f"Total ({cur})"] if fees else [f"Cost ({cur})"]
     )
-    unbilled = not_billed(report, view)
+    unbilled = not_billed(estimate, view)
     blank = [""] * len(money_heads)
     total_money = [*amounts(totals)]
     total_money[-1] = f"**{total_money[-1]}**"
@@ -96,28 +94,28 @@ def _breakdown(report: dict[str, Any], view: str) -> list[str]:
             [
                 [
                     template_name(r),
-                    r.get("language"),
-                    r["category"],
-                    r["messages"],
+                    r.language,
+                    r.category.value,
+                    r.messages,
                     *amounts(r),
-                    percent_text(share(all_in(r), all_in(totals))),
+                    percent_text(share(r.all_in, totals.all_in)),
                 ]
-                for r in rows
+                for r in estimate.by_template
             ]
             + ([[f"_{NOT_BILLED}_", "", "", unbilled, *blank, ""]] if unbilled else [])
-            + [["**Total**", "", "", totals["messages"], *total_money, ""]],
+            + [["**Total**", "", "", totals.messages, *total_money, ""]],
             "lll" + "r" * (len(money_heads) + 2),
         )
     return _table(
         [view.capitalize(), "Messages", "Billable", *money_heads, f"Per 1,000 ({cur})", "Share"],
         [
             [
-                r[view],
-                r["messages"],
-                r.get("billable_messages"),
+                row_name(r),
+                r.messages,
+                r.billable_messages,
                 *amounts(r),
-                per_thousand(all_in(r), r["messages"]),
-                percent_text(share(all_in(r), all_in(totals))),
+                per_thousand(r.all_in, r.messages),
+                percent_text(share(r.all_in, totals.all_in)),
             ]
             for r in rows
         ]
@@ -125,10 +123,10 @@ def _breakdown(report: dict[str, Any], view: str) -> list[str]:
         + [
             [
                 "**Total**",
-                totals["messages"],
-                totals["billable_messages"],
+                totals.messages,
+                totals.billable_messages,
                 *total_money,
-                per_thousand(all_in(totals), totals["messages"]),
+                per_thousand(totals.all_in, totals.messages),
                 "",
             ]
         ],
@@ -136,29 +134,29 @@ def _breakdown(report: dict[str, Any], view: str) -> list[str]:
     )
 
 
-def _comparison(report: dict[str, Any]) -> list[str]:
-    view = comparison_view(report)
+def _comparison(estimate: Estimate) -> list[str]:
+    view = comparison_view(estimate)
     if view is None:
         return []
-    cur = report["currency"]
-    old, new = view["old"], view["new"]
+    cur = estimate.currency
+    old, new = view.old, view.new
     lines = [
-        f"### From {old['date']} to {new['date']}",
+        f"### From {old.date} to {new.date}",
         "",
         (
-            f"On the card in effect on {old['date']} (effective {old['effective']}) the campaign "
-            f"costs {money(view['old_cost'])} {cur}; on the card in effect on {new['date']} "
-            f"(effective {new['effective']}), **{money(view['new_cost'])} {cur}** "
-            f"({signed(view['change'])} {cur})."
+            f"On the card in effect on {old.date} (effective {old.effective}) the campaign "
+            f"costs {money(view.total.old)} {cur}; on the card in effect on {new.date} "
+            f"(effective {new.effective}), **{money(view.total.new)} {cur}** "
+            f"({signed_money(view.total.change)} {cur})."
         ),
         "",
     ]
-    for key, title in (("by_category", "Category"), ("by_market", "Market")):
-        rows = view[key][:10]
+    for changes, title in ((view.by_category, "Category"), (view.by_market, "Market")):
+        rows = changes[:10]
         if rows:
             lines += _table(
-                [title, f"{old['date']} ({cur})", f"{new['date']} ({cur})", "Change"],
-                [[r["name"], money(r["old"]), money(r["new"]), signed(r["change"])] for r in rows],
+                [title, f"{old.date} ({cur})", f"{new.date} ({cur})", "Change"],
+                [[r.name, money(r.old), money(r.new), signed_money(r.change)] for r in rows],
                 "lrrr",
             )
             lines += [""]
@@ -168,66 +166,59 @@ def _comparison(report: dict[str, Any]) -> list[str]:
 _VERDICT = {"ok": "✅", "warning": "⚠️", "broken": "❌"}
 
 
-def _verdict(report: dict[str, Any]) -> list[str]:
+def _verdict(estimate: Estimate) -> list[str]:
     """The budget verdict, first: what a pull request needs to know."""
-    judged = verdict(report)
+    judged = verdict(estimate)
     if judged is None:
         return []
     status, sentence = judged
     return [f"{_VERDICT.get(status, '')} **{_cell(sentence)}**", ""]
 
 
-def _limits(report: dict[str, Any]) -> list[str]:
-    cur = report["currency"]
-    budget = report.get("budget") or {}
-    policy = report.get("policy")
-    rows = limit_rows(report)
+def _limits(estimate: Estimate) -> list[str]:
+    cur = estimate.currency
+    budget = estimate.budget
+    policy = estimate.policy
+    rows = limit_rows(estimate)
     if not rows:
         return []
-    if not policy:
-        used = share(all_in(report["totals"]), budget["limit"])
+    if policy is None and budget.limit is not None:
+        used = share(estimate.totals.all_in, budget.limit)
         state = (
             "❌ **over budget**"
-            if budget.get("exceeded")
+            if budget.exceeded
             else "❌ **not checked**: the total leaves billable messages unpriced"
-            if budget.get("incomplete")
+            if budget.incomplete
             else "✅ within budget"
         )
         used_text = f" ({percent_text(used)} used)" if used is not None else ""
-        return [f"**Budget:** {money(budget['limit'])} {cur}{used_text} — {state}.", ""]
+        return [f"**Budget:** {money(budget.limit)} {cur}{used_text} — {state}.", ""]
 
-    def short(
-        row: dict[str, Any],
-    ) -> str:  # as in the policy block: total, category marketing, market India
-        return "total" if row["scope"] == "total" else f"{row['scope']} {row['name']}"
-
-    broken = [_inert(short(r)) for r in rows if r["status"] == "broken"]
-    warned = [_inert(short(r)) for r in rows if r["status"] == "warning"]
+    # as in the policy block: total, category marketing, market India
+    broken = [_inert(r.label) for r in rows if r.status == "broken"]
+    warned = [_inert(r.label) for r in rows if r.status == "warning"]
     if broken:
         summary = f"❌ **{len(broken)} over limit** ({', '.join(broken)})"
-    elif policy.get("incomplete"):
+    elif policy is not None and policy.incomplete:
         summary = "❌ **not checked**: the total leaves billable messages unpriced"
     else:
         summary = "✅ every limit kept"
     if warned:
         summary += f"; ⚠️ {len(warned)} near the limit ({', '.join(warned)})"
-    source = f" (`{policy['source']}`)" if policy.get("source") else ""
+    source = f" (`{policy.source}`)" if policy is not None and policy.source else ""
     lines = [f"**Budget policy{source}:** {summary}.", ""]
 
-    def status(row: dict[str, Any]) -> str:
-        text = str(_STATUS.get(row["status"], row["status"]))
-        if row["status"] == "warning" and row.get("warn_at"):
-            text += f" (≥ {row['warn_at']}%)"
-        return text
+    def status(row: LimitResult) -> str:
+        return str(_STATUS.get(row.status, row.status)) + warned_at(row)
 
     lines += _table(
         ["Limit", f"Limit ({cur})", f"Used ({cur})", "Used", "Status"],
         [
             [
                 limit_label(r),
-                money(r["limit"]),
-                money(r["used"]),
-                "–" if r.get("percent") is None else f"{r['percent']}%",
+                money(r.limit),
+                money(r.used),
+                "–" if r.percent is None else f"{number_text(r.percent)}%",
                 status(r),
             ]
             for r in rows
@@ -238,81 +229,77 @@ def _limits(report: dict[str, Any]) -> list[str]:
 
 
 def render_markdown(estimate: Estimate, views: tuple[str, ...] | None = None) -> str:
-    report = to_dict(estimate)
     """The report as Markdown; `views` picks the breakdowns shown (by template folds away by default)."""
-    cur = report["currency"]
-    totals = report["totals"]
-    card = report["rate_card"]
+    cur = estimate.currency
+    totals = estimate.totals
+    card = estimate.rate_card
     lines = [
         MARKER,
         "## WhatsApp campaign cost estimate",
         "",
-        *_verdict(report),
-        f"**Total: {money(all_in(totals))} {cur}**"
+        *_verdict(estimate),
+        f"**Total: {money(totals.all_in)} {cur}**"
         + (
-            f" (Meta {money(totals['cost'])} + fees {money(totals.get('fees'))})"
-            if has_fees(report)
+            f" (Meta {money(totals.cost)} + fees {money(totals.fees)})"
+            if has_fees(estimate)
             else ""
         )
-        + f" for {totals['messages']:,} messages ({totals['billable_messages']:,} billable), "
+        + f" for {totals.messages:,} messages ({totals.billable_messages:,} billable), "
         + (
-            f"{per_thousand(all_in(totals), totals['messages'])} {cur} per 1,000 messages, "
-            if totals["messages"]
+            f"{per_thousand(totals.all_in, totals.messages)} {cur} per 1,000 messages, "
+            if totals.messages
             else ""
         )
-        + f"sent on {report['date']}.",
+        + f"sent on {estimate.date}.",
         "",
     ]
-    lines += _limits(report)
+    lines += _limits(estimate)
     chosen = check_views(views)
     for view in chosen:
-        rows = breakdown(report, view)
+        rows = breakdown(estimate, view)
         if view == "template" and views is None:
             lines += [
                 f"<details><summary><b>{VIEW_TITLES[view]}</b> ({len(rows):,} rows)</summary>",
                 "",
             ]
-            lines += _breakdown(report, view)
+            lines += _breakdown(estimate, view)
             lines += ["", "</details>", ""]
         else:
             lines += [f"### {VIEW_TITLES[view]}", ""]
-            lines += _breakdown(report, view)
+            lines += _breakdown(estimate, view)
             lines += [""]
-    risk = report.get("recategorization_risk") or {}
-    if risk.get("templates"):
+    risk = estimate.recategorization_risk
+    if risk is not None and risk.templates:
         lines += [
             "### Recategorization risk",
             "",
             (
                 f"If Meta moves these utility templates to marketing, the campaign costs "
-                f"**{risk['extra_cost']} {cur}** more."
+                f"**{format_money(risk.extra_cost)} {cur}** more."
             ),
             "",
         ]
         lines += _table(
             ["Template", "Messages", f"Extra cost ({cur})"],
-            [[t["template"], t["messages"], money(t["extra_cost"])] for t in risk["templates"]],
+            [[t.template, t.messages, money(t.extra_cost)] for t in risk.templates],
             "lrr",
         )
         lines += [""]
-    lines += _comparison(report)
-    warnings = report.get("warnings") or []
-    if warnings:
+    lines += _comparison(estimate)
+    if estimate.warnings:
         lines += ["### Warnings", ""]
-        for w in warnings:
-            where = f" (e.g. `{w['example']}`)" if w.get("example") else ""
-            lines.append(
-                f"- ⚠️ **{w['code']}** ({w['count']:,} messages): {_cell(w['message'])}{where}"
-            )
+        for w in estimate.warnings:
+            where = f" (e.g. `{w.example}`)" if w.example else ""
+            lines.append(f"- ⚠️ **{w.code}** ({w.count:,} messages): {_cell(w.message)}{where}")
         lines += [""]
-    extra = notes(report)
+    extra = notes(estimate)
     if extra:
         lines += ["### Notes", "", *(f"- {_cell(n)}" for n in extra), ""]
+    confidence = card.confidence if card.confidence is not None else "unknown"
     lines += [
         (
-            f"Rate card: {_cell(card_currency(report))}, effective {card['effective_from']} "
-            f"(confidence: {card.get('confidence', 'unknown')}), [source]({card['source']}) · "
-            f"`{report.get('schema', 'wacost.estimate/1')}`"
+            f"Rate card: {_cell(card_currency(estimate))}, effective {card.effective_from} "
+            f"(confidence: {confidence}), [source]({card.source}) · `{estimate.schema}`"
         ),
         "",
     ]

@@ -15,7 +15,7 @@ from wacost.render.common import (
     NOT_BILLED,
     STATUS_TEXT,
     VIEW_TITLES,
-    all_in,
+    Row,
     breakdown,
     card_currency,
     check_views,
@@ -29,13 +29,15 @@ from wacost.render.common import (
     per_thousand,
     percent_text,
     report_console,
+    row_name,
     share,
-    signed,
+    signed_money,
     template_name,
     verdict,
+    warned_at,
 )
-from wacost.report.document import to_dict
-from wacost.report.model import Estimate
+from wacost.report.codec import number_text
+from wacost.report.model import Estimate, TemplateRow, Totals
 
 _WIDTH = 100
 _BAR_WIDTH = 20
@@ -54,7 +56,7 @@ def _bar(fraction: Decimal | None, width: int = _BAR_WIDTH) -> str:
     return ("█" * full + (_EIGHTHS[part] if part else "")).ljust(width)
 
 
-def _share_cell(cost: str, total: str, width: int = _BAR_WIDTH) -> str:
+def _share_cell(cost: Decimal, total: Decimal, width: int = _BAR_WIDTH) -> str:
     fraction = share(cost, total)
     if fraction is None:
         return ""
@@ -72,12 +74,18 @@ def _bar_width(width: int, narrow: bool) -> int:
     return 0
 
 
-def _breakdown_table(report: dict[str, Any], view: str, width: int) -> Table:
-    cur = report["currency"]
-    totals = report["totals"]
-    fees = has_fees(report)
+def _labels(row: Row) -> list[str]:
+    if isinstance(row, TemplateRow):
+        return [template_name(row), row.language or "", row.category.value]
+    return [row_name(row)]
+
+
+def _breakdown_table(estimate: Estimate, view: str, width: int) -> Table:
+    cur = estimate.currency
+    totals = estimate.totals
+    fees = has_fees(estimate)
     table = Table(title=VIEW_TITLES[view], title_justify="left")
-    rows = breakdown(report, view)
+    rows = breakdown(estimate, view)
     if view == "template":
         columns = [("Template", "left"), ("Language", "left"), ("Category", "left")]
     else:
@@ -105,33 +113,28 @@ def _breakdown_table(report: dict[str, Any], view: str, width: int) -> Table:
         table.add_column(name, justify=justify, no_wrap=justify == "right" or name == "Share")  # type: ignore[arg-type]
     bar_width = _bar_width(width, view == "template" or fees)
 
-    def amounts(row: dict[str, Any]) -> list[str]:
+    def amounts(row: Row | Totals) -> list[str]:
         if split_fees:
-            return [money(row["cost"]), money(row.get("fees")), money(all_in(row))]
-        return [money(all_in(row))]
+            return [money(row.cost), money(row.fees), money(row.all_in)]
+        return [money(row.all_in)]
 
-    def rate(row: dict[str, Any]) -> list[str]:
-        return [per_thousand(all_in(row), row["messages"])] if with_rate else []
+    def rate(row: Row | Totals) -> list[str]:
+        return [per_thousand(row.all_in, row.messages)] if with_rate else []
 
     for row in rows:
-        label = (
-            [template_name(row), row.get("language") or "", row["category"]]
-            if view == "template"
-            else [row[view]]
-        )
-        billable = row.get("billable_messages")
-        counts = [f"{row['messages']:,}"]
+        billable = row.billable_messages
+        counts = [f"{row.messages:,}"]
         if with_billable:
             counts.append("" if billable is None else f"{billable:,}")
         table.add_row(
-            *label,
+            *_labels(row),
             *counts,
             *amounts(row),
             *rate(row),
-            _share_cell(all_in(row), all_in(totals), bar_width),
+            _share_cell(row.all_in, totals.all_in, bar_width),
         )
     pad = ["", ""] if view == "template" else []
-    unbilled = not_billed(report, view)
+    unbilled = not_billed(estimate, view)
     if unbilled:
         # the total counts them, so the table shows them: its Messages column adds up
         table.add_row(
@@ -143,47 +146,47 @@ def _breakdown_table(report: dict[str, Any], view: str, width: int) -> Table:
             "",
         )
     table.add_section()
-    total_counts = [f"{totals['messages']:,}"] + (
-        [f"{totals['billable_messages']:,}"] if with_billable else []
+    total_counts = [f"{totals.messages:,}"] + (
+        [f"{totals.billable_messages:,}"] if with_billable else []
     )
     table.add_row("Total", *pad, *total_counts, *amounts(totals), *rate(totals), "", style="bold")
     return table
 
 
-def _comparison(report: dict[str, Any]) -> list[Any]:
-    view = comparison_view(report)
+def _comparison(estimate: Estimate) -> list[Any]:
+    view = comparison_view(estimate)
     if view is None:
         return []
-    cur = report["currency"]
-    old, new = view["old"], view["new"]
+    cur = estimate.currency
+    old, new = view.old, view.new
     parts: list[Any] = [
         Text(""),
         Text(
-            f"From {old['date']} (card effective {old['effective']}) to {new['date']} (card "
-            f"effective {new['effective']}): {money(view['old_cost'])} → "
-            f"{money(view['new_cost'])} {cur} ({signed(view['change'])} {cur})."
+            f"From {old.date} (card effective {old.effective}) to {new.date} (card "
+            f"effective {new.effective}): {money(view.total.old)} → "
+            f"{money(view.total.new)} {cur} ({signed_money(view.total.change)} {cur})."
         ),
     ]
-    for key, title in (("by_category", "Category"), ("by_market", "Market")):
-        rows = view[key][:10]
+    for changes, title in ((view.by_category, "Category"), (view.by_market, "Market")):
+        rows = changes[:10]
         if not rows:
             continue
-        table = Table(title=f"{title} costs, {old['date']} → {new['date']}", title_justify="left")
-        for name in (title, f"{old['date']} ({cur})", f"{new['date']} ({cur})", "Change"):
+        table = Table(title=f"{title} costs, {old.date} → {new.date}", title_justify="left")
+        for name in (title, f"{old.date} ({cur})", f"{new.date} ({cur})", "Change"):
             table.add_column(name, justify="left" if name == title else "right")
         for row in rows:
-            table.add_row(row["name"], money(row["old"]), money(row["new"]), signed(row["change"]))
+            table.add_row(row.name, money(row.old), money(row.new), signed_money(row.change))
         parts.append(table)
     return parts
 
 
-def _limits_table(report: dict[str, Any]) -> Table | None:
-    policy = report.get("policy") or {}
-    rows = limit_rows(report)
-    if not policy or not rows:
+def _limits_table(estimate: Estimate) -> Table | None:
+    policy = estimate.policy
+    rows = limit_rows(estimate)
+    if policy is None or not rows:
         return None
-    cur = report["currency"]
-    title = f"Budget policy ({policy['source']})" if policy.get("source") else "Budget policy"
+    cur = estimate.currency
+    title = f"Budget policy ({policy.source})" if policy.source else "Budget policy"
     table = Table(title=title, title_justify="left")
     for name, justify in (
         ("Limit", "left"),
@@ -194,23 +197,20 @@ def _limits_table(report: dict[str, Any]) -> Table | None:
     ):
         table.add_column(name, justify=justify, no_wrap=name != "Limit")  # type: ignore[arg-type]
     for row in rows:
-        fraction = None if row.get("percent") is None else Decimal(row["percent"]) / 100
         used = (
             ""
-            if fraction is None
-            else f"{_bar(fraction, _BAR_WIDTH // 2)} {row['percent'] + '%':>6}"
+            if row.percent is None
+            else f"{_bar(row.percent / 100, _BAR_WIDTH // 2)} {number_text(row.percent) + '%':>6}"
         )
-        status = STATUS_TEXT.get(row["status"], row["status"])
-        if row["status"] == "warning" and row.get("warn_at"):
-            status += f" (≥ {row['warn_at']}%)"
+        status = STATUS_TEXT.get(row.status, row.status) + warned_at(row)
         table.add_row(
             limit_label(row),
-            money(row["limit"]),
-            money(row["used"]),
+            money(row.limit),
+            money(row.used),
             used,
             Text(
-                status.upper() if row["status"] == "broken" else status,
-                style=_STATUS_STYLE.get(row["status"], ""),
+                status.upper() if row.status == "broken" else status,
+                style=_STATUS_STYLE.get(row.status, ""),
             ),
         )
     return table
@@ -219,70 +219,69 @@ def _limits_table(report: dict[str, Any]) -> Table | None:
 def build_renderables(
     estimate: Estimate, views: tuple[str, ...] | None = None, width: int = _WIDTH
 ) -> Group:
-    report = to_dict(estimate)
-    cur = report["currency"]
-    totals = report["totals"]
-    card = report["rate_card"]
+    cur = estimate.currency
+    totals = estimate.totals
+    card = estimate.rate_card
     parts: list[Any] = []
-    judged = verdict(report)
+    judged = verdict(estimate)
     if judged is not None:  # the verdict first: it is what a run is for
         status, sentence = judged
         parts.append(Text(sentence, style=_STATUS_STYLE.get(status, "")))
     fee_text = (
-        f" (Meta {money(totals['cost'])} + fees {money(totals.get('fees'))})"
-        if has_fees(report)
-        else ""
+        f" (Meta {money(totals.cost)} + fees {money(totals.fees)})" if has_fees(estimate) else ""
     )
-    rate = per_thousand(all_in(totals), totals["messages"])
+    rate = per_thousand(totals.all_in, totals.messages)
     parts.append(
         Text.assemble(
             ("Estimated cost: ", "bold"),
-            (f"{money(all_in(totals))} {cur}", "bold"),
+            (f"{money(totals.all_in)} {cur}", "bold"),
             fee_text,
-            f"  ·  {totals['messages']:,} messages, {totals['billable_messages']:,} billable"
+            f"  ·  {totals.messages:,} messages, {totals.billable_messages:,} billable"
             + (f"  ·  {rate} {cur} per 1,000 messages" if rate else "")
-            + f"  ·  send date {report['date']}",
+            + f"  ·  send date {estimate.date}",
         )
     )
     for view in check_views(views):
-        parts.extend([Text(""), _breakdown_table(report, view, width)])
-    risk = report.get("recategorization_risk") or {}
-    if risk.get("templates"):
+        parts.extend([Text(""), _breakdown_table(estimate, view, width)])
+    risk = estimate.recategorization_risk
+    if risk is not None and risk.templates:
         parts.append(
             Text(
-                f"Recategorization risk: +{money(risk['extra_cost'])} {cur} if Meta moves "
-                f"{', '.join(t['template'] for t in risk['templates'])} to marketing.",
+                f"Recategorization risk: +{money(risk.extra_cost)} {cur} if Meta moves "
+                f"{', '.join(t.template for t in risk.templates)} to marketing.",
                 style="yellow",
             )
         )
-    limits = _limits_table(report)
+    limits = _limits_table(estimate)
     if limits is not None:
         parts.append(limits)
-    parts += _comparison(report)
-    unpriced = report.get("unpriced")
-    budget = report.get("budget") or {}
-    if unpriced and (budget.get("incomplete") or (report.get("policy") or {}).get("incomplete")):
+    parts += _comparison(estimate)
+    unpriced = estimate.unpriced
+    policy = estimate.policy
+    if unpriced is not None and (
+        estimate.budget.incomplete or (policy is not None and policy.incomplete)
+    ):
         parts.append(
             Text(
-                f"Budget not checked: {unpriced['message']}. How to price them: "
-                f"{unpriced['how_to_price']}.",
+                f"Budget not checked: {unpriced.message}. How to price them: "
+                f"{unpriced.how_to_price}.",
                 style="bold red",
             )
         )
-    for w in report.get("warnings") or []:
-        where = f" (e.g. {w['example']})" if w.get("example") else ""
+    for w in estimate.warnings:
+        where = f" (e.g. {w.example})" if w.example else ""
         parts.append(
             Text(
-                f"warning [{w['code']}] {w['count']:,} messages: {w['message']}{where}",
+                f"warning [{w.code}] {w.count:,} messages: {w.message}{where}",
                 style="yellow",
             )
         )
-    for note in notes(report):
+    for note in notes(estimate):
         parts.append(Text(note, style="dim"))
     parts.append(
         Text(
-            f"Rate card {card_currency(report)} effective {card['effective_from']} "
-            f"(confidence {card.get('confidence')}): {card['source']}",
+            f"Rate card {card_currency(estimate)} effective {card.effective_from} "
+            f"(confidence {card.confidence}): {card.source}",
             style="dim",
         )
     )

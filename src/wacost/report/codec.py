@@ -52,10 +52,17 @@ def rate_text(rate: Decimal) -> str:
     return format(rate.normalize(), "f")  # never an exponent: a saved report reads it back
 
 
+def number_text(value: Decimal) -> str:
+    """A number as written, never rounded: a percentage (`76.5`), an exchange rate (`0.92`)."""
+    return format(value, "f")
+
+
+# How each kind of Decimal is written. The human formats show amounts through the same
+# functions (see `wacost.render.common`), so a report rounds one way in every format.
 _DECIMAL_TEXT: dict[str, Callable[[Decimal], str]] = {
     "money": format_money,
     "rate": rate_text,
-    "number": lambda value: format(value, "f"),
+    "number": number_text,
 }
 
 
@@ -207,4 +214,14 @@ def _decode_object(cls: type, data: object, path: str) -> Any:
     return cls(**values)
 
 
-__all__ = ["MONEY", "NUMBER", "OMIT", "RATE", "DecodeError", "decode", "encode", "rate_text"]
+__all__ = [
+    "MONEY",
+    "NUMBER",
+    "OMIT",
+    "RATE",
+    "DecodeError",
+    "decode",
+    "encode",
+    "number_text",
+    "rate_text",
+]
