@@ -165,6 +165,22 @@ def test_github_summary_appends_markdown(wacost, monkeypatch, tmp_path):
     assert text == "# earlier step\n" + markdown
 
 
+def test_github_summary_writes_control_characters_out(wacost, monkeypatch, tmp_path):
+    """A template name from the campaign file never brings an escape sequence into the step
+    summary (GitHub shows it to people), as it never does into the other formats."""
+    campaign = tmp_path / "c.csv"
+    campaign.write_text("phone,template\n+919876543210,\x1b[31mred\n", encoding="utf-8")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    run = wacost("estimate", campaign, "--github-summary", "--quiet")
+    assert run.exit_code == 0
+    text = summary.read_text(encoding="utf-8")
+    assert "\x1b" not in text
+    assert "x1b\\[31mred" in text  # written out, as in --format markdown
+    markdown = wacost("estimate", campaign, "--format", "markdown").stdout
+    assert text == markdown
+
+
 def test_github_summary_without_github_is_a_note(wacost):
     run = wacost("estimate", *PLAN, "--github-summary", "--quiet")
     assert run.exit_code == 0

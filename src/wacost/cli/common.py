@@ -344,31 +344,26 @@ def append_step_summary(markdown: str) -> None:
 def deliver(report: Estimate, how: Delivery) -> int:
     """Render and write a finished report (stdout or --output, step summary); its exit code."""
     from wacost.render import render_report
+    from wacost.render.common import printable_estimate
 
     report_format, output, view = how.report_format, how.output, how.view
+    shown = printable_estimate(report)  # names from input files, control characters written out
     if report_format == "table":
-        from wacost.render.common import printable_estimate
         from wacost.render.table import render_table
 
         width, color = terminal_shape(output)
-        with localcontext(MONEY_CONTEXT):  # names made printable, money exact, as render_report
+        with localcontext(MONEY_CONTEXT):  # money exact, as render_report
             text: str | bytes = render_table(
-                printable_estimate(report),
-                width=width,
-                color=color,
-                views=(view,) if view else None,
+                shown, width=width, color=color, views=(view,) if view else None
             )
     else:
-        text = render_report(report, report_format, view)
-    summary = total = None
-    if how.github_summary:
-        from wacost.render.markdown import render_markdown
-
-        summary = render_markdown(report)
+        text = render_report(shown, report_format, view)
+    summary = render_report(shown, "markdown") if how.github_summary else None
+    total = None
     if how.quiet:
         from wacost.render.table import render_total
 
-        total = render_total(report)
+        total = render_total(shown)
     # stdout first: a failing stdout leaves --output as it was
     if output is None and total is None:
         write_stdout(text)
