@@ -358,7 +358,7 @@ def deliver(report: Estimate, how: Delivery) -> int:
             )
     else:
         text = render_report(shown, report_format, view)
-    summary = render_report(shown, "markdown") if how.github_summary else None
+    summary = str(render_report(shown, "markdown")) if how.github_summary else None
     total = None
     if how.quiet:
         from wacost.render.table import render_total
