@@ -72,6 +72,10 @@ PREFIX = 0
 # (92.5 % -> 91.9 %; real 82.2 % -> 82.0 %), made model.json 2.4 times larger and loading
 # slower than the 50 ms budget. Worth retrying with pruning once the corpus has grown.
 NGRAMS = (0, 0)
+# How the templates are dealt into the 5 cross-validation folds. The out-of-fold figures move
+# by about a point on real templates (3 points on real marketing, 149 templates) from one
+# deal to another: compare a change over several (`--seed 1`, `--seed 2`), not on one.
+SEED = 7
 
 
 # --------------------------------------------------------------------------- data
@@ -192,10 +196,16 @@ def compile_lexicon(folder: Path = LEXICON_DIR) -> dict[str, Any]:
     url_scope: set[str] = set()
     terms: dict[str, list[str]] = {}
     ignore: list[str] = []
+    anchors: set[str] = set()
+    salutations: set[str] = set()
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for word in data.get("salutations") or []:
+            salutations.update(term_tokens(str(word)))
         for key, spec in (data.get("signals") or {}).items():
             concepts[key] = (spec["category"], spec["reason"])
+            if spec.get("anchor"):
+                anchors.add(key)
             if spec.get("scope") == "urls":
                 url_scope.add(key)
             terms.setdefault(key, []).extend(spec.get("terms") or [])
@@ -248,6 +258,8 @@ def compile_lexicon(folder: Path = LEXICON_DIR) -> dict[str, Any]:
         "urls": urls,
         "ignore": _compact(ignored),
         "max_tokens": longest,
+        "anchors": sorted(ids[key] for key in anchors),
+        "salutations": sorted(salutations),
     }
 
 
@@ -300,7 +312,41 @@ def _softmax(scores: Any, temperature: float) -> Any:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit(rows: list[dict[str, float]], labels: list[str], c: float) -> Any:
+def sample_weights(examples: list[dict[str, Any]]) -> list[float]:
+    """Each template's weight in the fit (on top of the balanced class weights): a real
+    marketing template counts as much as the real utility templates outnumber it.
+
+    The balanced class weights are computed over all of train, where the team-written
+    groups supply most of the marketing; among real templates marketing is the scarce class
+    (about 1 in 3 of train's real marketing/utility templates), so without this the model
+    learns Meta's stricter marketing verdicts from too few examples. Measured (grouped
+    5-fold CV, seeds 7, 1 and 2, averaged; and dev) against weight 1: CV real 83.6 -> 84.1 %,
+    real marketing caught 68.2 -> 70.5 %, real utility 89.9 -> 89.7 %, all 93.8 -> 94.0 %;
+    dev 93.8 % and real 89.9 % unchanged, real marketing 76.1 -> 77.6 %, real utility
+    94.1 -> 93.6 % (one template each way). A fixed 2.5 or 3 did about the same; weighting
+    all real templates up (1.5 to 5), only the team-written ones down (0.1 to 0.5), balancing
+    classes within real and team-written data separately, weighting groups by 1/size^p or
+    low-trust labels by half were neutral or traded utility for marketing one for one.
+    """
+    ratio = real_marketing_weight(examples)
+    return [
+        ratio if e["source_kind"] != "team_written" and e["label"] == "marketing" else 1.0
+        for e in examples
+    ]
+
+
+def real_marketing_weight(examples: list[dict[str, Any]]) -> float:
+    """How many times the real utility templates outnumber the real marketing ones."""
+    real = [e["label"] for e in examples if e["source_kind"] != "team_written"]
+    return real.count("utility") / max(1, real.count("marketing"))
+
+
+def fit(
+    rows: list[dict[str, float]],
+    labels: list[str],
+    c: float,
+    weights: list[float] | None = None,
+) -> Any:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -308,7 +354,7 @@ def fit(rows: list[dict[str, float]], labels: list[str], c: float) -> Any:
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform([{k: v for k, v in r.items() if k in keep} for r in rows])
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-    model.fit(x, labels)
+    model.fit(x, labels, sample_weight=weights)
     return vectorizer, model
 
 
@@ -329,6 +375,7 @@ def out_of_fold(
     groups: list[str],
     c: float,
     by_group: bool = False,
+    weights: list[float] | None = None,
 ) -> Any:
     import numpy as np
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
@@ -337,10 +384,15 @@ def out_of_fold(
     folds: Any = (
         LeaveOneGroupOut()
         if by_group
-        else StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=7)
+        else StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
     )
     for train_idx, test_idx in folds.split(rows, labels, groups):
-        fitted = fit([rows[i] for i in train_idx], [labels[i] for i in train_idx], c)
+        fitted = fit(
+            [rows[i] for i in train_idx],
+            [labels[i] for i in train_idx],
+            c,
+            None if weights is None else [weights[i] for i in train_idx],
+        )
         scores[test_idx] = scores_of(fitted, [rows[i] for i in test_idx])
     return scores
 
@@ -434,8 +486,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--by-language", action="store_true", help="also cross-validate leaving one language out"
     )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="deal of the cross-validation folds (default 7)"
+    )
     args = parser.parse_args(argv)
-    global PREFIX, NGRAMS
+    global PREFIX, NGRAMS, SEED
+    if args.seed is not None:
+        SEED = args.seed
     if args.prefix is not None:
         PREFIX = args.prefix
     if args.ngrams is not None:
@@ -450,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
     dev = load_examples(("dev",))
     y_train, y_dev = [e["label"] for e in train], [e["label"] for e in dev]
     groups = [cv_group(e) for e in train]
+    weights = sample_weights(train)
     print(f"train {len(train)} {dict(Counter(y_train))}; dev {len(dev)} {dict(Counter(y_dev))}")
     print(f"families scaled {FAMILY_SCALE}, word stems {PREFIX or 'off'}, letter runs {NGRAMS}")
 
@@ -457,9 +515,9 @@ def main(argv: list[str] | None = None) -> int:
     c_grid = [args.c] if args.c else [0.5, 1.0, 2.0]
     best: tuple[float, float, Any] | None = None
     for c in c_grid:
-        oof = out_of_fold(x_train, y_train, groups, c)
+        oof = out_of_fold(x_train, y_train, groups, c, weights=weights)
         loss = log_loss(oof, y_train, 1.0)
-        dev_scores = scores_of(fit(x_train, y_train, c), x_dev)
+        dev_scores = scores_of(fit(x_train, y_train, c, weights), x_dev)
         dev_loss = log_loss(dev_scores, y_dev, 1.0)
         print(
             f"C={c:<5} cv log loss {loss:.3f}  cv accuracy {accuracy(oof, y_train):.3f}  "
@@ -475,8 +533,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.by_language:
         langs = [e["language"] for e in train]
         print("leave-one-language-out on train:")
-        report("lolo", out_of_fold(x_train, y_train, langs, c, by_group=True), train)
-    fitted = fit(x_train, y_train, c)
+        report("lolo", out_of_fold(x_train, y_train, langs, c, True, weights), train)
+    fitted = fit(x_train, y_train, c, weights)
     dev_scores = scores_of(fitted, x_dev) if dev else None
     if dev:
         print("dev (model fitted on all of train):")
@@ -505,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "trained_on": dict(sorted(Counter(y_train).items())),
         "regularization_c": c,
+        "real_marketing_weight": round(real_marketing_weight(train), 3),
         "family_scale": dict(sorted(FAMILY_SCALE.items())),
         "temperature_fitted_on": "train real templates, out of fold",
         "data_sha256": digest.hexdigest(),
