@@ -11,8 +11,9 @@ never read here. Steps:
 1. compile the concept lexicon from src/wacost/classifier_data/*.yaml (terms in every
    language, grouped into concepts such as `discount`, `order`, `otp_code`);
 2. turn every template into interpretable features (wacost.classifier.features);
-3. fit a multinomial logistic regression (L2, classes balanced) on the features scaled
-   by family (FAMILY_SCALE); its strength is picked on the log loss of grouped
+3. fit a multinomial logistic regression (L2, classes balanced, real marketing templates
+   weighted up: see sample_weights) on the features scaled by family (FAMILY_SCALE); its
+   strength is picked on the log loss of grouped
    cross-validation on train (5 folds by source group, a team-written contrast scenario
    in all its languages at once: see cv_group) plus the log loss on dev, and
    the out-of-fold figures are printed overall, per category, on real templates only
@@ -72,6 +73,38 @@ PREFIX = 0
 # (92.5 % -> 91.9 %; real 82.2 % -> 82.0 %), made model.json 2.4 times larger and loading
 # slower than the 50 ms budget. Worth retrying with pruning once the corpus has grown.
 NGRAMS = (0, 0)
+# Tried for issue 11's third round and dropped (grouped 5-fold CV on train, seeds 7, 1 and 2,
+# and dev; figures all / real / real marketing caught, before -> after, seed 7 unless said):
+# - the s:own_reference family (wacost.classifier.features._anchoring), KEPT: CV 93.9 -> 94.0,
+#   real 83.3 -> 82.9, real marketing 66.4 -> 66.4 (mean of 3 seeds: real 83.9 -> 83.8, real
+#   marketing 68.0 -> 68.9); dev 93.6 -> 93.8, 89.5 -> 89.9, 74.6 -> 76.1; log loss CV 0.166 ->
+#   0.163, dev 0.212 -> 0.199. On the corpus merged with the realA/realB/realC groups (never
+#   seen while designing it; 3 seeds): CV 92.3 -> 92.7, real 80.9 -> 81.0, real marketing
+#   66.7 -> 67.4; dev 91.6, 86.8 unchanged, real marketing 69.9 -> 71.1.
+#   The greeting-only variable alone is not the marketing sign it was thought to be: real
+#   train templates whose only variable is the greeting's name are 15 utility, 14 marketing.
+#   A reference to the user's own item is a strong utility sign on real templates (train 119
+#   utility to 12 marketing, dev 69 to 2); its absence is not a marketing one (194 to 122).
+# - splitting every concept (l:) or the concept counts (k:) by reference / no reference:
+#   neutral (CV real 83.1-83.5, dev 88.8-89.5). More shapes crossed with no reference (a
+#   question, "!", length, placeholder count, phone button): CV real 83.1-83.5, dev real marketing
+#   73.1 (down). The s: shapes scaled 1.5, 2 or 3: neutral to worse on dev.
+# - a "reply to this message" ask (reply, responde, antworte, svara, balas, ...) with no
+#   reference: one template more on CV, none on dev: not worth a lexicon concept.
+# - concept counts (k:) as sqrt, log or capped at 2: neutral (dev log loss a little lower,
+#   accuracy the same or lower). Word features required in 2, 3 or 5 CV groups instead of 2
+#   templates: neutral. Word (w:) scaled 0.7, concepts (l:/k:) 1.5, shapes (s:) 1.5, button and
+#   footer words 0.5: within a template or two either way. C 0.25, 0.3, 0.35: neutral.
+# - the placeholder features left out of the team-written templates (whose marketing rarely
+#   has variables, unlike real marketing): CV real 82.9 -> 83.9, real marketing 66.4 -> 68.5,
+#   but dev 93.8 -> 92.2 (team-written utility with variables read as marketing).
+# - a bias toward marketing after the fit (+0.25 to +1.5 on its score): trades real utility for
+#   real marketing about one for one on CV and dev. Gradient-boosted trees on the same features
+#   (scikit-learn HistGradientBoosting, 300 rounds): CV real 83.7, real marketing 66.4, dev
+#   92.0 (87.4 real): no better, and not readable as reasons.
+# - not tried on purpose: the template's name as evidence (many corpus names were made up
+#   from the source's wording or name the scenario, tw_<lang>_<scenario>, which would leak the
+#   label into the figures) and the declared category (not evidence from the content).
 # How the templates are dealt into the 5 cross-validation folds. The out-of-fold figures move
 # by about a point on real templates (3 points on real marketing, 149 templates) from one
 # deal to another: compare a change over several (`--seed 1`, `--seed 2`), not on one.
@@ -323,7 +356,10 @@ def sample_weights(examples: list[dict[str, Any]]) -> list[float]:
     5-fold CV, seeds 7, 1 and 2, averaged; and dev) against weight 1: CV real 83.6 -> 84.1 %,
     real marketing caught 68.2 -> 70.5 %, real utility 89.9 -> 89.7 %, all 93.8 -> 94.0 %;
     dev 93.8 % and real 89.9 % unchanged, real marketing 76.1 -> 77.6 %, real utility
-    94.1 -> 93.6 % (one template each way). A fixed 2.5 or 3 did about the same; weighting
+    94.1 -> 93.6 % (one template each way). On the corpus merged with the realA/realB/realC
+    groups (3 seeds; not seen while choosing it): CV all 92.7 -> 92.7 %, real 81.0 -> 81.1 %,
+    real marketing 67.4 -> 69.7 %, real utility 86.6 -> 85.7 %; dev unchanged (91.6 %, real
+    86.8 %, real marketing 71.1 %). A fixed 2.5 or 3 did about the same; weighting
     all real templates up (1.5 to 5), only the team-written ones down (0.1 to 0.5), balancing
     classes within real and team-written data separately, weighting groups by 1/size^p or
     low-trust labels by half were neutral or traded utility for marketing one for one.

@@ -14,7 +14,11 @@ Feature names (the model's weights are keyed by them):
   ``n:<concept>+<concept>``: two concepts close together;
 * ``k:<category>``: how many distinct concepts of that category were found;
 * ``s:<name>``: the template's shape: button types, OTP buttons, header format, carousel,
-  security notice, code expiry, placeholder count, length, percentages, money, emoji.
+  security notice, code expiry, placeholder count, length, percentages, money, emoji;
+  whether it cites the user's own item (``s:own_reference``: an order or invoice number,
+  an amount due, a personal link; else ``s:no_own_reference`` and ``s:unanchored_<cue>`` for
+  its promotional wording, media header or buttons) and what the body's variables stand for
+  (``s:greeting_name_only``, ``s:other_variables_<n>``).
 
 Evidence is a span of the template's text (to quote) or a short description.
 """
