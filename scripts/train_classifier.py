@@ -11,8 +11,9 @@ never read here. Steps:
 1. compile the concept lexicon from src/wacost/classifier_data/*.yaml (terms in every
    language, grouped into concepts such as `discount`, `order`, `otp_code`);
 2. turn every template into interpretable features (wacost.classifier.features);
-3. fit a multinomial logistic regression (L2, classes balanced) on the features scaled
-   by family (FAMILY_SCALE); its strength is picked on the log loss of grouped
+3. fit a multinomial logistic regression (L2, classes balanced, real marketing templates
+   weighted up: see sample_weights) on the features scaled by family (FAMILY_SCALE); its
+   strength is picked on the log loss of grouped
    cross-validation on train (5 folds by source group, a team-written contrast scenario
    in all its languages at once: see cv_group) plus the log loss on dev, and
    the out-of-fold figures are printed overall, per category, on real templates only
@@ -72,6 +73,42 @@ PREFIX = 0
 # (92.5 % -> 91.9 %; real 82.2 % -> 82.0 %), made model.json 2.4 times larger and loading
 # slower than the 50 ms budget. Worth retrying with pruning once the corpus has grown.
 NGRAMS = (0, 0)
+# Tried for issue 11's third round and dropped (grouped 5-fold CV on train, seeds 7, 1 and 2,
+# and dev; figures all / real / real marketing caught, before -> after, seed 7 unless said):
+# - the s:own_reference family (wacost.classifier.features._anchoring), KEPT: CV 93.9 -> 94.0,
+#   real 83.3 -> 82.9, real marketing 66.4 -> 66.4 (mean of 3 seeds: real 83.9 -> 83.8, real
+#   marketing 68.0 -> 68.9); dev 93.6 -> 93.8, 89.5 -> 89.9, 74.6 -> 76.1; log loss CV 0.166 ->
+#   0.163, dev 0.212 -> 0.199. On the corpus merged with the realA/realB/realC groups (never
+#   seen while designing it; 3 seeds): CV 92.3 -> 92.7, real 80.9 -> 81.0, real marketing
+#   66.7 -> 67.4; dev 91.6, 86.8 unchanged, real marketing 69.9 -> 71.1.
+#   The greeting-only variable alone is not the marketing sign it was thought to be: real
+#   train templates whose only variable is the greeting's name are 15 utility, 14 marketing.
+#   A reference to the user's own item is a strong utility sign on real templates (train 119
+#   utility to 12 marketing, dev 69 to 2); its absence is not a marketing one (194 to 122).
+# - splitting every concept (l:) or the concept counts (k:) by reference / no reference:
+#   neutral (CV real 83.1-83.5, dev 88.8-89.5). More shapes crossed with no reference (a
+#   question, "!", length, placeholder count, phone button): CV real 83.1-83.5, dev real marketing
+#   73.1 (down). The s: shapes scaled 1.5, 2 or 3: neutral to worse on dev.
+# - a "reply to this message" ask (reply, responde, antworte, svara, balas, ...) with no
+#   reference: one template more on CV, none on dev: not worth a lexicon concept.
+# - concept counts (k:) as sqrt, log or capped at 2: neutral (dev log loss a little lower,
+#   accuracy the same or lower). Word features required in 2, 3 or 5 CV groups instead of 2
+#   templates: neutral. Word (w:) scaled 0.7, concepts (l:/k:) 1.5, shapes (s:) 1.5, button and
+#   footer words 0.5: within a template or two either way. C 0.25, 0.3, 0.35: neutral.
+# - the placeholder features left out of the team-written templates (whose marketing rarely
+#   has variables, unlike real marketing): CV real 82.9 -> 83.9, real marketing 66.4 -> 68.5,
+#   but dev 93.8 -> 92.2 (team-written utility with variables read as marketing).
+# - a bias toward marketing after the fit (+0.25 to +1.5 on its score): trades real utility for
+#   real marketing about one for one on CV and dev. Gradient-boosted trees on the same features
+#   (scikit-learn HistGradientBoosting, 300 rounds): CV real 83.7, real marketing 66.4, dev
+#   92.0 (87.4 real): no better, and not readable as reasons.
+# - not tried on purpose: the template's name as evidence (many corpus names were made up
+#   from the source's wording or name the scenario, tw_<lang>_<scenario>, which would leak the
+#   label into the figures) and the declared category (not evidence from the content).
+# How the templates are dealt into the 5 cross-validation folds. The out-of-fold figures move
+# by about a point on real templates (3 points on real marketing, 149 templates) from one
+# deal to another: compare a change over several (`--seed 1`, `--seed 2`), not on one.
+SEED = 7
 
 
 # --------------------------------------------------------------------------- data
@@ -192,10 +229,16 @@ def compile_lexicon(folder: Path = LEXICON_DIR) -> dict[str, Any]:
     url_scope: set[str] = set()
     terms: dict[str, list[str]] = {}
     ignore: list[str] = []
+    anchors: set[str] = set()
+    salutations: set[str] = set()
     for path in files:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for word in data.get("salutations") or []:
+            salutations.update(term_tokens(str(word)))
         for key, spec in (data.get("signals") or {}).items():
             concepts[key] = (spec["category"], spec["reason"])
+            if spec.get("anchor"):
+                anchors.add(key)
             if spec.get("scope") == "urls":
                 url_scope.add(key)
             terms.setdefault(key, []).extend(spec.get("terms") or [])
@@ -248,6 +291,8 @@ def compile_lexicon(folder: Path = LEXICON_DIR) -> dict[str, Any]:
         "urls": urls,
         "ignore": _compact(ignored),
         "max_tokens": longest,
+        "anchors": sorted(ids[key] for key in anchors),
+        "salutations": sorted(salutations),
     }
 
 
@@ -300,7 +345,44 @@ def _softmax(scores: Any, temperature: float) -> Any:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def fit(rows: list[dict[str, float]], labels: list[str], c: float) -> Any:
+def sample_weights(examples: list[dict[str, Any]]) -> list[float]:
+    """Each template's weight in the fit (on top of the balanced class weights): a real
+    marketing template counts as much as the real utility templates outnumber it.
+
+    The balanced class weights are computed over all of train, where the team-written
+    groups supply most of the marketing; among real templates marketing is the scarce class
+    (about 1 in 3 of train's real marketing/utility templates), so without this the model
+    learns Meta's stricter marketing verdicts from too few examples. Measured (grouped
+    5-fold CV, seeds 7, 1 and 2, averaged; and dev) against weight 1: CV real 83.6 -> 84.1 %,
+    real marketing caught 68.2 -> 70.5 %, real utility 89.9 -> 89.7 %, all 93.8 -> 94.0 %;
+    dev 93.8 % and real 89.9 % unchanged, real marketing 76.1 -> 77.6 %, real utility
+    94.1 -> 93.6 % (one template each way). On the corpus merged with the realA/realB/realC
+    groups (3 seeds; not seen while choosing it): CV all 92.7 -> 92.7 %, real 81.0 -> 81.1 %,
+    real marketing 67.4 -> 69.7 %, real utility 86.6 -> 85.7 %; dev unchanged (91.6 %, real
+    86.8 %, real marketing 71.1 %). A fixed 2.5 or 3 did about the same; weighting
+    all real templates up (1.5 to 5), only the team-written ones down (0.1 to 0.5), balancing
+    classes within real and team-written data separately, weighting groups by 1/size^p or
+    low-trust labels by half were neutral or traded utility for marketing one for one.
+    """
+    ratio = real_marketing_weight(examples)
+    return [
+        ratio if e["source_kind"] != "team_written" and e["label"] == "marketing" else 1.0
+        for e in examples
+    ]
+
+
+def real_marketing_weight(examples: list[dict[str, Any]]) -> float:
+    """How many times the real utility templates outnumber the real marketing ones."""
+    real = [e["label"] for e in examples if e["source_kind"] != "team_written"]
+    return real.count("utility") / max(1, real.count("marketing"))
+
+
+def fit(
+    rows: list[dict[str, float]],
+    labels: list[str],
+    c: float,
+    weights: list[float] | None = None,
+) -> Any:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -308,7 +390,7 @@ def fit(rows: list[dict[str, float]], labels: list[str], c: float) -> Any:
     vectorizer = DictVectorizer()
     x = vectorizer.fit_transform([{k: v for k, v in r.items() if k in keep} for r in rows])
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-    model.fit(x, labels)
+    model.fit(x, labels, sample_weight=weights)
     return vectorizer, model
 
 
@@ -329,6 +411,7 @@ def out_of_fold(
     groups: list[str],
     c: float,
     by_group: bool = False,
+    weights: list[float] | None = None,
 ) -> Any:
     import numpy as np
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
@@ -337,10 +420,15 @@ def out_of_fold(
     folds: Any = (
         LeaveOneGroupOut()
         if by_group
-        else StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=7)
+        else StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
     )
     for train_idx, test_idx in folds.split(rows, labels, groups):
-        fitted = fit([rows[i] for i in train_idx], [labels[i] for i in train_idx], c)
+        fitted = fit(
+            [rows[i] for i in train_idx],
+            [labels[i] for i in train_idx],
+            c,
+            None if weights is None else [weights[i] for i in train_idx],
+        )
         scores[test_idx] = scores_of(fitted, [rows[i] for i in test_idx])
     return scores
 
@@ -434,8 +522,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--by-language", action="store_true", help="also cross-validate leaving one language out"
     )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="deal of the cross-validation folds (default 7)"
+    )
     args = parser.parse_args(argv)
-    global PREFIX, NGRAMS
+    global PREFIX, NGRAMS, SEED
+    if args.seed is not None:
+        SEED = args.seed
     if args.prefix is not None:
         PREFIX = args.prefix
     if args.ngrams is not None:
@@ -450,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
     dev = load_examples(("dev",))
     y_train, y_dev = [e["label"] for e in train], [e["label"] for e in dev]
     groups = [cv_group(e) for e in train]
+    weights = sample_weights(train)
     print(f"train {len(train)} {dict(Counter(y_train))}; dev {len(dev)} {dict(Counter(y_dev))}")
     print(f"families scaled {FAMILY_SCALE}, word stems {PREFIX or 'off'}, letter runs {NGRAMS}")
 
@@ -457,9 +551,9 @@ def main(argv: list[str] | None = None) -> int:
     c_grid = [args.c] if args.c else [0.5, 1.0, 2.0]
     best: tuple[float, float, Any] | None = None
     for c in c_grid:
-        oof = out_of_fold(x_train, y_train, groups, c)
+        oof = out_of_fold(x_train, y_train, groups, c, weights=weights)
         loss = log_loss(oof, y_train, 1.0)
-        dev_scores = scores_of(fit(x_train, y_train, c), x_dev)
+        dev_scores = scores_of(fit(x_train, y_train, c, weights), x_dev)
         dev_loss = log_loss(dev_scores, y_dev, 1.0)
         print(
             f"C={c:<5} cv log loss {loss:.3f}  cv accuracy {accuracy(oof, y_train):.3f}  "
@@ -475,8 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.by_language:
         langs = [e["language"] for e in train]
         print("leave-one-language-out on train:")
-        report("lolo", out_of_fold(x_train, y_train, langs, c, by_group=True), train)
-    fitted = fit(x_train, y_train, c)
+        report("lolo", out_of_fold(x_train, y_train, langs, c, True, weights), train)
+    fitted = fit(x_train, y_train, c, weights)
     dev_scores = scores_of(fitted, x_dev) if dev else None
     if dev:
         print("dev (model fitted on all of train):")
@@ -505,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "trained_on": dict(sorted(Counter(y_train).items())),
         "regularization_c": c,
+        "real_marketing_weight": round(real_marketing_weight(train), 3),
         "family_scale": dict(sorted(FAMILY_SCALE.items())),
         "temperature_fitted_on": "train real templates, out of fold",
         "data_sha256": digest.hexdigest(),

@@ -111,3 +111,69 @@ def test_a_model_with_bad_ngrams_names_the_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ClassifierDataError, match="ngrams"):
         load_classifier_rules(path)
+
+
+def _template_features(template: dict[str, object]) -> tuple[dict[str, float], dict[str, object]]:
+    values, evidence = extract(read_template(template), RULES.lexicon, None)
+    return values, dict(evidence)
+
+
+def test_a_reference_to_the_users_own_item_is_quoted() -> None:
+    values, evidence, text = _features("Hi {{1}}, your order #{{2}} has shipped.")
+    assert "s:own_reference" in values and "s:no_own_reference" not in values
+    start, end = evidence["s:own_reference"]  # type: ignore[misc]
+    assert text[start:end] == "#{{2}}"
+    # the greeting's name is not what the template is about: one other variable
+    assert "s:other_variables_1" in values and "s:greeting_name_only" not in values
+    # a link personal to the user (a variable in a URL button) is a reference too
+    values, evidence = _template_features(
+        {
+            "components": [
+                {"type": "BODY", "text": "Hello {{1}}, track it below."},
+                {
+                    "type": "BUTTONS",
+                    "buttons": [{"type": "URL", "text": "Track", "url": "https://t.example/{{1}}"}],
+                },
+            ]
+        }
+    )
+    assert "a link personal to the user" in str(evidence["s:own_reference"])
+
+
+@pytest.mark.parametrize(
+    "text", ["Hi {{1}}, we're live! Join us today.", "Olá {{1}}! Temos novidades para você 🎉"]
+)
+def test_only_a_greeting_name_and_nothing_of_the_users_own(text: str) -> None:
+    values, _ = _template_features(
+        {"components": [{"type": "HEADER", "format": "IMAGE"}, {"type": "BODY", "text": text}]}
+    )
+    assert {"s:no_own_reference", "s:greeting_name_only", "s:unanchored_image"} <= values.keys()
+    assert "s:other_variables_0" in values and "s:own_reference" not in values
+
+
+def test_an_otp_template_gets_no_reference_features() -> None:
+    values, _ = _template_features(
+        {
+            "components": [
+                {"type": "BODY", "text": "{{1}} is your verification code."},
+                {"type": "BUTTONS", "buttons": [{"type": "OTP", "otp_type": "COPY_CODE"}]},
+            ]
+        }
+    )
+    assert not any(
+        name.startswith(("s:own_", "s:no_own_", "s:unanchored_", "s:other_variables_"))
+        for name in values
+    )
+
+
+def test_the_reason_quotes_the_reference() -> None:
+    from wacost.classify import _describe
+
+    text = "Your invoice #{{1}} of {{2}} is paid."
+    _, evidence = _template_features({"components": [{"type": "BODY", "text": text}]})
+    span = evidence["s:own_reference"]
+    assert isinstance(span, tuple)
+    quote = text[span[0] : span[1]]
+    reason = _describe("s:own_reference", quote, span, RULES, "utility")
+    assert reason == f'a reference to the user\'s own item: "{quote}"'
+    assert classify_template({"components": [{"type": "BODY", "text": text}]}).category == "utility"

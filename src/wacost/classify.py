@@ -54,7 +54,20 @@ _MAX_REASONS = 3
 _MIN_CONTRIBUTION = 0.05  # a feature that moves the verdict less than this is not a reason
 _MAX_CONFIDENCE = 0.99  # a learned model is never certain
 # Features that tip a verdict but say little to a reader: shown only when nothing else is.
-_GENERIC = ("s:placeholders_", "s:length_", "w:{{}}", "w:!", "w:?", "w:#", "w:<n>", "b:{{}}")
+_GENERIC = (
+    "s:placeholders_",
+    "s:other_variables_",
+    "s:no_body_variables",
+    "s:length_",
+    "w:{{}}",
+    "w:!",
+    "w:?",
+    "w:#",
+    "w:<n>",
+    "b:{{}}",
+)
+# Shape features whose evidence is a span of the text: what the quote shows.
+_SHAPES = {"own_reference": "a reference to the user's own item"}
 
 
 class ClassifierDataError(WacostError, ValueError):
@@ -216,7 +229,10 @@ def _quote(text: str, evidence: Evidence) -> str:
 def _describe(name: str, quote: str, evidence: Evidence, rules: ClassifierRules, side: str) -> str:
     kind, _, rest = name.partition(":")
     if kind == "s":
-        return str(evidence) if isinstance(evidence, str) else rest.replace("_", " ")
+        if isinstance(evidence, str):
+            return evidence
+        shape = _SHAPES.get(rest, rest.replace("_", " "))
+        return f'{shape}: "{quote}"' if quote else shape
     if kind == "l":
         for key, _, reason in rules.lexicon.concepts:
             if key == rest:

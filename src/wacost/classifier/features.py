@@ -14,7 +14,11 @@ Feature names (the model's weights are keyed by them):
   ``n:<concept>+<concept>``: two concepts close together;
 * ``k:<category>``: how many distinct concepts of that category were found;
 * ``s:<name>``: the template's shape: button types, OTP buttons, header format, carousel,
-  security notice, code expiry, placeholder count, length, percentages, money, emoji.
+  security notice, code expiry, placeholder count, length, percentages, money, emoji;
+  whether it cites the user's own item (``s:own_reference``: an order or invoice number,
+  an amount due, a personal link; else ``s:no_own_reference`` and ``s:unanchored_<cue>`` for
+  its promotional wording, media header or buttons) and what the body's variables stand for
+  (``s:greeting_name_only``, ``s:other_variables_<n>``).
 
 Evidence is a span of the template's text (to quote) or a short description.
 """
@@ -45,6 +49,8 @@ class Lexicon:
     may continue at their end ("discount*"), ``suffix`` ones may start inside a word, and
     ``infix`` ones both ("*rabatt*"). ``regex`` patterns run on the prepared text.
     ``ignore`` phrases (harmless idioms) are blanked out before concepts are looked for.
+    ``anchors`` are the concepts that cite the user's own item (an order or invoice number,
+    an amount due); ``salutations`` the words a greeting opens with.
     """
 
     concepts: tuple[tuple[str, str, str], ...]  # (key, category, reason)
@@ -58,6 +64,8 @@ class Lexicon:
     max_tokens: int
     starters: frozenset[str] = frozenset()  # first words of phrases of 2+ words
     seconds: frozenset[str] = frozenset()  # second words of such phrases open at the start
+    anchors: frozenset[int] = frozenset()  # concepts that cite the user's own item
+    salutations: frozenset[str] = frozenset()  # words of a greeting ("hi", "hola", "dear")
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Lexicon:
@@ -77,6 +85,8 @@ class Lexicon:
             urls=tuple((str(u), int(i)) for u, i in data["urls"]),
             ignore=tables["ignore"],
             max_tokens=int(data["max_tokens"]),
+            anchors=frozenset(int(i) for i in data.get("anchors", ())),
+            salutations=frozenset(str(w) for w in data.get("salutations", ())),
         )
 
     def _lookup(self, words: Sequence[str], table_keys: str) -> list[int]:
@@ -307,7 +317,68 @@ def extract(
                 key = lexicon.concepts[concept][0]
                 out.add("l:" + key, f"a link to {url[:50]}")
     _shape(parts, tokens, declared, out)
+    if "s:otp_button" not in out.values:
+        _anchoring(parts, tokens, lexicon, hits, out)
     return out.values, out.evidence
+
+
+# Shapes that say more when the template cites nothing of the user's own (see _anchoring).
+_UNANCHORED = {
+    "k:marketing": "promotional wording",
+    "k:utility": "wording about orders, accounts or services",
+    "s:header_image": "an image header",
+    "s:header_video": "a video header",
+    "s:button_quick_reply": "quick-reply buttons",
+    "s:button_url": "a link button",
+    "s:url_fixed": "a link that is the same for everyone",
+}
+
+
+def _anchoring(
+    parts: TemplateParts,
+    tokens: Sequence[Token],
+    lexicon: Lexicon,
+    hits: Sequence[tuple[int, int, int]],
+    out: _Builder,
+) -> None:
+    """Is the template specific to the user's own transaction? Meta's reviewers keep a
+    template in utility when it cites the user's own item (an order or invoice number, an
+    amount due, a personal link) and move to marketing what only greets the user by name
+    and asks them to engage. Adds ``s:own_reference`` or ``s:no_own_reference``, what the
+    body's variables stand for (only the greeting's name, or more), and the template's other
+    cues (promotional wording, media header, buttons) when nothing of the user's is cited."""
+    anchor = next(((start, end) for c, start, end in hits if c in lexicon.anchors), None)
+    personal = next((u for kind, _, _, u in parts.buttons if kind == "URL" and "{{" in u), "")
+    if anchor is not None:
+        out.add("s:own_reference", out.span(tokens, *anchor))
+    elif personal:
+        out.add("s:own_reference", f"a link personal to the user ({personal[:50]})")
+    else:
+        out.add("s:no_own_reference", "no reference to an order, booking, amount or account")
+        for name, what in _UNANCHORED.items():
+            if name in out.values:
+                shape = name.split(":", 1)[1].removeprefix("button_").removeprefix("header_")
+                out.add(f"s:unanchored_{shape}", f"{what} with nothing of the user's own cited")
+    if parts.body_span is None:
+        return
+    body = [
+        i
+        for i, (word, start, _) in enumerate(tokens)
+        if parts.body_span[0] <= out.index[start] < parts.body_span[1]
+        and (word == "{{}}" or is_word(word))
+    ]
+    holders = [p for p, i in enumerate(body) if tokens[i][0] == "{{}}"]
+    greeting = [
+        p
+        for p in holders
+        if p <= 3 and any(tokens[i][0] in lexicon.salutations for i in body[max(0, p - 3) : p])
+    ]
+    others = len(holders) - len(greeting)
+    if greeting and not others:
+        out.add("s:greeting_name_only", "its only variable is the name in the greeting")
+    elif not holders:
+        out.add("s:no_body_variables", "no variable in the body")
+    out.add(f"s:other_variables_{min(others, 3)}", f"{others} variable(s) besides a greeting name")
 
 
 def _shape(

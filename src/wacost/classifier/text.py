@@ -175,6 +175,7 @@ class TemplateParts:
     text: str = ""  # header, body, footer, button labels and cards, one per line
     button_spans: list[tuple[int, int]] = field(default_factory=list)  # label spans in text
     footer_span: tuple[int, int] | None = None
+    body_span: tuple[int, int] | None = None
     buttons: list[tuple[str, str, str, str]] = field(default_factory=list)  # type, otp, label, url
     header_format: str = ""
     components: list[str] = field(default_factory=list)
@@ -220,6 +221,8 @@ def read_template(template: Mapping[str, Any]) -> TemplateParts:
                 span = add(text)
                 if kind == "FOOTER":
                     parts.footer_span = span
+                elif kind == "BODY" and parts.body_span is None:
+                    parts.body_span = span
             if kind == "BODY" and component.get("add_security_recommendation") is True:
                 parts.security_recommendation = True
             minutes = component.get("code_expiration_minutes")
