@@ -20,7 +20,7 @@ import yaml
 from wacost import arrow, files, yaml_loading
 from wacost.campaign import _may_hold_line_break, inspect_campaign, read_batches
 from wacost.counting import ledger
-from wacost.counting.batch import factorize
+from wacost.counting.batch import _keys, factorize
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
 from wacost.numbers import plan
@@ -92,6 +92,17 @@ def test_factorize_is_pandas_factorize(high):
     expected_labels, expected_uniques = pd.factorize(values)
     assert labels.tolist() == expected_labels.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
+
+
+@pytest.mark.parametrize("high", [1, 3, 5000, 70_000, 10**7, 10**12])
+def test_batch_keys_are_pandas_factorize_in_order_of_first_row(high):
+    # small codes take the table indexed by code, large ones factorize: the same keys
+    values = np.random.default_rng(high).integers(0, high, 8_000).astype(np.int64)
+    labels, uniques, first_row = _keys(values)
+    expected_labels, expected_uniques = pd.factorize(values)
+    assert labels.tolist() == expected_labels.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert first_row.tolist() == [values.tolist().index(u) for u in uniques.tolist()]
 
 
 @pytest.mark.parametrize("high", [2, 100, 10**12])

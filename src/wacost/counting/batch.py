@@ -248,6 +248,29 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, uniques
 
 
+def _keys(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels, uniques, first_row) of the codes of a batch's rows, keys numbered in order of
+    first appearance (as factorize). Codes are small (a product of a few small ids): the first
+    row of each is found with a table indexed by code, two passes over the rows and no hashing
+    (measured: a third of factorize's time); larger codes are factorized."""
+    n = len(code)
+    span = int(code.max()) + 1 if n else 0
+    if span > max(8 * n, 1 << 16):
+        labels, uniques = factorize(code)
+        # a key's first row is where its label first exceeds every label before it
+        seen = np.maximum.accumulate(labels)
+        new = np.ones(n, dtype=bool)
+        new[1:] = labels[1:] > seen[:-1]
+        return labels, uniques, np.flatnonzero(new)
+    first = np.full(span, n, dtype=np.int64)
+    np.minimum.at(first, code, np.arange(n, dtype=np.int64))
+    present = np.flatnonzero(first < n)
+    uniques = present[np.argsort(first[present], kind="stable")]
+    lut = np.zeros(span, dtype=np.int32)
+    lut[uniques] = np.arange(len(uniques), dtype=np.int32)
+    return lut[code], uniques.astype(np.int64), first[uniques]
+
+
 def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
     """One int64 code per row for a tuple of small ids (id, how many ids there are)."""
     code = np.zeros(len(parts[0][0]), dtype=np.int64)
@@ -369,14 +392,8 @@ def reduce_batch(
     code = _combine(
         list(zip([country, kind, template.ids, language.ids, category, window], radices))
     )
-    labels, uniques = factorize(code)
+    labels, uniques, first_row = _keys(code)
     k = len(uniques)
-    # factorize numbers keys in order of first appearance: a key's first row is where its
-    # label first exceeds every label before it.
-    seen = np.maximum.accumulate(labels)
-    new = np.ones(n, dtype=bool)
-    new[1:] = labels[1:] > seen[:-1]
-    first_row = np.flatnonzero(new)
     if messages is None:
         per_key = np.bincount(labels, minlength=k).astype(np.int64)
     else:
