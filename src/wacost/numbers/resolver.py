@@ -56,6 +56,30 @@ def _np_int(array: pa.Array) -> np.ndarray:
     return np.asarray(to_numpy(array), dtype=np.int64)
 
 
+def _lengths(text: pa.Array) -> np.ndarray:
+    """The byte length of each string (int64), read from the offsets of an unsliced array."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=len(text) + 1)
+    return np.diff(offsets).astype(np.int64)
+
+
+def _parse_digits(digits: pa.Array, convertible: np.ndarray) -> np.ndarray:
+    """The strings of ASCII digits as integers where `convertible` (0 elsewhere), writable.
+
+    The others are marked null for pyarrow's parser (a validity bitmap over the same
+    buffers) rather than replaced by "0" in a copy of the column."""
+    n = len(digits)
+    unread = n - int(np.count_nonzero(convertible))
+    if unread:
+        buffers = digits.buffers()
+        validity = pa.py_buffer(np.packbits(convertible, bitorder="little"))
+        digits = pa.StringArray.from_buffers(n, buffers[1], buffers[2], validity, unread)
+    parsed = pc.cast(digits, pa.uint64())
+    value = np.frombuffer(parsed.buffers()[1], dtype=np.uint64, count=n).copy()
+    if unread:
+        value[~convertible] = 0
+    return value
+
+
 def _ascii_digits(text: pa.Array) -> pa.Array:
     """Each string with everything but the ASCII digits 0-9 removed (like RE2's [^0-9] -> "",
     which costs a regular-expression replacement per string; this is one pass over the bytes)."""
@@ -254,24 +278,19 @@ class NumberResolver:
         raw = phones if phones.type == pa.string() else phones.cast(pa.string())
         if raw.null_count:
             raw = pc.fill_null(raw, utf8(""))
+        raw = pa.concat_arrays([raw]) if raw.offset else raw  # offsets from 0
         stripped = pc.ascii_ltrim(raw, "+")
-        length = _np_int(pc.binary_length(stripped))
-        plus_signs = _np_int(pc.binary_length(raw)) - length
+        length = _lengths(stripped)
+        plus_signs = _lengths(raw) - length
         clean = (plus_signs <= 1) & _np_bool(pc.ascii_is_decimal(stripped))
         plus = plus_signs == 1
         plausible = np.ones(len(raw), dtype=bool)
         present = clean.copy()
-        convertible = clean & (length <= MAX_DIGITS)
-        if convertible.all():
-            value = np.asarray(to_numpy(pc.cast(stripped, pa.uint64())), dtype=np.uint64)
-        else:
-            text = pc.if_else(from_numpy(convertible), stripped, utf8("0"))
-            value = np.asarray(to_numpy(pc.cast(text, pa.uint64())), dtype=np.uint64)
+        value = _parse_digits(stripped, clean & (length <= MAX_DIGITS))
         messy = np.flatnonzero(~clean)
         messy_digits = None
         if messy.size:
             # Spaces, dashes, brackets, a trunk '(0)', letters: clean as written.
-            value = value.copy()  # pyarrow's buffer is read-only
             text = pc.utf8_trim_whitespace(pc.take(raw, from_numpy(messy)))
             # What exports put around a number: Twilio's "whatsapp:" and "tel:" prefixes, a
             # bracketed country code "(+91)", and a spreadsheet's float "919876543210.0".
