@@ -222,8 +222,11 @@ class NumberResolver:
         code_length = plan.code_length[code]
         national = length - code_length
         ok &= (code > 0) & (national >= 0)
-        four = (first7 // _POW10[3 - code_length]) % np.uint64(10**4)
-        state = plan.after_four[code.astype(np.intp) * 10**4 + four.astype(np.intp)]
+        # code * 10**4 + the four digits after the code; first7 < 10**7 is exact as a float,
+        # and so is the floor of its quotient by a power of ten (the next integer is at least
+        # 1/1000 away, a float's error is 10**-9 here)
+        head = np.floor(first7.astype(np.float64) / plan.head_divisor[code]).astype(np.intp)
+        state = plan.after_four[head + plan.head_shift[code]]
         bit = np.uint32(1) << np.clip(national - 4, 0, 31).astype(np.uint32)  # remaining digits
         every, ok4 = plan.all_of_length[state], ok & (national >= 4)
         result = ok4 & ((every & bit) != 0)
@@ -383,8 +386,10 @@ class NumberResolver:
             first7[redo] = self._first_seven(value[redo], international[redo])
         ok, country_ids = self._check(value, international, first7)
         chosen_value = value
-        local = ~(plus | idd) & (length <= MAX_DIGITS)
-        used = np.bincount(rule_ids[local], minlength=len(rules))  # (np.unique sorts: slower)
+        used = np.zeros(len(rules), dtype=np.int64)
+        if len(rules) > 1 or rules[0] is not None:  # a country to read national numbers in
+            local = ~(plus | idd) & (length <= MAX_DIGITS)
+            used = np.bincount(rule_ids[local], minlength=len(rules))  # (np.unique sorts: slower)
         for rule_id in np.flatnonzero(used).tolist():
             rule = rules[rule_id]
             if rule is None:
@@ -401,7 +406,7 @@ class NumberResolver:
             ok[use] = national_ok[picked]
             country_ids[use] = national_country[picked]
         valid = plausible & ok & (chosen_value <= _INT64_MAX) & (country_ids > 0)
-        numbers = np.where(valid, chosen_value, np.uint64(0)).astype(np.int64)
+        numbers = np.where(valid, chosen_value, np.uint64(0)).view(np.int64)  # valid: <= 2**63-1
         return numbers, np.where(valid, country_ids, np.int16(0)), valid
 
     @staticmethod
