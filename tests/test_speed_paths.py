@@ -105,6 +105,13 @@ def test_batch_keys_are_pandas_factorize_in_order_of_first_row(high):
     assert first_row.tolist() == [values.tolist().index(u) for u in uniques.tolist()]
 
 
+@pytest.mark.parametrize("bits", [0, 1, 4, 7, 10])
+def test_a_numbers_partition_is_the_top_bits_of_its_fibonacci_hash(bits):
+    numbers = np.random.default_rng(bits).integers(-(2**63), 2**63 - 1, 10_000, dtype=np.int64)
+    expected = [((int(x) % 2**64) * 0x9E3779B97F4A7C15 % 2**64) >> (64 - bits) for x in numbers]
+    assert ledger.partition_of(numbers, bits).tolist() == (expected if bits else [0] * 10_000)
+
+
 @pytest.mark.parametrize("high", [2, 100, 10**12])
 def test_the_ledger_sorts_and_hash_tables_agree(monkeypatch, high):
     values = np.random.default_rng(high).integers(0, high, 20_000).astype(np.int64)
