@@ -406,10 +406,12 @@ def reduce_batch(
         parts.append(part)
     window_k, category_k, language_k, template_k, kind_k, country_k = parts
     rows = np.flatnonzero(valid)
-    part = partition_of(numbers[rows], partition_bits)
+    numbers = numbers[rows]
+    part = partition_of(numbers, partition_bits)
     order = np.argsort(part, kind="stable")  # a radix sort: keeps reading order
-    rows = rows[order]
-    bounds = np.searchsorted(part[order], np.arange((1 << partition_bits) + 1))
+    rows, numbers = rows[order], numbers[order]
+    bounds = np.zeros((1 << partition_bits) + 1, dtype=np.intp)
+    np.cumsum(np.bincount(part, minlength=1 << partition_bits), out=bounds[1:])
     return _BatchCounts(
         file_index=batch.file_index,
         first_line=batch.first_line,
@@ -425,7 +427,7 @@ def reduce_batch(
         templates=template.values,
         languages=language.values,
         planned=planned_values,
-        numbers=numbers[rows],
+        numbers=numbers,
         labels=labels[rows].astype(np.int32, copy=False),
         rows=rows,
         row_messages=messages[rows] if messages is not None else None,
