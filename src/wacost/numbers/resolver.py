@@ -155,6 +155,22 @@ def _country_table(prefixes: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ..
     return countries, table
 
 
+def _head_table(plan: _NumberPlan, countries: np.ndarray) -> np.ndarray:
+    """Per first four digits of a number (0..9999), its country (by `countries`, the country
+    table) << 16 | its calling code's length << 12 | the code's index in `plan`: one lookup
+    where there were three (each digit of a calling code is in the first four)."""
+    head = np.arange(10_000)
+    code = plan.code_of_head[head // 10].astype(np.int32)
+    if len(plan.codes) >= 1 << 12 or int(countries.max()) >= 1 << 15:
+        raise ValueError("too many calling codes or countries for the head table")
+    table: np.ndarray = (
+        (countries[:10_000].astype(np.int32) << 16)
+        | (plan.code_length[code].astype(np.int32) << 12)
+        | code
+    )
+    return table
+
+
 def _head(value: np.ndarray, length: np.ndarray, digits: int, offsets: np.ndarray) -> np.ndarray:
     """The first `digits` digits of each number; shorter numbers keyed after them by length."""
     head = value // _POW10[np.clip(length - digits, 0, MAX_DIGITS)]
@@ -178,6 +194,9 @@ class NumberResolver:
         self._plan = _number_plan()
         self._strict = _number_plan(strict=True)
         self.countries, self._table = _country_table(tuple(sorted(numbering.prefixes.items())))
+        self._heads = {
+            plan.strict: _head_table(plan, self._table) for plan in (self._plan, self._strict)
+        }
         self._default: tuple[int, str | None] | None = None
         if default_country is not None:
             self._default = national_rule(check_region(default_country, "default_country"))
@@ -217,9 +236,10 @@ class NumberResolver:
             first7 = self._first_seven(value, length)
         # a leading zero (which the integer does not keep) starts no calling code
         ok = (length >= 1) & (length <= MAX_DIGITS) & (first7 >= np.uint64(10**6))
-        code = plan.code_of_head[(first7 // np.uint64(10**4)).astype(np.intp)]
+        heads = self._heads[plan.strict][(first7 // np.uint64(1000)).astype(np.intp)]
+        code = heads & 0xFFF
         plan.ensure(np.flatnonzero(np.bincount(code, minlength=len(plan.codes))))
-        code_length = plan.code_length[code]
+        code_length = (heads >> 12) & 3
         national = length - code_length
         ok &= (code > 0) & (national >= 0)
         # code * 10**4 + the four digits after the code; first7 < 10**7 is exact as a float,
@@ -231,7 +251,7 @@ class NumberResolver:
         every, ok4 = plan.all_of_length[state], ok & (national >= 4)
         result = ok4 & ((every & bit) != 0)
         undecided = ok4 & (((every | plan.none_of_length[state]) & bit) == 0)
-        country = self._table[(first7 // np.uint64(1000)).astype(np.intp)]
+        country = (heads >> 16).astype(np.int16)
         short = np.flatnonzero(ok & (national < 4))
         if short.size:
             n = national[short]
