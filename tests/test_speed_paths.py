@@ -317,3 +317,37 @@ def test_an_automaton_is_taken_from_the_record_only_for_its_exact_patterns():
     assert plan.dfa_key(code, changed) not in automata
     for got, want in zip(plan.recorded_dfa(code, changed), plan.build_dfa(code, changed)):
         assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("memory_records", [1, 700, 10**9])
+def test_a_spilled_ledger_settles_as_one_held_in_memory(tmp_path, memory_records):
+    # spilled chunks are read back into one array, the held records after them: the same
+    # duplicates, exclusions and first lines as a ledger that never spills
+    rng = np.random.default_rng(11)
+    batches = []
+    for at in range(0, 6_000, 1_000):
+        numbers = rng.integers(10**10, 10**10 + 3_000, 1_000)
+        batches.append((numbers, rng.integers(0, 4, 1_000), at + np.arange(1_000)))
+    blocked = rng.integers(10**10, 10**10 + 3_000, 200)
+
+    def settle(memory: int) -> ledger._Settled:
+        with ledger.RecipientLedger(
+            True, 50_000, memory_records=memory, partition_records=2_000, directory=str(tmp_path)
+        ) as book:
+            book.add(blocked, ledger._OPTED_OUT, 0)
+            for numbers, keys, ordinals in batches:
+                book.add(numbers, keys, ordinals, rng.integers(1, 5, len(numbers)))
+            assert book.spilled == (memory < 10**9)
+            return book.settle(np.array([0, 1, 0, 2]), 3)
+
+    rng_state = rng.bit_generator.state
+    expected = settle(10**9)
+    rng.bit_generator.state = rng_state
+    got = settle(memory_records)
+    assert got.duplicate_messages == expected.duplicate_messages > 0
+    assert got.duplicate_first == expected.duplicate_first
+    assert got.excluded_messages == expected.excluded_messages > 0
+    assert got.excluded_first == expected.excluded_first
+    assert got.excluded_by_key == expected.excluded_by_key
+    assert got.first_kept is not None and expected.first_kept is not None
+    assert got.first_kept.tolist() == expected.first_kept.tolist()

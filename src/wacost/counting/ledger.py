@@ -193,25 +193,32 @@ class RecipientLedger:
         self._held_records = 0
 
     def _partition(self, p: int) -> np.ndarray:
-        """The records of partition `p`, in reading order (and forgets them)."""
+        """The records of partition `p`, in reading order (and forgets them). Spilled chunks
+        are read straight into the one array that holds them all, with the held ones after."""
         held, self._held[p] = self._held[p], []
-        if self._spill is not None:
+        chunks, self._chunks[p] = self._chunks[p], []
+        if not chunks and len(held) == 1:
+            return held[0]
+        total = sum(count for _, count in chunks) + sum(len(part) for part in held)
+        records = np.empty((total, self.width), dtype=np.int64)
+        at = 0
+        if chunks:
+            assert self._spill is not None
             fd = self._spill.fileno()
-            spilled = []
-            for offset, count in self._chunks[p]:
-                size = count * self.width * 8
-                data = bytearray(size)
-                view = memoryview(data)
+            view = records.data.cast("B")
+            for offset, count in chunks:
+                begin, size = at * self.width * 8, count * self.width * 8
                 done = 0
                 while done < size:
-                    got = os.preadv(fd, [view[done:]], offset + done)
+                    got = os.preadv(fd, [view[begin + done : begin + size]], offset + done)
                     if got <= 0:
                         raise OSError("the ledger's spill file is shorter than written")
                     done += got
-                spilled.append(np.frombuffer(data, dtype=np.int64).reshape(-1, self.width))
-            self._chunks[p] = []
-            held = spilled + held
-        return np.concatenate(held) if held else np.zeros((0, self.width), dtype=np.int64)
+                at += count
+        for part in held:
+            records[at : at + len(part)] = part
+            at += len(part)
+        return records
 
     def close(self) -> None:
         if self._spill is not None:
