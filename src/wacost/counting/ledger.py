@@ -265,8 +265,9 @@ def _settle_chunk(
 ) -> _Settled:
     """Exclusions and duplicates among the records of one partition (in reading order)."""
     result = _Settled()
-    opted_out = records[:, _KEY] == _OPTED_OUT
-    if opted_out.any():
+    # track_first: some records are an opt-out list's (without one, no record need be looked at)
+    opted_out = records[:, _KEY] == _OPTED_OUT if track_first else None
+    if opted_out is not None and opted_out.any():
         blocked = np.unique(records[opted_out, _NUMBER])
         records = records[~opted_out]
         hit = _isin(records[:, _NUMBER], blocked)
