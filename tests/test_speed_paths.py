@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import yaml
 
 from wacost import arrow, files, yaml_loading
 from wacost.campaign import _may_hold_line_break, inspect_campaign, read_batches
 from wacost.counting import ledger
-from wacost.counting.batch import _keys, factorize
+from wacost.counting.batch import _dictionary, _keys, factorize
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
 from wacost.numbers import plan
@@ -351,3 +352,25 @@ def test_a_spilled_ledger_settles_as_one_held_in_memory(tmp_path, memory_records
     assert got.excluded_by_key == expected.excluded_by_key
     assert got.first_kept is not None and expected.first_kept is not None
     assert got.first_kept.tolist() == expected.first_kept.tolist()
+
+
+@pytest.mark.parametrize("case", ["prefix", "later", "many", "nulls", "short"])
+def test_a_columns_dictionary_is_pyarrows_dictionary_encode(case):
+    # names looked up in those of the first rows, the later ones encoded apart: the same
+    # dictionary, in order of first row, and the same indices
+    rng = np.random.default_rng(5)
+    names = ["spring_sale", "order_shipped", "login_code", "cart_reminder"]
+    values = [names[i] for i in rng.integers(0, 4, 5_000)]
+    if case == "later":  # names that first show past the first rows, one of them twice
+        values[3_000] = values[4_321] = "appointment_reminder"
+        values[2_000] = "Black_Friday"
+    elif case == "many":
+        values = [f"t{i % 3_000}" for i in rng.integers(0, 10**6, 5_000)]
+    elif case == "short":
+        values = values[:100]
+    column = pa.array(values, pa.string())
+    if case == "nulls":
+        column = pa.array([None if i % 7 == 0 else v for i, v in enumerate(values)], pa.string())
+    got, expected = _dictionary(column), pc.dictionary_encode(column)
+    assert got.dictionary.to_pylist() == expected.dictionary.to_pylist()
+    assert got.indices.to_pylist() == expected.indices.to_pylist()
