@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import yaml
 
 from wacost import arrow, files, yaml_loading
 from wacost.campaign import _may_hold_line_break, inspect_campaign, read_batches
 from wacost.counting import ledger
-from wacost.counting.batch import factorize
+from wacost.counting.batch import _dictionary, _keys, factorize
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
 from wacost.numbers import plan
@@ -92,6 +93,24 @@ def test_factorize_is_pandas_factorize(high):
     expected_labels, expected_uniques = pd.factorize(values)
     assert labels.tolist() == expected_labels.tolist()
     assert uniques.tolist() == expected_uniques.tolist()
+
+
+@pytest.mark.parametrize("high", [1, 3, 5000, 70_000, 10**7, 10**12])
+def test_batch_keys_are_pandas_factorize_in_order_of_first_row(high):
+    # small codes take the table indexed by code, large ones factorize: the same keys
+    values = np.random.default_rng(high).integers(0, high, 8_000).astype(np.int64)
+    labels, uniques, first_row = _keys(values)
+    expected_labels, expected_uniques = pd.factorize(values)
+    assert labels.tolist() == expected_labels.tolist()
+    assert uniques.tolist() == expected_uniques.tolist()
+    assert first_row.tolist() == [values.tolist().index(u) for u in uniques.tolist()]
+
+
+@pytest.mark.parametrize("bits", [0, 1, 4, 7, 10])
+def test_a_numbers_partition_is_the_top_bits_of_its_fibonacci_hash(bits):
+    numbers = np.random.default_rng(bits).integers(-(2**63), 2**63 - 1, 10_000, dtype=np.int64)
+    expected = [((int(x) % 2**64) * 0x9E3779B97F4A7C15 % 2**64) >> (64 - bits) for x in numbers]
+    assert ledger.partition_of(numbers, bits).tolist() == (expected if bits else [0] * 10_000)
 
 
 @pytest.mark.parametrize("high", [2, 100, 10**12])
@@ -299,3 +318,59 @@ def test_an_automaton_is_taken_from_the_record_only_for_its_exact_patterns():
     assert plan.dfa_key(code, changed) not in automata
     for got, want in zip(plan.recorded_dfa(code, changed), plan.build_dfa(code, changed)):
         assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("memory_records", [1, 700, 10**9])
+def test_a_spilled_ledger_settles_as_one_held_in_memory(tmp_path, memory_records):
+    # spilled chunks are read back into one array, the held records after them: the same
+    # duplicates, exclusions and first lines as a ledger that never spills
+    rng = np.random.default_rng(11)
+    batches = []
+    for at in range(0, 6_000, 1_000):
+        numbers = rng.integers(10**10, 10**10 + 3_000, 1_000)
+        batches.append((numbers, rng.integers(0, 4, 1_000), at + np.arange(1_000)))
+    blocked = rng.integers(10**10, 10**10 + 3_000, 200)
+
+    def settle(memory: int) -> ledger._Settled:
+        with ledger.RecipientLedger(
+            True, 50_000, memory_records=memory, partition_records=2_000, directory=str(tmp_path)
+        ) as book:
+            book.add(blocked, ledger._OPTED_OUT, 0)
+            for numbers, keys, ordinals in batches:
+                book.add(numbers, keys, ordinals, rng.integers(1, 5, len(numbers)))
+            assert book.spilled == (memory < 10**9)
+            return book.settle(np.array([0, 1, 0, 2]), 3)
+
+    rng_state = rng.bit_generator.state
+    expected = settle(10**9)
+    rng.bit_generator.state = rng_state
+    got = settle(memory_records)
+    assert got.duplicate_messages == expected.duplicate_messages > 0
+    assert got.duplicate_first == expected.duplicate_first
+    assert got.excluded_messages == expected.excluded_messages > 0
+    assert got.excluded_first == expected.excluded_first
+    assert got.excluded_by_key == expected.excluded_by_key
+    assert got.first_kept is not None and expected.first_kept is not None
+    assert got.first_kept.tolist() == expected.first_kept.tolist()
+
+
+@pytest.mark.parametrize("case", ["prefix", "later", "many", "nulls", "short"])
+def test_a_columns_dictionary_is_pyarrows_dictionary_encode(case):
+    # names looked up in those of the first rows, the later ones encoded apart: the same
+    # dictionary, in order of first row, and the same indices
+    rng = np.random.default_rng(5)
+    names = ["spring_sale", "order_shipped", "login_code", "cart_reminder"]
+    values = [names[i] for i in rng.integers(0, 4, 5_000)]
+    if case == "later":  # names that first show past the first rows, one of them twice
+        values[3_000] = values[4_321] = "appointment_reminder"
+        values[2_000] = "Black_Friday"
+    elif case == "many":
+        values = [f"t{i % 3_000}" for i in rng.integers(0, 10**6, 5_000)]
+    elif case == "short":
+        values = values[:100]
+    column = pa.array(values, pa.string())
+    if case == "nulls":
+        column = pa.array([None if i % 7 == 0 else v for i, v in enumerate(values)], pa.string())
+    got, expected = _dictionary(column), pc.dictionary_encode(column)
+    assert got.dictionary.to_pylist() == expected.dictionary.to_pylist()
+    assert got.indices.to_pylist() == expected.indices.to_pylist()

@@ -339,8 +339,9 @@ def _may_hold_line_break(column: pa.Array, binary: bool = False) -> bool:
     offsets = np.frombuffer(buffers[1], dtype=np.int32, count=column.offset + len(column) + 1)
     start, end = int(offsets[column.offset]), int(offsets[-1])
     data = np.frombuffer(buffers[2], dtype=np.uint8)[start:end]
-    # one pass for the usual answer (no control byte at all), two more only if there is one
-    return bool(np.any(data <= 13) and (np.any(data == 10) or np.any(data == 13)))
+    # one pass for the usual answer (no control byte at all: a minimum, which needs no array
+    # of comparisons), two more only if there is one
+    return bool(len(data) and data.min() <= 13 and (np.any(data == 10) or np.any(data == 13)))
 
 
 def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: int) -> None:

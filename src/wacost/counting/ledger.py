@@ -10,6 +10,7 @@ the ledger holds one file descriptor however many partitions it has.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -85,12 +86,19 @@ def exact_sums_by(labels: np.ndarray, values: np.ndarray, size: int) -> list[int
     return [(h << 32) + lo for h, lo in zip(high.tolist(), low.tolist())]
 
 
+_TOP_WORD: Final = 3 if sys.byteorder == "little" else 0  # the uint16 of a uint64's top bits
+
+
 def partition_of(numbers: np.ndarray, bits: int) -> np.ndarray:
     """The ledger partition of each number: the top `bits` of a Fibonacci hash."""
     if bits == 0:
         return np.zeros(len(numbers), dtype=np.uint16)
     mixed = np.ascontiguousarray(numbers).view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (mixed >> np.uint64(64 - bits)).astype(np.uint16)
+    # the top 16 bits are one uint16 of each product: shifted as such (measured: 8x faster
+    # than a shift of the uint64 and a conversion), the same partitions
+    top = mixed.view(np.uint16)[_TOP_WORD::4]
+    partition: np.ndarray = top >> np.uint16(16 - bits)
+    return partition
 
 
 class RecipientLedger:
@@ -185,25 +193,32 @@ class RecipientLedger:
         self._held_records = 0
 
     def _partition(self, p: int) -> np.ndarray:
-        """The records of partition `p`, in reading order (and forgets them)."""
+        """The records of partition `p`, in reading order (and forgets them). Spilled chunks
+        are read straight into the one array that holds them all, with the held ones after."""
         held, self._held[p] = self._held[p], []
-        if self._spill is not None:
+        chunks, self._chunks[p] = self._chunks[p], []
+        if not chunks and len(held) == 1:
+            return held[0]
+        total = sum(count for _, count in chunks) + sum(len(part) for part in held)
+        records = np.empty((total, self.width), dtype=np.int64)
+        at = 0
+        if chunks:
+            assert self._spill is not None
             fd = self._spill.fileno()
-            spilled = []
-            for offset, count in self._chunks[p]:
-                size = count * self.width * 8
-                data = bytearray(size)
-                view = memoryview(data)
+            view = records.data.cast("B")
+            for offset, count in chunks:
+                begin, size = at * self.width * 8, count * self.width * 8
                 done = 0
                 while done < size:
-                    got = os.preadv(fd, [view[done:]], offset + done)
+                    got = os.preadv(fd, [view[begin + done : begin + size]], offset + done)
                     if got <= 0:
                         raise OSError("the ledger's spill file is shorter than written")
                     done += got
-                spilled.append(np.frombuffer(data, dtype=np.int64).reshape(-1, self.width))
-            self._chunks[p] = []
-            held = spilled + held
-        return np.concatenate(held) if held else np.zeros((0, self.width), dtype=np.int64)
+                at += count
+        for part in held:
+            records[at : at + len(part)] = part
+            at += len(part)
+        return records
 
     def close(self) -> None:
         if self._spill is not None:
@@ -250,8 +265,9 @@ def _settle_chunk(
 ) -> _Settled:
     """Exclusions and duplicates among the records of one partition (in reading order)."""
     result = _Settled()
-    opted_out = records[:, _KEY] == _OPTED_OUT
-    if opted_out.any():
+    # track_first: some records are an opt-out list's (without one, no record need be looked at)
+    opted_out = records[:, _KEY] == _OPTED_OUT if track_first else None
+    if opted_out is not None and opted_out.any():
         blocked = np.unique(records[opted_out, _NUMBER])
         records = records[~opted_out]
         hit = _isin(records[:, _NUMBER], blocked)
@@ -291,24 +307,34 @@ HASH_RECORDS: Final = 1 << 12
 def _duplicated(codes: np.ndarray) -> np.ndarray:
     """Per element: whether an earlier element has the same value.
 
-    Equal values hash alike, so only values sharing a bucket with another (a table of 8 buckets
-    per value: about one in eight) are compared exactly, by a stable sort. numpy only: no
-    pandas to load, and a few passes over the partition.
+    Equal values hash alike, so only values sharing a bucket with another are compared
+    exactly, by a stable sort. Two tables: one of 4 to 8 buckets per value (about one value in
+    five shares a bucket), then, for those, another hash into 8 to 16 buckets each (leaving
+    about one in forty, and the repeats). numpy only: no pandas to load, and a few passes over
+    the partition (measured: 40% less time than one table of 8 to 16 buckets per value).
     """
     n = len(codes)
     repeated = np.zeros(n, dtype=bool)
     if n < 2:
         return repeated
-    bits = max(4, int(n * 8 - 1).bit_length())
     x = np.ascontiguousarray(codes, dtype=np.int64).view(np.uint64)
-    mixed = (x ^ (x >> np.uint64(31))) * np.uint64(0xC2B2AE3D27D4EB4F)
-    bucket = (mixed >> np.uint64(64 - bits)).astype(np.intp)
-    shared = np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
+    shared = _sharing(x, 4, np.uint64(0xC2B2AE3D27D4EB4F))
+    if shared.size:
+        shared = shared[_sharing(x[shared], 8, np.uint64(0x9E3779B97F4A7C15))]
     if shared.size:
         first = np.unique(codes[shared], return_index=True)[1]  # stable: first occurrences
         repeated[shared] = True
         repeated[shared[first]] = False
     return repeated
+
+
+def _sharing(x: np.ndarray, per_value: int, multiplier: np.uint64) -> np.ndarray:
+    """The positions of the values of `x` that share their bucket with another value, in a
+    table of `per_value` to twice as many buckets per value."""
+    bits = max(4, int(len(x) * per_value - 1).bit_length())
+    mixed = (x ^ (x >> np.uint64(31))) * multiplier
+    bucket = (mixed >> np.uint64(64 - bits)).astype(np.intp)
+    return np.flatnonzero(np.bincount(bucket, minlength=1 << bits)[bucket] > 1)
 
 
 def _isin(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:

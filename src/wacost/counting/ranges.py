@@ -104,7 +104,9 @@ def _reduce_range(
         handle.seek(begin)
         data = handle.read(end - begin)
     piece = dataclasses.replace(source, skip_rows=0, opener=lambda: pa.BufferReader(data))
-    result = _Range([], 0, quotes=data.count(b'"'))
+    # (a search, which stops at the first quote, before a count, which reads every byte one
+    # at a time: most ranges hold no quote at all)
+    result = _Range([], 0, quotes=data.count(b'"') if b'"' in data else 0)
     if result.quotes % 2:
         return result  # cut inside a quoted field: the consumer reads on serially from here
     # without a quote character no field can run over lines: only the used columns are read

@@ -56,6 +56,30 @@ def _np_int(array: pa.Array) -> np.ndarray:
     return np.asarray(to_numpy(array), dtype=np.int64)
 
 
+def _lengths(text: pa.Array) -> np.ndarray:
+    """The byte length of each string (int64), read from the offsets of an unsliced array."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=len(text) + 1)
+    return np.diff(offsets).astype(np.int64)
+
+
+def _parse_digits(digits: pa.Array, convertible: np.ndarray) -> np.ndarray:
+    """The strings of ASCII digits as integers where `convertible` (0 elsewhere), writable.
+
+    The others are marked null for pyarrow's parser (a validity bitmap over the same
+    buffers) rather than replaced by "0" in a copy of the column."""
+    n = len(digits)
+    unread = n - int(np.count_nonzero(convertible))
+    if unread:
+        buffers = digits.buffers()
+        validity = pa.py_buffer(np.packbits(convertible, bitorder="little"))
+        digits = pa.StringArray.from_buffers(n, buffers[1], buffers[2], validity, unread)
+    parsed = pc.cast(digits, pa.uint64())
+    value = np.frombuffer(parsed.buffers()[1], dtype=np.uint64, count=n).copy()
+    if unread:
+        value[~convertible] = 0
+    return value
+
+
 def _ascii_digits(text: pa.Array) -> pa.Array:
     """Each string with everything but the ASCII digits 0-9 removed (like RE2's [^0-9] -> "",
     which costs a regular-expression replacement per string; this is one pass over the bytes)."""
@@ -131,6 +155,22 @@ def _country_table(prefixes: tuple[tuple[str, str], ...]) -> tuple[tuple[str, ..
     return countries, table
 
 
+def _head_table(plan: _NumberPlan, countries: np.ndarray) -> np.ndarray:
+    """Per first four digits of a number (0..9999), its country (by `countries`, the country
+    table) << 16 | its calling code's length << 12 | the code's index in `plan`: one lookup
+    where there were three (each digit of a calling code is in the first four)."""
+    head = np.arange(10_000)
+    code = plan.code_of_head[head // 10].astype(np.int32)
+    if len(plan.codes) >= 1 << 12 or int(countries.max()) >= 1 << 15:
+        raise ValueError("too many calling codes or countries for the head table")
+    table: np.ndarray = (
+        (countries[:10_000].astype(np.int32) << 16)
+        | (plan.code_length[code].astype(np.int32) << 12)
+        | code
+    )
+    return table
+
+
 def _head(value: np.ndarray, length: np.ndarray, digits: int, offsets: np.ndarray) -> np.ndarray:
     """The first `digits` digits of each number; shorter numbers keyed after them by length."""
     head = value // _POW10[np.clip(length - digits, 0, MAX_DIGITS)]
@@ -154,6 +194,9 @@ class NumberResolver:
         self._plan = _number_plan()
         self._strict = _number_plan(strict=True)
         self.countries, self._table = _country_table(tuple(sorted(numbering.prefixes.items())))
+        self._heads = {
+            plan.strict: _head_table(plan, self._table) for plan in (self._plan, self._strict)
+        }
         self._default: tuple[int, str | None] | None = None
         if default_country is not None:
             self._default = national_rule(check_region(default_country, "default_country"))
@@ -193,18 +236,22 @@ class NumberResolver:
             first7 = self._first_seven(value, length)
         # a leading zero (which the integer does not keep) starts no calling code
         ok = (length >= 1) & (length <= MAX_DIGITS) & (first7 >= np.uint64(10**6))
-        code = plan.code_of_head[(first7 // np.uint64(10**4)).astype(np.intp)]
+        heads = self._heads[plan.strict][(first7 // np.uint64(1000)).astype(np.intp)]
+        code = heads & 0xFFF
         plan.ensure(np.flatnonzero(np.bincount(code, minlength=len(plan.codes))))
-        code_length = plan.code_length[code]
+        code_length = (heads >> 12) & 3
         national = length - code_length
         ok &= (code > 0) & (national >= 0)
-        four = (first7 // _POW10[3 - code_length]) % np.uint64(10**4)
-        state = plan.after_four[code.astype(np.intp) * 10**4 + four.astype(np.intp)]
+        # code * 10**4 + the four digits after the code; first7 < 10**7 is exact as a float,
+        # and so is the floor of its quotient by a power of ten (the next integer is at least
+        # 1/1000 away, a float's error is 10**-9 here)
+        head = np.floor(first7.astype(np.float64) / plan.head_divisor[code]).astype(np.intp)
+        state = plan.after_four[head + plan.head_shift[code]]
         bit = np.uint32(1) << np.clip(national - 4, 0, 31).astype(np.uint32)  # remaining digits
         every, ok4 = plan.all_of_length[state], ok & (national >= 4)
         result = ok4 & ((every & bit) != 0)
         undecided = ok4 & (((every | plan.none_of_length[state]) & bit) == 0)
-        country = self._table[(first7 // np.uint64(1000)).astype(np.intp)]
+        country = (heads >> 16).astype(np.int16)
         short = np.flatnonzero(ok & (national < 4))
         if short.size:
             n = national[short]
@@ -254,30 +301,30 @@ class NumberResolver:
         raw = phones if phones.type == pa.string() else phones.cast(pa.string())
         if raw.null_count:
             raw = pc.fill_null(raw, utf8(""))
+        raw = pa.concat_arrays([raw]) if raw.offset else raw  # offsets from 0
         stripped = pc.ascii_ltrim(raw, "+")
-        length = _np_int(pc.binary_length(stripped))
-        plus_signs = _np_int(pc.binary_length(raw)) - length
+        length = _lengths(stripped)
+        plus_signs = _lengths(raw) - length
         clean = (plus_signs <= 1) & _np_bool(pc.ascii_is_decimal(stripped))
         plus = plus_signs == 1
         plausible = np.ones(len(raw), dtype=bool)
         present = clean.copy()
-        convertible = clean & (length <= MAX_DIGITS)
-        if convertible.all():
-            value = np.asarray(to_numpy(pc.cast(stripped, pa.uint64())), dtype=np.uint64)
-        else:
-            text = pc.if_else(from_numpy(convertible), stripped, utf8("0"))
-            value = np.asarray(to_numpy(pc.cast(text, pa.uint64())), dtype=np.uint64)
+        value = _parse_digits(stripped, clean & (length <= MAX_DIGITS))
         messy = np.flatnonzero(~clean)
         messy_digits = None
         if messy.size:
             # Spaces, dashes, brackets, a trunk '(0)', letters: clean as written.
-            value = value.copy()  # pyarrow's buffer is read-only
             text = pc.utf8_trim_whitespace(pc.take(raw, from_numpy(messy)))
             # What exports put around a number: Twilio's "whatsapp:" and "tel:" prefixes, a
             # bracketed country code "(+91)", and a spreadsheet's float "919876543210.0".
-            text = pc.replace_substring_regex(text, r"^(?i:whatsapp:|tel:)\s*", "")
-            text = pc.replace_substring_regex(text, r"^\((\+\d{1,4})\)", "\\1")
-            text = pc.replace_substring_regex(text, r"^(\+?\d+)\.0+$", "\\1")
+            # (each only when some value holds the character it needs: a search for it costs a
+            # fraction of a regular expression's replacement)
+            if pc.any(pc.match_substring(text, ":")).as_py():
+                text = pc.replace_substring_regex(text, r"^(?i:whatsapp:|tel:)\s*", "")
+            if pc.any(pc.starts_with(text, "(")).as_py():
+                text = pc.replace_substring_regex(text, r"^\((\+\d{1,4})\)", "\\1")
+            if pc.any(pc.match_substring(text, ".")).as_py():
+                text = pc.replace_substring_regex(text, r"^(\+?\d+)\.0+$", "\\1")
             present[messy] = _np_int(pc.binary_length(text)) > 0
             plausible[messy] = _np_bool(pc.match_substring_regex(text, _PLAUSIBLE))
             digits = _ascii_digits(pc.replace_substring(text, "(0)", ""))
@@ -364,8 +411,10 @@ class NumberResolver:
             first7[redo] = self._first_seven(value[redo], international[redo])
         ok, country_ids = self._check(value, international, first7)
         chosen_value = value
-        local = ~(plus | idd) & (length <= MAX_DIGITS)
-        used = np.bincount(rule_ids[local], minlength=len(rules))  # (np.unique sorts: slower)
+        used = np.zeros(len(rules), dtype=np.int64)
+        if len(rules) > 1 or rules[0] is not None:  # a country to read national numbers in
+            local = ~(plus | idd) & (length <= MAX_DIGITS)
+            used = np.bincount(rule_ids[local], minlength=len(rules))  # (np.unique sorts: slower)
         for rule_id in np.flatnonzero(used).tolist():
             rule = rules[rule_id]
             if rule is None:
@@ -382,7 +431,7 @@ class NumberResolver:
             ok[use] = national_ok[picked]
             country_ids[use] = national_country[picked]
         valid = plausible & ok & (chosen_value <= _INT64_MAX) & (country_ids > 0)
-        numbers = np.where(valid, chosen_value, np.uint64(0)).astype(np.int64)
+        numbers = np.where(valid, chosen_value, np.uint64(0)).view(np.int64)  # valid: <= 2**63-1
         return numbers, np.where(valid, country_ids, np.int16(0)), valid
 
     @staticmethod
