@@ -361,10 +361,13 @@ def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: in
         )
 
 
-# A line that starts a campaign row: what a phone number looks like as written.
+# What a row's own fields look like as written: its phone number or, in a planning file
+# without one, its country code and count.
 _ROW_PHONE = re.compile(
     rb"\s*\"?\s*(?:tel:|whatsapp:)?\s*\+?[0-9][0-9 ().\-/]{5,}[0-9]\s*\"?\s*", re.I
 )
+_ROW_COUNTRY = re.compile(rb"\s*\"?\s*[A-Za-z]{2}\s*\"?\s*")
+_ROW_COUNT = re.compile(rb"\s*\"?\s*[0-9][0-9,._ ]*\s*\"?\s*")
 
 
 def _refuse_swallowed_rows(
@@ -378,30 +381,67 @@ def _refuse_swallowed_rows(
 
     A quoted field may run over several lines (a note with line breaks), but a quote left
     open runs on until the next quote character and takes the rows in between into its
-    field: they would be neither priced nor reported. Such a value has a line whose field in
-    the phone column's place is a phone number; a note's own lines have not.
+    field: they would be neither priced nor reported. The lines of such a value have the
+    shape of rows (see _holds_rows); a note's own lines seldom have.
     """
-    phone = source.columns.get("phone")
-    if phone is None:
+    columns = source.columns
+    shapes = [[(columns["phone"], _ROW_PHONE)]] if "phone" in columns else []
+    if "country" in columns and ("phone" not in columns or "count" in columns):
+        planned = [(columns["country"], _ROW_COUNTRY)]  # a planning row
+        shapes.append(planned + ([(columns["count"], _ROW_COUNT)] if "count" in columns else []))
+    if not shapes:
         return
     delimiter = source.delimiter.encode()
     for name in unread:
         column = record_batch.column(name)
         if not _may_hold_line_break(column, binary=True):
             continue
-        for row, value in enumerate(column.to_pylist()):
-            if value is None or (b"\n" not in value and b"\r" not in value):
-                continue
-            for part in value.splitlines()[1:]:
-                fields = part.split(delimiter)
-                if len(fields) > phone and _ROW_PHONE.fullmatch(fields[phone]):
-                    column_name = mask_digits(source.header[int(name[1:])])
-                    raise InputFileError(
-                        f"{where}:{first_line + row}: a quote left open in the "
-                        f"{column_name!r} field takes the rows after it into that field "
-                        "(they would not be counted)",
-                        'close the quote; a quote inside a field is written twice: ""',
-                    )
+        broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
+        rows = pc.indices_nonzero(broken)
+        for row, value in zip(rows.to_pylist(), column.take(rows).to_pylist(), strict=True):
+            lines = re.split(rb"\r\n|\r|\n", value)
+            if _holds_rows(lines, delimiter, len(source.header), int(name[1:]), shapes):
+                column_name = mask_digits(source.header[int(name[1:])])
+                raise InputFileError(
+                    f"{where}:{first_line + row}: a quote left open in the "
+                    f"{column_name!r} field takes the rows after it into that field "
+                    "(they would not be counted)",
+                    'close the quote; a quote inside a field is written twice: ""',
+                )
+
+
+def _holds_rows(
+    lines: list[bytes],
+    delimiter: bytes,
+    width: int,
+    column: int,
+    shapes: list[list[tuple[int, re.Pattern[bytes]]]],
+) -> bool:
+    """Whether the lines of a value of `column` (a file of `width` columns) are rows.
+
+    A quote left open in `column` runs on to the next quote character. A row is read with as
+    many fields as the header only if that quote, too, is in `column`: so the value's first
+    line is the rest of the row that opened it (its fields from `column` on), its last line is
+    the row that closes it up to its quote (fields up to `column`), and the lines between are
+    whole rows. Any of them with the fields of a row's shape (their positions and patterns:
+    a phone number, or a planning row's country and count) is a row taken into the field.
+    """
+    last = len(lines) - 1
+    for number, line in enumerate(lines):
+        if number == 0:
+            start, count = column, width - column
+        elif number == last:
+            start, count = 0, column + 1
+        else:
+            start, count = 0, width
+        fields = line.split(delimiter)
+        if len(fields) != count:
+            continue
+        for shape in shapes:
+            here = [(at - start, pattern) for at, pattern in shape if start <= at < start + count]
+            if here and all(pattern.fullmatch(fields[at]) for at, pattern in here):
+                return True
+    return False
 
 
 def _explain_parse_error(
