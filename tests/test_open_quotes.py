@@ -74,3 +74,15 @@ def test_rows_taken_into_a_field_are_refused(tmp_path, text, line, column):
     with pytest.raises(InputFileError) as caught:
         count_campaign([path], RESOLVER, workers=0)
     assert str(caught.value).startswith(f"{path}:{line}: a quote left open in the {column!r}")
+
+
+def _category_error(path) -> str:
+    with pytest.raises(InputFileError) as caught:
+        count_campaign([path], RESOLVER, workers=0)
+    return str(caught.value)
+
+
+def test_an_error_past_a_quoted_line_break_names_a_path_with_braces_as_it_is(tmp_path):
+    rows = '+919876500000,spring_sale,marketing,"a\nb"\n+919876500001,spring_sale,promo,x\n'
+    path = write(tmp_path / "c{1}.csv", "phone,template,category,notes\n" + rows)
+    assert _category_error(path).startswith(f"{path}:4: category 'promo'")

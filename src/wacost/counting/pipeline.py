@@ -46,7 +46,7 @@ from wacost.counting.batch import (
 from wacost.counting.exclusions import read_exclusions
 from wacost.counting.ledger import RecipientLedger
 from wacost.counting.table import CountRow, CountTable
-from wacost.errors import InputFileError, literal
+from wacost.errors import InputFileError
 from wacost.lines import row_lines
 from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
@@ -232,7 +232,7 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
     if line == counted:
         return error
     message = f"{source.path}:{line}: {error.message[place.end() :]}"
-    return InputFileError(literal(message), literal(error.hint) if error.hint else None)
+    return InputFileError(message, error.hint)  # no fields: the texts are not templates
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
