@@ -86,3 +86,17 @@ def test_an_error_past_a_quoted_line_break_names_a_path_with_braces_as_it_is(tmp
     rows = '+919876500000,spring_sale,marketing,"a\nb"\n+919876500001,spring_sale,promo,x\n'
     path = write(tmp_path / "c{1}.csv", "phone,template,category,notes\n" + rows)
     assert _category_error(path).startswith(f"{path}:4: category 'promo'")
+
+
+def test_an_error_after_quotes_inside_fields_names_its_line(tmp_path):
+    """A quote inside a field (5" screen) is a character of it, not the start of a quoted
+    field: the lines after it are rows, and an error names its own line."""
+    rows = [f"+9198765{i:05d},spring_sale,marketing,plain" for i in range(12)]
+    rows[2] = '+919876500002,spring_sale,marketing,5" screen'
+    rows[5] = '+919876500005,spring_sale,marketing,"12"" pizza" a 12" one'
+    rows[6] = '+919876500006,spring_sale,marketing,"a\nb"'
+    rows[9] = "+919876500009,spring_sale,promo,x"
+    path = write(tmp_path / "c.csv", "phone,template,category,notes\n" + "\n".join(rows) + "\n")
+    message = _category_error(path)
+    assert message.startswith(f"{path}:12: category 'promo'")
+    assert path.read_text().splitlines()[11].startswith("+919876500009,")

@@ -198,8 +198,9 @@ def _true_lines(
         wanted += [((result[i] or 0) & _LINE_MASK) - base for i in picked]
         if not wanted:
             continue
+        wanted_rows = np.array(wanted, dtype=np.int64)
         lines = row_lines(
-            source.path, source.encoding, source.skip_rows, np.array(wanted, dtype=np.int64)
+            source.path, source.encoding, source.skip_rows, wanted_rows, source.delimiter
         ).tolist()
         for i, line in zip(in_file, lines):
             rows[i] = rows[i]._replace(first_line=int(line))
@@ -228,7 +229,8 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
     if counted < base:
         return error
     rows = np.array([counted - base], dtype=np.int64)
-    line = int(row_lines(source.path, source.encoding, source.skip_rows, rows)[0])
+    skip = source.skip_rows
+    line = int(row_lines(source.path, source.encoding, skip, rows, source.delimiter)[0])
     if line == counted:
         return error
     message = f"{source.path}:{line}: {error.message[place.end() :]}"
