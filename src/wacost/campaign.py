@@ -382,7 +382,8 @@ def _refuse_swallowed_rows(
     A quoted field may run over several lines (a note with line breaks), but a quote left
     open runs on until the next quote character and takes the rows in between into its
     field: they would be neither priced nor reported. The lines of such a value have the
-    shape of rows (see _holds_rows); a note's own lines seldom have.
+    shape of rows: as many fields as a row has there, and its phone number (or country and
+    count) in place; a note's own lines seldom have.
     """
     columns = source.columns
     shapes = [[(columns["phone"], _ROW_PHONE)]] if "phone" in columns else []
@@ -392,55 +393,49 @@ def _refuse_swallowed_rows(
     if not shapes:
         return
     delimiter = source.delimiter.encode()
+    width = len(source.header)
     for name in unread:
         column = record_batch.column(name)
         if not _may_hold_line_break(column, binary=True):
             continue
         broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
-        rows = pc.indices_nonzero(broken)
-        for row, value in zip(rows.to_pylist(), column.take(rows).to_pylist(), strict=True):
-            lines = re.split(rb"\r\n|\r|\n", value)
-            if _holds_rows(lines, delimiter, len(source.header), int(name[1:]), shapes):
-                column_name = mask_digits(source.header[int(name[1:])])
+        rows = pc.indices_nonzero(broken).to_numpy()
+        lines = pc.split_pattern_regex(column.take(rows), pattern=r"\r\n|\r|\n")
+        counts = pc.list_value_length(lines).to_numpy()
+        parent = pc.list_parent_indices(lines).to_numpy()
+        flat = pc.list_flatten(lines)
+        place = np.arange(len(flat)) - (np.cumsum(counts) - counts)[parent]
+        at = int(name[1:])
+        # A quote left open in this column runs on to the next quote. The row is read with as
+        # many fields as the header only if that quote is in this column too: the value's
+        # first line is the rest of the row that opened it (its fields from this column on),
+        # its last line the row that closes it up to this column, the lines between whole rows.
+        need = np.where(
+            place == 0, width - at, np.where(place == counts[parent] - 1, at + 1, width)
+        )
+        fields = pc.count_substring(flat, source.delimiter).to_numpy() + 1
+        for index in np.flatnonzero(fields == need).tolist():
+            start = at if place[index] == 0 else 0
+            if _is_row(flat[index].as_py().split(delimiter), start, shapes):
+                column_name = mask_digits(source.header[at])
                 raise InputFileError(
-                    f"{where}:{first_line + row}: a quote left open in the "
-                    f"{column_name!r} field takes the rows after it into that field "
+                    f"{where}:{first_line + int(rows[parent[index]])}: a quote left open in "
+                    f"the {column_name!r} field takes the rows after it into that field "
                     "(they would not be counted)",
                     'close the quote; a quote inside a field is written twice: ""',
                 )
 
 
-def _holds_rows(
-    lines: list[bytes],
-    delimiter: bytes,
-    width: int,
-    column: int,
-    shapes: list[list[tuple[int, re.Pattern[bytes]]]],
+def _is_row(
+    fields: list[bytes], start: int, shapes: list[list[tuple[int, re.Pattern[bytes]]]]
 ) -> bool:
-    """Whether the lines of a value of `column` (a file of `width` columns) are rows.
-
-    A quote left open in `column` runs on to the next quote character. A row is read with as
-    many fields as the header only if that quote, too, is in `column`: so the value's first
-    line is the rest of the row that opened it (its fields from `column` on), its last line is
-    the row that closes it up to its quote (fields up to `column`), and the lines between are
-    whole rows. Any of them with the fields of a row's shape (their positions and patterns:
-    a phone number, or a planning row's country and count) is a row taken into the field.
-    """
-    last = len(lines) - 1
-    for number, line in enumerate(lines):
-        if number == 0:
-            start, count = column, width - column
-        elif number == last:
-            start, count = 0, column + 1
-        else:
-            start, count = 0, width
-        fields = line.split(delimiter)
-        if len(fields) != count:
-            continue
-        for shape in shapes:
-            here = [(at - start, pattern) for at, pattern in shape if start <= at < start + count]
-            if here and all(pattern.fullmatch(fields[at]) for at, pattern in here):
-                return True
+    """Whether `fields` (a row's from its `start`th on) have, where a row has them, the
+    fields of one of `shapes` (positions and patterns: a phone number, or a planning row's
+    country and count)."""
+    for shape in shapes:
+        here = [(at - start, pattern) for at, pattern in shape if 0 <= at - start < len(fields)]
+        if here and all(pattern.fullmatch(fields[at]) for at, pattern in here):
+            return True
     return False
 
 
