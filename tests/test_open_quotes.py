@@ -68,9 +68,10 @@ def test_a_note_with_numbers_on_its_lines_is_read(tmp_path, header, note):
         ),
     ],
 )
-def test_rows_taken_into_a_field_are_refused(tmp_path, text, line, column):
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_rows_taken_into_a_field_are_refused(tmp_path, text, line, column, newline):
     """Each of these used to count fewer messages than the file has rows, without a word."""
-    path = write(tmp_path / "c.csv", text)
+    path = write(tmp_path / "c.csv", text.replace("\n", newline))
     with pytest.raises(InputFileError) as caught:
         count_campaign([path], RESOLVER, workers=0)
     assert str(caught.value).startswith(f"{path}:{line}: a quote left open in the {column!r}")

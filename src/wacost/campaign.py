@@ -398,18 +398,32 @@ def _refuse_swallowed_rows(
         column = record_batch.column(name)
         if not _may_hold_line_break(column, binary=True):
             continue
-        broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
-        rows = pc.indices_nonzero(broken).to_numpy()
-        lines = pc.split_pattern_regex(column.take(rows), pattern=r"\r\n|\r|\n")
-        counts = pc.list_value_length(lines).to_numpy()
-        parent = pc.list_parent_indices(lines).to_numpy()
-        flat = pc.list_flatten(lines)
-        place = np.arange(len(flat)) - (np.cumsum(counts) - counts)[parent]
         at = int(name[1:])
         # A quote left open in this column runs on to the next quote. The row is read with as
         # many fields as the header only if that quote is in this column too: the value's
         # first line is the rest of the row that opened it (its fields from this column on),
         # its last line the row that closes it up to this column, the lines between whole rows.
+        # A value with fewer delimiters than the fewest such a line has is no rows.
+        fewest = width - 1
+        if any(key >= at for shape in shapes for key, _ in shape):
+            fewest = min(fewest, width - at - 1)
+        if any(key < at for shape in shapes for key, _ in shape):
+            fewest = min(fewest, at)
+        broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
+        if fewest:
+            enough = pc.greater_equal(pc.count_substring(column, source.delimiter), fewest)
+            broken = pc.and_(broken, enough)
+        rows = pc.indices_nonzero(broken).to_numpy()
+        if not rows.size:
+            continue
+        values = column.take(rows)
+        if pc.any(pc.match_substring(values, "\r")).as_py():  # \r\n or \r line ends: \n
+            values = pc.replace_substring(pc.replace_substring(values, "\r\n", "\n"), "\r", "\n")
+        lines = pc.split_pattern(values, pattern="\n")
+        counts = pc.list_value_length(lines).to_numpy()
+        parent = pc.list_parent_indices(lines).to_numpy()
+        flat = pc.list_flatten(lines)
+        place = np.arange(len(flat)) - (np.cumsum(counts) - counts)[parent]
         need = np.where(
             place == 0, width - at, np.where(place == counts[parent] - 1, at + 1, width)
         )
