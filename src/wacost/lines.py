@@ -38,7 +38,8 @@ class _Scanner:
     """Walks the bytes of a file, numbering the rows that start after `skip` lines."""
 
     def __init__(self, skip: int, delimiter: int = ord(",")) -> None:
-        self.delimiter = delimiter
+        self.field_start = np.zeros(256, dtype=bool)  # a byte after which a field starts
+        self.field_start[[delimiter, _LF, _CR]] = True
         self.last = _LF  # the byte before the next one: a row starts after a line break
         self.skip = skip  # lines still to skip (before the first row: the header)
         self.line = 0  # line breaks seen so far: the 0-based line of the next byte
@@ -123,14 +124,18 @@ class _Scanner:
         at = np.flatnonzero(quote)
         if not at.size:
             return quote
-        before = np.where(at > 0, b[np.maximum(at - 1, 0)], self.last)
-        boundary = (before == self.delimiter) | (before == _LF) | (before == _CR)
-        outside = ((np.arange(at.size) + self.in_quotes) & 1) == 0  # if every quote toggled
-        irregular = np.flatnonzero(outside & ~boundary & (before != _QUOTE))
-        if not irregular.size:
+        before = b[at - 1]  # the byte before each quote (the first byte's: self.last)
+        if at[0] == 0:
+            before[0] = self.last
+        boundary = self.field_start[before]
+        # if every quote toggled, those outside a quoted field are every other one from here
+        parity = 1 if self.in_quotes else 0
+        irregular = ~(boundary[parity::2] | (before[parity::2] == _QUOTE))
+        if not irregular.any():
             return quote
-        first = int(irregular[0])  # the quotes before it toggle; from it, one by one
-        inside = not bool(outside[first])
+        # the quotes before the first irregular one toggle; from it, they are followed one by one
+        first = parity + 2 * int(np.argmax(irregular))
+        inside = False
         closed = int(at[first - 1]) if first else -2  # where the last quote closed a field
         at_boundary = boundary.tolist()
         for j in range(first, at.size):
