@@ -101,3 +101,26 @@ def test_an_error_after_quotes_inside_fields_names_its_line(tmp_path):
     message = _category_error(path)
     assert message.startswith(f"{path}:12: category 'promo'")
     assert path.read_text().splitlines()[11].startswith("+919876500009,")
+
+
+def test_a_refused_file_keeps_no_reader_to_the_interpreters_exit(tmp_path):
+    """The error's traceback lives to the interpreter's exit; a CSV reader kept by one of its
+    frames was let go by a pyarrow thread there, which aborted the process (about 2 runs in
+    100 of a refused file ended with exit 134 instead of 2)."""
+    import pyarrow.csv as pacsv
+
+    from wacost.campaign import inspect_campaign, read_batches
+
+    text = 'phone,template,notes\n+46701234561,spring_sale,"open\n+46701234562,spring_sale,x\n'
+    path = write(tmp_path / "c.csv", text + '+46701234563,spring_sale,"y"\n')
+    with pytest.raises(InputFileError) as caught:
+        list(read_batches(inspect_campaign(path)))
+    frames, tb = [], caught.value.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    assert any(frame.f_code.co_name == "read_batches" for frame in frames)
+    kept = [
+        v for f in frames for v in f.f_locals.values() if isinstance(v, pacsv.CSVStreamingReader)
+    ]
+    assert not kept

@@ -292,6 +292,7 @@ def read_batches(
     where = str(source.path)
     line = source.skip_rows + 1 if first_line is None else first_line
     stream = None
+    reader: pacsv.CSVStreamingReader | None = None
     try:
         if source.opener is not None:
             stream = source.opener()
@@ -330,6 +331,10 @@ def read_batches(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
         raise _explain_parse_error(where, exc, bad_row, source) from None
     finally:
+        # Dropped here, not with this frame: an error's traceback keeps the frame to the
+        # interpreter's exit, where the pyarrow thread that lets the reader go cannot take
+        # the GIL (for its row handler) and aborts the process (exit 134 after the message).
+        del reader
         if stream is not None:
             stream.close()
         if source.stream is not None:
