@@ -120,6 +120,8 @@ def test_a_quote_left_open_in_a_column_not_read_is_refused(tmp_path):
     [
         # odd quotes in the range: the serial reader reads on from its start
         ('+919876515000,spring_sale,"open', '+919876515003,spring_sale,"closed"', "'notes' field"),
+        # even quotes, the open one in a column wacost does not read: refused inside the range
+        ('+919876515000,spring_sale,"open', '+919876515003,spring_sale,"closed', "'notes' field"),
         # even quotes, the open one in a column wacost reads: refused inside the range
         ('"+919876515000,spring_sale,x', '+919876515003",spring_sale,x', "phone field"),
     ],

@@ -125,6 +125,8 @@ def _reference_lines(text: str, skip: int) -> list[int]:
         st.lists(
             st.one_of(
                 st.sampled_from(["", "a", "+46701234567", "x y"]),
+                # a quote inside an unquoted field, or after a quoted part: a character
+                st.sampled_from(['5" x', '12"', 'a"b"c', '"ab"c"', '"a""b" x"']),
                 st.text(alphabet='ab\n\r",; ', max_size=6).map(
                     lambda t: '"' + t.replace('"', '""') + '"'
                 ),

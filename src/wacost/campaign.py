@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
+from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
+from wacost.open_quotes import refuse_swallowed_rows
 from wacost.sniffing import (
     _SNIFF_BYTES,
     _detect_encoding,
@@ -261,7 +262,7 @@ def read_batches(
 
     `progress`, if given, is told after each block how many bytes of the file have been read.
     `check_unread`: also read the columns wacost does not use (as bytes, unchecked) to find a
-    quote left open in one of them (see _refuse_swallowed_rows); a caller that knows its bytes
+    quote left open in one of them (see `wacost.open_quotes`); a caller that knows its bytes
     hold no quote character passes False and reads only the columns it uses. `first_line`:
     the line of the first row (default: the one after the header), in batches and errors.
     """
@@ -291,6 +292,7 @@ def read_batches(
     where = str(source.path)
     line = source.skip_rows + 1 if first_line is None else first_line
     stream = None
+    reader: pacsv.CSVStreamingReader | None = None
     try:
         if source.opener is not None:
             stream = source.opener()
@@ -310,7 +312,15 @@ def read_batches(
             columns = {wanted[name]: record_batch.column(name) for name in wanted}
             _refuse_line_breaks(columns, where, line)
             if unread:
-                _refuse_swallowed_rows(record_batch, unread, source, where, line)
+                refuse_swallowed_rows(
+                    record_batch,
+                    unread,
+                    source.header,
+                    source.columns,
+                    source.delimiter,
+                    where,
+                    line,
+                )
             yield Batch(
                 file_index=file_index,
                 first_line=line,
@@ -321,27 +331,14 @@ def read_batches(
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
         raise _explain_parse_error(where, exc, bad_row, source) from None
     finally:
+        # Dropped here, not with this frame: an error's traceback keeps the frame to the
+        # interpreter's exit, where the pyarrow thread that lets the reader go cannot take
+        # the GIL (for its row handler) and aborts the process (exit 134 after the message).
+        del reader
         if stream is not None:
             stream.close()
         if source.stream is not None:
             source.stream.close()
-
-
-def _may_hold_line_break(column: pa.Array, binary: bool = False) -> bool:
-    """False when no value of a string (or, with `binary`, bytes) column holds a \\n or \\r
-    byte: one scan of its bytes (in UTF-8 those bytes are those characters only), far cheaper
-    than a search per value."""
-    if not (pa.types.is_string(column.type) or (binary and pa.types.is_binary(column.type))):
-        return True  # the search per value decides
-    buffers = column.buffers()
-    if len(column) == 0 or buffers[2] is None:
-        return False  # no value, or every value empty
-    offsets = np.frombuffer(buffers[1], dtype=np.int32, count=column.offset + len(column) + 1)
-    start, end = int(offsets[column.offset]), int(offsets[-1])
-    data = np.frombuffer(buffers[2], dtype=np.uint8)[start:end]
-    # one pass for the usual answer (no control byte at all: a minimum, which needs no array
-    # of comparisons), two more only if there is one
-    return bool(len(data) and data.min() <= 13 and (np.any(data == 10) or np.any(data == 13)))
 
 
 def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: int) -> None:
@@ -360,49 +357,6 @@ def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: in
             "(a quote left open swallows the rows after it)",
             'close the quote; a quote inside a field is written twice: ""',
         )
-
-
-# A line that starts a campaign row: what a phone number looks like as written.
-_ROW_PHONE = re.compile(
-    rb"\s*\"?\s*(?:tel:|whatsapp:)?\s*\+?[0-9][0-9 ().\-/]{5,}[0-9]\s*\"?\s*", re.I
-)
-
-
-def _refuse_swallowed_rows(
-    record_batch: pa.RecordBatch,
-    unread: list[str],
-    source: CampaignFile,
-    where: str,
-    first_line: int,
-) -> None:
-    """No value of a column wacost does not read holds whole campaign rows.
-
-    A quoted field may run over several lines (a note with line breaks), but a quote left
-    open runs on until the next quote character and takes the rows in between into its
-    field: they would be neither priced nor reported. Such a value has a line whose field in
-    the phone column's place is a phone number; a note's own lines have not.
-    """
-    phone = source.columns.get("phone")
-    if phone is None:
-        return
-    delimiter = source.delimiter.encode()
-    for name in unread:
-        column = record_batch.column(name)
-        if not _may_hold_line_break(column, binary=True):
-            continue
-        for row, value in enumerate(column.to_pylist()):
-            if value is None or (b"\n" not in value and b"\r" not in value):
-                continue
-            for part in value.splitlines()[1:]:
-                fields = part.split(delimiter)
-                if len(fields) > phone and _ROW_PHONE.fullmatch(fields[phone]):
-                    column_name = mask_digits(source.header[int(name[1:])])
-                    raise InputFileError(
-                        f"{where}:{first_line + row}: a quote left open in the "
-                        f"{column_name!r} field takes the rows after it into that field "
-                        "(they would not be counted)",
-                        'close the quote; a quote inside a field is written twice: ""',
-                    )
 
 
 def _explain_parse_error(

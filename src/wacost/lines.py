@@ -4,7 +4,8 @@ pyarrow numbers nothing: it hands on rows. A row's place in the file is its line
 every row is one line; a blank line (which the reader skips) or a quoted field with a line
 break inside moves every later row down. `row_lines` finds the true lines by scanning the
 file's bytes: a line break ends a row unless it is inside quotes (an odd number of `"` before
-it), and an empty line is no row. Chunks without quotes, carriage returns or blank lines (most
+it), and an empty line is no row. A quote inside an unquoted field (5" screen) is a character
+of it, as the reader has it: where one is met, the quotes are followed one by one. Chunks without quotes, carriage returns or blank lines (most
 of any file) are counted with `bytes.count`; the rest with numpy on whole chunks.
 """
 
@@ -36,7 +37,10 @@ def _chunks(handle: BinaryIO, encoding: str) -> Iterator[bytes]:
 class _Scanner:
     """Walks the bytes of a file, numbering the rows that start after `skip` lines."""
 
-    def __init__(self, skip: int) -> None:
+    def __init__(self, skip: int, delimiter: int = ord(",")) -> None:
+        self.field_start = np.zeros(256, dtype=bool)  # a byte after which a field starts
+        self.field_start[[delimiter, _LF, _CR]] = True
+        self.last = _LF  # the byte before the next one: a row starts after a line break
         self.skip = skip  # lines still to skip (before the first row: the header)
         self.line = 0  # line breaks seen so far: the 0-based line of the next byte
         self.rows = 0  # rows started so far
@@ -66,6 +70,7 @@ class _Scanner:
             self.rows += starts
             self.line += breaks
             self.at_row_start = data.endswith(b"\n")
+            self.last = data[-1]
             return first_row, None
         return first_row, self._general(data)
 
@@ -89,7 +94,7 @@ class _Scanner:
 
     def _general(self, data: bytes) -> np.ndarray:
         b = np.frombuffer(data, dtype=np.uint8)
-        quotes = np.cumsum(b == _QUOTE) + (1 if self.in_quotes else 0)
+        quotes = np.cumsum(self._toggles(b)) + (1 if self.in_quotes else 0)
         lf = b == _LF
         cr = b == _CR
         cr[:-1] &= ~lf[1:]  # \r\n is one line break, at its \n
@@ -107,10 +112,46 @@ class _Scanner:
         self.line += len(breaks)
         self.in_quotes = bool(quotes[-1] & 1) if len(b) else self.in_quotes
         self.at_row_start = bool(at_end.any())
+        self.last = int(b[-1])
         return np.asarray(lines, dtype=np.int64)
 
+    def _toggles(self, b: np.ndarray) -> np.ndarray:
+        """Where a quote opens or closes a quoted field: a quote outside one opens it only at
+        a field's start (or, just after a closing quote, is an escaped quote); inside, each
+        one closes it (a doubled one opening it again). When every quote outside a quoted
+        field is at a field's start, as in any file quoted whole fields, every quote does."""
+        quote: np.ndarray = b == _QUOTE
+        at = np.flatnonzero(quote)
+        if not at.size:
+            return quote
+        before = b[at - 1]  # the byte before each quote (the first byte's: self.last)
+        if at[0] == 0:
+            before[0] = self.last
+        boundary = self.field_start[before]
+        # if every quote toggled, those outside a quoted field are every other one from here
+        parity = 1 if self.in_quotes else 0
+        irregular = ~(boundary[parity::2] | (before[parity::2] == _QUOTE))
+        if not irregular.any():
+            return quote
+        # the quotes before the first irregular one toggle; from it, they are followed one by one
+        first = parity + 2 * int(np.argmax(irregular))
+        inside = False
+        closed = int(at[first - 1]) if first else -2  # where the last quote closed a field
+        at_boundary = boundary.tolist()
+        for j in range(first, at.size):
+            position = int(at[j])
+            if inside:
+                inside, closed = False, position
+            elif at_boundary[j] or closed == position - 1:
+                inside = True
+            else:
+                quote[position] = False  # a character of an unquoted field
+        return quote
 
-def row_lines(path: Path, encoding: str, skip_lines: int, rows: np.ndarray) -> np.ndarray:
+
+def row_lines(
+    path: Path, encoding: str, skip_lines: int, rows: np.ndarray, delimiter: str = ","
+) -> np.ndarray:
     """The 1-based line on which each of `rows` (0-based row indices, as the reader counts
     rows after the first `skip_lines` lines) starts. Reads the file only as far as needed."""
     rows = np.asarray(rows, dtype=np.int64)
@@ -120,7 +161,7 @@ def row_lines(path: Path, encoding: str, skip_lines: int, rows: np.ndarray) -> n
     order = np.argsort(rows, kind="stable")
     wanted = rows[order]
     done = 0
-    scanner = _Scanner(skip_lines)
+    scanner = _Scanner(skip_lines, ord(delimiter))
     carry = b""
     with path.open("rb") as handle:
         for chunk in _chunks(handle, encoding):

@@ -211,6 +211,7 @@ def find_rejects(
             source.encoding,
             source.skip_rows,
             np.array([f[0] for f in found], dtype=np.int64),
+            source.delimiter,
         )
         yield (
             source,

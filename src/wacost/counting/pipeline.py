@@ -46,7 +46,7 @@ from wacost.counting.batch import (
 from wacost.counting.exclusions import read_exclusions
 from wacost.counting.ledger import RecipientLedger
 from wacost.counting.table import CountRow, CountTable
-from wacost.errors import InputFileError, literal
+from wacost.errors import InputFileError
 from wacost.lines import row_lines
 from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
@@ -198,8 +198,9 @@ def _true_lines(
         wanted += [((result[i] or 0) & _LINE_MASK) - base for i in picked]
         if not wanted:
             continue
+        wanted_rows = np.array(wanted, dtype=np.int64)
         lines = row_lines(
-            source.path, source.encoding, source.skip_rows, np.array(wanted, dtype=np.int64)
+            source.path, source.encoding, source.skip_rows, wanted_rows, source.delimiter
         ).tolist()
         for i, line in zip(in_file, lines):
             rows[i] = rows[i]._replace(first_line=int(line))
@@ -228,11 +229,12 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
     if counted < base:
         return error
     rows = np.array([counted - base], dtype=np.int64)
-    line = int(row_lines(source.path, source.encoding, source.skip_rows, rows)[0])
+    skip = source.skip_rows
+    line = int(row_lines(source.path, source.encoding, skip, rows, source.delimiter)[0])
     if line == counted:
         return error
     message = f"{source.path}:{line}: {error.message[place.end() :]}"
-    return InputFileError(literal(message), literal(error.hint) if error.hint else None)
+    return InputFileError(message, error.hint)  # no fields: the texts are not templates
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
