@@ -21,7 +21,8 @@ import yaml
 from wacost import arrow, files, yaml_loading
 from wacost.campaign import _may_hold_line_break, inspect_campaign, read_batches
 from wacost.counting import ledger
-from wacost.counting.batch import _dictionary, _keys, factorize
+from wacost.counting.batch import _keys, factorize
+from wacost.counting.columns import _dictionary
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
 from wacost.numbers import plan

@@ -35,7 +35,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.campaign import DEFAULT_BLOCK_SIZE, CampaignFile, inspect_campaign
-from wacost.counting.batch import _np_blank, _planning_countries
+from wacost.counting.batch import _planning_countries
+from wacost.counting.columns import _np_blank
 from wacost.errors import InputFileError
 from wacost.lines import row_lines
 from wacost.numbers.regions import known_countries

@@ -1,0 +1,64 @@
+"""Phone numbers as text -> digits and integers, on whole pyarrow columns (the resolver's
+first steps: see wacost.numbers.resolver)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from wacost.arrow import boolean, to_numpy
+
+
+def _np_bool(array: pa.Array) -> np.ndarray:
+    """A pyarrow boolean array as numpy (nulls as False)."""
+    if array.null_count:
+        array = pc.fill_null(array, boolean(False))
+    return np.asarray(to_numpy(array), dtype=bool)
+
+
+def _np_int(array: pa.Array) -> np.ndarray:
+    return np.asarray(to_numpy(array), dtype=np.int64)
+
+
+def _lengths(text: pa.Array) -> np.ndarray:
+    """The byte length of each string (int64), read from the offsets of an unsliced array."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=len(text) + 1)
+    return np.diff(offsets).astype(np.int64)
+
+
+def _parse_digits(digits: pa.Array, convertible: np.ndarray) -> np.ndarray:
+    """The strings of ASCII digits as integers where `convertible` (0 elsewhere), writable.
+
+    The others are marked null for pyarrow's parser (a validity bitmap over the same
+    buffers) rather than replaced by "0" in a copy of the column."""
+    n = len(digits)
+    unread = n - int(np.count_nonzero(convertible))
+    if unread:
+        buffers = digits.buffers()
+        validity = pa.py_buffer(np.packbits(convertible, bitorder="little"))
+        digits = pa.StringArray.from_buffers(n, buffers[1], buffers[2], validity, unread)
+    parsed = pc.cast(digits, pa.uint64())
+    value = np.frombuffer(parsed.buffers()[1], dtype=np.uint64, count=n).copy()
+    if unread:
+        value[~convertible] = 0
+    return value
+
+
+def _ascii_digits(text: pa.Array) -> pa.Array:
+    """Each string with everything but the ASCII digits 0-9 removed (like RE2's [^0-9] -> "",
+    which costs a regular-expression replacement per string; this is one pass over the bytes)."""
+    text = pa.concat_arrays([text]) if text.offset else text  # a fresh array: offsets from 0
+    n = len(text)
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int32, count=n + 1)
+    data = (
+        np.frombuffer(text.buffers()[2], dtype=np.uint8, count=int(offsets[-1]))
+        if text.buffers()[2] is not None
+        else np.zeros(0, dtype=np.uint8)
+    )
+    keep = (data >= 48) & (data <= 57)
+    kept = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    new_offsets = kept[offsets].astype(np.int32)
+    return pa.StringArray.from_buffers(
+        n, pa.py_buffer(new_offsets), pa.py_buffer(data[keep].tobytes())
+    )
