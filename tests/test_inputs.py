@@ -207,3 +207,27 @@ def test_lookup_reads_parquet_and_stdin(tmp_path):
         app, ["lookup", "--file", "-", "--format", "json"], input=b"phone\n+4915112345678\n"
     )
     assert result.exit_code == 0 and '"country": "DE"' in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["gz", "bz2", "xz", "zst"])
+def test_a_compressed_file_names_the_csvs_lines(tmp_path, fmt):
+    """Blank lines and notes over two lines move rows down: a compressed file is decompressed
+    again to find their lines, so its examples and errors name the lines of its CSV."""
+    rows = [
+        f'+91987654{i:04d},{"spring_sale" if i % 2 else "nope"},"line one\nline two"'
+        for i in range(60)
+    ]
+    csv_path = tmp_path / "notes.csv"
+    csv_path.write_text("phone,template,notes\n\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    sub = tmp_path / "z"
+    sub.mkdir()
+    _same_report(csv_path, WRITERS[fmt](csv_path, sub))  # examples: 'notes.csv:5' and the like
+    broken = csv_path.read_text(encoding="utf-8") + '+919876549999,spring_sale,"open\n'
+    broken += '+919876549998,spring_sale,x\n+919876549997,spring_sale,"y"\n'
+    csv_path.write_text(broken, encoding="utf-8")
+    code, _, err = _estimate(csv_path)
+    packed = WRITERS[fmt](csv_path, sub)
+    code_packed, _, err_packed = _estimate(packed)
+    assert (code, code_packed) == (2, 2)
+    assert ":123: a quote left open" in err  # the header, a blank line, 60 rows of 2 lines
+    assert err_packed.replace(str(packed), str(csv_path)) == err

@@ -12,9 +12,9 @@ of any file) are counted with `bytes.count`; the rest with numpy on whole chunks
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 import numpy as np
 
@@ -150,10 +150,16 @@ class _Scanner:
 
 
 def row_lines(
-    path: Path, encoding: str, skip_lines: int, rows: np.ndarray, delimiter: str = ","
+    path: Path,
+    encoding: str,
+    skip_lines: int,
+    rows: np.ndarray,
+    delimiter: str = ",",
+    opener: Callable[[], Any] | None = None,
 ) -> np.ndarray:
     """The 1-based line on which each of `rows` (0-based row indices, as the reader counts
-    rows after the first `skip_lines` lines) starts. Reads the file only as far as needed."""
+    rows after the first `skip_lines` lines) starts. Reads the file only as far as needed;
+    `opener`, if given, opens its bytes (a compressed file, decompressed) in place of `path`."""
     rows = np.asarray(rows, dtype=np.int64)
     result = np.zeros(len(rows), dtype=np.int64)
     if not len(rows):
@@ -163,7 +169,7 @@ def row_lines(
     done = 0
     scanner = _Scanner(skip_lines, ord(delimiter))
     carry = b""
-    with path.open("rb") as handle:
+    with opener() if opener is not None else path.open("rb") as handle:
         for chunk in _chunks(handle, encoding):
             data = carry + chunk
             carry = b""

@@ -50,7 +50,7 @@ from wacost.errors import InputFileError
 from wacost.lines import row_lines
 from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
-from wacost.sources import ParquetInput, input_size, inspect_input, read_input
+from wacost.sources import ParquetInput, input_size, inspect_input, is_stdin, read_input
 
 # --- the campaign ----------------------------------------------------------------------------
 
@@ -198,10 +198,7 @@ def _true_lines(
         wanted += [((result[i] or 0) & _LINE_MASK) - base for i in picked]
         if not wanted:
             continue
-        wanted_rows = np.array(wanted, dtype=np.int64)
-        lines = row_lines(
-            source.path, source.encoding, source.skip_rows, wanted_rows, source.delimiter
-        ).tolist()
+        lines = _lines_of(source, wanted)
         for i, line in zip(in_file, lines):
             rows[i] = rows[i]._replace(first_line=int(line))
         for i, line in zip(picked, lines[len(in_file) :]):
@@ -213,10 +210,25 @@ def _rescannable(source: CampaignFile | ParquetInput) -> TypeGuard[CampaignFile]
     """Whether a second scan can tell the true lines of `source`'s rows."""
     return (
         isinstance(source, CampaignFile)  # Parquet: lines are its rows already
-        and source.opener is None  # compressed or standard input: read once
-        and source.stream is None  # a FIFO or a device
-        and source.path.is_file()
+        and source.stream is None  # a FIFO or a device: read once
+        and not is_stdin(source.path)  # read once
+        and source.path.is_file()  # a plain or compressed file: read again
     )
+
+
+def _lines_of(source: CampaignFile, rows: Sequence[int]) -> list[int]:
+    """The true line of each row (0-based, as counted) of a file read again."""
+    return [
+        int(line)
+        for line in row_lines(
+            source.path,
+            source.encoding,
+            source.skip_rows,
+            np.array(rows, dtype=np.int64),
+            source.delimiter,
+            source.opener,  # a compressed file: decompressed again
+        )
+    ]
 
 
 def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) -> InputFileError:
@@ -228,9 +240,7 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
     base = source.skip_rows + 1
     if counted < base:
         return error
-    rows = np.array([counted - base], dtype=np.int64)
-    skip = source.skip_rows
-    line = int(row_lines(source.path, source.encoding, skip, rows, source.delimiter)[0])
+    line = _lines_of(source, [counted - base])[0]
     if line == counted:
         return error
     message = f"{source.path}:{line}: {error.message[place.end() :]}"
