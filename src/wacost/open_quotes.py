@@ -111,7 +111,7 @@ def refuse_swallowed_rows(
                 raise InputFileError(
                     f"{where}:{first_line + int(rows[parent[index]])}: a quote left open in "
                     f"the {column_name!r} field takes the rows after it into that field "
-                    "(they would not be counted)",
+                    "(they would be skipped)",
                     'close the quote; a quote inside a field is written twice: ""',
                 )
 
