@@ -11,8 +11,8 @@ A quoted field may hold a line break (in a column wacost does not read), so a cu
 inside a quote. Each worker counts the quote characters of its range: a range with an odd
 count (its start being outside any quote) ends inside a quoted field, so from its start the
 rest of the file is read by the serial reader, which keeps quoted line breaks in their field.
-A range whose bytes cannot be read is read on by the serial reader too, to name the true line
-of its error.
+A range that raises an error (a malformed row, a value wacost refuses) is read on by the serial
+reader too, which raises it on its true line.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Final
 
 import pyarrow as pa
 
-from wacost.campaign import Batch, CampaignFile, read_batches
+from wacost.campaign import CampaignFile, read_batches
 from wacost.counting.batch import _BatchCounts, reduce_batch
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
@@ -80,14 +80,14 @@ def cut(path: str, start: int, size: int) -> list[tuple[int, int]]:
 
 @dataclasses.dataclass
 class _Range:
-    """One range reduced: its parts (lines counted from 1 within the range), its rows, and the
-    batch whose reduction failed (redone in order, on its true lines, to raise its error)."""
+    """One range reduced: its parts (lines counted from 1 within the range) and its rows; or
+    unreadable, when reading or reducing it raised an error (the serial reader reads it again
+    in order, to raise that error on its true line)."""
 
     parts: list[_BatchCounts]
     rows: int
-    failed: Batch | None = None
     quotes: int = 0  # quote characters in the range's bytes
-    unreadable: bool = False  # the range's bytes raised a reading error
+    unreadable: bool = False
 
 
 def _reduce_range(
@@ -113,13 +113,9 @@ def _reduce_range(
     batches = read_batches(piece, file_index, block_size, check_unread=result.quotes > 0)
     try:
         for batch in batches:
-            try:
-                result.parts.append(reduce_batch(batch, resolver, where, partition_bits))
-            except InputFileError:
-                result.failed = batch
-                break
+            result.parts.append(reduce_batch(batch, resolver, where, partition_bits))
             result.rows += batch.num_rows
-    except InputFileError:  # a reading error: its line is known only to a reader from before
+    except InputFileError:  # its line is known only to a reader from the ranges before
         result.unreadable = True
     return result
 
@@ -197,10 +193,6 @@ def reduce_ranges(
                 submit()
                 for part in result.parts:
                     yield dataclasses.replace(part, first_line=line + part.first_line - 1)
-                if result.failed is not None:
-                    first = line + result.failed.first_line - 1
-                    batch = dataclasses.replace(result.failed, first_line=first)
-                    reduce_batch(batch, resolver, path, partition_bits)  # raises its error
                 line += result.rows
                 done = bounds[1]
                 if progress is not None:
