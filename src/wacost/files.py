@@ -90,8 +90,3 @@ def parse_json(text: str, where: str, hint: str) -> Any:
         raise InputFileError(f"{where}: JSON nested too deeply", hint) from None
     except ValueError as exc:  # an integer of more digits than Python converts
         raise InputFileError(f"{where}: not usable JSON ({str(exc)[:80]})", hint) from None
-
-
-def load_json_file(path: Path, what: str, hint: str, max_bytes: int = MAX_YAML_BYTES) -> Any:
-    """The data in the JSON file at `path`; `what` names the kind of file in errors."""
-    return parse_json(read_text_file(path, what, max_bytes), str(path), hint)

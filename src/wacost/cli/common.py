@@ -204,14 +204,6 @@ def check_format(value: str, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def _open_mode(text: str | bytes) -> dict[str, Any]:
-    return (
-        {"mode": "wb"}
-        if isinstance(text, bytes)
-        else {"mode": "w", "encoding": "utf-8", "newline": ""}
-    )
-
-
 REPORT_WIDTH = 100  # a human format's width where no terminal says otherwise (a pipe, a file)
 
 

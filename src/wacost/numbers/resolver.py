@@ -148,10 +148,6 @@ class NumberResolver:
         if default_country is not None:
             self._default = national_rule(check_region(default_country, "default_country"))
 
-    @property
-    def _default_cc(self) -> int | None:
-        return self._default[0] if self._default is not None else None
-
     @staticmethod
     def _first_seven(value: np.ndarray, length: np.ndarray) -> np.ndarray:
         """The first seven digits of each number (shorter numbers padded with zeros)."""

@@ -21,7 +21,6 @@ from wacost.files import load_yaml_text
 
 PARSED = Path(__file__).with_name("parsed_tables.json")
 SCHEMA = "wacost.parsed-tables/1"
-_TAGS = ("$decimal", "$date", "$map")
 
 
 def digest(text: str) -> str:
