@@ -116,3 +116,21 @@ def test_inline_auth_intl_to_the_business_country_bills_authentication(wacost, t
     path = write(tmp_path / "c.csv", "phone,category\n+919876543210,authentication_international\n")
     report = run_json(wacost, path, "--date", "2026-11-25", "--business-country", "IN")
     assert report["totals"]["cost"] == "0.0014"
+
+
+def test_an_empty_date_is_refused_not_read_as_today(wacost, tmp_path):
+    """`--date "$UNSET"` once priced today's card, and `--compare-date ""` dropped the comparison."""
+    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,utility,10\n")
+    for args in (
+        ("estimate", campaign, "--date", ""),
+        ("estimate", campaign, "--date", "2026-11-25", "--compare-date", " "),
+        ("rates", "--date", ""),
+        ("rates", "--date", "2026-11-25", "--compare-date", ""),
+    ):
+        run = wacost(*args)
+        assert run.exit_code == 2, args
+        flag = args[-2]
+        assert run.stderr.strip().splitlines() == [
+            f"wacost: error: {flag} is empty "
+            "(write YYYY-MM-DD, e.g. 2026-11-25, or leave it out for today)"
+        ], run.stderr

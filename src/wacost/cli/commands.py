@@ -232,7 +232,7 @@ def rates_import(
         from wacost.prices.loading import load_price_book
 
         check_output(output, files)
-        date = parse_date(effective_from, "--effective-from") if effective_from else None
+        date = None if effective_from is None else parse_date(effective_from, "--effective-from")
         imported = import_meta_files(files, load_price_book(), date, currency)
         write_output(imported.text, output)
         return ExitCode.OK

@@ -141,8 +141,12 @@ def guarded(work: Callable[[], T]) -> T:
 
 
 def parse_date(value: str | None, option: str = "--date") -> dt.date:
-    if value is None or value == "":
+    if value is None:
         return dt.datetime.now(dt.UTC).date()
+    if not value.strip():  # `--date "$UNSET"` must not quietly price another day
+        raise OptionError(
+            f"{option} is empty", "write YYYY-MM-DD, e.g. 2026-11-25, or leave it out for today"
+        )
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:

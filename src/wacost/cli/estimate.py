@@ -303,7 +303,9 @@ def estimate(
             failure_rate=parse_share(failure_rate, "--failure-rate") or Decimal(0),
             currency=parse_currency(currency),
             fx_rate=parse_amount(fx_rate, "--fx-rate"),
-            compare_date=parse_date(compare_date, "--compare-date") if compare_date else None,
+            compare_date=(
+                None if compare_date is None else parse_date(compare_date, "--compare-date")
+            ),
             exclude=tuple(exclude or ()),
         )
         book = load_price_book(pricing)
