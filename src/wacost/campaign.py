@@ -352,8 +352,10 @@ def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: in
             continue
         row = int(pc.index(broken, True).as_py())
         shown = mask_digits(str(column[row].as_py()).splitlines()[0][:40])
-        raise InputFileError(
-            f"{where}:{first_line + row}: the {name} field {shown!r} runs over several lines "
+        raise InputFileError.at_line(
+            where,
+            first_line + row,
+            f"the {name} field {shown!r} runs over several lines "
             "(a quote left open swallows the rows after it)",
             'close the quote; a quote inside a field is written twice: ""',
         )

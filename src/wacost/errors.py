@@ -50,7 +50,23 @@ class WacostError(Exception):
 
 
 class InputFileError(WacostError):
-    """A campaign, template, usage or exclude file cannot be read or is malformed."""
+    """A campaign, template, usage or exclude file cannot be read or is malformed.
+
+    One about a row of a campaign read in batches is made by `at_line`, which keeps its place
+    (`path`, `line`: a row counted as one line) and `problem` apart from the message, so that the
+    reader can name the file's true line instead (a note over several lines is several lines).
+    """
+
+    path: str | None = None
+    line: int | None = None
+    problem: str = ""
+
+    @classmethod
+    def at_line(cls, path: str, line: int, problem: str, hint: str | None) -> InputFileError:
+        """The error `path:line: problem (hint)`, its place kept."""
+        error = cls(f"{path}:{line}: {problem}", hint)
+        error.path, error.line, error.problem = path, line, problem
+        return error
 
 
 class PricingTableError(WacostError):

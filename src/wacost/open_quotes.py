@@ -108,10 +108,11 @@ def refuse_swallowed_rows(
             start = at if place[index] == 0 else 0
             if _is_row(flat[index].as_py().split(separator), start, shapes):
                 column_name = mask_digits(header[at])
-                raise InputFileError(
-                    f"{where}:{first_line + int(rows[parent[index]])}: a quote left open in "
-                    f"the {column_name!r} field takes the rows after it into that field "
-                    "(they would be skipped)",
+                raise InputFileError.at_line(
+                    where,
+                    first_line + int(rows[parent[index]]),
+                    f"a quote left open in the {column_name!r} field takes the rows after it "
+                    "into that field (they would be skipped)",
                     'close the quote; a quote inside a field is written twice: ""',
                 )
 

@@ -120,9 +120,10 @@ def _checked_choice(
     if bad.size:
         row = column.first_row(bad)
         value = column.values[int(column.ids[row])]
-        raise InputFileError(
-            f"{where}:{batch.first_line + row}: {name} {mask_digits(value[:40])!r} is not one of "
-            f"{', '.join(a for a in allowed if a)}",
+        raise InputFileError.at_line(
+            where,
+            batch.first_line + row,
+            f"{name} {mask_digits(value[:40])!r} is not one of {', '.join(a for a in allowed if a)}",
             hint,
         )
     choice: np.ndarray = lut[column.ids]
@@ -144,8 +145,10 @@ def _reactions(batch: Batch, template: _Column, where: str) -> np.ndarray | None
     named = np.array([v != "" for v in template.values], dtype=bool)[template.ids]
     clash = np.flatnonzero(mask & named)
     if clash.size:
-        raise InputFileError(
-            f"{where}:{batch.first_line + int(clash[0])}: type reaction with a template name",
+        raise InputFileError.at_line(
+            where,
+            batch.first_line + int(clash[0]),
+            "type reaction with a template name",
             "a reaction is a non-template message: clear the template or the type",
         )
     return mask
@@ -175,8 +178,10 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
         )  # up to 999,999,999,999 messages a row: sums stay far from int64's limit
     if not whole.all():
         index = _first_bad(~whole)
-        raise InputFileError(
-            f"{where}:{batch.first_line + index}: count {mask_digits(text[index].as_py()[:30])!r} "
+        raise InputFileError.at_line(
+            where,
+            batch.first_line + index,
+            f"count {mask_digits(text[index].as_py()[:30])!r} "
             "is not a positive whole number (at most 12 digits)",
             "write how many messages the row stands for, e.g. 1500",
         )
@@ -184,8 +189,10 @@ def _counts(batch: Batch, where: str) -> np.ndarray | None:
     zero = values <= 0
     if zero.any():
         index = _first_bad(zero)
-        raise InputFileError(
-            f"{where}:{batch.first_line + index}: count 0 is not a positive whole number",
+        raise InputFileError.at_line(
+            where,
+            batch.first_line + index,
+            "count 0 is not a positive whole number",
             "drop the row or give a count of 1 or more",
         )
     return values

@@ -17,7 +17,6 @@ the examples and any error are the same whatever the threads and the block size.
 from __future__ import annotations
 
 import os
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -233,18 +232,16 @@ def _lines_of(source: CampaignFile, rows: Sequence[int]) -> list[int]:
 
 def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) -> InputFileError:
     """`error` with the line it names (counted as one line a row) made the file's true line."""
-    place = re.match(re.escape(str(source.path)) + r":(\d+): ", error.message)
-    if place is None or error.fields or not _rescannable(source):
+    counted = error.line
+    if counted is None or error.path != str(source.path) or not _rescannable(source):
         return error
-    counted = int(place.group(1))
     base = source.skip_rows + 1
     if counted < base:
         return error
     line = _lines_of(source, [counted - base])[0]
     if line == counted:
         return error
-    message = f"{source.path}:{line}: {error.message[place.end() :]}"
-    return InputFileError(message, error.hint)  # no fields: the texts are not templates
+    return InputFileError.at_line(error.path, line, error.problem, error.hint)
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
