@@ -503,3 +503,31 @@ def test_the_table_fits_100_columns(wacost, delivered_90_with_recategorized):
     estimate, bill = delivered_90_with_recategorized
     text = wacost("reconcile", estimate, bill).stdout
     assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_the_library_returns_exact_amounts_and_rounds_only_in_the_report(wacost, tmp_path):
+    """`reconcile` is typed and exact; `to_dict` (the JSON) rounds each amount once, half up."""
+    from wacost.prices.loading import load_price_book
+    from wacost.reconcile import Reconciliation, load_actuals, load_estimate, mapping_card
+    from wacost.reconcile import reconcile as reconcile_report
+
+    saved = load_estimate(
+        saved_estimate(wacost, tmp_path, "country,template,count\nIN,spring_sale,3\n")
+    )
+    bill = analytics(tmp_path / "a.json", point("IN", "MARKETING", 3, "0.03541"))
+    book = load_price_book(None)
+    result = reconcile_report(saved, load_actuals([bill], mapping_card(saved, book)), book, D(1))
+    assert isinstance(result, Reconciliation)
+    assert result.estimated_cost == D("0.0354")  # 3 x 0.0118
+    assert result.actual_cost == D("0.03541")  # exact, as billed
+    assert result.difference == D("0.00001")
+    assert result.over_tolerance is False  # 0.03 % of the estimate
+    report = result.to_dict()
+    assert report["totals"] == {
+        "estimated_cost": "0.0354",
+        "actual_cost": "0.0354",
+        "difference": "0.0000",
+        "difference_percent": "0.0",
+    }
+    assert [f.code for f in result.findings] == ["rate_changed"]
+    assert result.findings[0].cost == D("0.00001")

@@ -72,7 +72,7 @@ def reconcile_command(
 
     def work() -> int:
         from wacost.prices.loading import load_price_book
-        from wacost.reconcile import load_actuals, load_estimate, mapping_card, over_tolerance
+        from wacost.reconcile import load_actuals, load_estimate, mapping_card
         from wacost.reconcile import reconcile as reconcile_report
         from wacost.render.reconcile import FORMATS, render_reconcile
 
@@ -83,6 +83,6 @@ def reconcile_command(
         billed = load_actuals(actual, mapping_card(saved, book))
         result = reconcile_report(saved, billed, book, limit)
         write_output(render_reconcile(result, out_format), output)
-        return ExitCode.OVER_BUDGET if over_tolerance(result) else ExitCode.OK
+        return ExitCode.OVER_BUDGET if result.over_tolerance else ExitCode.OK
 
     run(work, debug)

@@ -1,21 +1,29 @@
 """Reconcile a saved estimate with what Meta billed (`billed`, `compare`), and learn what to
-expect next time (`expected`). See `wacost.reconcile.compare` for how the difference is split."""
+expect next time (`expected`). See `wacost.reconcile.compare` for how the difference is split;
+the result is a typed `Reconciliation` (`wacost.reconcile.model`)."""
 
 from wacost.reconcile.billed import Actual, Point, load_actuals
-from wacost.reconcile.compare import (
-    SCHEMA,
-    format_rate,
-    load_estimate,
-    mapping_card,
-    over_tolerance,
-    reconcile,
-)
+from wacost.reconcile.compare import load_estimate, mapping_card, reconcile
 from wacost.reconcile.expected import apply_delivery_rates, expected_cost, load_delivery_rates
+from wacost.reconcile.model import (
+    SCHEMA,
+    DeliveryRate,
+    Finding,
+    ReconcileRow,
+    Reconciliation,
+    Tolerance,
+    format_rate,
+)
 
 __all__ = [
     "SCHEMA",
     "Actual",
+    "DeliveryRate",
+    "Finding",
     "Point",
+    "ReconcileRow",
+    "Reconciliation",
+    "Tolerance",
     "apply_delivery_rates",
     "expected_cost",
     "format_rate",
@@ -23,6 +31,5 @@ __all__ = [
     "load_delivery_rates",
     "load_estimate",
     "mapping_card",
-    "over_tolerance",
     "reconcile",
 ]

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from wacost.errors import InputFileError
 from wacost.files import read_text_file
@@ -37,12 +36,10 @@ from wacost.reconcile.findings import (
     _Finding,
     _finding_list,
 )
+from wacost.reconcile.model import DeliveryRate, ReconcileRow, Reconciliation, Tolerance
 from wacost.report.document import from_json
 from wacost.report.model import Estimate, Line
 
-SCHEMA = "wacost.reconcile/1"
-RATE_PLACES = Decimal("0.0001")
-_PERCENT_PLACES = Decimal("0.1")
 _ORDER = {c.value: i for i, c in enumerate(CATEGORY_ORDER)}
 
 
@@ -180,18 +177,12 @@ def _free_expected(planned_free: int, delivered: int, planned: int) -> int:
     return min(int(Fraction(planned_free * delivered, planned) + Fraction(1, 2)), delivered)
 
 
-def _percent(part: Decimal, whole: Decimal) -> str | None:
-    if whole == 0:
-        return None
-    return str((part / whole * 100).quantize(_PERCENT_PLACES, rounding=ROUND_HALF_UP))
-
-
 def reconcile(
     estimate: Estimate,
     actual: Actual,
     book: PriceBook | None = None,
     tolerance: Decimal | None = None,
-) -> dict[str, Any]:
+) -> Reconciliation:
     """The `wacost.reconcile/1` report: rows, totals, delivery rates and findings."""
     currency = estimate.currency
     if actual.currency is not None and actual.currency != currency:
@@ -210,7 +201,7 @@ def reconcile(
     est_markets = {m for m, _ in est}
     act_markets = {m for m, _ in act}
     findings: dict[str, _Finding] = defaultdict(_Finding)
-    delivery: list[dict[str, str]] = []
+    delivery: list[DeliveryRate] = []
 
     for market in sorted(est_markets | act_markets):
         e_cats = {c: cell for (m, c), cell in est.items() if m == market}
@@ -220,7 +211,7 @@ def reconcile(
             findings["market_only_in_estimate"].add(
                 market, -cost, sum(c.messages for c in e_cats.values())
             )
-            delivery.append({"market": market, "rate": format_rate(Decimal(0))})
+            delivery.append(DeliveryRate(market, Decimal(0)))
             continue
         if not e_cats:
             cost = sum((c.cost for c in a_cats.values()), Decimal(0))
@@ -264,25 +255,13 @@ def reconcile(
                 findings["rate_changed"].add(market, a.price_gap - e.price_gap)
         total_planned = sum(planned.values())
         if total_planned:
-            delivery.append(
-                {"market": market, "rate": format_rate(Decimal(delivered) / total_planned)}
-            )
+            delivery.append(DeliveryRate(market, Decimal(delivered) / total_planned))
 
     rows = []
     for market, category in sorted(set(est) | set(act), key=lambda k: _sort_key(*k)):
         e = est.get((market, category), _Cell())
         a = act.get((market, category), _Cell())
-        rows.append(
-            {
-                "market": market,
-                "category": category,
-                "estimated_messages": e.messages,
-                "actual_messages": a.messages,
-                "estimated_cost": format_money(e.cost),
-                "actual_cost": format_money(a.cost),
-                "difference": format_money(a.cost - e.cost),
-            }
-        )
+        rows.append(ReconcileRow(market, category, e.messages, a.messages, e.cost, a.cost))
     estimated = estimate.totals.cost
     lines_total = sum((cell.cost for cell in est.values()), Decimal(0))
     if lines_total != estimated:
@@ -292,52 +271,29 @@ def reconcile(
             "give the estimate as wacost saved it",
         )
     billed_total = sum((p.cost for p in actual.points), Decimal(0))
-    difference = billed_total - estimated
-    report: dict[str, Any] = {
-        "schema": SCHEMA,
-        "currency": currency,
-        "estimate": {
-            "date": estimate.date.isoformat(),
-            "cost": format_money(estimated),
-            "messages": sum(cell.messages for cell in est.values()),
-            "rate_card": estimate.rate_card.effective_from.isoformat(),
-        },
-        "actual": {
-            "start": actual.start.isoformat() if actual.start else None,
-            "end": actual.end.isoformat() if actual.end else None,
-            "cost": format_money(billed_total),
-            "messages": sum(p.messages for p in actual.points),
-            "sources": list(actual.sources),
-        },
-        "totals": {
-            "estimated_cost": format_money(estimated),
-            "actual_cost": format_money(billed_total),
-            "difference": format_money(difference),
-            "difference_percent": _percent(difference, estimated),
-        },
-        "rows": rows,
-        "delivery_rates": delivery,
-        "findings": _finding_list(findings, currency, estimate, actual, book),
-    }
-    if tolerance is not None:
-        report["tolerance"] = {
-            "percent": str(tolerance),
-            "exceeded": _exceeds(difference, estimated, tolerance),
-        }
-    return report
-
-
-def format_rate(rate: Decimal) -> str:
-    """A delivery rate with 4 decimal places, rounded half up."""
-    return str(rate.quantize(RATE_PLACES, rounding=ROUND_HALF_UP))
+    return Reconciliation(
+        currency=currency,
+        estimate_date=estimate.date,
+        estimated_cost=estimated,
+        estimated_messages=sum(cell.messages for cell in est.values()),
+        rate_card=estimate.rate_card.effective_from,
+        start=actual.start,
+        end=actual.end,
+        actual_cost=billed_total,
+        actual_messages=sum(p.messages for p in actual.points),
+        sources=tuple(actual.sources),
+        rows=tuple(rows),
+        delivery_rates=tuple(delivery),
+        findings=_finding_list(findings, currency, estimate, actual, book),
+        tolerance=(
+            None
+            if tolerance is None
+            else Tolerance(tolerance, _exceeds(billed_total - estimated, estimated, tolerance))
+        ),
+    )
 
 
 def _exceeds(difference: Decimal, estimated: Decimal, tolerance: Decimal) -> bool:
     if estimated == 0:
         return difference != 0
     return abs(difference) * 100 > tolerance * abs(estimated)
-
-
-def over_tolerance(report: dict[str, Any]) -> bool:
-    """Whether the bill differs from the estimate by more than the report's tolerance."""
-    return bool((report.get("tolerance") or {}).get("exceeded"))

@@ -19,7 +19,7 @@ from wacost.files import read_text_file
 from wacost.prices.cards import RateCard
 from wacost.prices.usage import _market_of
 from wacost.reconcile.billed import _bad, _json
-from wacost.reconcile.compare import RATE_PLACES, SCHEMA
+from wacost.reconcile.model import RATE_PLACES, SCHEMA
 from wacost.report.model import DeliveryRates, Estimate
 
 

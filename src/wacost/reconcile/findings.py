@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from wacost.models import format_money
 from wacost.prices.cards import PriceBook
 from wacost.reconcile.billed import Actual
+from wacost.reconcile.model import Finding
 from wacost.report.model import Estimate
 
 FINDING_ORDER = (
@@ -52,7 +52,7 @@ def _finding_list(
     estimate: Estimate,
     actual: Actual,
     book: PriceBook | None,
-) -> list[dict[str, Any]]:
+) -> tuple[Finding, ...]:
     out = []
     for code in FINDING_ORDER:
         found = findings.get(code)
@@ -100,18 +100,17 @@ def _finding_list(
                 f"billed in a category or market the estimate has no rate for (e.g. "
                 f"marketing_lite) in {where}: {money}"
             )
+        about_prices = code in ("volume_tier", "rate_changed")
         out.append(
-            {
-                "code": code,
-                "message": text,
-                "cost": format_money(found.cost),
-                "messages": found.messages
-                if code != "volume_tier" and code != "rate_changed"
-                else None,
-                "markets": sorted(found.markets),
-            }
+            Finding(
+                code,
+                text,
+                found.cost,
+                None if about_prices else found.messages,
+                tuple(sorted(found.markets)),
+            )
         )
-    return out
+    return tuple(out)
 
 
 def _card_change(estimate: Estimate, actual: Actual, book: PriceBook | None) -> str:

@@ -1,6 +1,6 @@
 """A reconciliation (`wacost.reconcile/1`) as a table, JSON, Markdown or one HTML page.
 
-Pure functions of the report dict, escaped like the estimate's renderers: Markdown cells through
+Pure functions of the typed `Reconciliation` (amounts rounded here, by the one rule), escaped like the estimate's renderers: Markdown cells through
 the same cell escaper, every HTML value through `html.escape`, and the page loads nothing.
 """
 
@@ -14,7 +14,9 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from wacost.render.common import signed
+from wacost.models import format_money
+from wacost.reconcile.model import SCHEMA, ReconcileRow, Reconciliation, format_rate
+from wacost.render.common import signed, signed_money
 from wacost.render.html_chrome import _e, _int, page
 from wacost.render.html_chrome import _table as _html_table
 from wacost.render.markdown import _table as _md_table
@@ -24,58 +26,54 @@ MARKER = "<!-- wacost:reconcile -->"
 _WIDTH = 100
 
 
-def _headline(report: dict[str, Any]) -> str:
-    totals = report["totals"]
-    cur = report["currency"]
-    percent = totals.get("difference_percent")
-    share = f" ({signed(percent)}%)" if percent is not None else ""
+def _headline(report: Reconciliation) -> str:
+    cur = report.currency
+    percent = report.difference_percent
+    share = f" ({signed(str(percent))}%)" if percent is not None else ""
     return (
-        f"Estimated {totals['estimated_cost']} {cur}, billed {totals['actual_cost']} {cur}: "
-        f"{signed(totals['difference'])} {cur}{share}"
+        f"Estimated {format_money(report.estimated_cost)} {cur}, "
+        f"billed {format_money(report.actual_cost)} {cur}: "
+        f"{signed_money(report.difference)} {cur}{share}"
     )
 
 
-def _period(report: dict[str, Any]) -> str:
-    estimate, actual = report["estimate"], report["actual"]
+def _period(report: Reconciliation) -> str:
     when = (
-        f"billed {actual['start']} to {actual['end']}"
-        if actual.get("start") and actual.get("end")
+        f"billed {report.start.isoformat()} to {report.end.isoformat()}"
+        if report.start and report.end
         else "billed (no dates in the input)"
     )
-    card = f", card {estimate['rate_card']}" if estimate.get("rate_card") else ""
-    return f"Estimate for {estimate['date']}{card}; {when}."
+    return f"Estimate for {report.estimate_date.isoformat()}, card {report.rate_card.isoformat()}; {when}."
 
 
-def _tolerance(report: dict[str, Any]) -> str | None:
-    tol = report.get("tolerance")
-    if not tol:
+def _tolerance(report: Reconciliation) -> str | None:
+    if report.tolerance is None:
         return None
-    verdict = "more than" if tol.get("exceeded") else "within"
-    return f"Tolerance: the bill is {verdict} {tol['percent']}% of the estimate."
+    verdict = "more than" if report.tolerance.exceeded else "within"
+    return f"Tolerance: the bill is {verdict} {report.tolerance.percent}% of the estimate."
 
 
-def _row_cells(row: dict[str, Any]) -> list[object]:
+def _row_cells(row: ReconcileRow) -> list[object]:
     return [
-        row["market"],
-        row["category"],
-        row["estimated_messages"],
-        row["actual_messages"],
-        row["estimated_cost"],
-        row["actual_cost"],
-        signed(row["difference"]),
+        row.market,
+        row.category,
+        row.estimated_messages,
+        row.actual_messages,
+        format_money(row.estimated_cost),
+        format_money(row.actual_cost),
+        signed_money(row.difference),
     ]
 
 
-def _total_cells(report: dict[str, Any]) -> list[object]:
-    totals = report["totals"]
+def _total_cells(report: Reconciliation) -> list[object]:
     return [
         "Total",
         "",
-        report["estimate"].get("messages", ""),
-        report["actual"]["messages"],
-        totals["estimated_cost"],
-        totals["actual_cost"],
-        signed(totals["difference"]),
+        report.estimated_messages,
+        report.actual_messages,
+        format_money(report.estimated_cost),
+        format_money(report.actual_cost),
+        signed_money(report.difference),
     ]
 
 
@@ -91,22 +89,22 @@ def _heads(cur: str) -> list[str]:
     ]
 
 
-def render_reconcile_table(report: dict[str, Any]) -> str:
-    cur = report["currency"]
+def render_reconcile_table(report: Reconciliation) -> str:
+    cur = report.currency
     parts: list[Any] = [Text(_headline(report), style="bold"), Text(_period(report))]
     tolerance = _tolerance(report)
     if tolerance:
-        parts.append(Text(tolerance, style="bold red" if report["tolerance"]["exceeded"] else ""))
+        parts.append(Text(tolerance, style="bold red" if report.over_tolerance else ""))
     findings = Table(title="Why they differ", title_justify="left")
     findings.add_column("Finding")
     findings.add_column(f"Cost ({cur})", justify="right", no_wrap=True)
     findings.add_column("Explanation")
-    for f in report["findings"]:
-        findings.add_row(f["code"], signed(f["cost"]), f["message"])
+    for f in report.findings:
+        findings.add_row(f.code, signed_money(f.cost), f.message)
     rows = Table(title="By market and category", title_justify="left")
     for i, head in enumerate(_heads(cur)):
         rows.add_column(head, justify="left" if i < 2 else "right", no_wrap=i >= 2)
-    for row in report["rows"]:
+    for row in report.rows:
         rows.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in _row_cells(row)))
     rows.add_section()
     rows.add_row(
@@ -115,9 +113,9 @@ def render_reconcile_table(report: dict[str, Any]) -> str:
     rates = Table(title="Delivery rates", title_justify="left")
     rates.add_column("Market")
     rates.add_column("Delivered ÷ planned", justify="right")
-    for item in report["delivery_rates"]:
-        rates.add_row(item["market"], item["rate"])
-    parts += [Text(""), findings if report["findings"] else Text("No difference to explain.")]
+    for item in report.delivery_rates:
+        rates.add_row(item.market, format_rate(item.rate))
+    parts += [Text(""), findings if report.findings else Text("No difference to explain.")]
     parts += [Text(""), rows, Text(""), rates]
     buffer = io.StringIO()
     console = Console(file=buffer, width=_WIDTH, color_system=None, force_terminal=False)
@@ -125,38 +123,38 @@ def render_reconcile_table(report: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def render_reconcile_markdown(report: dict[str, Any]) -> str:
-    cur = report["currency"]
+def render_reconcile_markdown(report: Reconciliation) -> str:
+    cur = report.currency
     lines = [MARKER, "## WhatsApp bill vs estimate", "", f"**{_headline(report)}**", ""]
     lines += [_period(report), ""]
     tolerance = _tolerance(report)
     if tolerance:
-        lines += [("❌ " if report["tolerance"]["exceeded"] else "✅ ") + tolerance, ""]
-    if report["findings"]:
+        lines += [("❌ " if report.over_tolerance else "✅ ") + tolerance, ""]
+    if report.findings:
         lines += ["### Why they differ", ""]
         lines += _md_table(
             ["Finding", f"Cost ({cur})", "Explanation"],
-            [[f["code"], signed(f["cost"]), f["message"]] for f in report["findings"]],
+            [[f.code, signed_money(f.cost), f.message] for f in report.findings],
             "lrl",
         )
         lines += [""]
     lines += ["### By market and category", ""]
     lines += _md_table(
         _heads(cur),
-        [_row_cells(r) for r in report["rows"]] + [_total_cells(report)],
+        [_row_cells(r) for r in report.rows] + [_total_cells(report)],
         "llrrrrr",
     )
     lines += ["", "### Delivery rates", ""]
     lines += _md_table(
         ["Market", "Delivered ÷ planned"],
-        [[d["market"], d["rate"]] for d in report["delivery_rates"]],
+        [[d.market, format_rate(d.rate)] for d in report.delivery_rates],
         "lr",
     )
     return "\n".join(lines) + "\n"
 
 
-def render_reconcile_html(report: dict[str, Any]) -> str:
-    cur = report["currency"]
+def render_reconcile_html(report: Reconciliation) -> str:
+    cur = report.currency
 
     def cells(values: list[object]) -> list[str]:
         return [_int(v) if isinstance(v, int) else _e(v) for v in values]
@@ -164,23 +162,23 @@ def render_reconcile_html(report: dict[str, Any]) -> str:
     numeric = [False, False, True, True, True, True, True]
     table = _html_table(
         [(_e(h), n) for h, n in zip(_heads(cur), numeric)],
-        [cells(_row_cells(r)) for r in report["rows"]],
+        [cells(_row_cells(r)) for r in report.rows],
         cells(_total_cells(report)),
     )
     findings = (
         _html_table(
             [("Finding", False), (f"Cost ({_e(cur)})", True), ("Explanation", False)],
             [
-                [f"<code>{_e(f['code'])}</code>", _e(signed(f["cost"])), _e(f["message"])]
-                for f in report["findings"]
+                [f"<code>{_e(f.code)}</code>", _e(signed_money(f.cost)), _e(f.message)]
+                for f in report.findings
             ],
         )
-        if report["findings"]
+        if report.findings
         else "<p>No difference to explain.</p>"
     )
     rates = _html_table(
         [("Market", False), ("Delivered ÷ planned", True)],
-        [[_e(d["market"]), _e(d["rate"])] for d in report["delivery_rates"]],
+        [[_e(d.market), _e(format_rate(d.rate))] for d in report.delivery_rates],
     )
     tolerance = _tolerance(report)
     return page(
@@ -194,13 +192,13 @@ def render_reconcile_html(report: dict[str, Any]) -> str:
             f'<section id="findings"><h2>Why they differ</h2>{findings}</section>',
             f'<section id="rows"><h2>By market and category</h2>{table}</section>',
             f'<section id="delivery-rates"><h2>Delivery rates</h2>{rates}</section>',
-            f"<footer><p>Report <code>{_e(report.get('schema'))}</code>, made by wacost.</p></footer>",
+            f"<footer><p>Report <code>{_e(SCHEMA)}</code>, made by wacost.</p></footer>",
         ],
     )
 
 
-def render_reconcile_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+def render_reconcile_json(report: Reconciliation) -> str:
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
 RENDERERS = {
@@ -211,6 +209,6 @@ RENDERERS = {
 }
 
 
-def render_reconcile(report: dict[str, Any], fmt: str) -> str:
+def render_reconcile(report: Reconciliation, fmt: str) -> str:
     """`report` in format `fmt` (table, json, markdown or html)."""
     return RENDERERS[fmt](report)
