@@ -206,7 +206,7 @@ def _inspect_stdin(path: Path, encoding: str | None) -> CampaignFile:
         opened.append(True)
         return pa.PythonFile(io.BufferedReader(_Replay(head, stdin), 1 << 20), mode="r")
 
-    return inspect_campaign(path, encoding, head, opener)
+    return inspect_campaign(path, encoding, head, opener, read_once=True)
 
 
 # --- Parquet ----------------------------------------------------------------------------------
