@@ -5,9 +5,12 @@ one line on stderr with exit 2."""
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
+import io
 import lzma
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -319,3 +322,32 @@ def test_standard_input_names_the_line_of_a_quote_left_open():
     text += '+919876549998,spring_sale,x\n+919876549997,spring_sale,"y"\n'
     code, _, err = _estimate("-", text.encode())
     assert code == 2 and "-:123: a quote left open" in err, err  # a blank line, 60 rows of 2
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_stream_in_many_blocks_counts_like_its_file(tmp_path, monkeypatch, workers):
+    """Read in blocks of 8 KiB, on reducing threads or not, a stream gives the file's examples,
+    first repeated recipient and error: the lines learnt as it is read, let go as it is counted."""
+    from wacost.counting.pipeline import count_campaign
+    from wacost.errors import InputFileError
+    from wacost.numbers.resolver import NumberResolver
+    from wacost.prices.loading import load_price_book
+
+    resolver = NumberResolver(load_price_book().numbering)
+    data = _noted_campaign("\r\n", bad=False).replace(b"+9198765426", b"+9198765400")  # repeats
+    path = _bytes(tmp_path / "notes.csv", data)
+
+    def count(source: Path, stdin: bytes | None = None):  # type: ignore[no-untyped-def]
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        return count_campaign([source], resolver, block_size=8192, workers=workers)
+
+    expected, got = count(path), count(Path("-"), data)
+    assert got.table == expected.table and got.rows == expected.rows == 3000
+    assert expected.duplicates.example == f"{path}:2975"  # the first repeat, on its true line
+    assert got.duplicates == dataclasses.replace(expected.duplicates, example="-:2975")
+    bad = _bytes(tmp_path / "bad.csv", _noted_campaign("\n", bad=True))
+    with pytest.raises(InputFileError, match=re.escape(f"{bad}:3432: category 'bogus'")):
+        count(bad)
+    with pytest.raises(InputFileError, match=r"^-:3432: category 'bogus'"):
+        count(Path("-"), bad.read_bytes())

@@ -113,8 +113,9 @@ class CampaignFile:
 
     def source(self) -> Any:
         """What pyarrow reads: the path of a regular file, or the replayed stream."""
-        if self.stream is not None:
-            return pa.PythonFile(self.stream, mode="r")
+        if self.stream is not None:  # read once: its lines are learnt as it is read
+            stream = self.stream if self.lines is None else self.lines.tee(self.stream)
+            return pa.PythonFile(stream, mode="r")
         return self.path
 
 
@@ -306,11 +307,8 @@ def read_batches(
             stream = source.opener()
         elif progress is not None and source.stream is None:
             stream = pa.OSFile(str(source.path))
-        raw = stream if stream is not None else source.source()
-        if source.lines is not None:  # read once: its lines are learnt as it is read
-            raw = pa.PythonFile(source.lines.tee(raw), mode="r")
         reader = pacsv.open_csv(
-            raw,
+            stream if stream is not None else source.source(),
             read_options=read_options,
             parse_options=parse_options,
             convert_options=convert_options,

@@ -317,4 +317,5 @@ class _Tee:
         return False
 
     def close(self) -> None:
+        self._stream.close()
         self.closed = True
