@@ -5,10 +5,15 @@ one line on stderr with exit 2."""
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import gzip
+import io
 import lzma
+import os
+import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -231,3 +236,118 @@ def test_a_compressed_file_names_the_csvs_lines(tmp_path, fmt):
     assert (code, code_packed) == (2, 2)
     assert ":123: a quote left open" in err  # the header, a blank line, 60 rows of 2 lines
     assert err_packed.replace(str(packed), str(csv_path)) == err
+
+
+def _noted_campaign(ending: str, bad: bool) -> bytes:
+    """Rows with notes over two lines and a blank line (every later row moves down); with `bad`,
+    a row far down with a category wacost refuses."""
+    rows = [
+        f"+91987654{i:04d},{'nope' if i >= 60 and i % 3 == 0 else 'spring_sale'},"
+        + (f'"note{ending}over two lines",' if i % 7 == 0 else "plain,")
+        for i in range(3000)
+    ]
+    rows.insert(40, "")  # a blank line
+    if bad:
+        rows.append("+919876549999,spring_sale,x,bogus")
+    return ending.join(["phone,template,notes,category", *rows, ""]).encode()
+
+
+def _zcat_piped(gz_path: Path) -> tuple[int, str, str]:
+    """`zcat PATH | wacost estimate -`, in real processes."""
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "wacost", "estimate", "-", *COMMON]
+    with subprocess.Popen(["zcat", str(gz_path)], stdout=subprocess.PIPE) as unzip:
+        run = subprocess.run(command, stdin=unzip.stdout, capture_output=True, env=env)
+    return run.returncode, run.stdout.decode(), run.stderr.decode()
+
+
+def _through_fifo(fifo: Path, data: bytes) -> tuple[int, str, str]:
+    """The campaign written into a FIFO by another thread while wacost reads it."""
+    os.mkfifo(fifo)
+
+    def write() -> None:
+        with open(fifo, "wb") as handle:
+            handle.write(data)
+
+    writer = threading.Thread(target=write, daemon=True)  # daemon: never hangs the tests
+    writer.start()
+    try:
+        return _estimate(fifo)
+    finally:
+        writer.join(timeout=30)
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+@pytest.mark.parametrize("bad", [False, True], ids=["report", "error"])
+@pytest.mark.parametrize("form", ["stdin", "fifo", "zcat"])
+def test_a_stream_names_the_csvs_lines(tmp_path, ending, bad, form):
+    """Read once (standard input, a FIFO, zcat piped in), a campaign whose notes run over two
+    lines and with a blank line names the lines of its CSV, in its examples and its errors."""
+    data = _noted_campaign(ending, bad)
+    csv_path = tmp_path / "notes.csv"
+    csv_path.write_bytes(data)
+    code, expected, err = _estimate(csv_path)
+    name = "-"
+    if form == "stdin":
+        got = _estimate("-", data)
+    elif form == "fifo":
+        name = str(tmp_path / "pipe.csv")
+        got = _through_fifo(tmp_path / "pipe.csv", data)
+    else:
+        got = _zcat_piped(_bytes(tmp_path / "notes.csv.gz", gzip.compress(data)))
+    if bad:
+        assert code == 2 and f"{csv_path}:3432: category 'bogus'" in err, err
+        assert got[0] == 2 and got[2].replace(name, str(csv_path)) == err
+    else:
+        assert code == 0, err
+        assert f'"{csv_path}:72"' in expected  # the first unknown template: after 10 more lines
+        assert got[0] == 0, got[2]
+        assert got[1].replace(f'"{name}', f'"{csv_path}') == expected
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_standard_input_names_the_lines_of_a_utf16_csv(tmp_path, encoding):
+    """UTF-16 (decoded to find its lines) and UTF-8 with a byte-order mark, from standard input."""
+    data = _noted_campaign("\r\n", bad=False).decode().encode(encoding)
+    csv_path = _bytes(tmp_path / "notes.csv", data)
+    _same_report(csv_path, "-", data)
+    code, _, err = _estimate("-", _noted_campaign("\n", bad=True).decode().encode(encoding))
+    assert code == 2 and "-:3432: category 'bogus'" in err, err
+
+
+def test_standard_input_names_the_line_of_a_quote_left_open():
+    """A quote left open swallows the rows after it: named on its true line from a stream too."""
+    rows = [f'+91987654{i:04d},spring_sale,"line one\nline two"' for i in range(60)]
+    text = "phone,template,notes\n\n" + "\n".join(rows) + '\n+919876549999,spring_sale,"open\n'
+    text += '+919876549998,spring_sale,x\n+919876549997,spring_sale,"y"\n'
+    code, _, err = _estimate("-", text.encode())
+    assert code == 2 and "-:123: a quote left open" in err, err  # a blank line, 60 rows of 2
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_stream_in_many_blocks_counts_like_its_file(tmp_path, monkeypatch, workers):
+    """Read in blocks of 8 KiB, on reducing threads or not, a stream gives the file's examples,
+    first repeated recipient and error: the lines learnt as it is read, let go as it is counted."""
+    from wacost.counting.pipeline import count_campaign
+    from wacost.errors import InputFileError
+    from wacost.numbers.resolver import NumberResolver
+    from wacost.prices.loading import load_price_book
+
+    resolver = NumberResolver(load_price_book().numbering)
+    data = _noted_campaign("\r\n", bad=False).replace(b"+9198765426", b"+9198765400")  # repeats
+    path = _bytes(tmp_path / "notes.csv", data)
+
+    def count(source: Path, stdin: bytes | None = None):  # type: ignore[no-untyped-def]
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+        return count_campaign([source], resolver, block_size=8192, workers=workers)
+
+    expected, got = count(path), count(Path("-"), data)
+    assert got.table == expected.table and got.rows == expected.rows == 3000
+    assert expected.duplicates.example == f"{path}:2975"  # the first repeat, on its true line
+    assert got.duplicates == dataclasses.replace(expected.duplicates, example="-:2975")
+    bad = _bytes(tmp_path / "bad.csv", _noted_campaign("\n", bad=True))
+    with pytest.raises(InputFileError, match=re.escape(f"{bad}:3432: category 'bogus'")):
+        count(bad)
+    with pytest.raises(InputFileError, match=r"^-:3432: category 'bogus'"):
+        count(Path("-"), bad.read_bytes())

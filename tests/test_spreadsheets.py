@@ -158,6 +158,18 @@ def test_row_lines_match_the_csv_module(
     finally:
         lines_module._CHUNK = old
     assert found.tolist() == expected
+    # a stream read once learns the same lines from the same chunks, and forgets rows behind
+    stream = lines_module.StreamLines("utf-8", 1, ",")
+    data = text.encode()
+    for at in range(0, len(data), chunk):
+        stream.feed(data[at : at + chunk])
+    stream.feed(b"")
+    counted = np.arange(len(expected)) + 2  # one line a row after the header
+    assert stream.true_lines(counted).tolist() == expected
+    if expected:
+        half = len(expected) // 2
+        stream.forget(int(counted[half]))
+        assert stream.true_lines(counted[half:]).tolist() == expected[half:]
     # and the reader wacost counts with sees the same rows
     import pyarrow.csv as pacsv
 

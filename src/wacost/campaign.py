@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
+from wacost.lines import StreamLines
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
 from wacost.open_quotes import refuse_swallowed_rows
@@ -103,6 +104,8 @@ class CampaignFile:
     opener: Callable[[], Any] | None = None
     # A FIFO, pipe or device can be read once: its bytes so far, then the rest (None for files).
     stream: _Replay | None = field(default=None, compare=False, repr=False)
+    # read once (a FIFO, standard input): its rows' true lines, learnt as it is read
+    lines: StreamLines | None = field(default=None, compare=False, repr=False)
 
     @property
     def has_phone(self) -> bool:
@@ -110,8 +113,9 @@ class CampaignFile:
 
     def source(self) -> Any:
         """What pyarrow reads: the path of a regular file, or the replayed stream."""
-        if self.stream is not None:
-            return pa.PythonFile(self.stream, mode="r")
+        if self.stream is not None:  # read once: its lines are learnt as it is read
+            stream = self.stream if self.lines is None else self.lines.tee(self.stream)
+            return pa.PythonFile(stream, mode="r")
         return self.path
 
 
@@ -131,13 +135,15 @@ def inspect_campaign(
     head: bytes | None = None,
     opener: Callable[[], Any] | None = None,
     require_columns: bool = True,
+    read_once: bool = False,
 ) -> CampaignFile:
     """Open `path` just far enough to know its encoding, delimiter and columns.
 
     `head` and `opener`: the first bytes and a way to open all of them, for a file that is not
     read from `path` as it is (compressed, or standard input).
     `require_columns`: a header without a phone (or country) column is an error; with False,
-    the caller decides (an opt-out list may be one number per line).
+    the caller decides (an opt-out list may be one number per line). `read_once`: `opener`
+    gives bytes that cannot be read again (standard input).
     """
     stream: _Replay | None = None
     try:
@@ -235,6 +241,9 @@ def inspect_campaign(
         columns=columns,
         opener=opener,
         stream=stream,
+        lines=StreamLines(codec, skip_rows + 1, delimiter)
+        if read_once or stream is not None
+        else None,
     )
 
 

@@ -204,9 +204,13 @@ def _inspect_stdin(path: Path, encoding: str | None) -> CampaignFile:
         if opened:
             raise InputFileError("-: standard input can be read once", "name it once")
         opened.append(True)
-        return pa.PythonFile(io.BufferedReader(_Replay(head, stdin), 1 << 20), mode="r")
+        replay = io.BufferedReader(_Replay(head, stdin), 1 << 20)
+        # read once: its lines are learnt as it is read (see CampaignFile.lines)
+        teed = replay if campaign.lines is None else campaign.lines.tee(replay)
+        return pa.PythonFile(teed, mode="r")
 
-    return inspect_campaign(path, encoding, head, opener)
+    campaign = inspect_campaign(path, encoding, head, opener, read_once=True)
+    return campaign
 
 
 # --- Parquet ----------------------------------------------------------------------------------

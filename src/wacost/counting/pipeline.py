@@ -86,8 +86,13 @@ class _Tables:
         self.messages: list[int] = []
         self.first: list[int] = []  # ordinal
 
-    def merge(self, part: _BatchCounts, resolver_countries: int) -> np.ndarray:
-        """Add a batch's counts; the global key of each of its local keys."""
+    def merge(
+        self, part: _BatchCounts, resolver_countries: int, lines: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Add a batch's counts (`lines`: the line of each key's first row, if not as counted);
+        the global key of each of its local keys."""
+        if lines is None:
+            lines = part.first_line + part.first_row
         country_ids = self.countries.ids(
             list(self.countries.values[:resolver_countries]) + part.planned
         )
@@ -101,9 +106,9 @@ class _Tables:
             part.category.tolist(),
             part.window.tolist(),
             part.messages.tolist(),
-            part.first_row.tolist(),
+            lines.tolist(),
         )
-        base = (part.file_index << _LINE_BITS) + part.first_line
+        base = part.file_index << _LINE_BITS
         global_ids = np.empty(len(part.kind), dtype=np.int32)
         for local, (
             kind,
@@ -183,7 +188,8 @@ def _true_lines(
     """`table`'s first lines and `ordinals` (file << 40 | line) with each row's true line.
 
     The counting numbers rows as if each were one line; blank lines and quoted line breaks
-    move the true lines down (see wacost.lines), which only a scan of the file can tell.
+    move the true lines down (see wacost.lines), which only a scan of the file can tell. (A
+    stream's rows were counted on their true lines as it was read: see `_part_lines`.)
     """
     rows = list(table.rows)
     result: list[int | None] = list(ordinals)
@@ -233,15 +239,34 @@ def _lines_of(source: CampaignFile, rows: Sequence[int]) -> list[int]:
 def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) -> InputFileError:
     """`error` with the line it names (counted as one line a row) made the file's true line."""
     counted = error.line
-    if counted is None or error.path != str(source.path) or not _rescannable(source):
+    if counted is None or error.path != str(source.path) or not isinstance(source, CampaignFile):
         return error
     base = source.skip_rows + 1
     if counted < base:
         return error
-    line = _lines_of(source, [counted - base])[0]
+    if source.lines is not None:  # read once: its lines are learnt as it is read
+        line = int(source.lines.true_lines(np.array([counted]))[0])
+    elif _rescannable(source):
+        line = _lines_of(source, [counted - base])[0]
+    else:
+        return error
     if line == counted:
         return error
     return InputFileError.at_line(error.path, line, error.problem, error.hint)
+
+
+def _part_lines(
+    part: _BatchCounts, source: CampaignFile | ParquetInput
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lines of `part`'s keys' first rows and of its recipients' rows: counted a line a row,
+    or for a stream read once its true lines (the rows before it are then let go)."""
+    keys, rows = part.first_line + part.first_row, part.first_line + part.rows
+    lines = source.lines if isinstance(source, CampaignFile) else None
+    if lines is None:
+        return keys, rows
+    keys, rows = lines.true_lines(keys), lines.true_lines(rows)
+    lines.forget(part.first_line + part.num_rows - 1)
+    return keys, rows
 
 
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
@@ -307,10 +332,11 @@ def count_campaign(
             )
             try:
                 for part in parts:
-                    global_ids = tables.merge(part, len(resolver.countries))
+                    first_lines, row_lines = _part_lines(part, source)
+                    global_ids = tables.merge(part, len(resolver.countries), first_lines)
                     last = part.first_line + part.num_rows - 1
                     _check_distinct_names(tables, source.path, last)
-                    ordinals = (index << _LINE_BITS) + part.first_line + part.rows
+                    ordinals = (index << _LINE_BITS) + row_lines
                     ledger.add(
                         part.numbers,
                         global_ids[part.labels],
