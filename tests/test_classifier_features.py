@@ -177,3 +177,53 @@ def test_the_reason_quotes_the_reference() -> None:
     reason = _describe("s:own_reference", quote, span, RULES, "utility")
     assert reason == f'a reference to the user\'s own item: "{quote}"'
     assert classify_template({"components": [{"type": "BODY", "text": text}]}).category == "utility"
+
+
+def test_the_opening_and_closing_concepts_skip_the_footer() -> None:
+    template = {
+        "components": [
+            {
+                "type": "BODY",
+                "text": "Your order #{{1}} has shipped. Get 20% off with code SAVE20!",
+            },
+            {"type": "FOOTER", "text": "Reply STOP to unsubscribe"},
+        ]
+    }
+    values, evidence = _template_features(template)
+    text = read_template(template).text
+    assert values.get("f:utility") == 1.0 and values.get("z:marketing") == 1.0
+    start, end = evidence["z:marketing"]  # type: ignore[misc]
+    assert text[start:end] == "code SAVE20"  # the footer's opt-out is not the call to action
+    start, end = evidence["f:utility"]  # type: ignore[misc]
+    assert text[start:end] == "Your order"
+    from wacost.classify import _describe
+
+    reason = _describe("z:marketing", "code SAVE20", (start, end), RULES, "marketing")
+    assert reason == 'ends on marketing wording: "code SAVE20"'
+
+
+@pytest.mark.parametrize(
+    ("text", "concept"),
+    [
+        ("Hi {{1}}, your quote for {{2}} is ready. View and accept here: {{3}}", "quote_ready"),
+        ("Olá {{1}}, a cotação que você pediu ficou pronta.", "quote_ready"),
+        ("Hola {{1}}, necesitamos donantes esta semana. ¡Dona ahora!", "donation_appeal"),
+        ("Did you know? We've opened a new store near you.", "awareness"),
+        ("Le saviez-vous ? Nous venons d'ouvrir une boutique.", "awareness"),
+        # Marathi: postpositions written onto the noun ("ऑर्डरची", "खात्यात")
+        ("नमस्कार {{1}}, तुमच्या ऑर्डरची डिलिव्हरी आज होईल.", "order"),
+        ("तुमच्या खात्यात {{1}} रुपये जमा झाले आहेत.", "account"),
+    ],
+)
+def test_recategorization_families_and_marathi_are_concepts(text: str, concept: str) -> None:
+    values, evidence, original = _features(text)
+    assert "l:" + concept in values
+    start, end = evidence["l:" + concept]  # type: ignore[misc]
+    assert original[start:end].strip()  # quoted from the template
+
+
+def test_an_accepted_quote_and_a_donation_receipt_are_not_the_families() -> None:
+    values, _, _ = _features("Hi {{1}}, your quote no. {{2}} was accepted on {{3}}.")
+    assert "l:quote_ready" not in values
+    values, _, _ = _features("Thank you for your donation of {{1}}. Receipt no. {{2}}.")
+    assert "l:donation_appeal" not in values

@@ -128,3 +128,16 @@ def test_lexicon_phrases_match_bigrams_and_quote_the_original() -> None:
     assert isinstance(order, tuple) and isinstance(code, tuple)
     assert parts.text[order[0] : order[1]] == "注文"
     assert parts.text[code[0] : code[1]] == "確認コード"
+
+
+def test_a_zero_width_joiner_does_not_split_a_devanagari_word() -> None:
+    # Marathi writes the eyelash ra as ra + virama + ZWJ; the word stays one token, and its
+    # spelling without the joiner reads the same. The non-joiner (Persian) is left alone.
+    text = "तुमचा र्\u200dहास झाला"
+    prepared, index = prepare(text)
+    words = [token for token, _, _ in tokenize(prepared)]
+    assert words == ["तुमचा", "र्हास", "झाला"]
+    assert words == term_tokens("तुमचा र्हास झाला")
+    start, end = tokenize(prepared)[1][1:]
+    assert text[index[start] : index[end - 1] + 1] == "र्\u200dहास"
+    assert "\u200c" in normalize_text("می\u200cخواهم")

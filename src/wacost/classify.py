@@ -244,6 +244,8 @@ def _describe(name: str, quote: str, evidence: Evidence, rules: ClassifierRules,
             AUTHENTICATION: "one-time code wording",
         }
         return f'{what.get(rest, rest)}: "{quote}"'
+    if kind in ("f", "z"):
+        return f'{"opens with" if kind == "f" else "ends on"} {rest} wording: "{quote}"'
     if kind == "n":
         return f'"{quote}" ({rest.replace("+", " next to ")} reads as {side})'
     if kind == "c":

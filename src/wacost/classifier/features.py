@@ -13,6 +13,9 @@ Feature names (the model's weights are keyed by them):
   word right after or before it (the object a verb acts on: "offer *letter*");
   ``n:<concept>+<concept>``: two concepts close together;
 * ``k:<category>``: how many distinct concepts of that category were found;
+  ``f:<category>`` / ``z:<category>``: the category of the first and of the last concept
+  found (what the message opens with, its trigger; what it ends on before the footer, its
+  call to action);
 * ``s:<name>``: the template's shape: button types, OTP buttons, header format, carousel,
   security notice, code expiry, placeholder count, length, percentages, money, emoji;
   whether it cites the user's own item (``s:own_reference``: an order or invoice number,
@@ -305,6 +308,11 @@ def extract(
             if len(seen[category]) == 1:
                 out.add("k:" + category, out.span(tokens, start, end), 0.0)
             out.values["k:" + category] += 1.0
+    if hits:  # what the message opens with (its trigger) and ends on (its call to action)
+        foot = parts.footer_span or (-1, -1)
+        body = [h for h in hits if not foot[0] <= out.index[tokens[h[1]][1]] < foot[1]] or hits
+        for mark, (concept, start, end) in (("f", hits[0]), ("z", body[-1])):
+            out.add(f"{mark}:{lexicon.concepts[concept][1]}", out.span(tokens, start, end))
     for i, (one, one_start, one_end) in enumerate(hits):
         for two, two_start, two_end in hits[i + 1 :]:
             if one != two and two_start - one_end <= _NEAR:

@@ -29,6 +29,9 @@ _ARABIC_TASHKEEL = {chr(c) for c in range(0x064B, 0x0660)} | {"\u0670", "\u0640"
 _HEBREW_POINTS = {chr(c) for c in range(0x0591, 0x05C8)} - {"\u05be", "\u05c0", "\u05c3", "\u05c6"}
 _ARABIC_FOLD = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
 _EXTRA_FOLD = {
+    # the zero-width joiner only shapes a glyph (Marathi's eyelash ra, "र्\u200dह"): it must
+    # not split the word (the non-joiner, a morpheme boundary in Persian, stays)
+    "\u200d": "",
     "ı": "i",
     "ø": "o",
     "æ": "ae",
