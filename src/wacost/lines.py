@@ -149,6 +149,14 @@ class _Scanner:
         return quote
 
 
+def ends_inside_quotes(data: bytes, delimiter: str = ",") -> bool:
+    """Whether `data`, read from a row's start outside any quote, ends inside a quoted field:
+    its quotes followed as the reader has them (a quote inside an unquoted field, 5" screen,
+    is a character, not a quote)."""
+    toggles = _Scanner(0, ord(delimiter))._toggles(np.frombuffer(data, dtype=np.uint8))
+    return bool(np.count_nonzero(toggles) & 1)
+
+
 def row_lines(
     path: Path,
     encoding: str,
