@@ -134,3 +134,28 @@ def test_an_empty_date_is_refused_not_read_as_today(wacost, tmp_path):
             f"wacost: error: {flag} is empty "
             "(write YYYY-MM-DD, e.g. 2026-11-25, or leave it out for today)"
         ], run.stderr
+
+
+def test_a_template_defined_twice_in_one_file_with_two_categories_is_refused(wacost, tmp_path):
+    """The second definition silently replaced the first: `a` (en_US) defined MARKETING then
+    UTILITY was priced as utility, the cheaper, without a word (exit 0)."""
+    templates = write(
+        tmp_path / "t.json",
+        '{"data": [{"name": "a", "language": "en_US", "category": "MARKETING"},'
+        ' {"name": "b", "language": "en_US", "category": "UTILITY"},'
+        ' {"name": "a", "language": "en-US", "category": "UTILITY"}]}',
+    )
+    campaign = write(tmp_path / "c.csv", "phone,template,language\n+919876543210,a,en_US\n")
+    run = wacost("estimate", campaign, "--templates", templates, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {templates}: data[0] and data[2] both define template 'a' (en_US), "
+        "as MARKETING and as UTILITY (keep the one Meta has)"
+    ], run.stderr
+    same = write(
+        tmp_path / "same.json",
+        '{"data": [{"name": "a", "language": "en_US", "category": "MARKETING"},'
+        ' {"name": "a", "language": "en_US", "category": "marketing"}]}',
+    )
+    report = run_json(wacost, campaign, "--templates", same, "--date", "2026-11-25")
+    assert report["totals"]["cost"] == "0.0118" and report["warnings"] == []
