@@ -179,6 +179,8 @@ def test_an_expired_token_is_one_line_without_the_token(wacost, graph, tmp_path)
     [
         ((200, b"<html>Service Unavailable</html>", {}, 0), "not a JSON object"),
         ((200, b"[1, 2]", {}, 0), "not a JSON object"),
+        # nested past Python's recursion limit: was 'internal error: RecursionError'
+        ((200, b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, 0), "not a JSON object"),
         ((200, {"data": "nope"}, {}, 0), "no data list"),
         ((403, b"Forbidden", {}, 0), "HTTP 403"),
         ((400, {"error": {"message": "Unsupported get request", "code": 100}}, {}, 0), "error 100"),

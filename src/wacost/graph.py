@@ -148,7 +148,7 @@ class GraphClient:
         """The JSON object of the answer (None when it is not one) and its `error`, if any."""
         try:
             body = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack too
             return None, None
         if not isinstance(body, dict):
             return None, None
