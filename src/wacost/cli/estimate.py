@@ -284,7 +284,7 @@ def estimate(
             delivery_rates,
         ]
         check_output(output, inputs)
-        check_output(rejects, inputs)
+        check_output(rejects, inputs, "--rejects")
         if rejects is not None:
             _rejects_readable(campaign)
         total_budget, rules = budget_policy(budget, policy)

@@ -135,8 +135,11 @@ def _silence_stdout() -> None:
         pass
 
 
-def check_output(output: Path | None, inputs: Iterable[Path | str | None]) -> None:
-    """Refuse an --output that is one of the inputs (by any name: symlink, hard link) or read-only."""
+def check_output(
+    output: Path | None, inputs: Iterable[Path | str | None], flag: str = "--output"
+) -> None:
+    """Refuse an --output (or another `flag`'s file) that is one of the inputs (by any name:
+    symlink, hard link) or read-only."""
     if output is None:
         return
     try:
@@ -155,12 +158,12 @@ def check_output(output: Path | None, inputs: Iterable[Path | str | None]) -> No
             continue
         if same:
             raise OptionError(
-                f"--output {output}: is the input {path}; it would be replaced by the report",
+                f"{flag} {output}: is the input {path}; it would be replaced by the report",
                 "write the report to another file",
             )
     if not info.st_mode & 0o222 or not os.access(output, os.W_OK):
         raise OptionError(
-            f"--output {output}: the file is read-only", "make it writable or choose another file"
+            f"{flag} {output}: the file is read-only", "make it writable or choose another file"
         )
 
 
