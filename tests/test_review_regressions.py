@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
+
 from tests.conftest import write
 
 
@@ -159,3 +161,39 @@ def test_a_template_defined_twice_in_one_file_with_two_categories_is_refused(wac
     )
     report = run_json(wacost, campaign, "--templates", same, "--date", "2026-11-25")
     assert report["totals"]["cost"] == "0.0118" and report["warnings"] == []
+
+
+@pytest.mark.parametrize("kind", ["csv", "gz", "ranges"])
+def test_a_row_with_too_many_fields_names_its_line(wacost, tmp_path, monkeypatch, kind):
+    """'a row has 3 fields where the header has 2' named no line, only the row's text with its
+    number masked: in a long list the row could not be found."""
+    import gzip
+
+    from wacost.counting import ranges
+
+    rows = [
+        f'+9198765{i:05d},"note\nof two lines"' if i % 3 else f"+9198765{i:05d},x"
+        for i in range(3000)
+    ]
+    rows.insert(2500, "+919876512345,x,extra")
+    text = "phone,notes\n\n" + "\n".join(rows) + "\n"
+    line = text.splitlines().index("+919876512345,x,extra") + 1
+    path = write(tmp_path / "c.csv", text)
+    if kind == "gz":
+        path = write(tmp_path / "c.csv.gz", gzip.compress(text.encode()))
+    said = f"{path}:{line}: a row has 3 fields where the header has 2: "
+    if kind == "ranges":  # cut in byte ranges read on two threads
+        from wacost.counting.pipeline import count_campaign
+        from wacost.errors import InputFileError
+        from wacost.numbers.resolver import NumberResolver
+        from wacost.prices.loading import load_price_book
+
+        monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+        resolver = NumberResolver(load_price_book().numbering)
+        with pytest.raises(InputFileError) as caught:
+            count_campaign([path], resolver, workers=2, block_size=8192)
+        assert str(caught.value).startswith(said), str(caught.value)
+        return
+    run = wacost("estimate", path, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert run.stderr.startswith(f"wacost: error: {said}"), run.stderr
