@@ -143,6 +143,36 @@ def test_tiers_with_pricing_analytics_json(wacost, tiered, tmp_path):
     assert report["totals"]["cost"] == "1.4000"  # as with 150 utility messages already charged
 
 
+def test_the_same_usage_data_point_twice_is_refused(wacost, tiered, tmp_path):
+    """A pricing_analytics page given twice (or a point repeated) doubled the month's usage,
+    so later, cheaper bands priced the campaign below what it costs, without a word
+    (reconcile refuses the same repeat)."""
+    card, campaign = tiered
+    point = {
+        "start": _ts("2026-11-01"),
+        "end": _ts("2026-11-02"),
+        "country": "IN",
+        "pricing_category": "UTILITY",
+        "pricing_type": "REGULAR",
+        "tier": "0:100",
+        "volume": 100,
+        "cost": 1.0,
+    }
+    analytics = write(
+        tmp_path / "analytics.json",
+        json.dumps(
+            {"pricing_analytics": {"data": [{"data_points": [point]}, {"data_points": [point]}]}}
+        ),
+    )
+    run = wacost(
+        "estimate", campaign, "--pricing", card, "--date", "2026-11-25", "--usage", analytics
+    )
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {analytics}: the same data point appears twice (give each page once)"
+    ], run.stderr
+
+
 def test_shipped_uae_utility_bands(wacost, tmp_path):
     campaign = write(tmp_path / "c.csv", "country,category,count\nAE,utility,30\n")
     usage = write(

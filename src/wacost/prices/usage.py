@@ -135,6 +135,7 @@ def _parse_analytics(
         )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
     free_service = 0
+    seen: set[tuple[tuple[str, str], ...]] = set()
     for block in blocks:
         points = block.get("data_points", []) if isinstance(block, dict) else None
         if not isinstance(points, list):
@@ -146,6 +147,15 @@ def _parse_analytics(
                 raise InputFileError(
                     f"{where}: a data point must be an object", "give Meta's response as it came"
                 )
+            # a page given twice would double the month's usage: cheaper bands, silently
+            key = tuple(
+                sorted((k, str(v)) for k, v in point.items() if k not in ("volume", "cost"))
+            )
+            if key in seen:
+                raise InputFileError(
+                    f"{where}: the same data point appears twice", "give each page once"
+                )
+            seen.add(key)
             if _month_of(point, where) != month:
                 continue
             volume = point.get("volume", 0)
