@@ -189,6 +189,28 @@ def test_damaged_inputs_are_one_line(tmp_path, name, content, expected):
     assert "9876512335" not in err
 
 
+def test_parquet_numbers_as_floats_price_like_their_csv_export(tmp_path):
+    """A phone column with a gap is float64 in pandas, and so in its Parquet file: its values
+    were read as '1.416258533e+10' (every number invalid, nothing billed), where the CSV export
+    (14162585330.0) is priced."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "phone": [14162585330.0, 2348035301205.0, None, 919876543210.0],
+            "template": ["spring_sale", "login_code", "spring_sale", "spring_sale"],
+        }
+    )
+    csv_path = tmp_path / "floats.csv"
+    frame.to_csv(csv_path, index=False)
+    assert "14162585330.0," in csv_path.read_text()
+    parquet = tmp_path / "floats.parquet"
+    frame.to_parquet(parquet)
+    assert pq.read_schema(parquet).field("phone").type == pa.float64()
+    _same_report(csv_path, parquet)
+    assert '"billable_messages": 3' in _estimate(parquet)[1]
+
+
 def test_parquet_without_a_phone_column(tmp_path):
     path = tmp_path / "x.parquet"
     pq.write_table(pa.table({"name": ["a"], "amount": [1]}), path)

@@ -267,11 +267,32 @@ def as_text(column: Any) -> Any:
         column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
+    if pa.types.is_floating(column.type):
+        column = _float_text(column)
     if not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
     if column.null_count:
         column = pc.fill_null(column, "")
     return column
+
+
+def _float_text(column: Any) -> Any:
+    """Floats as a CSV export writes them (pandas): a whole number as 14162585330.0, not
+    Arrow's 1.416258533e+10; NaN empty. (A phone column with a gap is float64 in pandas.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pc.cast(column, pa.float64())
+    whole = pc.and_(
+        pc.is_finite(column),
+        pc.and_(pc.equal(column, pc.floor(column)), pc.less(pc.abs(column), 1e16)),
+    )
+    whole = pc.fill_null(whole, False)
+    digits = pc.cast(pc.cast(pc.if_else(whole, column, 0.0), pa.int64()), pa.string())
+    text = pc.if_else(
+        whole, pc.binary_join_element_wise(digits, ".0", ""), pc.cast(column, pa.string())
+    )
+    return pc.if_else(pc.fill_null(pc.is_nan(column), False), "", text)
 
 
 def _parquet_batches(source: ParquetInput, file_index: int, block_size: int) -> Iterator[Batch]:
