@@ -226,6 +226,18 @@ def test_a_market_wacost_does_not_know_is_refused(book, tmp_path):
         import_meta_files([write_xlsx(tmp_path / "r.xlsx", rows)], book)
 
 
+def test_a_market_missing_from_the_file_is_refused(book, tmp_path, wacost):
+    """A rate file without its Bangladesh row gave a card where Bangladesh's numbers fell to
+    Other and were priced at its rate (0.0604 where Meta bills 0.0732), without a word."""
+    rows = [row for row in rates_sheet() if row[0] != "Bangladesh"]
+    path = write_xlsx(tmp_path / "meta-usd-rates-2026-10-01.xlsx", rows)
+    with pytest.raises(InputFileError, match="market 'Bangladesh': not in the file"):
+        import_meta_files([path], book)
+    run = wacost("rates", "import", path, "-o", tmp_path / "card.yaml")
+    assert run.exit_code == 2 and "billed as the default market" in run.stderr
+    assert not (tmp_path / "card.yaml").exists()
+
+
 def test_rates_compare_date_says_which_card_is_which(wacost):
     run = wacost(
         "rates", "--date", "2026-11-01", "--compare-date", "2026-08-01", "--format", "json"
