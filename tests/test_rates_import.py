@@ -178,7 +178,10 @@ def test_cells_as_meta_and_spreadsheets_write_them(cell, value):
     assert parsed == (None if value is None else Decimal(value))
 
 
-@pytest.mark.parametrize("cell", ["0,0260", "1.234,5678", "soon", "-0.05"])
+# 1e308: 'an amount is too large to compute exactly', naming no file, row or column
+@pytest.mark.parametrize(
+    "cell", ["0,0260", "1.234,5678", "soon", "-0.05", "1e308", Decimal("1e308"), Decimal(-1)]
+)
 def test_cells_that_are_not_amounts_are_refused_not_guessed(cell):
     with pytest.raises(InputFileError, match=r"f.csv: row 1"):
         parse_amount(cell, "row 1", "f.csv")
