@@ -197,3 +197,29 @@ def test_a_row_with_too_many_fields_names_its_line(wacost, tmp_path, monkeypatch
     run = wacost("estimate", path, "--date", "2026-11-25")
     assert run.exit_code == 2
     assert run.stderr.startswith(f"wacost: error: {said}"), run.stderr
+
+
+def test_an_empty_fee_profile_is_refused_not_dropped(wacost, tmp_path):
+    """`--fees "$UNSET"` priced without any fee (the all-in total, and a budget checked on
+    it, below the provider's bill), exit 0, as an empty --date once priced today's card."""
+    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\n")
+    for value in ("", " "):
+        run = wacost("estimate", campaign, "--date", "2026-11-25", "--fees", value, "-q")
+        assert run.exit_code == 2, value
+        assert run.stderr.strip().splitlines() == [
+            "wacost: error: --fees is empty (name a shipped profile (360dialog, example-bsp, "
+            "twilio) or a YAML file, or leave it out for Meta's price alone)"
+        ], run.stderr
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_run(wacost, tmp_path):
+    """-q printed the total, then refused an --output that is a folder or in a missing one
+    (exit 2 with a total on stdout, after the whole run)."""
+    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\n")
+    for target, said in (
+        (tmp_path, "is a directory"),
+        (tmp_path / "missing" / "r.html", "does not exist"),
+    ):
+        run = wacost("estimate", campaign, "--date", "2026-11-25", "-q", "-o", target)
+        assert run.exit_code == 2 and said in run.stderr
+        assert run.stdout == "", run.stdout

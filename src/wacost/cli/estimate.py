@@ -299,7 +299,7 @@ def estimate(
             sender_numbers=parse_count(sender_numbers, "--sender-numbers"),
             service_free_used=parse_count(service_free_used, "--service-free-used"),
             service_exempt=service_exempt,
-            fees=load_fee_profile(fees) if fees else None,
+            fees=load_fee_profile(fees) if fees is not None else None,
             failure_rate=parse_share(failure_rate, "--failure-rate") or Decimal(0),
             currency=parse_currency(currency),
             fx_rate=parse_amount(fx_rate, "--fx-rate"),

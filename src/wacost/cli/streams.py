@@ -144,8 +144,15 @@ def check_output(
         return
     try:
         info = output.stat()
-    except OSError:
-        return  # a new file: it cannot be an input
+    except OSError:  # a new file: it cannot be an input; its folder must be there
+        folder = Path(os.path.realpath(output)).parent
+        if not folder.is_dir():
+            raise OptionError(
+                f"{flag} {output}: folder {folder} does not exist", "create it first"
+            ) from None
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise OptionError(f"{flag} {output}: is a directory", "name a file")
     if not stat.S_ISREG(info.st_mode):
         return  # a FIFO or a device (/dev/stdout) is written as it is, nothing is replaced
     for item in inputs:
