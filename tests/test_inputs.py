@@ -106,6 +106,17 @@ def test_standard_input_prices_like_the_csv():
     _same_report(csv_path, "-", csv_path.read_bytes())
 
 
+def test_standard_input_named_twice_is_refused():
+    """`estimate - -` took the second '-''s header from the middle of the first's rows
+    ("no phone column; found '02047', 'spring_sale', ...") or called standard input empty."""
+    data = (SAMPLES / "campaign.csv").read_bytes()
+    result = CliRunner().invoke(app, ["estimate", "-", "-", *COMMON], input=data)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "wacost: error: -: standard input is named twice (name it once)"
+    ], result.stderr
+
+
 def test_standard_input_from_a_pipe_in_a_real_process():
     """Through a real pipe (not a test double): zcat-style, as a user would."""
     csv_path = SAMPLES / "campaign.csv"
