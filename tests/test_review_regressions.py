@@ -223,3 +223,27 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_run(wacost, tmp_
         run = wacost("estimate", campaign, "--date", "2026-11-25", "-q", "-o", target)
         assert run.exit_code == 2 and said in run.stderr
         assert run.stdout == "", run.stdout
+
+
+def test_a_full_disk_under_the_duplicate_ledger_is_one_line(wacost, tmp_path, monkeypatch):
+    """The ledger's spill file on a full disk (or past ulimit -f) ended as 'internal error:
+    OSError: [Errno 27] File too large (rerun with --debug and report it)'."""
+    import errno
+    import tempfile
+
+    from wacost.counting import ledger
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ledger, "LEDGER_MEMORY_RECORDS", 4)
+    monkeypatch.setattr(ledger.os, "pwrite", full)
+    rows = "".join(f"+9198765{i:05d},marketing\n" for i in range(50))
+    campaign = write(tmp_path / "c.csv", "phone,category\n" + rows)
+    run = wacost("estimate", campaign, "--date", "2026-11-25", "-q")
+    assert run.exit_code == 2
+    folder = tempfile.gettempdir()
+    assert run.stderr.strip().splitlines() == [
+        "wacost: error: cannot write wacost's temporary file of recipients "
+        f"(No space left on device) (free space in {folder}, or point TMPDIR at a folder with room)"
+    ], run.stderr
