@@ -247,3 +247,15 @@ def test_a_full_disk_under_the_duplicate_ledger_is_one_line(wacost, tmp_path, mo
         "wacost: error: cannot write wacost's temporary file of recipients "
         f"(No space left on device) (free space in {folder}, or point TMPDIR at a folder with room)"
     ], run.stderr
+
+
+def test_a_sep_line_naming_a_delimiter_wacost_cannot_read(wacost, tmp_path):
+    """Excel's 'sep=' line with a non-ASCII delimiter ended as 'internal error: ValueError:
+    Expecting an ASCII character (rerun with --debug and report it)'."""
+    campaign = write(tmp_path / "c.csv", "sep=é\nphoneétemplate\n+919876543210éspring_sale\n")
+    run = wacost("estimate", campaign, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {campaign}: line 1: sep=é: the delimiter must be one ASCII character "
+        "(save the file with a comma, semicolon or tab between fields)"
+    ], run.stderr

@@ -186,6 +186,11 @@ def inspect_campaign(
     hint = lines[index].strip(" ") if index < len(lines) else ""
     if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
         delimiter = hint[4]
+        if not delimiter.isascii():  # the reader splits fields on one byte
+            raise InputFileError(
+                f"{path}: line {index + 1}: {hint}: the delimiter must be one ASCII character",
+                "save the file with a comma, semicolon or tab between fields",
+            )
         index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
