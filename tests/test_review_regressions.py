@@ -259,3 +259,13 @@ def test_a_sep_line_naming_a_delimiter_wacost_cannot_read(wacost, tmp_path):
         f"wacost: error: {campaign}: line 1: sep=é: the delimiter must be one ASCII character "
         "(save the file with a comma, semicolon or tab between fields)"
     ], run.stderr
+
+
+def test_an_error_naming_a_file_with_a_line_break_is_one_line(wacost, tmp_path):
+    """A file name with a line break split the error over two lines of stderr (control
+    characters were written out, the line break was not)."""
+    campaign = write(tmp_path / "a\nb.csv", "phone,template\n+919876543210,a,extra\n")
+    run = wacost("estimate", campaign, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "a\\u000ab.csv:2: a row has 3 fields" in run.stderr

@@ -53,7 +53,7 @@ def write_stderr(line: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    line = inert(line)
+    line = inert(line).replace("\n", "\\u000a")  # one line, whatever a file name holds
     try:
         encoding = getattr(stream, "encoding", None) or "utf-8"
         text = line.encode(encoding, "backslashreplace").decode(encoding, "replace")
