@@ -222,6 +222,35 @@ def test_parquet_numbers_as_floats_price_like_their_csv_export(tmp_path):
     assert '"billable_messages": 3' in _estimate(parquet)[1]
 
 
+def test_a_hive_partitioned_parquet_folder_prices_like_its_csv(tmp_path):
+    """Spark's partitionBy("template") keeps the template in the folder names
+    (template=spring_sale/part-0.parquet), not in the files: it was lost, and every message
+    was priced as a service message (0.0096 for the sample's 0.0861), without a word."""
+    import pyarrow.dataset as pads
+
+    table = pa.table(
+        {
+            "phone": ["+919876543210", "+919876543211", "+5511987654321", "+919876543212"],
+            "template": ["spring_sale", "spring_sale", "spring_sale", "order_shipped"],
+        }
+    )
+    csv_path = tmp_path / "c.csv"
+    pacsv.write_csv(table, csv_path)
+    folder = tmp_path / "export"
+    partitioning = pads.partitioning(pa.schema([("template", pa.string())]), flavor="hive")
+    pads.write_dataset(table, folder, format="parquet", partitioning=partitioning)
+    assert (folder / "template=spring_sale").is_dir()
+    import json
+
+    expected = json.loads(_estimate(csv_path)[1])
+    code, got, err = _estimate(folder)
+    assert code == 0, err
+    report = json.loads(got)  # rows come in folder order: the breakdowns, not the examples
+    for key in ("totals", "by_category", "by_market", "by_template", "lines"):
+        assert report[key] == expected[key], key
+    assert [row["category"] for row in report["by_category"]] == ["marketing", "utility"]
+
+
 def test_parquet_without_a_phone_column(tmp_path):
     path = tmp_path / "x.parquet"
     pq.write_table(pa.table({"name": ["a"], "amount": [1]}), path)

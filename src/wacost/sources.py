@@ -219,7 +219,7 @@ def _inspect_parquet(path: Path) -> ParquetInput:
     if not path.exists():
         raise InputFileError(f"{path}: no such file or folder", "check the campaign path")
     try:
-        dataset = pads.dataset(str(path), format="parquet")
+        dataset = pads.dataset(str(path), format="parquet", partitioning=_hive(path))
         schema = dataset.schema
         if path.is_dir() and not dataset.files:
             raise InputFileError(
@@ -246,6 +246,22 @@ def _inspect_parquet(path: Path) -> ParquetInput:
             "name the recipient column phone (or wa_id, to, msisdn, recipient, phone_number, mobile)",
         )
     return ParquetInput(path=path, columns=columns, dataset=dataset)
+
+
+def _hive(path: Path) -> Any:
+    """A Spark or Hive export keeps its partition columns in folder names (template=x/...):
+    they are columns of the dataset, read as text as every column (template=0123 stays 0123)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    if not path.is_dir():
+        return None
+    names: dict[str, None] = {}
+    for folder in sorted(p for p in path.rglob("*=*") if p.is_dir()):
+        names.setdefault(folder.name.partition("=")[0], None)
+    if not names:
+        return None
+    return pads.partitioning(pa.schema([(name, pa.string()) for name in names]), flavor="hive")
 
 
 def _not_parquet(path: Path, exc: Exception) -> InputFileError:
