@@ -269,3 +269,18 @@ def test_an_error_naming_a_file_with_a_line_break_is_one_line(wacost, tmp_path):
     assert run.exit_code == 2
     assert len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert "a\\u000ab.csv:2: a row has 3 fields" in run.stderr
+
+
+def test_the_fuzz_modules_leave_no_folder_in_tmp(tmp_path):
+    """tests/test_fuzz.py and test_fuzz_adversarial.py made a folder in $TMPDIR when imported
+    and never removed it: 167 wacost-fuzz-* folders had piled up in this machine's /tmp."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
+    code = "import tests.test_fuzz, tests.test_fuzz_adversarial"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("wacost-fuzz")] == []
