@@ -76,6 +76,32 @@ def test_tiers_with_month_to_date_usage_csv(wacost, tiered, tmp_path):
     ]
 
 
+def test_a_usage_row_given_twice_is_refused(wacost, tiered, tmp_path):
+    """The same market and category twice (a row pasted twice, or India and IN) was added up:
+    the month's usage doubled, and cheaper bands priced the campaign below its cost, exit 0."""
+    card, campaign = tiered
+    usage = write(
+        tmp_path / "usage.csv", "market,category,messages\nIndia,utility,150\nIN,Utility,150\n"
+    )
+    run = wacost("estimate", campaign, "--pricing", card, "--date", "2026-11-25", "--usage", usage)
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {usage}:3: India utility has a second row "
+        "(give each market and category once, with the month's messages added up)"
+    ], run.stderr
+    for text in ("DE,utility,5\nde,utility,5\n", "Other,utility,5\nDE,utility,5\n"):
+        write(usage, "market,category,messages\n" + text)
+        run = wacost(
+            "estimate", campaign, "--pricing", card, "--date", "2026-11-25", "--usage", usage
+        )
+        assert run.exit_code == 2 and "Other utility has a second row" in run.stderr
+    # a market's countries, one row each, are added up (Meta's analytics are by country)
+    write(usage, "market,category,messages\nDE,utility,100\nFR,utility,50\n")
+    other = write(tmp_path / "o.csv", "country,category,count\nSE,utility,10\n")
+    report = run_json(wacost, other, "--pricing", card, "--date", "2026-11-25", "--usage", usage)
+    assert report["totals"]["cost"] == "0.2000"  # Other has no bands: 10 x 0.0200
+
+
 def _ts(day: str) -> int:
     return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
 
@@ -141,6 +167,36 @@ def test_tiers_with_pricing_analytics_json(wacost, tiered, tmp_path):
         wacost, campaign, "--pricing", card, "--date", "2026-11-25", "--usage", analytics
     )
     assert report["totals"]["cost"] == "1.4000"  # as with 150 utility messages already charged
+
+
+def test_the_same_usage_data_point_twice_is_refused(wacost, tiered, tmp_path):
+    """A pricing_analytics page given twice (or a point repeated) doubled the month's usage,
+    so later, cheaper bands priced the campaign below what it costs, without a word
+    (reconcile refuses the same repeat)."""
+    card, campaign = tiered
+    point = {
+        "start": _ts("2026-11-01"),
+        "end": _ts("2026-11-02"),
+        "country": "IN",
+        "pricing_category": "UTILITY",
+        "pricing_type": "REGULAR",
+        "tier": "0:100",
+        "volume": 100,
+        "cost": 1.0,
+    }
+    analytics = write(
+        tmp_path / "analytics.json",
+        json.dumps(
+            {"pricing_analytics": {"data": [{"data_points": [point]}, {"data_points": [point]}]}}
+        ),
+    )
+    run = wacost(
+        "estimate", campaign, "--pricing", card, "--date", "2026-11-25", "--usage", analytics
+    )
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {analytics}: the same data point appears twice (give each page once)"
+    ], run.stderr
 
 
 def test_shipped_uae_utility_bands(wacost, tmp_path):

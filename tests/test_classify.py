@@ -564,3 +564,39 @@ def test_cli_reports_a_broken_model_as_one_line(
 def test_classify_templates_matches_one_by_one(rules: ClassifierRules) -> None:
     templates = [body("Your order {{1}} has shipped."), body("20% off everything!")]
     assert classify_templates(templates, rules) == [classify_template(t, rules) for t in templates]
+
+
+def test_a_template_far_longer_than_meta_allows_is_read_in_bounds(wacost, tmp_path, monkeypatch):
+    """A 320,000-character body took a minute to classify (the concept search grows faster
+    than the text, and with the cube of a word's length): `classify` and an estimate of a
+    template without a category seemed to hang. The classifier reads Meta's sizes, with room."""
+    from wacost.classifier import features, text
+
+    body = "Hello {{1}}, your order " * 13_000 + "x" * 100_000
+    button = {"type": "URL", "text": "y" * 50_000, "url": "https://" + "z" * 50_000}
+    template = {
+        "name": "huge",
+        "language": "en_US",
+        "components": [
+            {"type": "BODY", "text": body},
+            {"type": "BUTTONS", "buttons": [button] * 150},
+        ],
+    }
+    parts = text.read_template(template)
+    assert len(parts.text) <= text.MAX_TEMPLATE_TEXT
+    assert all(len(value) <= text.MAX_TEXT for entry in parts.buttons for value in entry)
+    assert len(parts.buttons) <= text.MAX_BUTTONS
+    looked_up: list[int] = []
+    lookup = features.Lexicon._lookup
+
+    def measured(self: Any, words: Any, tables: str) -> list[int]:
+        looked_up.append(max(len(word) for word in words))
+        return lookup(self, words, tables)
+
+    monkeypatch.setattr(features.Lexicon, "_lookup", measured)
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"data": [template]}))
+    run = wacost("classify", path, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(run.stdout)[0]["name"] == "huge"
+    assert looked_up and max(looked_up) <= features.MAX_WORD

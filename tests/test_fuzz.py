@@ -5,8 +5,10 @@ Every outcome must be a report or wacost's own error (WacostError), never anothe
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -25,6 +27,7 @@ FUZZ = settings(
     max_examples=600, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 _DIR = Path(tempfile.mkdtemp(prefix="wacost-fuzz-"))
+atexit.register(shutil.rmtree, _DIR, True)  # made at import: removed at exit
 
 
 def _file(name: str, data: bytes) -> Path:

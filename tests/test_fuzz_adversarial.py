@@ -181,6 +181,7 @@ def test_random_bytes_as_every_optional_input(wacost_inline, option, seed, tail)
 
 
 _FUZZ_DIR = Path(__import__("tempfile").mkdtemp(prefix="wacost-fuzz-adv-"))
+__import__("atexit").register(__import__("shutil").rmtree, _FUZZ_DIR, True)  # made at import
 
 
 @pytest.fixture(scope="module")

@@ -111,6 +111,17 @@ def test_standard_input_prices_like_the_csv():
     _same_report(csv_path, "-", csv_path.read_bytes())
 
 
+def test_standard_input_named_twice_is_refused():
+    """`estimate - -` took the second '-''s header from the middle of the first's rows
+    ("no phone column; found '02047', 'spring_sale', ...") or called standard input empty."""
+    data = (SAMPLES / "campaign.csv").read_bytes()
+    result = CliRunner().invoke(app, ["estimate", "-", "-", *COMMON], input=data)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "wacost: error: -: standard input is named twice (name it once)"
+    ], result.stderr
+
+
 def test_standard_input_from_a_pipe_in_a_real_process():
     """Through a real pipe (not a test double): zcat-style, as a user would."""
     csv_path = SAMPLES / "campaign.csv"
@@ -192,6 +203,57 @@ def test_damaged_inputs_are_one_line(tmp_path, name, content, expected):
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and expected in err, err
     assert "9876512335" not in err
+
+
+def test_parquet_numbers_as_floats_price_like_their_csv_export(tmp_path):
+    """A phone column with a gap is float64 in pandas, and so in its Parquet file: its values
+    were read as '1.416258533e+10' (every number invalid, nothing billed), where the CSV export
+    (14162585330.0) is priced."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "phone": [14162585330.0, 2348035301205.0, None, 919876543210.0],
+            "template": ["spring_sale", "login_code", "spring_sale", "spring_sale"],
+        }
+    )
+    csv_path = tmp_path / "floats.csv"
+    frame.to_csv(csv_path, index=False)
+    assert "14162585330.0," in csv_path.read_text()
+    parquet = tmp_path / "floats.parquet"
+    frame.to_parquet(parquet)
+    assert pq.read_schema(parquet).field("phone").type == pa.float64()
+    _same_report(csv_path, parquet)
+    assert '"billable_messages": 3' in _estimate(parquet)[1]
+
+
+def test_a_hive_partitioned_parquet_folder_prices_like_its_csv(tmp_path):
+    """Spark's partitionBy("template") keeps the template in the folder names
+    (template=spring_sale/part-0.parquet), not in the files: it was lost, and every message
+    was priced as a service message (0.0096 for the sample's 0.0861), without a word."""
+    import pyarrow.dataset as pads
+
+    table = pa.table(
+        {
+            "phone": ["+919876543210", "+919876543211", "+5511987654321", "+919876543212"],
+            "template": ["spring_sale", "spring_sale", "spring_sale", "order_shipped"],
+        }
+    )
+    csv_path = tmp_path / "c.csv"
+    pacsv.write_csv(table, csv_path)
+    folder = tmp_path / "export"
+    partitioning = pads.partitioning(pa.schema([("template", pa.string())]), flavor="hive")
+    pads.write_dataset(table, folder, format="parquet", partitioning=partitioning)
+    assert (folder / "template=spring_sale").is_dir()
+    import json
+
+    expected = json.loads(_estimate(csv_path)[1])
+    code, got, err = _estimate(folder)
+    assert code == 0, err
+    report = json.loads(got)  # rows come in folder order: the breakdowns, not the examples
+    for key in ("totals", "by_category", "by_market", "by_template", "lines"):
+        assert report[key] == expected[key], key
+    assert [row["category"] for row in report["by_category"]] == ["marketing", "utility"]
 
 
 def test_parquet_without_a_phone_column(tmp_path):

@@ -123,6 +123,36 @@ def test_templates_follow_every_page_without_the_token_in_the_url(wacost, graph,
     assert estimate.stdout.strip() == "0.0140 USD"  # 10 utility x 0.0014
 
 
+def test_a_next_link_to_another_host_gets_no_token(wacost, graph, tmp_path):
+    """A page's `paging.next` on another host than the graph URL was followed there with the
+    token in its Authorization header; it is asked of the graph URL (a proxy included)."""
+    other = FakeGraph()
+    thread = threading.Thread(target=other.server.serve_forever, daemon=True)
+    thread.start()
+    edge = f"/v26.0/{WABA}/message_templates"
+    try:
+        graph.answer(
+            edge,
+            {
+                "data": [template("spring_sale", "MARKETING")],
+                "paging": {"next": f"{other.url}{edge}?limit=100&after=a1"},
+            },
+            {"data": [template("login_code", "AUTHENTICATION")]},
+        )
+        out = tmp_path / "templates.json"
+        run = wacost("pull", "templates", "--waba-id", WABA, "-o", out, *FAST)
+    finally:
+        other.server.shutdown()
+        other.server.server_close()
+    assert other.requests == []
+    assert run.exit_code == 0, run.stderr
+    assert [t["name"] for t in json.loads(out.read_text())["data"]] == [
+        "spring_sale",
+        "login_code",
+    ]
+    assert graph.requests[1]["path"] == edge and graph.requests[1]["query"]["after"] == ["a1"]
+
+
 @pytest.mark.parametrize("code", [4, 80007, 130429])
 def test_a_rate_limit_is_retried_with_backoff(wacost, graph, tmp_path, code):
     edge = f"/v26.0/{WABA}/message_templates"
@@ -179,6 +209,8 @@ def test_an_expired_token_is_one_line_without_the_token(wacost, graph, tmp_path)
     [
         ((200, b"<html>Service Unavailable</html>", {}, 0), "not a JSON object"),
         ((200, b"[1, 2]", {}, 0), "not a JSON object"),
+        # nested past Python's recursion limit: was 'internal error: RecursionError'
+        ((200, b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, 0), "not a JSON object"),
         ((200, {"data": "nope"}, {}, 0), "no data list"),
         ((403, b"Forbidden", {}, 0), "HTTP 403"),
         ((400, {"error": {"message": "Unsupported get request", "code": 100}}, {}, 0), "error 100"),

@@ -178,7 +178,10 @@ def test_cells_as_meta_and_spreadsheets_write_them(cell, value):
     assert parsed == (None if value is None else Decimal(value))
 
 
-@pytest.mark.parametrize("cell", ["0,0260", "1.234,5678", "soon", "-0.05"])
+# 1e308: 'an amount is too large to compute exactly', naming no file, row or column
+@pytest.mark.parametrize(
+    "cell", ["0,0260", "1.234,5678", "soon", "-0.05", "1e308", Decimal("1e308"), Decimal(-1)]
+)
 def test_cells_that_are_not_amounts_are_refused_not_guessed(cell):
     with pytest.raises(InputFileError, match=r"f.csv: row 1"):
         parse_amount(cell, "row 1", "f.csv")
@@ -224,6 +227,18 @@ def test_a_market_wacost_does_not_know_is_refused(book, tmp_path):
     rows[4][0] = "Atlantis"
     with pytest.raises(InputFileError, match="Atlantis"):
         import_meta_files([write_xlsx(tmp_path / "r.xlsx", rows)], book)
+
+
+def test_a_market_missing_from_the_file_is_refused(book, tmp_path, wacost):
+    """A rate file without its Bangladesh row gave a card where Bangladesh's numbers fell to
+    Other and were priced at its rate (0.0604 where Meta bills 0.0732), without a word."""
+    rows = [row for row in rates_sheet() if row[0] != "Bangladesh"]
+    path = write_xlsx(tmp_path / "meta-usd-rates-2026-10-01.xlsx", rows)
+    with pytest.raises(InputFileError, match="market 'Bangladesh': not in the file"):
+        import_meta_files([path], book)
+    run = wacost("rates", "import", path, "-o", tmp_path / "card.yaml")
+    assert run.exit_code == 2 and "billed as the default market" in run.stderr
+    assert not (tmp_path / "card.yaml").exists()
 
 
 def test_rates_compare_date_says_which_card_is_which(wacost):

@@ -226,6 +226,20 @@ def test_output_file(wacost, delivered_90_with_recategorized, tmp_path):
     assert json.loads(out.read_text())["totals"]["difference"] == "19.0550"
 
 
+def test_an_output_that_is_an_input_is_refused(wacost, delivered_90_with_recategorized, tmp_path):
+    """reconcile -o replaced the estimate or the bill it read with its report (estimate and
+    report refuse an --output that names an input: by any path, symlink or hard link)."""
+    estimate, bill = delivered_90_with_recategorized
+    link = tmp_path / "bill-link.json"
+    link.symlink_to(bill)
+    for target in (estimate, bill, link):
+        before = Path(target).read_bytes()
+        run = wacost("reconcile", estimate, bill, "--format", "json", "-o", target)
+        assert run.exit_code == 2, target
+        assert "it would be replaced by the report" in run.stderr
+        assert Path(target).read_bytes() == before
+
+
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [

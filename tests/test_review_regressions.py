@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
+
 from tests.conftest import write
 
 
@@ -134,3 +136,151 @@ def test_an_empty_date_is_refused_not_read_as_today(wacost, tmp_path):
             f"wacost: error: {flag} is empty "
             "(write YYYY-MM-DD, e.g. 2026-11-25, or leave it out for today)"
         ], run.stderr
+
+
+def test_a_template_defined_twice_in_one_file_with_two_categories_is_refused(wacost, tmp_path):
+    """The second definition silently replaced the first: `a` (en_US) defined MARKETING then
+    UTILITY was priced as utility, the cheaper, without a word (exit 0)."""
+    templates = write(
+        tmp_path / "t.json",
+        '{"data": [{"name": "a", "language": "en_US", "category": "MARKETING"},'
+        ' {"name": "b", "language": "en_US", "category": "UTILITY"},'
+        ' {"name": "a", "language": "en-US", "category": "UTILITY"}]}',
+    )
+    campaign = write(tmp_path / "c.csv", "phone,template,language\n+919876543210,a,en_US\n")
+    run = wacost("estimate", campaign, "--templates", templates, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {templates}: data[0] and data[2] both define template 'a' (en_US), "
+        "as MARKETING and as UTILITY (keep the one Meta has)"
+    ], run.stderr
+    same = write(
+        tmp_path / "same.json",
+        '{"data": [{"name": "a", "language": "en_US", "category": "MARKETING"},'
+        ' {"name": "a", "language": "en_US", "category": "marketing"}]}',
+    )
+    report = run_json(wacost, campaign, "--templates", same, "--date", "2026-11-25")
+    assert report["totals"]["cost"] == "0.0118" and report["warnings"] == []
+
+
+@pytest.mark.parametrize("kind", ["csv", "gz", "ranges"])
+def test_a_row_with_too_many_fields_names_its_line(wacost, tmp_path, monkeypatch, kind):
+    """'a row has 3 fields where the header has 2' named no line, only the row's text with its
+    number masked: in a long list the row could not be found."""
+    import gzip
+
+    from wacost.counting import ranges
+
+    rows = [
+        f'+9198765{i:05d},"note\nof two lines"' if i % 3 else f"+9198765{i:05d},x"
+        for i in range(3000)
+    ]
+    rows.insert(2500, "+919876512345,x,extra")
+    text = "phone,notes\n\n" + "\n".join(rows) + "\n"
+    line = text.splitlines().index("+919876512345,x,extra") + 1
+    path = write(tmp_path / "c.csv", text)
+    if kind == "gz":
+        path = write(tmp_path / "c.csv.gz", gzip.compress(text.encode()))
+    said = f"{path}:{line}: a row has 3 fields where the header has 2: "
+    if kind == "ranges":  # cut in byte ranges read on two threads
+        from wacost.counting.pipeline import count_campaign
+        from wacost.errors import InputFileError
+        from wacost.numbers.resolver import NumberResolver
+        from wacost.prices.loading import load_price_book
+
+        monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+        resolver = NumberResolver(load_price_book().numbering)
+        with pytest.raises(InputFileError) as caught:
+            count_campaign([path], resolver, workers=2, block_size=8192)
+        assert str(caught.value).startswith(said), str(caught.value)
+        return
+    run = wacost("estimate", path, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert run.stderr.startswith(f"wacost: error: {said}"), run.stderr
+
+
+def test_an_empty_fee_profile_is_refused_not_dropped(wacost, tmp_path):
+    """`--fees "$UNSET"` priced without any fee (the all-in total, and a budget checked on
+    it, below the provider's bill), exit 0, as an empty --date once priced today's card."""
+    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\n")
+    for value in ("", " "):
+        run = wacost("estimate", campaign, "--date", "2026-11-25", "--fees", value, "-q")
+        assert run.exit_code == 2, value
+        assert run.stderr.strip().splitlines() == [
+            "wacost: error: --fees is empty (name a shipped profile (360dialog, example-bsp, "
+            "twilio) or a YAML file, or leave it out for Meta's price alone)"
+        ], run.stderr
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_run(wacost, tmp_path):
+    """-q printed the total, then refused an --output that is a folder or in a missing one
+    (exit 2 with a total on stdout, after the whole run)."""
+    campaign = write(tmp_path / "c.csv", "country,category,count\nIN,marketing,1000\n")
+    for target, said in (
+        (tmp_path, "is a directory"),
+        (tmp_path / "missing" / "r.html", "does not exist"),
+    ):
+        run = wacost("estimate", campaign, "--date", "2026-11-25", "-q", "-o", target)
+        assert run.exit_code == 2 and said in run.stderr
+        assert run.stdout == "", run.stdout
+
+
+def test_a_full_disk_under_the_duplicate_ledger_is_one_line(wacost, tmp_path, monkeypatch):
+    """The ledger's spill file on a full disk (or past ulimit -f) ended as 'internal error:
+    OSError: [Errno 27] File too large (rerun with --debug and report it)'."""
+    import errno
+    import tempfile
+
+    from wacost.counting import ledger
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ledger, "LEDGER_MEMORY_RECORDS", 4)
+    monkeypatch.setattr(ledger.os, "pwrite", full)
+    rows = "".join(f"+9198765{i:05d},marketing\n" for i in range(50))
+    campaign = write(tmp_path / "c.csv", "phone,category\n" + rows)
+    run = wacost("estimate", campaign, "--date", "2026-11-25", "-q")
+    assert run.exit_code == 2
+    folder = tempfile.gettempdir()
+    assert run.stderr.strip().splitlines() == [
+        "wacost: error: cannot write wacost's temporary file of recipients "
+        f"(No space left on device) (free space in {folder}, or point TMPDIR at a folder with room)"
+    ], run.stderr
+
+
+def test_a_sep_line_naming_a_delimiter_wacost_cannot_read(wacost, tmp_path):
+    """Excel's 'sep=' line with a non-ASCII delimiter ended as 'internal error: ValueError:
+    Expecting an ASCII character (rerun with --debug and report it)'."""
+    campaign = write(tmp_path / "c.csv", "sep=é\nphoneétemplate\n+919876543210éspring_sale\n")
+    run = wacost("estimate", campaign, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {campaign}: line 1: sep=é: the delimiter must be one ASCII character "
+        "(save the file with a comma, semicolon or tab between fields)"
+    ], run.stderr
+
+
+def test_an_error_naming_a_file_with_a_line_break_is_one_line(wacost, tmp_path):
+    """A file name with a line break split the error over two lines of stderr (control
+    characters were written out, the line break was not)."""
+    campaign = write(tmp_path / "a\nb.csv", "phone,template\n+919876543210,a,extra\n")
+    run = wacost("estimate", campaign, "--date", "2026-11-25")
+    assert run.exit_code == 2
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "a\\u000ab.csv:2: a row has 3 fields" in run.stderr
+
+
+def test_the_fuzz_modules_leave_no_folder_in_tmp(tmp_path):
+    """tests/test_fuzz.py and test_fuzz_adversarial.py made a folder in $TMPDIR when imported
+    and never removed it: 167 wacost-fuzz-* folders had piled up in this machine's /tmp."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
+    code = "import tests.test_fuzz, tests.test_fuzz_adversarial"
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("wacost-fuzz")] == []

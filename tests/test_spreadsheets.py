@@ -255,6 +255,47 @@ def test_rejects_file_is_not_written_on_bad_input(wacost: Any, tmp_path: Path) -
     assert not target.exists() and not list(tmp_path.glob(".*.tmp"))
 
 
+def test_rejects_onto_a_fifo_a_full_disk_or_an_input(
+    wacost: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """--rejects replaced a FIFO (or, as root, a device such as /dev/full) with a regular file
+    where --output writes into it; a full disk was 'internal error: OSError'; and --rejects
+    naming an input was reported as --output."""
+    import errno
+    import os
+    import stat
+
+    from wacost import rejects
+
+    campaign = write(tmp_path / "messy.csv", MESSY)
+    fifo = tmp_path / "rejects.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # the writer's open does not block
+    try:
+        run = wacost("estimate", campaign, "--date", DATE, "--rejects", fifo, "-q")
+        assert run.exit_code == 0, run.stderr
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        assert os.read(reader, 65536).startswith(b"file;line;reason;detail;")
+    finally:
+        os.close(reader)
+
+    class Full:
+        def writerow(self, row: Any) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(rejects.csv, "writer", lambda *args, **kwargs: Full())
+    target = tmp_path / "rejects.csv"
+    run = wacost("estimate", campaign, "--date", DATE, "--rejects", target, "-q")
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: --rejects {target}: cannot write (No space left on device) "
+        "(check the path)"
+    ]
+    assert not target.exists() and not list(tmp_path.glob(".*.tmp"))
+    run = wacost("estimate", campaign, "--date", DATE, "--rejects", campaign)
+    assert run.exit_code == 2 and f"--rejects {campaign}: is the input" in run.stderr
+
+
 def test_template_names_and_languages_as_meta_matches_them(wacost: Any, tmp_path: Path) -> None:
     campaign = write(
         tmp_path / "t.csv",

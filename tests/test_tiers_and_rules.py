@@ -166,6 +166,21 @@ def test_a_reaction_with_a_template_is_refused(wacost, tmp_path):
     assert "c.csv:2" in run.stderr and "reaction" in run.stderr
 
 
+def test_a_reaction_with_a_template_category_is_refused(wacost, tmp_path):
+    """A reaction row with a template's category (a planning row: country, category marketing,
+    count) was priced as a free reaction, 0.0000, without a word; a template name was refused."""
+    campaign = write(
+        tmp_path / "c.csv",
+        "country,category,count,type\nIN,service,10,reaction\nIN,marketing,10,reaction\n",
+    )
+    run = wacost("estimate", campaign, "--date", "2026-11-10")
+    assert run.exit_code == 2
+    assert run.stderr.strip().splitlines() == [
+        f"wacost: error: {campaign}:3: type reaction with category marketing (a reaction is a "
+        "non-template message: clear the category or the type)"
+    ], run.stderr
+
+
 def test_government_and_non_profit_service_messages_past_the_free_tier(wacost, tmp_path):
     campaign = write(tmp_path / "c.csv", "country,window,count\nIN,csw,1500\n")
     args = (campaign, "--sender-numbers", "1")

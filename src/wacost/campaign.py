@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
-from wacost.lines import StreamLines
+from wacost.lines import StreamLines, first_ragged_row
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
 from wacost.open_quotes import refuse_swallowed_rows
@@ -191,6 +191,11 @@ def inspect_campaign(
     hint = lines[index].strip(" ") if index < len(lines) else ""
     if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
         delimiter = hint[4]
+        if not delimiter.isascii():  # the reader splits fields on one byte
+            raise InputFileError(
+                f"{path}: line {index + 1}: {hint}: the delimiter must be one ASCII character",
+                "save the file with a comma, semicolon or tab between fields",
+            )
         index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
@@ -338,7 +343,8 @@ def read_batches(
             )
             line += record_batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
-        raise _explain_parse_error(where, exc, bad_row, source) from None
+        start = source.skip_rows + 1 if first_line is None else first_line
+        raise _explain_parse_error(where, exc, bad_row, source, start) from None
     finally:
         # Dropped here, not with this frame: an error's traceback keeps the frame to the
         # interpreter's exit, where the pyarrow thread that lets the reader go cannot take
@@ -370,29 +376,55 @@ def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: in
         )
 
 
+def _ragged_row_error(
+    where: str, source: CampaignFile, start: int, problem: str, hint: str
+) -> InputFileError:
+    """`where: problem (hint)`, on the line (counted a row each from `start`, as errors count
+    them; the reader makes it the file's true line) of the first row with another number of
+    fields than the header, where the file can be read again."""
+    index = None
+    if source.stream is None and str(source.path) != "-":  # not read once
+        opener = source.opener or (lambda: open(source.path, "rb"))
+        index = first_ragged_row(
+            opener, source.encoding, source.skip_rows, source.delimiter, len(source.header)
+        )
+    if index is None:
+        return InputFileError(f"{where}: {problem}", hint)
+    return InputFileError.at_line(where, start + index, problem, hint)
+
+
 def _explain_parse_error(
-    where: str, exc: Exception, bad_row: _BadRow, source: CampaignFile
+    where: str, exc: Exception, bad_row: _BadRow, source: CampaignFile, start: int
 ) -> InputFileError:
     text = str(exc)
     if bad_row.row is not None:
         row = bad_row.row
         snippet = mask_digits(row.text[:60])
         if row.text.count('"') % 2 == 1 or ("\n" in row.text and '"' in row.text):
-            return InputFileError(
-                f"{where}: unbalanced quotes in the row starting {snippet.splitlines()[0]!r}",
+            return _ragged_row_error(
+                where,
+                source,
+                start,
+                f"unbalanced quotes in the row starting {snippet.splitlines()[0]!r}",
                 'close every quoted field (a quote inside a field is written twice: "")',
             )
         fields = "field" if row.actual_columns == 1 else "fields"
-        return InputFileError(
-            f"{where}: a row has {row.actual_columns} {fields} where the header has "
+        return _ragged_row_error(
+            where,
+            source,
+            start,
+            f"a row has {row.actual_columns} {fields} where the header has "
             f"{row.expected_columns}: {snippet!r}",
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
         )
     columns = re.search(r"Expected (\d+) columns, got (\d+)", text)
     if columns:
         got = int(columns.group(2))
-        return InputFileError(
-            f"{where}: a row has {got} {'field' if got == 1 else 'fields'} where the header has "
+        return _ragged_row_error(
+            where,
+            source,
+            start,
+            f"a row has {got} {'field' if got == 1 else 'fields'} where the header has "
             f"{columns.group(1)}",
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
         )

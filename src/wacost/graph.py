@@ -148,7 +148,7 @@ class GraphClient:
         """The JSON object of the answer (None when it is not one) and its `error`, if any."""
         try:
             body = json.loads(response.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack too
             return None, None
         if not isinstance(body, dict):
             return None, None
@@ -191,7 +191,7 @@ class GraphClient:
                         "Graph API: a page has no data list", "check the WABA id and the edge"
                     )
                 items.extend(found)
-                url = _next_link(paging)
+                url = _next_link(paging, self.graph_url)
                 if url is None:
                     return items
                 if url in seen:
@@ -201,8 +201,10 @@ class GraphClient:
         raise GraphError(f"Graph API: more than {MAX_PAGES} pages", "ask for a shorter period")
 
 
-def _next_link(paging: object) -> str | None:
-    """`paging.next` without the access token Meta puts in it (it goes in the header)."""
+def _next_link(paging: object, graph_url: str) -> str | None:
+    """`paging.next` without the access token Meta puts in it (it goes in the header), asked
+    of `graph_url`: a link to another host (Meta's own, behind a proxy; or any other) never
+    gets the token."""
     if not isinstance(paging, dict):
         return None
     link = paging.get("next")
@@ -212,6 +214,10 @@ def _next_link(paging: object) -> str | None:
     query = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "access_token"
     ]
+    base = urlsplit(graph_url)
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        path = base.path.rstrip("/") + "/" + parts.path.lstrip("/")
+        parts = parts._replace(scheme=base.scheme, netloc=base.netloc, path=path)
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

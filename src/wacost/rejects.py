@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -224,7 +225,8 @@ def find_rejects(
 
 
 def write_rejects(target: Path, found: Iterator[tuple[CampaignFile, list[Reject]]]) -> int:
-    """Write the rejects as CSV to `target` (atomically); how many rows it lists.
+    """Write the rejects as CSV to `target` (atomically; a FIFO or a device as it is); how
+    many rows it lists.
 
     The columns are file, line, reason, detail, then the campaign files' own columns (their
     union, in order of appearance); the delimiter is the first file's, so a spreadsheet opens
@@ -243,6 +245,27 @@ def write_rejects(target: Path, found: Iterator[tuple[CampaignFile, list[Reject]
         header += [name for name in source.header if name not in header]
     position = {name: i for i, name in enumerate(header)}
     delimiter = files[0][0].delimiter if files else ","
+
+    def write(handle: Any) -> int:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
+        writer.writerow([*REJECT_COLUMNS, *header])
+        count = 0
+        for source, rejects in files:
+            places = [position[name] for name in source.header]
+            for reject in rejects:
+                fields = [""] * len(header)
+                for place, value in zip(places, reject.fields):
+                    fields[place] = value
+                writer.writerow([reject.file, reject.line, reject.reason, reject.detail, *fields])
+                count += 1
+        return count
+
+    if target.exists() and not target.is_file():  # a FIFO or a device: written as it is
+        try:
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                return write(handle)
+        except OSError as exc:
+            raise _unwritable(target, exc) from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
     except OSError as exc:
@@ -250,26 +273,20 @@ def write_rejects(target: Path, found: Iterator[tuple[CampaignFile, list[Reject]
             f"--rejects {target}: cannot write in {real.parent} ({exc.strerror})",
             "choose a folder you can write to",
         ) from None
-    count = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\n")
-            writer.writerow([*REJECT_COLUMNS, *header])
-            for source, rejects in files:
-                places = [position[name] for name in source.header]
-                for reject in rejects:
-                    fields = [""] * len(header)
-                    for place, value in zip(places, reject.fields):
-                        fields[place] = value
-                    writer.writerow(
-                        [reject.file, reject.line, reject.reason, reject.detail, *fields]
-                    )
-                    count += 1
+            count = write(handle)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, real)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, a file too large
+            raise _unwritable(target, exc) from None
         raise
     return count
+
+
+def _unwritable(target: Path, exc: OSError) -> InputFileError:
+    return InputFileError(f"--rejects {target}: cannot write ({exc.strerror})", "check the path")

@@ -223,7 +223,7 @@ def _inspect_parquet(path: Path) -> ParquetInput:
     if not path.exists():
         raise InputFileError(f"{path}: no such file or folder", "check the campaign path")
     try:
-        dataset = pads.dataset(str(path), format="parquet")
+        dataset = pads.dataset(str(path), format="parquet", partitioning=_hive(path))
         schema = dataset.schema
         if path.is_dir() and not dataset.files:
             raise InputFileError(
@@ -252,6 +252,22 @@ def _inspect_parquet(path: Path) -> ParquetInput:
     return ParquetInput(path=path, columns=columns, dataset=dataset)
 
 
+def _hive(path: Path) -> Any:
+    """A Spark or Hive export keeps its partition columns in folder names (template=x/...):
+    they are columns of the dataset, read as text as every column (template=0123 stays 0123)."""
+    import pyarrow as pa
+    import pyarrow.dataset as pads
+
+    if not path.is_dir():
+        return None
+    names: dict[str, None] = {}
+    for folder in sorted(p for p in path.rglob("*=*") if p.is_dir()):
+        names.setdefault(folder.name.partition("=")[0], None)
+    if not names:
+        return None
+    return pads.partitioning(pa.schema([(name, pa.string()) for name in names]), flavor="hive")
+
+
 def _not_parquet(path: Path, exc: Exception) -> InputFileError:
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "magic bytes" in text or "Parquet" in text or "parquet" in text:
@@ -271,11 +287,32 @@ def as_text(column: Any) -> Any:
         column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
+    if pa.types.is_floating(column.type):
+        column = _float_text(column)
     if not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
     if column.null_count:
         column = pc.fill_null(column, "")
     return column
+
+
+def _float_text(column: Any) -> Any:
+    """Floats as a CSV export writes them (pandas): a whole number as 14162585330.0, not
+    Arrow's 1.416258533e+10; NaN empty. (A phone column with a gap is float64 in pandas.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pc.cast(column, pa.float64())
+    whole = pc.and_(
+        pc.is_finite(column),
+        pc.and_(pc.equal(column, pc.floor(column)), pc.less(pc.abs(column), 1e16)),
+    )
+    whole = pc.fill_null(whole, False)
+    digits = pc.cast(pc.cast(pc.if_else(whole, column, 0.0), pa.int64()), pa.string())
+    text = pc.if_else(
+        whole, pc.binary_join_element_wise(digits, ".0", ""), pc.cast(column, pa.string())
+    )
+    return pc.if_else(pc.fill_null(pc.is_nan(column), False), "", text)
 
 
 def _parquet_batches(source: ParquetInput, file_index: int, block_size: int) -> Iterator[Batch]:

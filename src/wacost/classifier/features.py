@@ -120,7 +120,8 @@ class Lexicon:
 
     def find(self, prepared: str, tokens: Sequence[Token]) -> list[tuple[int, int, int]]:
         """Return (concept id, first token, last token + 1) for every concept found."""
-        words = [token for token, _, _ in tokens]
+        # a word's lookups grow with the cube of its length: no word of a language is longer
+        words = [token[:MAX_WORD] for token, _, _ in tokens]
         blank = [False] * len(words)
         hits: list[tuple[int, int, int]] = []
         for start in range(len(words)):
@@ -149,6 +150,9 @@ class Lexicon:
                     hits.append((concept, first, last))
         hits = [h for h in hits if not any(blank[h[1] : h[2]])]
         return _drop_contained(hits, self.concepts)
+
+
+MAX_WORD = 64  # letters of a word looked up (the corpus's longest word has 24)
 
 
 def _expand(compact: Sequence[Sequence[Any]]) -> dict[str, Sequence[int]]:

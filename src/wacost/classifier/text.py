@@ -186,8 +186,16 @@ class TemplateParts:
     code_expiration: bool = False
 
 
+# Meta's template texts are short (a body at most 1,024 characters, a whole carousel a few
+# thousand): the classifier reads that much of a file's template, however long it is written
+# (its cost grows faster than the text: a 320,000-character body took a minute).
+MAX_TEXT = 4096
+MAX_TEMPLATE_TEXT = 16384
+MAX_BUTTONS = 100
+
+
 def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return value.strip()[:MAX_TEXT] if isinstance(value, str) else ""
 
 
 def _upper(value: object) -> str:
@@ -207,6 +215,9 @@ def read_template(template: Mapping[str, Any]) -> TemplateParts:
     def add(text: str) -> tuple[int, int]:
         nonlocal length
         start = length + (1 if lines else 0)
+        if start >= MAX_TEMPLATE_TEXT:  # read enough: the rest is left out
+            return length, length
+        text = text[: min(MAX_TEXT, MAX_TEMPLATE_TEXT - start)]
         lines.append(text)
         length = start + len(text)
         return start, length
@@ -232,7 +243,7 @@ def read_template(template: Mapping[str, Any]) -> TemplateParts:
             if kind == "FOOTER" and isinstance(minutes, (int, float)):
                 parts.code_expiration = not isinstance(minutes, bool)
         elif kind == "BUTTONS":
-            for button in _as_list(component.get("buttons")):
+            for button in _as_list(component.get("buttons"))[:MAX_BUTTONS]:
                 if not isinstance(button, Mapping):
                     continue
                 label = _text(button.get("text"))

@@ -284,7 +284,7 @@ def estimate(
             delivery_rates,
         ]
         check_output(output, inputs)
-        check_output(rejects, inputs)
+        check_output(rejects, inputs, "--rejects")
         if rejects is not None:
             _rejects_readable(campaign)
         total_budget, rules = budget_policy(budget, policy)
@@ -299,7 +299,7 @@ def estimate(
             sender_numbers=parse_count(sender_numbers, "--sender-numbers"),
             service_free_used=parse_count(service_free_used, "--service-free-used"),
             service_exempt=service_exempt,
-            fees=load_fee_profile(fees) if fees else None,
+            fees=load_fee_profile(fees) if fees is not None else None,
             failure_rate=parse_share(failure_rate, "--failure-rate") or Decimal(0),
             currency=parse_currency(currency),
             fx_rate=parse_amount(fx_rate, "--fx-rate"),

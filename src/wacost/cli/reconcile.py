@@ -16,6 +16,7 @@ from wacost.cli.common import (
     write_output,
 )
 from wacost.cli.options import DebugOpt, OutputOpt, PricingOpt, format_option
+from wacost.cli.streams import check_output
 from wacost.errors import OptionError
 from wacost.models import ExitCode
 
@@ -77,6 +78,7 @@ def reconcile_command(
         from wacost.render.reconcile import FORMATS, render_reconcile
 
         out_format = check_format(fmt, FORMATS)
+        check_output(output, [estimate_file, *actual, pricing])
         limit = parse_percent(tolerance, "--tolerance")
         book = load_price_book(pricing)
         saved = load_estimate(estimate_file)

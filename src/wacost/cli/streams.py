@@ -53,7 +53,7 @@ def write_stderr(line: str) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    line = inert(line)
+    line = inert(line).replace("\n", "\\u000a")  # one line, whatever a file name holds
     try:
         encoding = getattr(stream, "encoding", None) or "utf-8"
         text = line.encode(encoding, "backslashreplace").decode(encoding, "replace")
@@ -135,14 +135,24 @@ def _silence_stdout() -> None:
         pass
 
 
-def check_output(output: Path | None, inputs: Iterable[Path | str | None]) -> None:
-    """Refuse an --output that is one of the inputs (by any name: symlink, hard link) or read-only."""
+def check_output(
+    output: Path | None, inputs: Iterable[Path | str | None], flag: str = "--output"
+) -> None:
+    """Refuse an --output (or another `flag`'s file) that is one of the inputs (by any name:
+    symlink, hard link) or read-only."""
     if output is None:
         return
     try:
         info = output.stat()
-    except OSError:
-        return  # a new file: it cannot be an input
+    except OSError:  # a new file: it cannot be an input; its folder must be there
+        folder = Path(os.path.realpath(output)).parent
+        if not folder.is_dir():
+            raise OptionError(
+                f"{flag} {output}: folder {folder} does not exist", "create it first"
+            ) from None
+        return
+    if stat.S_ISDIR(info.st_mode):
+        raise OptionError(f"{flag} {output}: is a directory", "name a file")
     if not stat.S_ISREG(info.st_mode):
         return  # a FIFO or a device (/dev/stdout) is written as it is, nothing is replaced
     for item in inputs:
@@ -155,12 +165,12 @@ def check_output(output: Path | None, inputs: Iterable[Path | str | None]) -> No
             continue
         if same:
             raise OptionError(
-                f"--output {output}: is the input {path}; it would be replaced by the report",
+                f"{flag} {output}: is the input {path}; it would be replaced by the report",
                 "write the report to another file",
             )
     if not info.st_mode & 0o222 or not os.access(output, os.W_OK):
         raise OptionError(
-            f"--output {output}: the file is read-only", "make it writable or choose another file"
+            f"{flag} {output}: the file is read-only", "make it writable or choose another file"
         )
 
 

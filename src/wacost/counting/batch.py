@@ -130,11 +130,14 @@ def _checked_choice(
     return choice
 
 
-def _reactions(batch: Batch, template: _Column, where: str) -> np.ndarray | None:
+def _reactions(
+    batch: Batch, template: _Column, category: np.ndarray, where: str
+) -> np.ndarray | None:
     """Per row, whether the `type` column says it is a reaction (None: no such column).
 
     Only `reaction` matters; any other type (text, image, template, ...) changes nothing. A
-    reaction with a template name is contradictory input and an error.
+    reaction with a template name, or a template's category, is contradictory input and an
+    error (it would be priced free).
     """
     column = batch.columns.get("type")
     if column is None:
@@ -150,6 +153,15 @@ def _reactions(batch: Batch, template: _Column, where: str) -> np.ndarray | None
             batch.first_line + int(clash[0]),
             "type reaction with a template name",
             "a reaction is a non-template message: clear the template or the type",
+        )
+    templated = ~np.isin(category, [_CATEGORIES.index(""), _CATEGORIES.index("service")])
+    clash = np.flatnonzero(mask & templated)
+    if clash.size:
+        row = int(clash[0])
+        raise InputFileError(
+            f"{where}:{batch.first_line + row}: type reaction with category "
+            f"{_CATEGORIES[category[row]]}",
+            "a reaction is a non-template message: clear the category or the type",
         )
     return mask
 
@@ -341,7 +353,7 @@ def reduce_batch(
         "use none, csw (customer service window) or fep (free entry point)",
         WINDOW_ALIASES,
     )
-    reactions = _reactions(batch, template, where)
+    reactions = _reactions(batch, template, category, where)
     if reactions is not None:
         window = np.where(reactions, np.int8(_WINDOWS.index(REACTION)), window)
     messages = _counts(batch, where)

@@ -19,6 +19,8 @@ from typing import BinaryIO, Final, Self
 
 import numpy as np
 
+from wacost.errors import WacostError
+
 # --- the ledger of recipients: duplicates and exclusions in bounded memory ------------------
 
 _OPTED_OUT: Final = -1  # the key of a number from the opt-out list
@@ -175,6 +177,16 @@ class RecipientLedger:
 
     def _write_held(self) -> None:
         """Append what is held to the spill file, one chunk per partition, and index the chunks."""
+        try:
+            self._append_held()
+        except OSError as exc:  # a full disk, a file too large (ulimit -f)
+            folder = self._directory or tempfile.gettempdir()
+            raise WacostError(
+                f"cannot write wacost's temporary file of recipients ({exc.strerror or exc})",
+                f"free space in {folder}, or point TMPDIR at a folder with room",
+            ) from None
+
+    def _append_held(self) -> None:
         if self._spill is None:
             # TemporaryFile has no name on disk (O_TMPFILE, or unlinked at once).
             self._spill = tempfile.TemporaryFile(prefix="wacost-", dir=self._directory)

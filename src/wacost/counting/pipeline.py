@@ -299,6 +299,9 @@ def count_campaign(
     byte ranges parsed and reduced in parallel (see counting.ranges); other inputs are parsed
     on the main thread while up to 4 workers reduce.
     """
+    paths = list(paths)
+    if sum(is_stdin(path) for path in paths) > 1:  # read once: a second '-' has no rows
+        raise InputFileError("-: standard input is named twice", "name it once")
     sources = []
     for path in paths:
         sources.append(inspect_input(path, encoding))

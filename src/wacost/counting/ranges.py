@@ -8,9 +8,10 @@ so the counts, the examples and any error are the ones of the serial reader. At 
 ranges per worker are in flight: memory stays flat whatever the file's size.
 
 A quoted field may hold a line break (in a column wacost does not read), so a cut can fall
-inside a quote. Each worker counts the quote characters of its range: a range with an odd
-count (its start being outside any quote) ends inside a quoted field, so from its start the
-rest of the file is read by the serial reader, which keeps quoted line breaks in their field.
+inside a quote. Each worker follows the quotes of its range (a quote inside an unquoted field,
+5" screen, is no quote: see wacost.lines): a range that ends inside a quoted field (its start
+being outside any quote) is read, with the rest of the file, by the serial reader, which keeps
+quoted line breaks in their field.
 A range that raises an error (a malformed row, a value wacost refuses) is read on by the serial
 reader too, which raises it on its true line.
 """
@@ -30,6 +31,7 @@ import pyarrow as pa
 from wacost.campaign import CampaignFile, read_batches
 from wacost.counting.batch import _BatchCounts, reduce_batch
 from wacost.errors import InputFileError
+from wacost.lines import ends_inside_quotes
 from wacost.numbers.resolver import NumberResolver
 
 RANGE_BYTES: Final = 8 * 1024 * 1024
@@ -87,6 +89,7 @@ class _Range:
     parts: list[_BatchCounts]
     rows: int
     quotes: int = 0  # quote characters in the range's bytes
+    open_quote: bool = False  # the range ends inside a quoted field
     unreadable: bool = False
 
 
@@ -106,8 +109,11 @@ def _reduce_range(
     piece = dataclasses.replace(source, skip_rows=0, opener=lambda: pa.BufferReader(data))
     # (a search, which stops at the first quote, before a count, which reads every byte one
     # at a time: most ranges hold no quote at all)
-    result = _Range([], 0, quotes=data.count(b'"') if b'"' in data else 0)
-    if result.quotes % 2:
+    quotes = data.count(b'"') if b'"' in data else 0
+    result = _Range(
+        [], 0, quotes, open_quote=quotes > 0 and ends_inside_quotes(data, source.delimiter)
+    )
+    if result.open_quote:
         return result  # cut inside a quoted field: the consumer reads on serially from here
     # without a quote character no field can run over lines: only the used columns are read
     batches = read_batches(piece, file_index, block_size, check_unread=result.quotes > 0)
@@ -183,7 +189,7 @@ def reduce_ranges(
             for bounds in ranges:
                 result = pending.popleft().result()
                 # this range ends inside a quoted field, or the serial reader names its error
-                if result.quotes % 2 or result.unreadable:
+                if result.open_quote or result.unreadable:
                     yield from _serial_rest(
                         source, bounds[0], line, file_index, resolver, partition_bits, block_size
                     )

@@ -149,6 +149,13 @@ def parse_fee_profile(data: object, where: str) -> FeeProfile:
 
 def load_fee_profile(name_or_path: str) -> FeeProfile:
     """A shipped profile by name (e.g. `twilio`), or a profile file by path."""
+    if not name_or_path.strip():  # an unset variable must not drop the fees without a word
+        raise PricingTableError(
+            "{0} is empty",
+            f"name a shipped profile ({', '.join(shipped_profile_names())}) or a YAML file, "
+            "or leave it out for Meta's price alone",
+            "fees",
+        )
     path = Path(name_or_path)
     if not path.exists():
         shipped = shipped_profiles_dir() / f"{name_or_path.lower()}.yaml"

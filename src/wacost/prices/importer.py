@@ -55,9 +55,11 @@ class ImportedCard:
 
 
 def _membership(
-    book: PriceBook, on: dt.date, names: Sequence[str], source: str
+    book: PriceBook, on: dt.date, names: Sequence[str], source: str, currency: str = "USD"
 ) -> dict[str, tuple[list[str], bool]]:
-    """Countries of each market named in Meta's file, from wacost's own cards."""
+    """Countries of each market named in Meta's file, from wacost's own cards. A market of
+    wacost's card for that date and currency missing from the file is refused: its countries
+    would fall to the default market (Other), billed at its rate without a word."""
     cards = sorted(book.cards, key=lambda c: (c.currency != "USD", -c.effective_from.toordinal()))
     in_effect = [c for c in cards if c.effective_from <= on] or cards
     ordered = in_effect + [c for c in cards if c not in in_effect]
@@ -74,6 +76,17 @@ def _membership(
                 f"market {name!r}",
                 "not a market in wacost's cards",
                 "Meta's files name markets only: add the market and its countries to the card by hand",
+            )
+    same = [c for c in ordered if c.currency == currency] or ordered
+    listed = {name.lower() for name in names}
+    for market in same[0].markets.values():
+        if not market.default and market.name.lower() not in listed:
+            raise _fail(
+                source,
+                f"market {market.name!r}",
+                f"not in the file, though on wacost's {same[0].effective_from} "
+                f"{same[0].currency} card: its countries would be billed as the default market",
+                "import Meta's file as downloaded (it lists every market)",
             )
     # A country goes to the market that holds it alone (a standalone country beats its region).
     owner: dict[str, str] = {}
@@ -108,7 +121,7 @@ def build_card_text(
     today: dt.date,
 ) -> str:
     names = list(rates_file.rates)
-    members = _membership(book, effective, names, rates_file.source.name)
+    members = _membership(book, effective, names, rates_file.source.name, currency)
     service_free = effective < SERVICE_CHARGING_STARTS
     sources = [rates_file.source] + ([tiers_file.source] if tiers_file else [])
     files = "; ".join(f"{s.name} (sha256 {s.sha256})" for s in sources)

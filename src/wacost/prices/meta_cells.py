@@ -196,8 +196,11 @@ def parse_amount(cell: Cell, where: str, source: str) -> Decimal | None:
     The number itself follows wacost's one rule for amounts (`wacost.amounts`): a point is the
     decimal separator, a comma only an exact thousands separator.
     """
-    if isinstance(cell, Decimal):
-        return cell
+    if isinstance(cell, Decimal):  # a number cell of a workbook: the same bounds
+        try:
+            return amounts.parse_amount(cell)
+        except amounts.AmountError as exc:
+            raise _fail(source, where, exc.describe(str(cell)), exc.hint) from None
     text = cell.strip()
     if text.lower() in _EMPTY:
         return None
@@ -207,7 +210,7 @@ def parse_amount(cell: Cell, where: str, source: str) -> Decimal | None:
             text = text[:start] + text[start + len(token) :]
     text = text.replace("$", "").strip()
     try:
-        return amounts.parse_amount(text, maximum=None)
+        return amounts.parse_amount(text)  # at most 10^15, as every amount
     except amounts.AmountError as exc:
         raise _fail(source, where, exc.describe(cell), exc.hint) from None
 

@@ -85,6 +85,10 @@ def _parse_rows(
             "usage",
         )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
+    # how each (market, category) was written: its market's name (the whole market), or
+    # country codes (a market's countries, added up)
+    written: dict[tuple[str, Category], set[str]] = defaultdict(set)
+    names = {name.lower() for name in card.markets}
     for line, raw in enumerate(reader, start=2):
         place = f"{where}:{line}"
         extra = raw.pop(None, None)  # fields past the header's
@@ -101,7 +105,19 @@ def _parse_rows(
             )
         market = _market_of(row["market"], card, place, lenient)
         if market is not None:
-            charged[(market, _category_of(row["category"], place))] += int(count)
+            key = (market, _category_of(row["category"], place))
+            said = row["market"].lower()
+            # A row given twice, or a market's name beside its countries, would be added up:
+            # more usage, cheaper bands, silently. (On another quarter's card, `lenient`,
+            # two markets of the send date's card may be one: added up.)
+            seen = written[key]
+            if not lenient and (said in seen or (seen and (said in names or seen & names))):
+                raise InputFileError(
+                    f"{place}: {market} {key[1].value} has a second row",
+                    "give each market and category once, with the month's messages added up",
+                )
+            seen.add(said)
+            charged[key] += int(count)
     return Usage(dict(charged), None, where)
 
 
@@ -135,6 +151,7 @@ def _parse_analytics(
         )
     charged: dict[tuple[str, Category], int] = defaultdict(int)
     free_service = 0
+    seen: set[tuple[tuple[str, str], ...]] = set()
     for block in blocks:
         points = block.get("data_points", []) if isinstance(block, dict) else None
         if not isinstance(points, list):
@@ -146,6 +163,15 @@ def _parse_analytics(
                 raise InputFileError(
                     f"{where}: a data point must be an object", "give Meta's response as it came"
                 )
+            # a page given twice would double the month's usage: cheaper bands, silently
+            key = tuple(
+                sorted((k, str(v)) for k, v in point.items() if k not in ("volume", "cost"))
+            )
+            if key in seen:
+                raise InputFileError(
+                    f"{where}: the same data point appears twice", "give each page once"
+                )
+            seen.add(key)
             if _month_of(point, where) != month:
                 continue
             volume = point.get("volume", 0)

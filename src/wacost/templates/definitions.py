@@ -147,8 +147,13 @@ def _objects(data: object, where: str) -> Sequence[object]:
 
 
 def parse_templates(data: object, where: str) -> list[TemplateDef]:
-    """Template definitions from parsed JSON/YAML `data`; InputFileError naming the bad entry."""
-    result = []
+    """Template definitions from parsed JSON/YAML `data`; InputFileError naming the bad entry.
+
+    One name in one language has one definition at Meta: two in a file with different
+    categories are refused (the later would silently replace the earlier, perhaps with a
+    cheaper category)."""
+    result: list[TemplateDef] = []
+    seen: dict[tuple[str, str | None], int] = {}
     for index, item in enumerate(_objects(data, where)):
         key = f"{where}: data[{index}]"
         if not isinstance(item, Mapping):
@@ -188,7 +193,29 @@ def parse_templates(data: object, where: str) -> list[TemplateDef]:
                 origin=f"{where}: data[{index}]",
             )
         )
+        _refuse_conflict(result, seen, where)
     return result
+
+
+def _refuse_conflict(
+    result: list[TemplateDef], seen: dict[tuple[str, str | None], int], where: str
+) -> None:
+    """The last of `result` defines no name and language defined before in another category."""
+    template = result[-1]
+    key = (template.name, template.language)
+    first = seen.setdefault(key, len(result) - 1)
+    earlier = result[first]
+    if earlier.category is not template.category:
+
+        def said(t: TemplateDef) -> str:
+            return t.category.value.upper() if t.category is not None else "no category"
+
+        language = f" ({template.language})" if template.language else ""
+        raise InputFileError(
+            f"{where}: data[{first}] and data[{len(result) - 1}] both define template "
+            f"{template.name!r}{language}, as {said(earlier)} and as {said(template)}",
+            "keep the one Meta has",
+        )
 
 
 def load_template_file(path: Path) -> list[TemplateDef]:
