@@ -190,3 +190,13 @@ def test_a_quote_inside_an_unquoted_field_does_not_mislead_a_cut(tmp_path, monke
     assert serial.rows == 3000
     monkeypatch.setattr(ranges, "RANGE_BYTES", 1000 * 32 + 800)  # a cut inside the note
     _same(count_campaign([path], RESOLVER, workers=workers, block_size=8192), serial)
+
+
+def test_a_range_that_starts_with_a_quote_knows_it_ends_inside_one() -> None:
+    """The quote at a range's first byte counts (positions are counted, not their values)."""
+    from wacost.lines import ends_inside_quotes
+
+    assert ends_inside_quotes(b'"a note\nstill the note')
+    assert not ends_inside_quotes(b'"a note\nits end",+919800000001\n')
+    assert not ends_inside_quotes(b'5" screen,+919800000001\n')  # an inch mark is no quote
+    assert ends_inside_quotes(b'x,"open\n')
