@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -263,8 +264,10 @@ def read_batches(
     `progress`, if given, is told after each block how many bytes of the file have been read.
     `check_unread`: also read the columns wacost does not use (as bytes, unchecked) to find a
     quote left open in one of them (see `wacost.open_quotes`); a caller that knows its bytes
-    hold no quote character passes False and reads only the columns it uses. `first_line`:
-    the line of the first row (default: the one after the header), in batches and errors.
+    hold no quote character passes False: only the columns it uses are read, without quoting,
+    on the caller's thread (it parses other bytes on its others), and as bytes made text here
+    (see _as_text). `first_line`: the line of the first row (default: the one after the
+    header), in batches and errors.
     """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
@@ -275,16 +278,19 @@ def read_batches(
         skip_rows=source.skip_rows,
         block_size=block_size,
         encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
-        use_threads=True,
+        use_threads=check_unread,
     )
     # a quoted field may hold a line break (a note in a column wacost does not read): without
     # newlines_in_values, pyarrow cuts its blocks into chunks at any line end, quoted or not
     parse_options = pacsv.ParseOptions(
-        delimiter=source.delimiter, invalid_row_handler=bad_row, newlines_in_values=True
+        delimiter=source.delimiter,
+        invalid_row_handler=bad_row,
+        newlines_in_values=check_unread,
+        quote_char='"' if check_unread else False,
     )
+    text = pa.string() if check_unread else pa.binary()
     convert_options = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in wanted}
-        | {name: pa.binary() for name in unread},
+        column_types={name: text for name in wanted} | {name: pa.binary() for name in unread},
         include_columns=list(wanted) + unread,
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
@@ -309,7 +315,7 @@ def read_batches(
                 progress(stream.tell())
             if record_batch.num_rows == 0:
                 continue
-            columns = {wanted[name]: record_batch.column(name) for name in wanted}
+            columns = {wanted[name]: _as_text(record_batch.column(name)) for name in wanted}
             _refuse_line_breaks(columns, where, line)
             if unread:
                 refuse_swallowed_rows(
@@ -339,6 +345,18 @@ def read_batches(
             stream.close()
         if source.stream is not None:
             source.stream.close()
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """A column read as bytes as the string column pyarrow's reader gives: bytes all below
+    0x80 are ASCII, so UTF-8 as they are (one scan, against a decoding of every value); others
+    are checked by a cast, which raises pa.ArrowInvalid where they are not UTF-8."""
+    if not pa.types.is_binary(column.type):
+        return column
+    data = column.buffers()[2]
+    if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
+        return column.cast(pa.string())
+    return column.view(pa.string())
 
 
 def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: int) -> None:
