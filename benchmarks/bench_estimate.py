@@ -9,7 +9,8 @@ templates, about 1% duplicate recipients and 0.5% numbers that cannot be real) i
 once, deterministically, and cached under benchmarks/data/ (gitignored). Each measurement runs
 in its own child process, so "peak" is that child's maximum resident set size (ru_maxrss), and
 "time" is measured inside the child around the work alone (imports and interpreter start are
-excluded from both sides; the wall time of each child is shown too).
+excluded from both sides; the wall time of each child is shown too, and its CPU time, user and
+system, of all its threads: on a machine shared with other work, the figure that moves least).
 
 pyarrow's parse is `pyarrow.csv.read_csv(path)` with default options (multithreaded) and every
 column read as a string: the floor any CSV-based estimate can reach. The ratio is
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -181,11 +183,13 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
     import datetime as dt
     import hashlib
 
+    from wacost.counting.allocator import allow_reuse
     from wacost.estimate import EstimateOptions, estimate_campaign
     from wacost.prices.loading import load_price_book
     from wacost.report.document import to_dict
     from wacost.templates.definitions import load_templates
 
+    allow_reuse()  # as `wacost estimate` does
     book = load_price_book()
     templates = load_templates([TEMPLATES])
     extra: dict[str, object] = {}
@@ -223,8 +227,14 @@ def run_child(*args: str) -> dict[str, object]:
         raise SystemExit(f"child {args} failed with exit {proc.returncode}")
     result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
     result["peak_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
+    result["cpu"] = usage.ru_utime + usage.ru_stime  # the whole child's, every thread's
     result["wall"] = time.perf_counter() - started
     return result
+
+
+def _median_cpu(runs: list[dict[str, object]]) -> float:
+    """The median CPU time of the children (imports and start included)."""
+    return statistics.median(float(run["cpu"]) for run in runs)  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -277,6 +287,8 @@ def main() -> None:
         f"child wall {float(best['wall']):.2f} s, total {best['cost']} USD"
     )  # type: ignore[arg-type]
     print(f"  warnings: {best['warnings']}")
+    # CPU time is what a loaded machine (other processes on the cores) changes least
+    print(f"  child CPU (user+sys, median of {args.repeat}): {_median_cpu(runs):.2f} s")
     if not args.no_parse:
         parse = min(parses, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
         parse_s = float(parse["seconds"])  # type: ignore[arg-type]
@@ -284,6 +296,7 @@ def main() -> None:
             f"pyarrow read_csv: {parse_s:.2f} s, peak {float(parse['peak_mib']):,.0f} MiB, "  # type: ignore[arg-type]
             f"child wall {float(parse['wall']):.2f} s"
         )  # type: ignore[arg-type]
+        print(f"  child CPU (user+sys, median of {args.repeat}): {_median_cpu(parses):.2f} s")
         print(f"ratio estimate/parse: {seconds / parse_s:.2f}x (best of {args.repeat} each)")
     if args.check:
         whole = run_child("estimate", str(path), str(size + 1), exclude)

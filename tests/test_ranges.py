@@ -200,3 +200,25 @@ def test_a_range_that_starts_with_a_quote_knows_it_ends_inside_one() -> None:
     assert not ends_inside_quotes(b'"a note\nits end",+919800000001\n')
     assert not ends_inside_quotes(b'5" screen,+919800000001\n')  # an inch mark is no quote
     assert ends_inside_quotes(b'x,"open\n')
+
+
+def test_text_beyond_ascii_in_unquoted_ranges(tmp_path, monkeypatch):
+    """Ranges without a quote read their columns as bytes and make them text (ASCII as it is,
+    anything else decoded): names and numbers beyond ASCII count as the serial reader's."""
+    rows = [f"+9198765{i:05d},spring_sale" for i in range(9000)]
+    rows[7000] = "+91\u00a098765\u00a012345,promoción"  # a no-break space, an accent
+    rows[8000] = "+٩١٩٨٧٦٥١٢٣٤٥,spring_sale"  # Arabic-Indic digits: not a valid number
+    path = write(tmp_path / "c.csv", "phone,template\n" + "\n".join(rows) + "\n")
+    serial = count_campaign([path], RESOLVER, workers=0, block_size=8192)
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+    _same(count_campaign([path], RESOLVER, workers=2, block_size=8192), serial)
+    assert "promoción" in serial.table.column("template")
+
+
+@pytest.mark.parametrize("column", [0, 1])
+def test_bytes_not_utf8_in_a_later_unquoted_range(tmp_path, monkeypatch, column):
+    rows = [[f"+9198765{i:05d}".encode(), b"spring_sale"] for i in range(9000)]
+    rows[7000][column] = b"+9198765\xff1234" if column == 0 else b"promoci\xf3n"
+    data = b"phone,template\n" + b"".join(b",".join(row) + b"\n" for row in rows)
+    path = write(tmp_path / "c.csv", data)
+    assert "UTF-8" in _same_error(path, monkeypatch, 8192)

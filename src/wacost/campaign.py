@@ -17,15 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
-from wacost.lines import StreamLines, first_ragged_row
+from wacost.lines import StreamLines
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
 from wacost.open_quotes import refuse_swallowed_rows
+from wacost.parse_errors import BadRow, explain_parse_error
 from wacost.sniffing import (
     _SNIFF_BYTES,
     _detect_encoding,
@@ -252,18 +254,6 @@ def inspect_campaign(
     )
 
 
-class _BadRow:
-    """Remembers the first malformed row pyarrow meets, to name it in the error."""
-
-    def __init__(self) -> None:
-        self.row: pacsv.InvalidRow | None = None
-
-    def __call__(self, row: pacsv.InvalidRow) -> str:
-        if self.row is None:
-            self.row = row
-        return "error"
-
-
 def read_batches(
     source: CampaignFile,
     file_index: int = 0,
@@ -277,28 +267,33 @@ def read_batches(
     `progress`, if given, is told after each block how many bytes of the file have been read.
     `check_unread`: also read the columns wacost does not use (as bytes, unchecked) to find a
     quote left open in one of them (see `wacost.open_quotes`); a caller that knows its bytes
-    hold no quote character passes False and reads only the columns it uses. `first_line`:
-    the line of the first row (default: the one after the header), in batches and errors.
+    hold no quote character passes False: only the columns it uses are read, without quoting,
+    on the caller's thread (it parses other bytes on its others), and as bytes made text here
+    (see _as_text). `first_line`: the line of the first row (default: the one after the
+    header), in batches and errors.
     """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
     unread = [name for name in names if name not in wanted] if check_unread else []
-    bad_row = _BadRow()
+    bad_row = BadRow()
     read_options = pacsv.ReadOptions(
         column_names=names,
         skip_rows=source.skip_rows,
         block_size=block_size,
         encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
-        use_threads=True,
+        use_threads=check_unread,
     )
     # a quoted field may hold a line break (a note in a column wacost does not read): without
     # newlines_in_values, pyarrow cuts its blocks into chunks at any line end, quoted or not
     parse_options = pacsv.ParseOptions(
-        delimiter=source.delimiter, invalid_row_handler=bad_row, newlines_in_values=True
+        delimiter=source.delimiter,
+        invalid_row_handler=bad_row,
+        newlines_in_values=check_unread,
+        quote_char='"' if check_unread else False,
     )
+    text = pa.string() if check_unread else pa.binary()
     convert_options = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in wanted}
-        | {name: pa.binary() for name in unread},
+        column_types={name: text for name in wanted} | {name: pa.binary() for name in unread},
         include_columns=list(wanted) + unread,
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
@@ -323,7 +318,7 @@ def read_batches(
                 progress(stream.tell())
             if record_batch.num_rows == 0:
                 continue
-            columns = {wanted[name]: record_batch.column(name) for name in wanted}
+            columns = {wanted[name]: _as_text(record_batch.column(name)) for name in wanted}
             _refuse_line_breaks(columns, where, line)
             if unread:
                 refuse_swallowed_rows(
@@ -344,7 +339,7 @@ def read_batches(
             line += record_batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
         start = source.skip_rows + 1 if first_line is None else first_line
-        raise _explain_parse_error(where, exc, bad_row, source, start) from None
+        raise explain_parse_error(where, exc, bad_row, source, start) from None
     finally:
         # Dropped here, not with this frame: an error's traceback keeps the frame to the
         # interpreter's exit, where the pyarrow thread that lets the reader go cannot take
@@ -354,6 +349,18 @@ def read_batches(
             stream.close()
         if source.stream is not None:
             source.stream.close()
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """A column read as bytes as the string column pyarrow's reader gives: bytes all below
+    0x80 are ASCII, so UTF-8 as they are (one scan, against a decoding of every value); others
+    are checked by a cast, which raises pa.ArrowInvalid where they are not UTF-8."""
+    if not pa.types.is_binary(column.type):
+        return column
+    data = column.buffers()[2]
+    if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
+        return column.cast(pa.string())
+    return column.view(pa.string())
 
 
 def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: int) -> None:
@@ -374,72 +381,3 @@ def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: in
             "(a quote left open swallows the rows after it)",
             'close the quote; a quote inside a field is written twice: ""',
         )
-
-
-def _ragged_row_error(
-    where: str, source: CampaignFile, start: int, problem: str, hint: str
-) -> InputFileError:
-    """`where: problem (hint)`, on the line (counted a row each from `start`, as errors count
-    them; the reader makes it the file's true line) of the first row with another number of
-    fields than the header, where the file can be read again."""
-    index = None
-    if source.stream is None and str(source.path) != "-":  # not read once
-        opener = source.opener or (lambda: open(source.path, "rb"))
-        index = first_ragged_row(
-            opener, source.encoding, source.skip_rows, source.delimiter, len(source.header)
-        )
-    if index is None:
-        return InputFileError(f"{where}: {problem}", hint)
-    return InputFileError.at_line(where, start + index, problem, hint)
-
-
-def _explain_parse_error(
-    where: str, exc: Exception, bad_row: _BadRow, source: CampaignFile, start: int
-) -> InputFileError:
-    text = str(exc)
-    if bad_row.row is not None:
-        row = bad_row.row
-        snippet = mask_digits(row.text[:60])
-        if row.text.count('"') % 2 == 1 or ("\n" in row.text and '"' in row.text):
-            return _ragged_row_error(
-                where,
-                source,
-                start,
-                f"unbalanced quotes in the row starting {snippet.splitlines()[0]!r}",
-                'close every quoted field (a quote inside a field is written twice: "")',
-            )
-        fields = "field" if row.actual_columns == 1 else "fields"
-        return _ragged_row_error(
-            where,
-            source,
-            start,
-            f"a row has {row.actual_columns} {fields} where the header has "
-            f"{row.expected_columns}: {snippet!r}",
-            "fix the row's delimiters or quotes (every row needs as many fields as the header)",
-        )
-    columns = re.search(r"Expected (\d+) columns, got (\d+)", text)
-    if columns:
-        got = int(columns.group(2))
-        return _ragged_row_error(
-            where,
-            source,
-            start,
-            f"a row has {got} {'field' if got == 1 else 'fields'} where the header has "
-            f"{columns.group(1)}",
-            "fix the row's delimiters or quotes (every row needs as many fields as the header)",
-        )
-    if "straddling" in text:
-        return InputFileError(
-            f"{where}: a row is longer than wacost's read block (4 MiB)",
-            "check the file for an unclosed quote or a huge field",
-        )
-    if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
-        return InputFileError(
-            f"{literal(where)}: text that is not {literal(source.encoding)}",
-            "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
-            "encoding",
-        )
-    if "quote" in text.lower() or "newline" in text.lower():
-        return InputFileError(f"{where}: unbalanced quotes", "close every quoted field")
-    first = mask_digits(text.splitlines()[0] if text else type(exc).__name__)
-    return InputFileError(f"{where}: cannot parse the CSV ({first})", "check that it is a CSV file")

@@ -267,11 +267,13 @@ def estimate(
     """
 
     def work() -> int:
+        from wacost.counting.allocator import allow_reuse
         from wacost.estimate import EstimateOptions, estimate_campaign
         from wacost.prices.fees import load_fee_profile
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
 
+        allow_reuse()  # a process of its own: a large list may keep freed memory for reuse
         how = delivery(fmt, output, by, quiet, github_summary)
         inputs = [
             *campaign,

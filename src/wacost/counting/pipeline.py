@@ -31,6 +31,7 @@ from wacost.campaign import (
     CampaignFile,
 )
 from wacost.counting import ranges
+from wacost.counting.allocator import keep_freed_memory, reuse_allowed
 from wacost.counting.batch import (
     _CATEGORIES,
     _LINE_BITS,
@@ -312,6 +313,8 @@ def count_campaign(
     with_messages = any("count" in source.columns for source in sources)
     if workers is None:  # the main thread parses while they reduce (measured: on 2 CPUs, 2
         workers = _cpus(None) if total_bytes > block_size else 0  # reduce faster than 1)
+    if total_bytes > block_size and reuse_allowed():  # many large arrays: reuse freed memory
+        keep_freed_memory()  # (allocator.py; allowed by the command line)
     tables = _Tables(resolver.countries)
     # at least ~12 bytes a row: a generous guess at the number of records to come
     expected = (total_bytes + exclude_bytes) // 12

@@ -1,0 +1,98 @@
+"""What a campaign's CSV reader raises, in words: the malformed row it met (`BadRow`), on the
+file's line where the file can be read again, and what to do about it."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import pyarrow.csv as pacsv
+
+from wacost.errors import InputFileError, literal
+from wacost.lines import first_ragged_row
+from wacost.masking import mask_digits
+
+if TYPE_CHECKING:
+    from wacost.campaign import CampaignFile
+
+
+class BadRow:
+    """Remembers the first malformed row pyarrow meets, to name it in the error."""
+
+    def __init__(self) -> None:
+        self.row: pacsv.InvalidRow | None = None
+
+    def __call__(self, row: pacsv.InvalidRow) -> str:
+        if self.row is None:
+            self.row = row
+        return "error"
+
+
+def _ragged_row_error(
+    where: str, source: CampaignFile, start: int, problem: str, hint: str
+) -> InputFileError:
+    """`where: problem (hint)`, on the line (counted a row each from `start`, as errors count
+    them; the reader makes it the file's true line) of the first row with another number of
+    fields than the header, where the file can be read again."""
+    index = None
+    if source.stream is None and str(source.path) != "-":  # not read once
+        opener = source.opener or (lambda: open(source.path, "rb"))
+        index = first_ragged_row(
+            opener, source.encoding, source.skip_rows, source.delimiter, len(source.header)
+        )
+    if index is None:
+        return InputFileError(f"{where}: {problem}", hint)
+    return InputFileError.at_line(where, start + index, problem, hint)
+
+
+def explain_parse_error(
+    where: str, exc: Exception, bad_row: BadRow, source: CampaignFile, start: int
+) -> InputFileError:
+    """The one-line error for what pyarrow's CSV reader raised, naming the row where it can."""
+    text = str(exc)
+    if bad_row.row is not None:
+        row = bad_row.row
+        snippet = mask_digits(row.text[:60])
+        if row.text.count('"') % 2 == 1 or ("\n" in row.text and '"' in row.text):
+            return _ragged_row_error(
+                where,
+                source,
+                start,
+                f"unbalanced quotes in the row starting {snippet.splitlines()[0]!r}",
+                'close every quoted field (a quote inside a field is written twice: "")',
+            )
+        fields = "field" if row.actual_columns == 1 else "fields"
+        return _ragged_row_error(
+            where,
+            source,
+            start,
+            f"a row has {row.actual_columns} {fields} where the header has "
+            f"{row.expected_columns}: {snippet!r}",
+            "fix the row's delimiters or quotes (every row needs as many fields as the header)",
+        )
+    columns = re.search(r"Expected (\d+) columns, got (\d+)", text)
+    if columns:
+        got = int(columns.group(2))
+        return _ragged_row_error(
+            where,
+            source,
+            start,
+            f"a row has {got} {'field' if got == 1 else 'fields'} where the header has "
+            f"{columns.group(1)}",
+            "fix the row's delimiters or quotes (every row needs as many fields as the header)",
+        )
+    if "straddling" in text:
+        return InputFileError(
+            f"{where}: a row is longer than wacost's read block (4 MiB)",
+            "check the file for an unclosed quote or a huge field",
+        )
+    if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
+        return InputFileError(
+            f"{literal(where)}: text that is not {literal(source.encoding)}",
+            "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
+            "encoding",
+        )
+    if "quote" in text.lower() or "newline" in text.lower():
+        return InputFileError(f"{where}: unbalanced quotes", "close every quoted field")
+    first = mask_digits(text.splitlines()[0] if text else type(exc).__name__)
+    return InputFileError(f"{where}: cannot parse the CSV ({first})", "check that it is a CSV file")
