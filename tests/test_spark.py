@@ -174,3 +174,16 @@ def test_which_files_spark_may_cut_at_any_line_break(tmp_path, monkeypatch, chun
         path = tmp_path / f"c{number}.csv"
         path.write_bytes((head + rows).encode())
         assert lines.cut_at_any_line_break(path, "utf-8", 1, ",") is expected, rows
+
+
+def test_a_row_spark_cannot_parse_is_one_line_without_its_numbers(spark, tmp_path):
+    # the note's quote left open runs into the next row's quoted phone: Spark's reader fails
+    path = tmp_path / "quoted.csv"
+    path.write_text(
+        'phone,template,note\n"+919876512335",spring_sale,"left open\n'
+        '"+14162585330",spring_sale,plain\n"+79129900167",spring_sale,x\n'
+    )
+    result = CliRunner().invoke(app, ["estimate", str(path), *COMMON, "--engine", "spark"])
+    assert result.exit_code == 2
+    assert f"could not count the campaign: {path}: a row it cannot parse" in result.stderr
+    assert "9876512335" not in result.stderr and "Traceback" not in result.stderr

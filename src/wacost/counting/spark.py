@@ -86,7 +86,7 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel("OFF")  # its errors show rows (phone numbers): one line here
     return spark
 
 
@@ -308,10 +308,14 @@ def _count(
             "pyspark" not in type(exc).__module__ and "py4j" not in type(exc).__module__
         ):
             raise
-        text = re.sub(r"\s+", " ", str(exc))[:200]
+        text = mask_digits(re.sub(r"\s+", " ", str(exc))[:200])
+        if "MALFORMED_CSV_RECORD" in str(exc):  # Spark's own message shows the row
+            file = re.search(r"while reading file (?:file:(?://)?)?(\S+?)\.? ", str(exc))
+            text = f"{file.group(1) + ': ' if file else ''}a row it cannot parse"
         raise InputFileError(
-            f"Spark could not count the campaign: {mask_digits(text)}",
-            "check the input files (every row needs as many fields as the header)",
+            f"Spark could not count the campaign: {text}",
+            "check the input files: every row needs as many fields as the header, and every "
+            'quote closed (a quote inside a field is written twice: "")',
         ) from None
     first = repeated["first"]
     # each row counted as one line; a scan of the file names their true lines, as locally
