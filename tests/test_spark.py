@@ -6,6 +6,8 @@ in CI."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import SAMPLES
 from tests.test_inputs import _as_text_table, _generated_campaign
+from wacost import lines
 from wacost.cli import app
 from wacost.estimate import EstimateOptions, estimate_campaign
 from wacost.estimate.spark import estimate_spark
@@ -57,6 +60,16 @@ def _both(*args: str) -> tuple[str, str]:
     return local.stdout, spark.stdout
 
 
+def _same_error(path: Path) -> str:
+    """The local engine's error on `path`, which the Spark engine gives too (its last line)."""
+    runner = CliRunner()
+    local = runner.invoke(app, ["estimate", str(path), *COMMON])
+    on_spark = runner.invoke(app, ["estimate", str(path), *COMMON, "--engine", "spark"])
+    assert local.exit_code == on_spark.exit_code == 2
+    assert on_spark.stderr.strip().splitlines()[-1] == local.stderr.strip()
+    return str(local.stderr)
+
+
 @pytest.mark.parametrize("sample", ["campaign.csv", "plan.csv"])
 def test_the_samples(spark, sample):
     local, on_spark = _both(str(SAMPLES / sample))
@@ -90,12 +103,7 @@ def test_a_bad_row_is_the_same_error(spark, tmp_path):
     path = tmp_path / "bad.csv"
     rows = "".join(f"+9198765{i:05d},spring_sale,1\n" for i in range(2000))
     path.write_text("phone,template,count\n" + rows + "+919876512335,spring_sale,lots\n")
-    runner = CliRunner()
-    local = runner.invoke(app, ["estimate", str(path), *COMMON])
-    on_spark = runner.invoke(app, ["estimate", str(path), *COMMON, "--engine", "spark"])
-    assert local.exit_code == on_spark.exit_code == 2
-    assert f"{path}:2002: count 'lots'" in local.stderr
-    assert on_spark.stderr.strip().splitlines()[-1] == local.stderr.strip()
+    assert f"{path}:2002: count 'lots'" in _same_error(path)
 
 
 def test_inputs_spark_does_not_read_are_refused(spark, tmp_path):
@@ -103,3 +111,79 @@ def test_inputs_spark_does_not_read_are_refused(spark, tmp_path):
     path.write_bytes(b"")
     result = CliRunner().invoke(app, ["estimate", str(path), *COMMON, "--engine", "spark"])
     assert result.exit_code == 2 and "use the local engine" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("newline", "name", "encoding"),
+    [
+        ("\n", "notes.csv", "utf-8"),
+        ("\r\n", "notes.csv", "utf-8"),
+        ("\r\n", "notes.csv.gz", "utf-8"),
+        ("\n", "notes.csv", "utf-16"),
+    ],
+)
+def test_a_note_over_several_lines_is_part_of_its_row(spark, tmp_path, newline, name, encoding):
+    # a quoted note (a column wacost does not read) with line breaks, a blank line among them,
+    # and a blank line between rows: 5 rows on 10 lines, the repeated recipient on line 7
+    lines = [
+        "phone,template,note",
+        '+919876512335,spring_sale,"first line',
+        'second line"',
+        "+14162585330,spring_sale,plain",
+        "",
+        '+2348035301205,login_code,"a ""quoted"" word"',
+        '+919876512335,spring_sale,"again,',
+        "",
+        'after a blank line"',
+        "+79129900167,spring_sale,x",
+    ]
+    data = newline.join([*lines, ""]).encode(encoding)
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    local, on_spark = _both(str(path))
+    assert local == on_spark
+    totals = json.loads(local)["totals"]
+    assert (totals["messages"], totals["unbilled_messages"]) == (5, 0)
+    assert f'"example": "{path}:7"' in local  # the repeated recipient, on its true line
+
+
+def test_a_quote_left_open_in_a_note_is_refused_as_locally(spark, tmp_path):
+    path = tmp_path / "open.csv"
+    path.write_text(
+        "phone,template,note\n"
+        '+919876512335,spring_sale,"left open\n'
+        "+14162585330,spring_sale,plain\n"
+        '+2348035301205,login_code,"closed"\n'
+        "+79129900167,spring_sale,x\n"
+    )
+    assert f"{path}:2: a quote left open in the 'note' field" in _same_error(path)
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_which_files_spark_may_cut_at_any_line_break(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(lines, "_CHUNK", chunk)  # small: a quote opens in one chunk, ends later
+    head = '"phone","template","note"\n'
+    cases = {
+        '"+14162585330","spring_sale","a ""quoted"" word"\n"+79129900167","x","y"\n': True,
+        '+14162585330,spring_sale,5" screen\r\n\r\n+79129900167,x,y\r\n': True,
+        '+14162585330,spring_sale,"two\nlines"\n+79129900167,x,y\n': False,
+        '+14162585330,spring_sale,"two\r\nlines"\r\n': False,
+        '+14162585330,spring_sale,x\n+79129900167,x,"left open': False,
+    }
+    for number, (rows, expected) in enumerate(cases.items()):
+        path = tmp_path / f"c{number}.csv"
+        path.write_bytes((head + rows).encode())
+        assert lines.cut_at_any_line_break(path, "utf-8", 1, ",") is expected, rows
+
+
+def test_a_row_spark_cannot_parse_is_one_line_without_its_numbers(spark, tmp_path):
+    # the note's quote left open runs into the next row's quoted phone: Spark's reader fails
+    path = tmp_path / "quoted.csv"
+    path.write_text(
+        'phone,template,note\n"+919876512335",spring_sale,"left open\n'
+        '"+14162585330",spring_sale,plain\n"+79129900167",spring_sale,x\n'
+    )
+    result = CliRunner().invoke(app, ["estimate", str(path), *COMMON, "--engine", "spark"])
+    assert result.exit_code == 2
+    assert f"could not count the campaign: {path}: a row it cannot parse" in result.stderr
+    assert "9876512335" not in result.stderr and "Traceback" not in result.stderr

@@ -50,6 +50,7 @@ class _Scanner:
         self.rows = 0  # rows started so far
         self.in_quotes = False
         self.at_row_start = skip == 0
+        self.quoted_break = False  # whether a line break was met inside a quoted field
 
     def feed(self, data: bytes) -> tuple[int, np.ndarray | None]:
         """Rows that start in `data`: (index of the first, their 0-based lines or None when
@@ -111,6 +112,7 @@ class _Scanner:
         parity = 1 if self.in_quotes else 0
         placed = np.bincount(np.searchsorted(breaks, toggles), minlength=breaks.size + 1)
         outside = ((np.cumsum(placed[:-1]) + parity) & 1) == 0
+        self.quoted_break = self.quoted_break or not outside.all()
         after = np.flatnonzero(outside) + 1  # a row starts on the line after such a break
         if self.at_row_start:
             after = np.concatenate([[0], after])
@@ -191,6 +193,21 @@ def ends_inside_quotes(data: bytes, delimiter: str = ",") -> bool:
     is a character, not a quote)."""
     toggles = _Scanner(0, ord(delimiter))._toggles(np.frombuffer(data, dtype=np.uint8))
     return bool(toggles.size & 1)  # the positions of the quotes that open or close a field
+
+
+def cut_at_any_line_break(path: Path, encoding: str, skip_lines: int, delimiter: str) -> bool:
+    """Whether a reader may cut the file at any line break (Spark's splits do): no line break
+    inside a quoted field, no quote left open at its end. Reads it until one is found (chunks
+    without a quote are passed with a single comparison)."""
+    reader = _Reader(encoding, skip_lines, delimiter)
+    with path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            reader.push(chunk)
+            if reader.scanner.quoted_break:
+                return False
+            if not chunk:
+                return not reader.scanner.in_quotes
 
 
 def row_lines(

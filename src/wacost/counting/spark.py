@@ -3,10 +3,18 @@
 Counting is additive, so a cluster can do it: `mapInArrow` hands each partition's rows to
 `reduce_batch` as Arrow batches, and each partition sends back only its small table of counts
 per key (with the first row of each), its row count, and its valid recipients as integers.
-The driver adds the counts up, places each row on its line (partitions are numbered by the file
-and the byte offset they start at, so the lines are the ones the local engine reports), finds
-repeated recipients with a Spark window over the recipients, and prices the counts as usual:
-the report is the same, byte for byte, as the local engine's.
+The driver adds the counts up, numbers the rows (partitions are numbered by the file and the
+byte offset they start at), finds repeated recipients with a Spark window over the recipients,
+names the true lines of the rows it reports by a scan of the file as the local engine does (a
+note over several lines, a blank line), and prices the counts as usual: the report is the same,
+byte for byte, as the local engine's.
+
+A quoted field may run over several lines (a note), which Spark's splits, cut at any line
+break, would cut in two: a CSV file with such a field or a quote left open (found by a scan of
+its bytes on the driver, up to the first), a compressed one, or one in UTF-16 or UTF-32 is read
+whole (`multiLine`, one task), and checked as the local engine checks it (no line break in a
+field wacost reads; no rows taken into a note by a quote left open). Other plain files are
+read in splits, in parallel.
 
 `pip install "wacost[spark]"`. `count_dataframe` takes any Spark DataFrame with the contract's
 columns (any alias, any case); `count_files` reads CSV (plain, .gz, .bz2) and Parquet files
@@ -27,6 +35,7 @@ import pyarrow as pa
 
 from wacost.campaign import CampaignFile, canonical_column, mask_digits
 from wacost.counting.batch import _CATEGORIES, _LINE_BITS, _WINDOWS, KEYS, Counts, Tally
+from wacost.counting.pipeline import _on_true_line, _true_lines
 from wacost.counting.spark_partition import (
     _HINT,
     _INPUT,
@@ -37,11 +46,14 @@ from wacost.counting.spark_partition import (
     _REC_ROWS,
     _SCHEMA,
     _START,
+    _UNREAD,
     _WHERE,
+    _Checks,
     _reduce_partition,
 )
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError, OptionError
+from wacost.lines import cut_at_any_line_break
 from wacost.prices.cards import Numbering
 from wacost.sources import (
     ParquetInput,
@@ -74,7 +86,7 @@ def spark_session() -> Any:
         .config("spark.sql.shuffle.partitions", "8")
         .getOrCreate()
     )
-    spark.sparkContext.setLogLevel("ERROR")
+    spark.sparkContext.setLogLevel("OFF")  # its errors show rows (phone numbers): one line here
     return spark
 
 
@@ -102,9 +114,11 @@ def _canonical_columns(names: Sequence[str], where: str) -> dict[str, str]:
     return columns
 
 
-def _read_file(spark: Any, path: Path, index: int, encoding: str | None) -> tuple[Any, int]:
-    """One input as a DataFrame with canonical column names and its split columns; and the
-    line of its first row."""
+def _read_file(
+    spark: Any, path: Path, index: int, encoding: str | None
+) -> tuple[Any, int, CampaignFile | ParquetInput, _Checks | None]:
+    """One input as a DataFrame with canonical column names and its split columns; the line of
+    its first row; what was learnt of it; and, for a CSV, what its rows are checked for."""
     from pyspark.sql import functions as F
 
     if is_stdin(path):
@@ -118,6 +132,8 @@ def _read_file(spark: Any, path: Path, index: int, encoding: str | None) -> tupl
             "decompress the file, or use the local engine",
         )
     source = inspect_input(path, encoding)
+    extra = []
+    checks = None
     if isinstance(source, ParquetInput):
         frame = spark.read.parquet(str(path))
         first_line = 2
@@ -132,6 +148,7 @@ def _read_file(spark: Any, path: Path, index: int, encoding: str | None) -> tupl
         from pyspark.sql.types import StringType, StructField, StructType
 
         schema = StructType([StructField(f"c{i}", StringType()) for i in range(len(source.header))])
+        multiline = _multiline(source)
         frame = spark.read.csv(
             str(path),
             schema=schema,
@@ -140,17 +157,39 @@ def _read_file(spark: Any, path: Path, index: int, encoding: str | None) -> tupl
             encoding=source.encoding,
             quote='"',
             escape='"',
+            multiLine=multiline,
             mode="FAILFAST",
         )
         first_line = source.skip_rows + 1
         columns = {canon: f"c{position}" for canon, position in source.columns.items()}
+        checks = _Checks(source.header, dict(source.columns), source.delimiter)
+        if multiline:  # a quote left open in a column not read: its values with a line break
+            for name in (f"c{i}" for i in range(len(source.header))):
+                if name not in columns.values():
+                    broken = F.col(name).contains("\n") | F.col(name).contains("\r")
+                    extra.append(F.when(broken, F.col(name)).alias(f"{_UNREAD}{name}"))
     frame = frame.select(
         *(F.col(f"`{field}`").alias(canon) for canon, field in columns.items()),
+        *extra,
         F.lit(index).cast("int").alias(_INPUT),
         F.col("_metadata.file_path").alias(_PATH),
         F.col("_metadata.file_block_start").alias(_START),
     )
-    return frame, first_line
+    return frame, first_line, source, checks
+
+
+def _multiline(source: CampaignFile) -> bool:
+    """Whether Spark must read `source` whole (multiLine), not in splits cut at any line break:
+    when a quoted field in it runs over several lines (a note) or a quote is left open (a scan
+    of the file on the driver, up to the first), or it is compressed, or in UTF-16 or UTF-32
+    (whose lines Spark cannot cut)."""
+    if source.opener is not None:
+        return True
+    if source.encoding.replace("-", "").replace("_", "").lower().startswith(("utf16", "utf32")):
+        return True
+    return not cut_at_any_line_break(
+        source.path, source.encoding, source.skip_rows, source.delimiter
+    )
 
 
 def count_files(
@@ -162,15 +201,19 @@ def count_files(
 ) -> Counts:
     """Count campaign files with Spark (see the module's doc)."""
     spark = spark or spark_session()
-    frames, first_lines = [], []
+    frames, first_lines, sources, checks = [], [], [], {}
     for index, path in enumerate(paths):
-        frame, first_line = _read_file(spark, path, index, encoding)
+        frame, first_line, source, check = _read_file(spark, path, index, encoding)
         frames.append(frame)
         first_lines.append(first_line)
+        sources.append(source)
+        if check is not None:
+            checks[index] = check
     union = frames[0]
     for frame in frames[1:]:
         union = union.unionByName(frame, allowMissingColumns=True)
-    return _count(union, numbering, default_country, [str(path) for path in paths], first_lines)
+    files = [str(path) for path in paths]
+    return _count(union, numbering, default_country, files, first_lines, sources, checks)
 
 
 def count_dataframe(
@@ -194,14 +237,19 @@ def _count(
     default_country: str | None,
     files: list[str],
     first_lines: list[int],
+    sources: Sequence[CampaignFile | ParquetInput] = (),
+    checks: dict[int, _Checks] | None = None,
 ) -> Counts:
+    """The counts of `frame`'s rows; `sources` (files) to name the true lines of their rows
+    (a note over several lines is several lines), `checks` what each CSV's rows are checked
+    for as the local engine checks them."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     columns = [c for c in frame.columns if not c.startswith("_wacost_")]
 
     def reduce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        return _reduce_partition(batches, numbering, default_country, columns)
+        return _reduce_partition(batches, numbering, default_country, columns, checks or {})
 
     try:
         reduced = frame.mapInArrow(reduce, _SCHEMA).persist()
@@ -216,7 +264,7 @@ def _count(
             for i, p, s, b in zip(sizes["input"], sizes["path"], sizes["start"], sizes["base"])
         }
         if len(errors):
-            raise _first_error(errors, base, files)
+            raise _first_error(errors, base, files, sources)
         for index, path in enumerate(files):
             if not int(sizes[sizes["input"] == index]["messages"].sum()):
                 raise InputFileError(
@@ -260,17 +308,23 @@ def _count(
             "pyspark" not in type(exc).__module__ and "py4j" not in type(exc).__module__
         ):
             raise
-        text = re.sub(r"\s+", " ", str(exc))[:200]
+        text = mask_digits(re.sub(r"\s+", " ", str(exc))[:200])
+        if "MALFORMED_CSV_RECORD" in str(exc):  # Spark's own message shows the row
+            file = re.search(r"while reading file (?:file:(?://)?)?(\S+?)\.? ", str(exc))
+            text = f"{file.group(1) + ': ' if file else ''}a row it cannot parse"
         raise InputFileError(
-            f"Spark could not count the campaign: {mask_digits(text)}",
-            "check the input files (every row needs as many fields as the header)",
+            f"Spark could not count the campaign: {text}",
+            "check the input files: every row needs as many fields as the header, and every "
+            'quote closed (a quote inside a field is written twice: "")',
         ) from None
     first = repeated["first"]
+    # each row counted as one line; a scan of the file names their true lines, as locally
+    counted, first = _true_lines(sources, CountTable.from_pandas(table), first)
     example = None
     if first is not None:
         example = f"{files[int(first) >> _LINE_BITS]}:{int(first) & ((1 << _LINE_BITS) - 1)}"
     return Counts(
-        table=CountTable.from_pandas(table),
+        table=counted,
         files=tuple(files),
         rows=rows,
         duplicates=Tally(int(repeated["messages"] or 0), example),
@@ -308,14 +362,22 @@ def _table(keys: pd.DataFrame, base: dict[tuple[int, str, int], int]) -> pd.Data
 
 
 def _first_error(
-    errors: pd.DataFrame, base: dict[tuple[int, str, int], int], files: list[str]
+    errors: pd.DataFrame,
+    base: dict[tuple[int, str, int], int],
+    files: list[str],
+    sources: Sequence[CampaignFile | ParquetInput],
 ) -> InputFileError:
-    """The error the local engine would raise: the first in reading order, on its line."""
+    """The error the local engine would raise: the first in reading order, on its true line."""
     found = []
     for i, p, s, text in zip(errors["input"], errors["path"], errors["start"], errors["error"]):
         match = re.search(re.escape(_WHERE) + r":(\d+)", text)
         found.append(((int(i), str(p), int(s), int(match.group(1)) if match else 0), text))
     (i, p, s, row), text = min(found)
-    place = f"{files[i]}:{base.get((i, p, s), 0) + row}"
-    message, _, hint = re.sub(re.escape(_WHERE) + r":\d+", place, text).partition(_HINT)
+    line = base.get((i, p, s), 0) + row
+    message, _, hint = text.partition(_HINT)
+    problem = message.removeprefix(f"{_WHERE}:{row}: ")
+    if problem != message:  # about a row: on its true line
+        error = InputFileError.at_line(files[i], line, problem, hint or None)
+        return _on_true_line(error, sources[i]) if i < len(sources) else error
+    message = re.sub(re.escape(_WHERE) + r":\d+", f"{files[i]}:{line}", message)
     return InputFileError(message, hint or None)

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wacost.campaign import Batch
+from wacost.campaign import Batch, _refuse_line_breaks
 from wacost.counting.batch import _CATEGORIES, _WINDOWS
 from wacost.counting.batch import reduce_batch as _reduce_batch
 from wacost.counting.pipeline import _Tables
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
+from wacost.open_quotes import refuse_swallowed_rows
 from wacost.prices.cards import Numbering
 from wacost.sources import as_text
 
 _INPUT: Final = "_wacost_input"  # which input (file, folder) a row comes from
 _PATH: Final = "_wacost_path"  # the file within it (a folder's part)
 _START: Final = "_wacost_start"  # the byte offset of the split the row was read in
+_UNREAD: Final = "_wacost_unread_"  # a column not read, its values with a line break only
 _WHERE: Final = "\x00wacost-segment"  # stands for file:line in errors raised on executors
 _HINT: Final = "\x1f"  # between an error's message and its hint
 _REC_KEY, _REC_ROWS, _REC_RECIPIENT, _REC_ERROR = 0, 1, 2, 3
@@ -55,6 +57,16 @@ _ARROW_SCHEMA: Final = pa.schema(
     ]
 )
 
+
+class _Checks(NamedTuple):
+    """A CSV input's layout, to check its rows as the local engine does: no line break in a
+    field wacost reads, no rows taken into a field it does not by a quote left open."""
+
+    header: tuple[str, ...]
+    columns: dict[str, int]  # canonical name -> position
+    delimiter: str
+
+
 # --- executors: one partition -> counts ---------------------------------------------------------
 
 
@@ -74,6 +86,7 @@ def _reduce_partition(
     numbering: Numbering,
     default_country: str | None,
     columns: Sequence[str],
+    checks: dict[int, _Checks],
 ) -> Iterator[pa.RecordBatch]:
     """mapInArrow's function: a partition's rows (in segments of one input split each) to
     counts per key, the segments' row counts, the valid recipients, or the first error."""
@@ -96,6 +109,8 @@ def _reduce_partition(
             wanted = {name: as_text(piece.column(name)) for name in columns}
             batch = Batch(index, rows[index], wanted, piece.num_rows)
             try:
+                if segment[0] in checks:
+                    _check(piece, wanted, checks[segment[0]], rows[index])
                 part = _reduce_batch(batch, resolver, _WHERE, 0)
             except InputFileError as exc:
                 # the segments read so far place the error on its line; the partition stops
@@ -140,6 +155,21 @@ def _reduce_partition(
                 messages=pa.array(mine["messages"].to_numpy(), pa.int64()),
                 row=pa.array(mine["first_line"].to_numpy(), pa.int64()),
             )
+
+
+def _check(piece: pa.RecordBatch, wanted: dict[str, pa.Array], check: _Checks, row: int) -> None:
+    """The local engine's checks of a CSV's rows (see campaign.read_batches), on `piece`."""
+    _refuse_line_breaks(wanted, _WHERE, row)
+    unread = [name for name in piece.schema.names if name.startswith(_UNREAD)]
+    if unread:
+        values = pa.RecordBatch.from_arrays(
+            [piece.column(name).cast(pa.binary()) for name in unread],  # as read locally
+            names=[name.removeprefix(_UNREAD) for name in unread],
+        )
+        names = values.schema.names
+        refuse_swallowed_rows(
+            values, names, check.header, check.columns, check.delimiter, _WHERE, row
+        )
 
 
 def _segments(
