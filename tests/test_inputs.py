@@ -413,3 +413,21 @@ def test_a_stream_in_many_blocks_counts_like_its_file(tmp_path, monkeypatch, wor
         count(bad)
     with pytest.raises(InputFileError, match=r"^-:3432: category 'bogus'"):
         count(Path("-"), bad.read_bytes())
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+@pytest.mark.parametrize("form", ["csv", "gz", "stdin"])
+def test_a_header_without_rows_or_line_end_is_a_header_but_no_rows(tmp_path, form, encoding):
+    """A header whose line has no line end (an export of no rows) is refused as having no rows,
+    in every form: not 'cannot parse the CSV (Could not skip initial 1 rows ...)', nor, for a
+    .gz file, 'not a readable gzip file'."""
+    data = "phone,template".encode(encoding)
+    path = _bytes(tmp_path / "empty.csv", data)
+    if form == "gz":
+        path = _bytes(tmp_path / "empty.csv.gz", gzip.compress(data))
+    code, _, err = _estimate("-", data) if form == "stdin" else _estimate(path)
+    name = "-" if form == "stdin" else str(path)
+    assert (
+        code == 2
+        and err == f"wacost: error: {name}: a header but no rows (add the campaign's recipients)\n"
+    ), err

@@ -222,3 +222,19 @@ def test_bytes_not_utf8_in_a_later_unquoted_range(tmp_path, monkeypatch, column)
     data = b"phone,template\n" + b"".join(b",".join(row) + b"\n" for row in rows)
     path = write(tmp_path / "c.csv", data)
     assert "UTF-8" in _same_error(path, monkeypatch, 8192)
+
+
+@pytest.mark.parametrize("cut", range(1, 26))
+def test_stream_lines_after_a_literal_quote_at_a_read_boundary(cut):
+    """A quote inside an unquoted field (b"q"") is a character: one that ends a read and the
+    quote that begins the next are not an escaped quote opening a field. The stream's rows are
+    on the lines its file's scan finds, wherever the reads are cut (a row was put a line up)."""
+    import numpy as np
+
+    from wacost.lines import StreamLines
+
+    data = b'h1,h2\nx,b"q""\n\n"a\nb"\nz,1\n'  # rows on lines 2, 4 (over two lines) and 6
+    lines = StreamLines("utf-8", 1, ",")
+    for chunk in (data[:cut], data[cut:], b""):
+        lines.feed(chunk)
+    assert lines.true_lines(np.array([2, 3, 4])).tolist() == [2, 4, 6]

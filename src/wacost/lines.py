@@ -49,6 +49,7 @@ class _Scanner:
         self.line = 0  # line breaks seen so far: the 0-based line of the next byte
         self.rows = 0  # rows started so far
         self.in_quotes = False
+        self.closed_last = False  # the byte before the next one is a quote that closed a field
         self.at_row_start = skip == 0
         self.quoted_break = False  # whether a line break was met inside a quoted field
 
@@ -75,7 +76,7 @@ class _Scanner:
             self.rows += starts
             self.line += breaks
             self.at_row_start = data.endswith(b"\n")
-            self.last = data[-1]
+            self.last, self.closed_last = data[-1], False
             return first_row, None
         return first_row, self._general(data)
 
@@ -127,6 +128,7 @@ class _Scanner:
         self.in_quotes = bool((toggles.size + parity) & 1)
         self.at_row_start = at_end
         self.last = int(b[-1])
+        self.closed_last = bool(toggles.size and toggles[-1] == len(b) - 1 and not self.in_quotes)
         return np.asarray(lines, dtype=np.int64)
 
     def _toggles(self, b: np.ndarray) -> np.ndarray:
@@ -139,8 +141,8 @@ class _Scanner:
         if not at.size:
             return at
         before = b[at - 1]  # the byte before each quote (the first byte's: self.last)
-        if at[0] == 0:
-            before[0] = self.last
+        if at[0] == 0:  # a quote after one that did not close a field is a character
+            before[0] = self.last if self.last != _QUOTE or self.closed_last else ord("a")
         boundary = self.field_start[before]
         # if every quote toggled, those outside a quoted field are every other one from here
         parity = 1 if self.in_quotes else 0
@@ -151,7 +153,8 @@ class _Scanner:
         first = parity + 2 * int(np.argmax(irregular))
         toggles = np.ones(at.size, dtype=bool)
         inside = False
-        closed = int(at[first - 1]) if first else -2  # where the last quote closed a field
+        # where the last quote closed a field (-1: the previous bytes' last)
+        closed = int(at[first - 1]) if first else (-1 if self.closed_last else -2)
         at_boundary = boundary.tolist()
         positions = at.tolist()
         for j in range(first, at.size):

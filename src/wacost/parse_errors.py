@@ -12,6 +12,10 @@ from wacost.errors import InputFileError, literal
 from wacost.lines import first_ragged_row
 from wacost.masking import mask_digits
 
+# a header line shorter than this fits in any read block: pyarrow's 'Could not skip initial
+# rows' then means the file ended before the first row
+_HEADER_BYTES = 64 * 1024
+
 if TYPE_CHECKING:
     from wacost.campaign import CampaignFile
 
@@ -81,6 +85,9 @@ def explain_parse_error(
             f"{columns.group(1)}",
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
         )
+    if "Could not skip initial" in text and len(",".join(source.header)) < _HEADER_BYTES:
+        # the file ends within the lines before the first row: a header line with no line end
+        return InputFileError(f"{where}: a header but no rows", "add the campaign's recipients")
     if "straddling" in text:
         return InputFileError(
             f"{where}: a row is longer than wacost's read block (4 MiB)",
