@@ -367,6 +367,33 @@ def test_a_stream_names_the_csvs_lines(tmp_path, ending, bad, form):
         assert got[1].replace(f'"{name}', f'"{csv_path}') == expected
 
 
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("+919876549999,spring_sale,x,,extra", "a row has 5 fields where the header has 4"),
+        ('+919876549999,spring_sale,x"y,,extra', "unbalanced quotes in the row starting"),
+    ],
+    ids=["ragged", "quote"],
+)
+@pytest.mark.parametrize("form", ["stdin", "fifo"])
+def test_a_stream_names_the_line_of_a_ragged_row(tmp_path, row, problem, form):
+    """A row with more fields than the header, after notes over two lines and a blank line, is
+    named on its true line read from a stream (which cannot be read again) as from its file."""
+    lines = _noted_campaign("\n", bad=False).split(b"\n")
+    lines.insert(2500, row.encode())
+    data = b"\n".join(lines)
+    line = data.split(b"\n").index(row.encode()) + 1
+    csv_path = _bytes(tmp_path / "rag.csv", data)
+    code, _, err = _estimate(csv_path)
+    assert code == 2 and f"{csv_path}:{line}: {problem}" in err, err
+    if form == "stdin":
+        name, got = "-", _estimate("-", data)
+    else:
+        name = str(tmp_path / "pipe.csv")
+        got = _through_fifo(tmp_path / "pipe.csv", data)
+    assert got[0] == 2 and got[2].replace(name, str(csv_path)) == err, got[2]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
 def test_standard_input_names_the_lines_of_a_utf16_csv(tmp_path, encoding):
     """UTF-16 (decoded to find its lines) and UTF-8 with a byte-order mark, from standard input."""

@@ -281,7 +281,9 @@ def read_batches(
         skip_rows=source.skip_rows,
         block_size=block_size,
         encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
-        use_threads=check_unread,
+        # read once: one thread, so that pyarrow numbers a malformed row (InvalidRow.number),
+        # the only way to name its line in a stream that cannot be read again
+        use_threads=check_unread and source.lines is None,
     )
     # a quoted field may hold a line break (a note in a column wacost does not read): without
     # newlines_in_values, pyarrow cuts its blocks into chunks at any line end, quoted or not

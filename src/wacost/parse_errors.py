@@ -33,13 +33,22 @@ class BadRow:
 
 
 def _ragged_row_error(
-    where: str, source: CampaignFile, start: int, problem: str, hint: str
+    where: str,
+    source: CampaignFile,
+    start: int,
+    problem: str,
+    hint: str,
+    number: int | None = None,
 ) -> InputFileError:
     """`where: problem (hint)`, on the line (counted a row each from `start`, as errors count
     them; the reader makes it the file's true line) of the first row with another number of
-    fields than the header, where the file can be read again."""
+    fields than the header: pyarrow's `number` of the row (counted with the skipped lines, as
+    a reader on one thread counts them: a stream read once), or where the file can be read
+    again, found by reading it."""
     index = None
-    if source.stream is None and str(source.path) != "-":  # not read once
+    if number is not None:
+        index = number - source.skip_rows - 1
+    elif source.stream is None and str(source.path) != "-":  # not read once
         opener = source.opener or (lambda: open(source.path, "rb"))
         index = first_ragged_row(
             opener, source.encoding, source.skip_rows, source.delimiter, len(source.header)
@@ -64,6 +73,7 @@ def explain_parse_error(
                 start,
                 f"unbalanced quotes in the row starting {snippet.splitlines()[0]!r}",
                 'close every quoted field (a quote inside a field is written twice: "")',
+                row.number,
             )
         fields = "field" if row.actual_columns == 1 else "fields"
         return _ragged_row_error(
@@ -73,6 +83,7 @@ def explain_parse_error(
             f"a row has {row.actual_columns} {fields} where the header has "
             f"{row.expected_columns}: {snippet!r}",
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
+            row.number,
         )
     columns = re.search(r"Expected (\d+) columns, got (\d+)", text)
     if columns:
