@@ -394,6 +394,28 @@ def test_a_stream_names_the_line_of_a_ragged_row(tmp_path, row, problem, form):
     assert got[0] == 2 and got[2].replace(name, str(csv_path)) == err, got[2]
 
 
+@pytest.mark.parametrize("form", ["stdin", "fifo"])
+def test_too_many_template_names_is_named_on_the_true_line(tmp_path, monkeypatch, form):
+    """The limit on distinct template names names the file's true line of the row that passed
+    it (after notes over two lines and a blank line), from a file and from a stream alike."""
+    from wacost.counting import pipeline
+
+    monkeypatch.setattr(pipeline, "MAX_DISTINCT_NAMES", 10)
+    rows = [f'+91987654{i:04d},t{i},"note\nover two lines"' for i in range(15)]
+    rows.insert(5, "")  # a blank line
+    data = ("phone,template,notes\n" + "\n".join(rows) + "\n").encode()
+    line = 1 + 1 + 14 * 2 + 1  # after the header, a blank line, 14 rows of two lines
+    csv_path = _bytes(tmp_path / "names.csv", data)
+    code, _, err = _estimate(csv_path)
+    assert code == 2 and f"{csv_path}:{line}: more than 10 distinct template names" in err, err
+    if form == "stdin":
+        name, got = "-", _estimate("-", data)
+    else:
+        name = str(tmp_path / "pipe.csv")
+        got = _through_fifo(tmp_path / "pipe.csv", data)
+    assert got[0] == 2 and got[2].replace(name, str(csv_path)) == err, got[2]
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
 def test_standard_input_names_the_lines_of_a_utf16_csv(tmp_path, encoding):
     """UTF-16 (decoded to find its lines) and UTF-8 with a byte-order mark, from standard input."""

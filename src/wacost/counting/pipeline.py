@@ -174,9 +174,11 @@ MAX_DISTINCT_NAMES = 100_000
 def _check_distinct_names(tables: _Tables, path: Path, line: int) -> None:
     for column, vocabulary in (("template", tables.templates), ("language", tables.languages)):
         if len(vocabulary.values) > MAX_DISTINCT_NAMES + 1:  # +1: the empty name
-            raise InputFileError(
-                f"{path}: more than {MAX_DISTINCT_NAMES:,} distinct {column} names by line "
-                f"{line:,}; a campaign sends a few templates",
+            raise InputFileError.at_line(  # line: counted a line a row, made the true line
+                str(path),
+                line,
+                f"more than {MAX_DISTINCT_NAMES:,} distinct {column} names by this line; "
+                "a campaign sends a few templates",
                 f"check that the {column} column holds {column} names (not a message or an id)",
             )
 
