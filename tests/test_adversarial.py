@@ -831,3 +831,31 @@ def test_excel_sep_tab_hint(wacost, tmp_path):
 
 # --- 16. an unterminated quote swallowing rows ------------------------------------------------
 # (tests/edge_cases/unterminated_quote_swallows_rows.csv in cases.yaml)
+
+
+# --- 17. a malformed row that is not UTF-8: no traceback from the library ---------------------
+
+
+def test_an_undecodable_malformed_row_prints_no_traceback(wacost, tmp_path, monkeypatch, capfd):
+    """pyarrow decodes a malformed row's text before it calls our row handler: a row that is
+    not UTF-8 raises there, and pyarrow prints it through the unraisable hook. The library (not
+    only the command line) keeps it off stderr and names the row on its line."""
+    from wacost.counting.pipeline import count_campaign
+    from wacost.errors import InputFileError
+    from wacost.numbers.resolver import NumberResolver
+    from wacost.prices.loading import load_price_book
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)  # a plain process's
+    data = b"phone,template,notes\n+919876543210,spring_sale,x\n"
+    data += b"+919876543211,spring_sale,\xff\xfe,extra\n+919876543212,spring_sale,y\n"
+    path = write(tmp_path / "bad.csv", data)
+    with pytest.raises(InputFileError) as caught:
+        count_campaign([path], NumberResolver(load_price_book().numbering))
+    assert str(caught.value).startswith(f"{path}:3: a row has 4 fields where the header has 3")
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    run = wacost("estimate", path, *DATE)
+    assert run.exit_code == 2
+    assert_one_error_line(run.stderr, f"{path}:3: a row has 4 fields", "header has 3")
+    assert "9876543211" not in run.stderr
+    assert "Traceback" not in capfd.readouterr().err

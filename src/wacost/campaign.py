@@ -27,7 +27,7 @@ from wacost.lines import StreamLines
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
 from wacost.open_quotes import refuse_swallowed_rows
-from wacost.parse_errors import BadRow, explain_parse_error
+from wacost.parse_errors import BadRow, explain_parse_error, quiet_bad_rows
 from wacost.sniffing import (
     _SNIFF_BYTES,
     _detect_encoding,
@@ -276,6 +276,7 @@ def read_batches(
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
     unread = [name for name in names if name not in wanted] if check_unread else []
     bad_row = BadRow()
+    quiet_bad_rows()
     read_options = pacsv.ReadOptions(
         column_names=names,
         skip_rows=source.skip_rows,

@@ -4,7 +4,9 @@ file's line where the file can be read again, and what to do about it."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.csv as pacsv
 
@@ -21,15 +23,42 @@ if TYPE_CHECKING:
 
 
 class BadRow:
-    """Remembers the first malformed row pyarrow meets, to name it in the error."""
+    """Remembers the first malformed row pyarrow meets, to name it in the error.
+
+    pyarrow decodes a row's text before it calls the handler: a row that is not UTF-8 raises
+    there, and pyarrow prints what it raised ('Exception ignored ... Traceback') unless the
+    unraisable hook takes it; `quiet_bad_rows` installs one that keeps it as `undecodable`.
+    """
 
     def __init__(self) -> None:
         self.row: pacsv.InvalidRow | None = None
+        self.undecodable = False
 
-    def __call__(self, row: pacsv.InvalidRow) -> str:
+    def __call__(self, row: pacsv.InvalidRow) -> str:  # reads nothing of `row`: never raises
         if self.row is None:
             self.row = row
         return "error"
+
+
+class _BadRowHook:
+    """An unraisable hook that takes what pyarrow's call of a `BadRow` raised (the row's text
+    could not be decoded) and passes any other to the hook it replaced."""
+
+    def __init__(self, previous: Callable[[Any], object]) -> None:
+        self.previous = previous
+
+    def __call__(self, info: Any) -> None:
+        if isinstance(info.object, BadRow):
+            info.object.undecodable = True
+            return
+        self.previous(info)
+
+
+def quiet_bad_rows() -> None:
+    """Keep what a `BadRow`'s call raises off stderr (see `BadRow`), in any process (the
+    command line's or a library caller's); other unraisable exceptions are printed as before."""
+    if not isinstance(sys.unraisablehook, _BadRowHook):
+        sys.unraisablehook = _BadRowHook(sys.unraisablehook)
 
 
 def _ragged_row_error(
@@ -86,8 +115,9 @@ def explain_parse_error(
             row.number,
         )
     columns = re.search(r"Expected (\d+) columns, got (\d+)", text)
-    if columns:
+    if columns:  # no row kept: its text could not be decoded (bad_row.undecodable)
         got = int(columns.group(2))
+        number = re.search(r"Row #(\d+)", text)  # a reader on one thread numbers it
         return _ragged_row_error(
             where,
             source,
@@ -95,6 +125,7 @@ def explain_parse_error(
             f"a row has {got} {'field' if got == 1 else 'fields'} where the header has "
             f"{columns.group(1)}",
             "fix the row's delimiters or quotes (every row needs as many fields as the header)",
+            int(number.group(1)) if number else None,
         )
     if "Could not skip initial" in text and len(",".join(source.header)) < _HEADER_BYTES:
         # the file ends within the lines before the first row: a header line with no line end
