@@ -255,3 +255,25 @@ def test_a_tampered_report_is_one_line_and_exit_2_not_an_internal_error(
     assert "internal error" not in run.stderr
     assert run.stderr.count("\n") == 1
     assert f"{path}: totals.cost:" in run.stderr
+
+
+def test_a_phone_number_in_a_saved_warning_is_masked_in_every_format(wacost, saved_json, tmp_path):
+    """A hand-edited saved report whose warning message holds a phone number renders it
+    masked, as wacost masks numbers everywhere else."""
+    data = json.loads(saved_json)
+    data["warnings"] = [
+        *data.get("warnings", []),
+        {
+            "code": "edited",
+            "message": "call +919876543210 about this campaign",
+            "count": 1,
+            "example": None,
+        },
+    ]
+    path = write(tmp_path / "edited.json", json.dumps(data))
+    for fmt in FORMATS:
+        run = wacost("report", path, "--format", fmt)
+        assert run.exit_code == 0, (fmt, run.stderr)
+        assert "9876543210" not in run.stdout + run.stderr, fmt
+        if fmt != "csv":  # the CSV holds the tables, not the warnings
+            assert "+919*******10" in run.stdout, (fmt, run.stdout)
