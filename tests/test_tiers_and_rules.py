@@ -256,3 +256,15 @@ def test_a_saved_incomplete_report_still_fails_its_budget(wacost, tmp_path):
     assert again.exit_code == 1
     assert "NOT CHECKED" in again.stdout
     assert "40 billable messages have no price" in again.stderr
+
+
+def test_a_reaction_with_a_template_category_is_named_on_its_true_line(wacost, tmp_path):
+    """After a note over two lines the refused row is on line 4, not on the counted line 3."""
+    campaign = write(
+        tmp_path / "c.csv",
+        'country,category,count,type,note\nIN,service,10,reaction,"two\nlines"\n'
+        "IN,marketing,10,reaction,x\n",
+    )
+    run = wacost("estimate", campaign, "--date", "2026-11-10")
+    assert run.exit_code == 2
+    assert f"{campaign}:4: type reaction with category marketing" in run.stderr, run.stderr

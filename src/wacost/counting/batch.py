@@ -158,9 +158,10 @@ def _reactions(
     clash = np.flatnonzero(mask & templated)
     if clash.size:
         row = int(clash[0])
-        raise InputFileError(
-            f"{where}:{batch.first_line + row}: type reaction with category "
-            f"{_CATEGORIES[category[row]]}",
+        raise InputFileError.at_line(
+            where,
+            batch.first_line + row,
+            f"type reaction with category {_CATEGORIES[category[row]]}",
             "a reaction is a non-template message: clear the category or the type",
         )
     return mask
