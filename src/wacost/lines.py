@@ -17,10 +17,8 @@ same scanner, and keeps only where the true lines move further from the counted 
 from __future__ import annotations
 
 import codecs
-import csv
-import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -349,42 +347,3 @@ class _Tee:
     def close(self) -> None:
         self._stream.close()
         self.closed = True
-
-
-_LINE_END = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")  # after \n, \r\n or a lone \r
-
-
-def _text_lines(handle: Any, encoding: str) -> Iterator[str]:
-    """The file's text, line by line, each line with its \n, \r\n or \r."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    rest = ""
-    while chunk := handle.read(_CHUNK):
-        # (a \r\n split between chunks gives a line and a blank one: no row either way)
-        lines = _LINE_END.split(rest + decoder.decode(bytes(chunk)))
-        rest = lines.pop()  # unfinished: the next chunk's
-        yield from lines
-    yield from (line for line in _LINE_END.split(rest + decoder.decode(b"", final=True)) if line)
-
-
-def first_ragged_row(
-    opener: Callable[[], Any], encoding: str, skip_lines: int, delimiter: str, width: int
-) -> int | None:
-    """The 0-based index of the first row (as the reader counts rows after `skip_lines`
-    lines: a blank line is none) that has not `width` fields; None when every row has, or the
-    file cannot be read again. For an error's line: reads the file from its start."""
-    limit = csv.field_size_limit()
-    csv.field_size_limit(2**31 - 1)  # a note may be long
-    try:
-        with opener() as handle:
-            lines = _text_lines(handle, encoding)
-            for _ in zip(range(skip_lines), lines):
-                pass
-            rows = (fields for fields in csv.reader(lines, delimiter=delimiter) if fields)
-            for index, fields in enumerate(rows):
-                if len(fields) != width:
-                    return index
-    except Exception:  # only the line is lost: the error is named without it
-        return None
-    finally:
-        csv.field_size_limit(limit)
-    return None

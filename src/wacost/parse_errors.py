@@ -8,15 +8,16 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
-from wacost.lines import first_ragged_row
 from wacost.masking import mask_digits
 
 # a header line shorter than this fits in any read block: pyarrow's 'Could not skip initial
 # rows' then means the file ended before the first row
 _HEADER_BYTES = 64 * 1024
+_ROW_NUMBER = re.compile(r"Row #(\d+)")  # in the error of a reader on one thread
 
 if TYPE_CHECKING:
     from wacost.campaign import CampaignFile
@@ -71,20 +72,50 @@ def _ragged_row_error(
 ) -> InputFileError:
     """`where: problem (hint)`, on the line (counted a row each from `start`, as errors count
     them; the reader makes it the file's true line) of the first row with another number of
-    fields than the header: pyarrow's `number` of the row (counted with the skipped lines, as
-    a reader on one thread counts them: a stream read once), or where the file can be read
-    again, found by reading it."""
-    index = None
-    if number is not None:
-        index = number - source.skip_rows - 1
-    elif source.stream is None and str(source.path) != "-":  # not read once
-        opener = source.opener or (lambda: open(source.path, "rb"))
-        index = first_ragged_row(
-            opener, source.encoding, source.skip_rows, source.delimiter, len(source.header)
-        )
-    if index is None:
+    fields than the header. pyarrow numbers that row (with the skipped lines, blank lines not
+    counted) only on one thread: a stream is read so (`number`); a file, read on every core,
+    is read again on one thread to learn it."""
+    if number is None:
+        number = _bad_row_number(source)
+    if number is None:
         return InputFileError(f"{where}: {problem}", hint)
-    return InputFileError.at_line(where, start + index, problem, hint)
+    return InputFileError.at_line(where, start + number - source.skip_rows - 1, problem, hint)
+
+
+def _bad_row_number(source: CampaignFile) -> int | None:
+    """pyarrow's number of the first malformed row of `source` read again on one thread (its
+    columns as bytes: nothing converted); None for a stream, which cannot be read again."""
+    if source.stream is not None or str(source.path) == "-":
+        return None
+    names = [f"c{i}" for i in range(len(source.header))]
+    bad = BadRow()
+    reader = None
+    stopped = ""
+    try:
+        reader = pacsv.open_csv(
+            source.opener() if source.opener is not None else str(source.path),
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=source.skip_rows,
+                encoding="utf8" if source.encoding in ("utf-8", "utf8") else source.encoding,
+                use_threads=False,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=source.delimiter, invalid_row_handler=bad, newlines_in_values=True
+            ),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.binary())),
+        )
+        for _ in reader:
+            pass
+    except (pa.ArrowException, OSError, UnicodeError, ValueError) as exc:
+        stopped = str(exc)  # the row, if the handler met it, is kept
+    finally:
+        reader = None  # not kept alive by a traceback (see campaign.read_batches)
+    if bad.row is not None:
+        numbered: int | None = bad.row.number
+        return numbered
+    number = _ROW_NUMBER.search(stopped)  # a row the handler never got (not decodable)
+    return int(number.group(1)) if number else None
 
 
 def explain_parse_error(
@@ -117,7 +148,7 @@ def explain_parse_error(
     columns = re.search(r"Expected (\d+) columns, got (\d+)", text)
     if columns:  # no row kept: its text could not be decoded (bad_row.undecodable)
         got = int(columns.group(2))
-        number = re.search(r"Row #(\d+)", text)  # a reader on one thread numbers it
+        number = _ROW_NUMBER.search(text)  # a reader on one thread numbers it
         return _ragged_row_error(
             where,
             source,
