@@ -106,19 +106,24 @@ def _ts(day: str) -> int:
     return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
 
 
+def _first_band_point() -> dict[str, object]:
+    """Meta's data point for 100 Indian utility messages in the first band, on 1 November."""
+    return {
+        "start": _ts("2026-11-01"),
+        "end": _ts("2026-11-02"),
+        "country": "IN",
+        "pricing_category": "UTILITY",
+        "pricing_type": "REGULAR",
+        "tier": "0:100",
+        "volume": 100,
+        "cost": 1.0,
+    }
+
+
 def test_tiers_with_pricing_analytics_json(wacost, tiered, tmp_path):
     card, campaign = tiered
     points = [
-        {
-            "start": _ts("2026-11-01"),
-            "end": _ts("2026-11-02"),
-            "country": "IN",
-            "pricing_category": "UTILITY",
-            "pricing_type": "REGULAR",
-            "tier": "0:100",
-            "volume": 100,
-            "cost": 1.0,
-        },
+        _first_band_point(),
         {
             "start": _ts("2026-11-02"),
             "end": _ts("2026-11-03"),
@@ -174,16 +179,7 @@ def test_the_same_usage_data_point_twice_is_refused(wacost, tiered, tmp_path):
     so later, cheaper bands priced the campaign below what it costs, without a word
     (reconcile refuses the same repeat)."""
     card, campaign = tiered
-    point = {
-        "start": _ts("2026-11-01"),
-        "end": _ts("2026-11-02"),
-        "country": "IN",
-        "pricing_category": "UTILITY",
-        "pricing_type": "REGULAR",
-        "tier": "0:100",
-        "volume": 100,
-        "cost": 1.0,
-    }
+    point = _first_band_point()
     analytics = write(
         tmp_path / "analytics.json",
         json.dumps(

@@ -367,6 +367,16 @@ def test_a_stream_names_the_csvs_lines(tmp_path, ending, bad, form):
         assert got[1].replace(f'"{name}', f'"{csv_path}') == expected
 
 
+def _stream_error_is_the_files(tmp_path, form: str, data: bytes, csv_path, err: str) -> None:
+    """`data` through standard input or a FIFO ends with the file's error, its name swapped."""
+    if form == "stdin":
+        name, got = "-", _estimate("-", data)
+    else:
+        name = str(tmp_path / "pipe.csv")
+        got = _through_fifo(tmp_path / "pipe.csv", data)
+    assert got[0] == 2 and got[2].replace(name, str(csv_path)) == err, got[2]
+
+
 @pytest.mark.parametrize(
     ("row", "problem"),
     [
@@ -386,12 +396,7 @@ def test_a_stream_names_the_line_of_a_ragged_row(tmp_path, row, problem, form):
     csv_path = _bytes(tmp_path / "rag.csv", data)
     code, _, err = _estimate(csv_path)
     assert code == 2 and f"{csv_path}:{line}: {problem}" in err, err
-    if form == "stdin":
-        name, got = "-", _estimate("-", data)
-    else:
-        name = str(tmp_path / "pipe.csv")
-        got = _through_fifo(tmp_path / "pipe.csv", data)
-    assert got[0] == 2 and got[2].replace(name, str(csv_path)) == err, got[2]
+    _stream_error_is_the_files(tmp_path, form, data, csv_path, err)
 
 
 @pytest.mark.parametrize("form", ["stdin", "fifo"])
@@ -408,12 +413,7 @@ def test_too_many_template_names_is_named_on_the_true_line(tmp_path, monkeypatch
     csv_path = _bytes(tmp_path / "names.csv", data)
     code, _, err = _estimate(csv_path)
     assert code == 2 and f"{csv_path}:{line}: more than 10 distinct template names" in err, err
-    if form == "stdin":
-        name, got = "-", _estimate("-", data)
-    else:
-        name = str(tmp_path / "pipe.csv")
-        got = _through_fifo(tmp_path / "pipe.csv", data)
-    assert got[0] == 2 and got[2].replace(name, str(csv_path)) == err, got[2]
+    _stream_error_is_the_files(tmp_path, form, data, csv_path, err)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
