@@ -274,13 +274,9 @@ def reconcile(
     return Reconciliation(
         currency=currency,
         estimate_date=estimate.date,
-        estimated_cost=estimated,
-        estimated_messages=sum(cell.messages for cell in est.values()),
         rate_card=estimate.rate_card.effective_from,
         start=actual.start,
         end=actual.end,
-        actual_cost=billed_total,
-        actual_messages=sum(p.messages for p in actual.points),
         sources=tuple(actual.sources),
         rows=tuple(rows),
         delivery_rates=tuple(delivery),

@@ -94,18 +94,30 @@ class Reconciliation:
 
     currency: str
     estimate_date: dt.date
-    estimated_cost: Decimal
-    estimated_messages: int
     rate_card: dt.date
     start: dt.date | None
     end: dt.date | None
-    actual_cost: Decimal
-    actual_messages: int
     sources: tuple[str, ...]
-    rows: tuple[ReconcileRow, ...]
+    rows: tuple[ReconcileRow, ...]  # every market and category of either side
     delivery_rates: tuple[DeliveryRate, ...]
     findings: tuple[Finding, ...]
     tolerance: Tolerance | None = None
+
+    @property
+    def estimated_cost(self) -> Decimal:
+        return sum((row.estimated_cost for row in self.rows), Decimal(0))
+
+    @property
+    def actual_cost(self) -> Decimal:
+        return sum((row.actual_cost for row in self.rows), Decimal(0))
+
+    @property
+    def estimated_messages(self) -> int:
+        return sum(row.estimated_messages for row in self.rows)
+
+    @property
+    def actual_messages(self) -> int:
+        return sum(row.actual_messages for row in self.rows)
 
     @property
     def difference(self) -> Decimal:
