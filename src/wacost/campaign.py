@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
-from wacost.lines import StreamLines
+from wacost.lines import QuoteWatch, StreamLines
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
 from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
 from wacost.open_quotes import refuse_swallowed_rows
@@ -261,6 +261,7 @@ def read_batches(
     progress: Callable[[int], None] | None = None,
     check_unread: bool = True,
     first_line: int | None = None,
+    watch_quotes: bool = True,
 ) -> Iterator[Batch]:
     """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns.
 
@@ -270,7 +271,8 @@ def read_batches(
     hold no quote character passes False: only the columns it uses are read, without quoting,
     on the caller's thread (it parses other bytes on its others), and as bytes made text here
     (see _as_text). `first_line`: the line of the first row (default: the one after the
-    header), in batches and errors.
+    header), in batches and errors. `watch_quotes`: refuse bytes that end inside a quoted field
+    (a caller that has checked they do not passes False).
     """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
@@ -305,13 +307,19 @@ def read_batches(
     line = source.skip_rows + 1 if first_line is None else first_line
     stream = None
     reader: pacsv.CSVStreamingReader | None = None
+    # read once, its lines learnt as it is read: they follow its quotes too
+    watch: StreamLines | QuoteWatch | None = source.lines if check_unread else None
     try:
         if source.opener is not None:
             stream = source.opener()
-        elif progress is not None and source.stream is None:
+        elif (progress is not None or (check_unread and watch_quotes)) and source.stream is None:
             stream = pa.OSFile(str(source.path))
+        read = stream if stream is not None else source.source()
+        if watch is None and check_unread and watch_quotes:
+            watch = QuoteWatch(source.encoding, source.skip_rows, source.delimiter)
+            read = pa.PythonFile(watch.tee(read), mode="r")
         reader = pacsv.open_csv(
-            stream if stream is not None else source.source(),
+            read,
             read_options=read_options,
             parse_options=parse_options,
             convert_options=convert_options,
@@ -340,6 +348,9 @@ def read_batches(
                 num_rows=record_batch.num_rows,
             )
             line += record_batch.num_rows
+        if watch is not None and watch.ends_inside_quotes:  # the last row's quote
+            start = source.skip_rows + 1 if first_line is None else first_line
+            raise quote_open_at_end(where, line - 1 if line > start else None)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
         start = source.skip_rows + 1 if first_line is None else first_line
         raise explain_parse_error(where, exc, bad_row, source, start) from None
@@ -352,6 +363,16 @@ def read_batches(
             stream.close()
         if source.stream is not None:
             source.stream.close()
+
+
+def quote_open_at_end(where: str, line: int | None) -> InputFileError:
+    """The file ends inside a quoted field, opened on the row at `line` (its last; None: not
+    known). The CSV reader takes the rest of the file for that field and says nothing."""
+    hint = 'close the quote; a quote inside a field is written twice: ""'
+    if line is None:
+        return InputFileError(f"{where}: a quote is never closed (the file ends inside it)", hint)
+    problem = "a quote opened in this row is never closed (the file ends inside it)"
+    return InputFileError.at_line(where, line, problem, hint)
 
 
 def _as_text(column: pa.Array) -> pa.Array:

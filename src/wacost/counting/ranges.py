@@ -116,7 +116,10 @@ def _reduce_range(
     if result.open_quote:
         return result  # cut inside a quoted field: the consumer reads on serially from here
     # without a quote character no field can run over lines: only the used columns are read
-    batches = read_batches(piece, file_index, block_size, check_unread=result.quotes > 0)
+    # (its quotes were followed above: it does not end inside one)
+    batches = read_batches(
+        piece, file_index, block_size, check_unread=result.quotes > 0, watch_quotes=False
+    )
     try:
         for batch in batches:
             result.parts.append(reduce_batch(batch, resolver, where, partition_bits))

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from wacost.campaign import CampaignFile, canonical_column, mask_digits
+from wacost.campaign import CampaignFile, canonical_column, mask_digits, quote_open_at_end
 from wacost.counting.batch import _CATEGORIES, _LINE_BITS, _WINDOWS, KEYS, Counts, Tally
 from wacost.counting.pipeline import _on_true_line, _true_lines
 from wacost.counting.spark_partition import (
@@ -53,7 +53,7 @@ from wacost.counting.spark_partition import (
 )
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError, OptionError
-from wacost.lines import cut_at_any_line_break
+from wacost.lines import cut_at_any_line_break, open_quote_line
 from wacost.prices.cards import Numbering
 from wacost.sources import (
     ParquetInput,
@@ -149,6 +149,8 @@ def _read_file(
 
         schema = StructType([StructField(f"c{i}", StringType()) for i in range(len(source.header))])
         multiline = _multiline(source)
+        if multiline:  # (a file Spark may cut at any line break closes every quote)
+            _refuse_open_quote_at_end(source)
         frame = spark.read.csv(
             str(path),
             schema=schema,
@@ -190,6 +192,16 @@ def _multiline(source: CampaignFile) -> bool:
     return not cut_at_any_line_break(
         source.path, source.encoding, source.skip_rows, source.delimiter
     )
+
+
+def _refuse_open_quote_at_end(source: CampaignFile) -> None:
+    """A quote never closed runs to the end of the file, which Spark's reader (as pyarrow's)
+    takes for the field's value: refused on the driver, as the local engine refuses it."""
+    line = open_quote_line(
+        source.path, source.encoding, source.skip_rows, source.delimiter, source.opener
+    )
+    if line is not None:
+        raise quote_open_at_end(str(source.path), line)
 
 
 def count_files(

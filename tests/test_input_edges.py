@@ -1,0 +1,88 @@
+"""Damaged and unusual campaign inputs at their edges: the end of the file, the boundaries of
+byte ranges, several bad rows. Each is refused as one line naming the file and line (exit 2,
+no phone number), in every form it can come in, or priced like its clean equivalent."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+import pytest
+
+from tests.conftest import write
+from tests.test_inputs import _estimate
+from wacost.counting import ranges
+from wacost.counting.pipeline import count_campaign
+from wacost.errors import InputFileError
+from wacost.numbers.resolver import NumberResolver
+from wacost.prices.loading import load_price_book
+
+RESOLVER = NumberResolver(load_price_book().numbering)
+OPEN_AT_END = "a quote opened in this row is never closed (the file ends inside it)"
+PHONE = re.compile(r"\d{7,}")
+
+
+def _refused(code: int, err: str, where: str, line: int) -> None:
+    assert code == 2, err
+    assert err.startswith(f"wacost: error: {where}:{line}: ") and err.count("\n") == 1, err
+    assert "close the quote" in err and not PHONE.search(err.replace(where, "")), err
+
+
+def _open_quote_at_end(column: str, newline: bool) -> bytes:
+    """Rows with a note over two lines, then a last row whose `column` field (the last of the
+    row) is quoted and never closed."""
+    row = (
+        "+44770090{i:04d},welcome,{note}"
+        if column == "notes"
+        else "+44770090{i:04d},{note},welcome"
+    )
+    rows = [row.format(i=i, note='"note\nover two"') for i in range(3)]
+    rows.append('+447700900123,welcome,"open' if column == "notes" else '+447700900123,x,"welcome')
+    header = "phone,template,notes" if column == "notes" else "phone,notes,template"
+    return ("\n".join([header, *rows]) + ("\n" if newline else "")).encode()
+
+
+@pytest.mark.parametrize("newline", [False, True], ids=["no-final-newline", "final-newline"])
+@pytest.mark.parametrize("column", ["template", "notes"])
+@pytest.mark.parametrize("form", ["csv", "gz", "stdin"])
+def test_a_quote_left_open_on_the_last_row_is_refused(tmp_path, form, column, newline):
+    """The CSV reader takes a quote never closed for a field that runs to the end of the file:
+    the last row was priced (with its template cut or its note holding the line end)."""
+    data = _open_quote_at_end(column, newline)
+    path = write(tmp_path / "open.csv", data)
+    if form == "gz":
+        path = write(tmp_path / "open.csv.gz", gzip.compress(data))
+    code, _, err = _estimate("-", data) if form == "stdin" else _estimate(path)
+    _refused(code, err, "-" if form == "stdin" else str(path), 8)  # 3 rows of two lines
+    if column == "notes" or not newline:  # (a template over two lines has its own words)
+        assert OPEN_AT_END in err
+
+
+@pytest.mark.parametrize("quoted_notes", [False, True])
+def test_a_quote_left_open_on_the_last_row_of_a_file_in_ranges(tmp_path, monkeypatch, quoted_notes):
+    """Cut into byte ranges reduced on several threads: the last range ends inside the quote."""
+    note = '"a\nb"' if quoted_notes else "plain"
+    rows = [f"+9198765{i:05d},spring_sale,{note if i % 50 == 0 else 'x'}" for i in range(20_000)]
+    text = "phone,template,notes\n" + "\n".join(rows) + '\n+919876549999,spring_sale,"open'
+    path = write(tmp_path / "c.csv", text)
+    line = 1 + 20_000 + (400 if quoted_notes else 0) + 1
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+    assert len(ranges.cut(str(path), 0, path.stat().st_size)) > 20
+    for workers in (0, 1, 3):
+        with pytest.raises(InputFileError) as error:
+            count_campaign([path], RESOLVER, workers=workers, block_size=8192)
+        assert str(error.value).startswith(f"{path}:{line}: {OPEN_AT_END}"), workers
+    closed = write(tmp_path / "closed.csv", text + '"')
+    assert count_campaign([closed], RESOLVER, workers=3, block_size=8192).rows == 20_001
+
+
+def test_quotes_that_close_at_the_end_are_priced(tmp_path):
+    """An escaped quote at the end, a quote inside an unquoted field (5" screen), a closed
+    quote without a line end: no quote is left open."""
+    for last in ('"welcome ""x"""', 'say 5" screen', '"welcome"', '"a,""b"""\r\n'):
+        path = write(tmp_path / "ok.csv", f"phone,notes\n+447700900123,{last}")
+        code, _, err = _estimate(path)
+        assert code == 0, (last, err)
+    path = write(tmp_path / "bad.csv", 'phone,notes\n+447700900123,"welcome ""x""')
+    code, _, err = _estimate(path)
+    _refused(code, err, str(path), 2)
