@@ -35,7 +35,6 @@ import pyarrow as pa
 
 from wacost.campaign import CampaignFile, canonical_column, mask_digits, quote_open_at_end
 from wacost.counting.batch import _CATEGORIES, _LINE_BITS, _WINDOWS, KEYS, Counts, Tally
-from wacost.counting.pipeline import _on_true_line, _true_lines
 from wacost.counting.spark_partition import (
     _HINT,
     _INPUT,
@@ -52,6 +51,7 @@ from wacost.counting.spark_partition import (
     _reduce_partition,
 )
 from wacost.counting.table import CountTable
+from wacost.counting.true_lines import _on_true_line, _true_lines
 from wacost.errors import InputFileError, OptionError
 from wacost.lines import cut_at_any_line_break, open_quote_line
 from wacost.prices.cards import Numbering
