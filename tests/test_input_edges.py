@@ -5,7 +5,11 @@ no phone number), in every form it can come in, or priced like its clean equival
 from __future__ import annotations
 
 import gzip
+import io
+import itertools
 import re
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +90,57 @@ def test_quotes_that_close_at_the_end_are_priced(tmp_path):
     path = write(tmp_path / "bad.csv", 'phone,notes\n+447700900123,"welcome ""x""')
     code, _, err = _estimate(path)
     _refused(code, err, str(path), 2)
+
+
+# --- several bad rows: the earliest is named, whatever the threads ----------------------------
+
+BAD_ROWS = {
+    "category": "+9198765{i:05d},spring_sale,promo,none,x",
+    "window": "+9198765{i:05d},spring_sale,marketing,open,x",
+    "ragged": "+9198765{i:05d},spring_sale,marketing,none,x,extra",
+    "template": '+9198765{i:05d},"spring\nsale",marketing,none,x',
+    "note": '+9198765{i:05d},spring_sale,marketing,none,"open\n+9198765{i:05d},b,marketing,none,x',
+}
+
+
+def _two_bad_rows(first: str, second: str, at: tuple[int, int], rows: int = 6000) -> str:
+    note = '"a\nb"'  # a note over two lines every 97 rows: true lines are not counted ones
+    lines = [
+        f"+9198765{i:05d},spring_sale,marketing,none,{note if i % 97 == 0 else 'x'}"
+        for i in range(rows)
+    ]
+    for where, kind in zip(at, (first, second)):
+        lines[where] = BAD_ROWS[kind].format(i=where)
+    return "phone,template,category,window,notes\n" + "\n".join(lines) + "\n"
+
+
+def _errors(path, monkeypatch, stdin: bool = False) -> set[str]:
+    """The error of every way of reading `path`: threads, byte ranges and blocks of any size."""
+    seen = set()
+    for range_bytes, workers, block_size in [
+        (10**9, 0, 4096),
+        (10**9, 3, 4096),
+        (10**9, 2, 1 << 20),
+        (10_000, 3, 4096),
+        (10_000, 1, 1 << 20),
+    ]:
+        monkeypatch.setattr(ranges, "RANGE_BYTES", range_bytes)
+        if stdin:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+        with pytest.raises(InputFileError) as error:
+            source = Path("-") if stdin else path
+            count_campaign([source], RESOLVER, workers=workers, block_size=block_size)
+        seen.add(str(error.value).split(" (")[0].replace("-:", f"{path}:"))
+    return seen
+
+
+@pytest.mark.parametrize(("first", "second"), list(itertools.permutations(BAD_ROWS, 2)))
+def test_two_bad_rows_name_the_earliest(tmp_path, monkeypatch, first, second):
+    """Two bad rows, near (one block) or far apart (other blocks, ranges): the first is named,
+    by every reader (it was the one a block or range met first, or the one whose column was
+    checked first)."""
+    for at in ((300, 400), (300, 5000)):
+        path = write(tmp_path / "two.csv", _two_bad_rows(first, second, at))
+        line = 1 + at[0] + 1 + (at[0] + 96) // 97  # the notes over two lines before it
+        seen = _errors(path, monkeypatch) | _errors(path, monkeypatch, stdin=True)
+        assert len(seen) == 1 and next(iter(seen)).startswith(f"{path}:{line}: "), seen

@@ -197,3 +197,18 @@ def test_a_quote_left_open_on_the_last_row_is_refused_as_locally(spark, tmp_path
     path = tmp_path / name
     path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
     assert f"{path}:4: a quote opened in this row is never closed" in _same_error(path)
+
+
+def test_two_bad_rows_name_the_earliest_as_locally(spark, tmp_path):
+    """A window on one row, a category on a later one, a quote left open in a note on a third:
+    the earliest is named (the batch's checks ran a column at a time: the category was)."""
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "phone,template,category,window,note\n"
+        "+919876512335,spring_sale,marketing,none,x\n"
+        "+14162585330,spring_sale,marketing,open,x\n"
+        "+2348035301205,login_code,promo,none,x\n"
+        '+79129900167,spring_sale,marketing,none,"left open\n'
+        "+919876512336,spring_sale,marketing,none,x\n"
+    )
+    assert f"{path}:3: window 'open'" in _same_error(path)

@@ -14,19 +14,24 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from wacost.errors import InputFileError, literal
 from wacost.lines import QuoteWatch, StreamLines
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
-from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
-from wacost.open_quotes import refuse_swallowed_rows
+from wacost.open_quotes import (
+    earliest_failure,
+    quote_open_at_end,
+    refuse_line_breaks,
+    refuse_swallowed_rows,
+)
+from wacost.open_quotes import may_hold_line_break as _may_hold_line_break  # noqa: F401 (tests)
 from wacost.parse_errors import BadRow, explain_parse_error, quiet_bad_rows
 from wacost.sniffing import (
     _SNIFF_BYTES,
@@ -262,6 +267,7 @@ def read_batches(
     check_unread: bool = True,
     first_line: int | None = None,
     watch_quotes: bool = True,
+    exact: bool = False,
 ) -> Iterator[Batch]:
     """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns.
 
@@ -272,12 +278,15 @@ def read_batches(
     on the caller's thread (it parses other bytes on its others), and as bytes made text here
     (see _as_text). `first_line`: the line of the first row (default: the one after the
     header), in batches and errors. `watch_quotes`: refuse bytes that end inside a quoted field
-    (a caller that has checked they do not passes False).
+    (a caller that has checked they do not passes False). `exact`: read on one thread (as a
+    stream always is), so that the first error raised is the one on the earliest line (the
+    rows before it are handed on first: an error of theirs comes first).
     """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
     unread = [name for name in names if name not in wanted] if check_unread else []
-    bad_row = BadRow()
+    one_thread = exact or not check_unread or source.lines is not None
+    bad_row = BadRow(skip=one_thread)  # numbered: raised after the rows before it
     quiet_bad_rows()
     read_options = pacsv.ReadOptions(
         column_names=names,
@@ -286,7 +295,7 @@ def read_batches(
         encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
         # read once: one thread, so that pyarrow numbers a malformed row (InvalidRow.number),
         # the only way to name its line in a stream that cannot be read again
-        use_threads=check_unread and source.lines is None,
+        use_threads=not one_thread,
     )
     # a quoted field may hold a line break (a note in a column wacost does not read): without
     # newlines_in_values, pyarrow cuts its blocks into chunks at any line end, quoted or not
@@ -304,7 +313,7 @@ def read_batches(
         quoted_strings_can_be_null=False,
     )
     where = str(source.path)
-    line = source.skip_rows + 1 if first_line is None else first_line
+    line = start = source.skip_rows + 1 if first_line is None else first_line
     stream = None
     reader: pacsv.CSVStreamingReader | None = None
     # read once, its lines learnt as it is read: they follow its quotes too
@@ -327,12 +336,19 @@ def read_batches(
         for record_batch in reader:
             if stream is not None and progress is not None and source.opener is None:
                 progress(stream.tell())
-            if record_batch.num_rows == 0:
+            failure = None  # the error on this batch's earliest line, if any
+            if bad_row.skip and bad_row.row is not None:
+                failure = explain_parse_error(where, ValueError(), bad_row, source, start)
+                if failure.line is not None and failure.line > line + record_batch.num_rows:
+                    failure = None  # a row of a block after this one
+            if record_batch.num_rows == 0 and failure is None:
                 continue
             columns = {wanted[name]: _as_text(record_batch.column(name)) for name in wanted}
-            _refuse_line_breaks(columns, where, line)
-            if unread:
-                refuse_swallowed_rows(
+            failure = earliest_failure(
+                failure,
+                partial(refuse_line_breaks, columns, where, line),
+                partial(
+                    refuse_swallowed_rows,
                     record_batch,
                     unread,
                     source.header,
@@ -340,7 +356,14 @@ def read_batches(
                     source.delimiter,
                     where,
                     line,
-                )
+                ),
+            )
+            if failure is not None:  # the rows before it first: an error of theirs comes first
+                rows = max(0, min(record_batch.num_rows, (failure.line or line) - line))
+                if rows:
+                    head = {name: column.slice(0, rows) for name, column in columns.items()}
+                    yield Batch(file_index, line, head, rows)
+                raise failure
             yield Batch(
                 file_index=file_index,
                 first_line=line,
@@ -348,11 +371,11 @@ def read_batches(
                 num_rows=record_batch.num_rows,
             )
             line += record_batch.num_rows
+        if bad_row.skip and bad_row.row is not None:  # in no batch: the file's last rows
+            raise explain_parse_error(where, ValueError(), bad_row, source, start)
         if watch is not None and watch.ends_inside_quotes:  # the last row's quote
-            start = source.skip_rows + 1 if first_line is None else first_line
             raise quote_open_at_end(where, line - 1 if line > start else None)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
-        start = source.skip_rows + 1 if first_line is None else first_line
         raise explain_parse_error(where, exc, bad_row, source, start) from None
     finally:
         # Dropped here, not with this frame: an error's traceback keeps the frame to the
@@ -365,16 +388,6 @@ def read_batches(
             source.stream.close()
 
 
-def quote_open_at_end(where: str, line: int | None) -> InputFileError:
-    """The file ends inside a quoted field, opened on the row at `line` (its last; None: not
-    known). The CSV reader takes the rest of the file for that field and says nothing."""
-    hint = 'close the quote; a quote inside a field is written twice: ""'
-    if line is None:
-        return InputFileError(f"{where}: a quote is never closed (the file ends inside it)", hint)
-    problem = "a quote opened in this row is never closed (the file ends inside it)"
-    return InputFileError.at_line(where, line, problem, hint)
-
-
 def _as_text(column: pa.Array) -> pa.Array:
     """A column read as bytes as the string column pyarrow's reader gives: bytes all below
     0x80 are ASCII, so UTF-8 as they are (one scan, against a decoding of every value); others
@@ -385,23 +398,3 @@ def _as_text(column: pa.Array) -> pa.Array:
     if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
         return column.cast(pa.string())
     return column.view(pa.string())
-
-
-def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: int) -> None:
-    """No value wacost reads holds a line break: one that does is a quote left open, which
-    swallows the rows after it (two recipients would become one message)."""
-    for name, column in columns.items():
-        if not _may_hold_line_break(column):
-            continue
-        broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
-        if not pc.any(broken).as_py():
-            continue
-        row = int(pc.index(broken, True).as_py())
-        shown = mask_digits(str(column[row].as_py()).splitlines()[0][:40])
-        raise InputFileError.at_line(
-            where,
-            first_line + row,
-            f"the {name} field {shown!r} runs over several lines "
-            "(a quote left open swallows the rows after it)",
-            'close the quote; a quote inside a field is written twice: ""',
-        )

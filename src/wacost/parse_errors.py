@@ -29,16 +29,19 @@ class BadRow:
     pyarrow decodes a row's text before it calls the handler: a row that is not UTF-8 raises
     there, and pyarrow prints what it raised ('Exception ignored ... Traceback') unless the
     unraisable hook takes it; `quiet_bad_rows` installs one that keeps it as `undecodable`.
+    With `skip`, the reader goes on (the row left out): the caller raises the error after the
+    rows before it (read on one thread, the reader numbers the row).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, skip: bool = False) -> None:
         self.row: pacsv.InvalidRow | None = None
         self.undecodable = False
+        self.skip = skip
 
     def __call__(self, row: pacsv.InvalidRow) -> str:  # reads nothing of `row`: never raises
         if self.row is None:
             self.row = row
-        return "error"
+        return "skip" if self.skip else "error"
 
 
 class _BadRowHook:

@@ -40,12 +40,12 @@ from wacost.counting.batch import (
     Progress,
     Tally,
     _BatchCounts,
-    reduce_batch,
 )
 from wacost.counting.exclusions import read_exclusions
+from wacost.counting.first_error import earliest_error, exact_parts, reduce_first
 from wacost.counting.ledger import RecipientLedger
 from wacost.counting.table import CountRow, CountTable
-from wacost.counting.true_lines import _on_true_line, _part_lines, _true_lines
+from wacost.counting.true_lines import _on_true_line, _part_lines, _rescannable, _true_lines
 from wacost.errors import InputFileError
 from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
@@ -313,7 +313,12 @@ def _file_parts(
             source, start, index, resolver, workers, partition_bits, block_size, progress
         )
     batches = read_input(source, index, block_size, progress=progress)
-    return _reduce_in_order(batches, resolver, str(source.path), min(workers, 4), partition_bits)
+    parts = _reduce_in_order(batches, resolver, str(source.path), min(workers, 4), partition_bits)
+    if not _rescannable(source):  # a stream is read on one thread: its first error is first
+        return parts
+    return earliest_error(  # a file read on threads: an error checked by a reading in order
+        parts, lambda: exact_parts(source, index, resolver, partition_bits, block_size)
+    )
 
 
 def _offset(progress: Progress | None, before: int, total: int) -> Callable[[int], None] | None:
@@ -340,16 +345,27 @@ def _reduce_in_order(
     """reduce_batch over `batches` on worker threads, yielded in order; at most a few in flight.
 
     The next block is parsed (by pyarrow, without the GIL) while the workers reduce the last.
+    An error reading the batches comes after the batches before it (an error of theirs first).
     """
     if workers <= 0:
         for batch in batches:
-            yield reduce_batch(batch, resolver, where, partition_bits)
+            yield reduce_first(batch, resolver, where, partition_bits)
         return
     pending: deque[Future[_BatchCounts]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-count") as pool:
         try:
-            for batch in batches:
-                pending.append(pool.submit(reduce_batch, batch, resolver, where, partition_bits))
+            while True:
+                try:
+                    next_batch = next(batches, None)
+                except InputFileError:  # the batches before it first: an error of theirs is earlier
+                    while pending:
+                        yield pending.popleft().result()
+                    raise
+                if next_batch is None:
+                    break
+                pending.append(
+                    pool.submit(reduce_first, next_batch, resolver, where, partition_bits)
+                )
                 if len(pending) > workers:  # one waiting for each worker, and one more
                     yield pending.popleft().result()
             while pending:
