@@ -58,10 +58,12 @@ def exact_parts(
     block_size: int,
     begin: int | None = None,
     first_line: int | None = None,
+    exact: bool = True,
 ) -> Iterator[_BatchCounts]:
     """`source`'s batches read on one thread and reduced in order: their first error is the one
     on the earliest line. `begin`: from this byte of a plain file (outside any quote; its first
-    row on `first_line`), not from its first row."""
+    row on `first_line`), not from its first row. With `exact` False, pyarrow parses on threads
+    (faster, and any error may come first)."""
     piece = source
     if begin is not None:
 
@@ -72,7 +74,7 @@ def exact_parts(
 
         piece = dataclasses.replace(source, skip_rows=0, opener=opener)
     where = str(source.path)
-    for batch in read_batches(piece, file_index, block_size, first_line=first_line, exact=True):
+    for batch in read_batches(piece, file_index, block_size, first_line=first_line, exact=exact):
         yield reduce_first(batch, resolver, where, partition_bits)
 
 

@@ -131,28 +131,6 @@ def _reduce_range(
     return result
 
 
-def _serial_rest(
-    source: CampaignFile,
-    file_index: int,
-    resolver: NumberResolver,
-    partition_bits: int,
-    block_size: int,
-    begin: int,
-    first_line: int,
-) -> Iterator[_BatchCounts]:
-    """The file from byte `begin` (outside any quote; its first row on `first_line`) read and
-    reduced in order on this thread, as the serial reader does."""
-
-    def opener() -> pa.NativeFile:
-        handle = pa.OSFile(str(source.path))
-        handle.seek(begin)
-        return handle
-
-    piece = dataclasses.replace(source, skip_rows=0, opener=opener)
-    for batch in read_batches(piece, file_index, block_size, first_line=first_line):
-        yield reduce_batch(batch, resolver, str(source.path), partition_bits)
-
-
 def reduce_ranges(
     source: CampaignFile,
     start: int,
@@ -202,16 +180,7 @@ def reduce_ranges(
                         yield from exact(bounds[0], line)
                     else:  # an error met on threads is checked so
                         yield from earliest_error(
-                            _serial_rest(
-                                source,
-                                file_index,
-                                resolver,
-                                partition_bits,
-                                block_size,
-                                bounds[0],
-                                line,
-                            ),
-                            partial(exact, bounds[0], line),
+                            exact(bounds[0], line, exact=False), partial(exact, bounds[0], line)
                         )
                     if progress is not None:
                         progress(ranges[-1][1])
