@@ -4,6 +4,7 @@ no phone number), in every form it can come in, or priced like its clean equival
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import io
 import itertools
@@ -14,12 +15,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import write
-from tests.test_inputs import _estimate
+from tests.test_inputs import COMMON, _estimate
 from wacost.counting import ranges
 from wacost.counting.pipeline import count_campaign
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.loading import load_price_book
+from wacost.prices.usage import load_usage
+from wacost.reconcile.billed import load_actuals
+from wacost.reconcile.expected import load_delivery_rates
 
 RESOLVER = NumberResolver(load_price_book().numbering)
 OPEN_AT_END = "a quote opened in this row is never closed (the file ends inside it)"
@@ -144,3 +148,49 @@ def test_two_bad_rows_name_the_earliest(tmp_path, monkeypatch, first, second):
         line = 1 + at[0] + 1 + (at[0] + 96) // 97  # the notes over two lines before it
         seen = _errors(path, monkeypatch) | _errors(path, monkeypatch, stdin=True)
         assert len(seen) == 1 and next(iter(seen)).startswith(f"{path}:{line}: "), seen
+
+
+# --- the small CSVs (usage, bill, delivery rates): delimiters as a campaign's -----------------
+
+DAY = dt.date(2026, 11, 25)
+CARD = load_price_book().card_for(DAY)
+USAGE = [
+    ["market", "category", "messages"],
+    ["India", "utility", "24999990"],
+    ["BR", "marketing", "5"],
+]
+DIALECTS = {
+    "semicolon": lambda rows: "\n".join(";".join(row) for row in rows),
+    "tab": lambda rows: "\n".join("\t".join(row) for row in rows),
+    "excel-hint": lambda rows: "sep=;\r\n" + "\r\n".join(";".join(row) for row in rows),
+    "bom-crlf": lambda rows: "\ufeff" + "\r\n".join(",".join(row) for row in rows) + "\r\n",
+}
+
+
+@pytest.mark.parametrize("dialect", list(DIALECTS))
+def test_a_usage_file_in_any_campaign_dialect(tmp_path, dialect, wacost):
+    """A European spreadsheet's export (semicolons, maybe Excel's 'sep=;' line) is read as a
+    campaign in that form is: `--usage` refused it ('needs the columns market,category,messages')."""
+    comma = write(tmp_path / "comma.csv", "\n".join(",".join(row) for row in USAGE) + "\n")
+    other = write(tmp_path / f"{dialect}.csv", DIALECTS[dialect](USAGE))
+    expected = load_usage(comma, CARD, DAY)
+    assert expected.charged and load_usage(other, CARD, DAY).charged == expected.charged
+    campaign = write(tmp_path / "c.csv", "country,template,count\nIN,order_shipped,30\n")
+    runs = [wacost("estimate", campaign, *COMMON, "--usage", usage) for usage in (comma, other)]
+    assert runs[0].exit_code == runs[1].exit_code == 0, runs[1].stderr
+    assert runs[1].stdout.replace(str(other), str(comma)) == runs[0].stdout
+    bad = write(tmp_path / "bad.csv", DIALECTS[dialect]([*USAGE, ["India", "utility", "x"]]))
+    with pytest.raises(InputFileError, match=re.escape(f"{bad}:{4 + (dialect == 'excel-hint')}:")):
+        load_usage(bad, CARD, DAY)
+
+
+def test_a_bill_and_delivery_rates_with_semicolons(tmp_path):
+    bill = [["market", "category", "messages", "cost"], ["IN", "marketing", "900", "10.62"]]
+    rates = [["market", "rate"], ["IN", "0.5"], ["Brazil", "1"]]
+    for name, rows, load in (
+        ("bill", bill, lambda path: load_actuals([path], CARD).points),
+        ("rates", rates, lambda path: load_delivery_rates(path, CARD)),
+    ):
+        comma = write(tmp_path / f"{name}.csv", "\n".join(",".join(row) for row in rows))
+        semicolon = write(tmp_path / f"{name}-eu.csv", DIALECTS["excel-hint"](rows))
+        assert load(semicolon) == load(comma) and load(comma), name

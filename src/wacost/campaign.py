@@ -38,6 +38,7 @@ from wacost.sniffing import (
     _detect_encoding,
     _read_head,
     _Replay,
+    header_and_delimiter,
 )
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
@@ -193,27 +194,13 @@ def inspect_campaign(
     # The header is the first line with text, after an optional Excel 'sep=;' hint line;
     # pyarrow must skip every line before it, blank ones included.
     lines = re.split(r"\r\n|\r|\n", text)
-    index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
-    delimiter = None
-    hint = lines[index].strip(" ") if index < len(lines) else ""
-    if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
-        delimiter = hint[4]
-        if not delimiter.isascii():  # the reader splits fields on one byte
-            raise InputFileError(
-                f"{path}: line {index + 1}: {hint}: the delimiter must be one ASCII character",
-                "save the file with a comma, semicolon or tab between fields",
-            )
-        index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
+    index, delimiter = header_and_delimiter(lines, path)
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
     if not line:
         raise InputFileError(
             f"{path}: the file has no header row", "the first line names the columns"
         )
-    if delimiter is None:
-        counts = {d: line.count(d) for d in (",", ";", "\t")}
-        best = max(counts, key=lambda d: counts[d])
-        delimiter = best if counts[best] else ","
     try:
         header = next(csv.reader([line], delimiter=delimiter))
     except csv.Error as exc:
