@@ -194,3 +194,42 @@ def test_a_bill_and_delivery_rates_with_semicolons(tmp_path):
         comma = write(tmp_path / f"{name}.csv", "\n".join(",".join(row) for row in rows))
         semicolon = write(tmp_path / f"{name}-eu.csv", DIALECTS["excel-hint"](rows))
         assert load(semicolon) == load(comma) and load(comma), name
+
+
+# --- a row longer than a read block: named on its line --------------------------------------
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize("before", [10, 20_000])
+def test_a_row_longer_than_a_block_is_named_on_its_line(tmp_path, monkeypatch, quoted, before):
+    """The reader cannot hold a row longer than its block: the error named no line. Rows before
+    it (notes over two lines, a blank line) in one block or many; every way of reading."""
+    note = '"two\nlines"'
+    rows = [f"+9198765{i:05d},spring_sale,{note if i % 7 == 0 else 'x'}" for i in range(before)]
+    rows.insert(5, "")  # a blank line
+    huge = '"' + "y" * 200_000 + '"' if quoted else "y" * 200_000
+    rows.append(f"+919876599999,spring_sale,{huge}")
+    rows += [f"+9198766{i:05d},spring_sale,x" for i in range(50)]
+    text = "phone,template,notes\n" + "\n".join(rows) + "\n"
+    line = text.split("+919876599999")[0].count("\n") + 1
+    path = write(tmp_path / "long.csv", text)
+    packed = write(tmp_path / "long.csv.gz", gzip.compress(text.encode()))
+    for source in (path, packed, Path("-")):
+        for range_bytes, workers in ((10**9, 0), (10**9, 2), (40_000, 3)):
+            monkeypatch.setattr(ranges, "RANGE_BYTES", range_bytes)
+            if source == Path("-"):
+                monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+            with pytest.raises(InputFileError) as error:
+                count_campaign([source], RESOLVER, workers=workers, block_size=64 * 1024)
+            assert str(error.value).startswith(
+                f"{source}:{line}: a row is longer than wacost's read block"
+            ), (source, range_bytes, workers, str(error.value))
+
+
+def test_a_row_of_9_mb_is_named_on_its_line(tmp_path):
+    """In the default 4 MiB blocks, through the command line (one line on stderr, exit 2)."""
+    rows = [f"+9198765{i:05d},spring_sale,x" for i in range(1000)]
+    rows.insert(500, "+919876540000,spring_sale," + "y" * 9_000_000)
+    path = write(tmp_path / "huge.csv", "phone,template,notes\n" + "\n".join(rows) + "\n")
+    code, _, err = _estimate(path)
+    assert code == 2 and err.startswith(f"wacost: error: {path}:502: a row is longer"), err

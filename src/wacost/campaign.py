@@ -363,7 +363,11 @@ def read_batches(
         if watch is not None and watch.ends_inside_quotes:  # the last row's quote
             raise quote_open_at_end(where, line - 1 if line > start else None)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
-        raise explain_parse_error(where, exc, bad_row, source, start) from None
+        error = explain_parse_error(where, exc, bad_row, source, start)
+        if one_thread and error.line is None and "straddling" in str(exc):
+            # a row longer than a block: on one thread, the rows before it were handed on
+            error = InputFileError.at_line(where, line, error.problem, error.hint)
+        raise error from None
     finally:
         # Dropped here, not with this frame: an error's traceback keeps the frame to the
         # interpreter's exit, where the pyarrow thread that lets the reader go cannot take

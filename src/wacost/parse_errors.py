@@ -164,11 +164,13 @@ def explain_parse_error(
     if "Could not skip initial" in text and len(",".join(source.header)) < _HEADER_BYTES:
         # the file ends within the lines before the first row: a header line with no line end
         return InputFileError(f"{where}: a header but no rows", "add the campaign's recipients")
-    if "straddling" in text:
-        return InputFileError(
+    if "straddling" in text:  # (its line: see read_batches)
+        error = InputFileError(
             f"{where}: a row is longer than wacost's read block (4 MiB)",
             "check the file for an unclosed quote or a huge field",
         )
+        error.problem = "a row is longer than wacost's read block (4 MiB)"
+        return error
     if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
         return InputFileError(
             f"{literal(where)}: text that is not {literal(source.encoding)}",

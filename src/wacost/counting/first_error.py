@@ -82,19 +82,18 @@ def earliest_error(
     parts: Iterator[_BatchCounts], again: Callable[[], Iterator[_BatchCounts]]
 ) -> Iterator[_BatchCounts]:
     """`parts` (read on threads); an error they raise replaced by the first that `again` (the
-    same rows read by `exact_parts`) raises before its line, if one does."""
+    same rows read by `exact_parts`) raises before its line, if one does, or, for an error
+    without a line (a row longer than a block), the first with a line."""
     try:
         yield from parts
     except InputFileError as error:
-        if error.line is None:
-            raise
         try:
             for part in again():
-                if part.first_line > error.line:  # past it: no error before it
+                if error.line is not None and part.first_line > error.line:  # none before it
                     break
         except InputFileError as earlier:
-            if earlier.line is not None and earlier.line < error.line:
+            if earlier.line is not None and (error.line is None or earlier.line < error.line):
                 raise earlier from None
-        except Exception:
+        except Exception:  # read again, the file failed otherwise: the first error stands
             pass
         raise
