@@ -12,6 +12,8 @@ import re
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import write
@@ -233,3 +235,35 @@ def test_a_row_of_9_mb_is_named_on_its_line(tmp_path):
     path = write(tmp_path / "huge.csv", "phone,template,notes\n" + "\n".join(rows) + "\n")
     code, _, err = _estimate(path)
     assert code == 2 and err.startswith(f"wacost: error: {path}:502: a row is longer"), err
+
+
+# --- Parquet columns of a type that is not one value a row ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [
+        (
+            pa.array([["+447700900123"], []]),
+            "p.parquet: column 'phone' holds list<element: string> values, not one phone a row",
+        ),
+        (
+            pa.array([{"n": "a"}, {"n": "b"}]),
+            "p.parquet: column 'phone' holds struct<n: string> values, not one phone a row",
+        ),
+        (
+            pa.array([b"+447700900123", b"+4477\xff00900124"], pa.binary()),
+            "p.parquet:3: column 'phone' holds bytes that are not UTF-8 text",
+        ),
+    ],
+    ids=["list", "struct", "bytes"],
+)
+def test_a_parquet_column_of_the_wrong_type_is_named(tmp_path, column, expected):
+    """It was 'cannot read it as Parquet (Unsupported cast from list<element: string> to utf8
+    using function cast_string)' (or 'Invalid UTF8 payload'): the file is Parquet, its column is
+    not what wacost reads."""
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"phone": column, "template": ["welcome", "welcome"]}), path)
+    code, _, err = _estimate(path)
+    assert code == 2 and err.startswith(f"wacost: error: {tmp_path}/{expected}"), err
+    assert err.count("\n") == 1 and "4477" not in err
