@@ -106,10 +106,11 @@ BAD_ROWS = {
     "ragged": "+9198765{i:05d},spring_sale,marketing,none,x,extra",
     "template": '+9198765{i:05d},"spring\nsale",marketing,none,x',
     "note": '+9198765{i:05d},spring_sale,marketing,none,"open\n+9198765{i:05d},b,marketing,none,x',
+    "utf8": "+9198765{i:05d},caf\udce9,marketing,none,x",  # a byte 0xE9 alone: not UTF-8
 }
 
 
-def _two_bad_rows(first: str, second: str, at: tuple[int, int], rows: int = 6000) -> str:
+def _two_bad_rows(first: str, second: str, at: tuple[int, int], rows: int = 6000) -> bytes:
     note = '"a\nb"'  # a note over two lines every 97 rows: true lines are not counted ones
     lines = [
         f"+9198765{i:05d},spring_sale,marketing,none,{note if i % 97 == 0 else 'x'}"
@@ -117,7 +118,8 @@ def _two_bad_rows(first: str, second: str, at: tuple[int, int], rows: int = 6000
     ]
     for where, kind in zip(at, (first, second)):
         lines[where] = BAD_ROWS[kind].format(i=where)
-    return "phone,template,category,window,notes\n" + "\n".join(lines) + "\n"
+    text = "phone,template,category,window,notes\n" + "\n".join(lines) + "\n"
+    return text.encode("utf-8", "surrogateescape")
 
 
 def _errors(path, monkeypatch, stdin: bool = False) -> set[str]:
@@ -267,3 +269,27 @@ def test_a_parquet_column_of_the_wrong_type_is_named(tmp_path, column, expected)
     code, _, err = _estimate(path)
     assert code == 2 and err.startswith(f"wacost: error: {tmp_path}/{expected}"), err
     assert err.count("\n") == 1 and "4477" not in err
+
+
+@pytest.mark.parametrize("form", ["csv", "gz", "stdin", "ranges"])
+def test_a_value_that_is_not_utf8_is_named_on_its_line(tmp_path, monkeypatch, form):
+    """It was 'FILE: text that is not utf-8', without a line (pyarrow's conversion failed on a
+    whole block); the columns wacost reads are now made text by wacost, which finds the row."""
+    note = '"a\nb"'
+    rows = [f"+9198765{i:05d},spring_sale,{note if i % 9 == 0 else 'x'}" for i in range(3000)]
+    rows[2500] = "+919876599999,caf\udce9,x"
+    data = ("phone,template,notes\n" + "\n".join(rows) + "\n").encode("utf-8", "surrogateescape")
+    line = 1 + 2500 + 278 + 1  # the header, 2500 rows of which 278 over two lines
+    path = write(tmp_path / "latin.csv", data)
+    if form == "gz":
+        path = write(tmp_path / "latin.csv.gz", gzip.compress(data))
+    if form == "ranges":
+        monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+    if form == "stdin":
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+        path = Path("-")
+    with pytest.raises(InputFileError) as error:
+        count_campaign([path], RESOLVER, workers=2, block_size=8192)
+    assert str(error.value).startswith(f"{path}:{line}: the template field is not UTF-8 text")
+    code, _, err = _estimate(path, data if form == "stdin" else None)
+    assert code == 2 and "pass --encoding (e.g. --encoding cp1252)" in err, err

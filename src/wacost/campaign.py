@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from wacost.arrow import first_failing_row
 from wacost.errors import InputFileError, literal
 from wacost.lines import QuoteWatch, StreamLines
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
@@ -292,9 +293,10 @@ def read_batches(
         newlines_in_values=check_unread,
         quote_char='"' if check_unread else False,
     )
-    text = pa.string() if check_unread else pa.binary()
+    # every column as bytes: those wacost reads made text by _as_text (a value that is not
+    # UTF-8 named on its row), the others only searched for a quote left open
     convert_options = pacsv.ConvertOptions(
-        column_types={name: text for name in wanted} | {name: pa.binary() for name in unread},
+        column_types={name: pa.binary() for name in [*wanted, *unread]},
         include_columns=list(wanted) + unread,
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
@@ -330,7 +332,11 @@ def read_batches(
                     failure = None  # a row of a block after this one
             if record_batch.num_rows == 0 and failure is None:
                 continue
-            columns = {wanted[name]: _as_text(record_batch.column(name)) for name in wanted}
+            # the rows before an error are checked too: one of theirs would come first
+            record_batch = _before(record_batch, failure, line)
+            columns, undecodable = _text_columns(record_batch, wanted, where, line)
+            if undecodable is not None:
+                failure, record_batch = undecodable, _before(record_batch, undecodable, line)
             failure = earliest_failure(
                 failure,
                 partial(refuse_line_breaks, columns, where, line),
@@ -379,13 +385,51 @@ def read_batches(
             source.stream.close()
 
 
-def _as_text(column: pa.Array) -> pa.Array:
+def _before(
+    record_batch: pa.RecordBatch, failure: InputFileError | None, line: int
+) -> pa.RecordBatch:
+    """The rows of `record_batch` (its first on `line`) before `failure`'s (all: no failure)."""
+    if failure is None or failure.line is None:
+        return record_batch
+    return record_batch.slice(0, max(0, min(record_batch.num_rows, failure.line - line)))
+
+
+def _text_columns(
+    record_batch: pa.RecordBatch, wanted: dict[str, str], where: str, line: int
+) -> tuple[dict[str, pa.Array], InputFileError | None]:
+    """The columns wacost reads as text (by canonical name), and the error of the earliest value
+    that is not UTF-8 (the columns then cut before its row)."""
+    columns, failure = {}, None
+    for name, canon in wanted.items():
+        try:
+            columns[canon] = _as_text(record_batch.column(name), where, canon, line)
+        except InputFileError as error:
+            if failure is None or (error.line or 0) < (failure.line or 0):
+                failure = error
+    if failure is not None:
+        rows = _before(record_batch, failure, line)
+        columns = {canon: _as_text(rows.column(name)) for name, canon in wanted.items()}
+    return columns, failure
+
+
+def _as_text(column: pa.Array, where: str = "", name: str = "", first_line: int = 0) -> pa.Array:
     """A column read as bytes as the string column pyarrow's reader gives: bytes all below
     0x80 are ASCII, so UTF-8 as they are (one scan, against a decoding of every value); others
-    are checked by a cast, which raises pa.ArrowInvalid where they are not UTF-8."""
+    are checked by a cast. A value that is not UTF-8 is named on its row (`first_line` + its
+    place), as the `name` field of `where`."""
     if not pa.types.is_binary(column.type):
         return column
     data = column.buffers()[2]
     if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
-        return column.cast(pa.string())
+        try:
+            return column.cast(pa.string())
+        except pa.ArrowInvalid:
+            row = first_failing_row(column, lambda part: part.cast(pa.string()))
+            raise InputFileError.at_line(
+                where,
+                first_line + row,
+                f"the {name} field is not UTF-8 text",
+                "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
+                "encoding",
+            ) from None
     return column.view(pa.string())

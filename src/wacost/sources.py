@@ -356,17 +356,11 @@ def _text_of(column: Any, path: Path, name: str, first_line: int) -> Any:
     except pa.ArrowInvalid:
         if not pa.types.is_binary(column.type) and not pa.types.is_large_binary(column.type):
             raise
-    start, stop = 0, len(column)
-    while stop - start > 1:
-        middle = (start + stop) // 2
-        try:
-            as_text(column.slice(start, middle - start))
-            start = middle
-        except pa.ArrowInvalid:
-            stop = middle
+    from wacost.arrow import first_failing_row
+
     raise InputFileError.at_line(
         str(path),
-        first_line + start,
+        first_line + first_failing_row(column, as_text),
         f"column {mask_digits(name)!r} holds bytes that are not UTF-8 text",
         "store it as a string column (UTF-8)",
     )

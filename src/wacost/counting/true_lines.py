@@ -89,7 +89,7 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
         return error
     if line == counted:
         return error
-    return InputFileError.at_line(error.path, line, error.problem, error.hint)
+    return error.on_line(line)
 
 
 def _part_lines(
