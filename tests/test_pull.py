@@ -312,3 +312,68 @@ def test_analytics_pages_then_reconcile(wacost, graph, tmp_path):
     assert report.exit_code == 0, report.stderr
     assert report.json()["totals"]["difference"] == "-1.1800"
     assert report.json()["delivery_rates"] == [{"market": "India", "rate": "0.9667"}]
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ({"language": "en_US", "category": "MARKETING"}, "data[1]: template has no name"),
+        ({**template("x", "MARKETING"), "name": 42}, "data[1].name: 42 is not a template name"),
+        (template("promo_x", "PROMOTIONAL"), "data[1] ('promo_x').category: 'PROMOTIONAL' is not"),
+        (template("svc", "SERVICE"), "data[1] ('svc').category: 'SERVICE' is not a template"),
+        ({**template("n", "UTILITY"), "category": 7}, "data[1] ('n').category: 7 is not a"),
+        ({**template("o", "UTILITY"), "category": {"v": 1}}, "('o').category: an object is not"),
+        ({**template("l", "UTILITY"), "language": 5}, "data[1] ('l').language: 5 is not a"),
+        ({**template("c", "UTILITY"), "components": "x"}, "('c').components: must be a list"),
+        ("spring_sale", "data[1]: a template must be an object"),
+        (template("spring_sale", "UTILITY"), "define template 'spring_sale' (en_US), as MARKETING"),
+    ],
+    ids=[
+        "no-name",
+        "name-number",
+        "unknown-category",
+        "service",
+        "category-number",
+        "category-object",
+        "language-number",
+        "components",
+        "not-object",
+        "two-categories",
+    ],
+)
+def test_a_template_entry_estimate_would_refuse_is_refused_by_pull(
+    wacost, graph, tmp_path, entry, expected
+):
+    """pull wrote whatever the API sent (exit 0); estimate --templates then refused the file,
+    or read it. It is refused now, naming the template and key, and nothing is written."""
+    graph.answer(
+        f"/v26.0/{WABA}/message_templates",
+        {"data": [template("spring_sale", "MARKETING"), entry], "paging": {}},
+    )
+    out = tmp_path / "t.json"
+    run = wacost("pull", "templates", "--waba-id", WABA, "-o", out, *FAST)
+    assert run.exit_code == 2, run.stderr
+    assert run.stderr.count("\n") == 1 and expected in run.stderr, run.stderr
+    assert "Graph API message_templates: data[" in run.stderr
+    assert "Traceback" not in run.stderr and not out.exists()
+
+
+def test_templates_without_a_category_are_counted_by_pull_and_estimate(wacost, graph, tmp_path):
+    """Meta gives every template a category; one without is written, said on stderr, and
+    classified by estimate with a warning (never priced silently)."""
+    bare = {k: v for k, v in template("order_shipped", "UTILITY").items() if k != "category"}
+    graph.answer(
+        f"/v26.0/{WABA}/message_templates",
+        {"data": [template("spring_sale", "MARKETING"), bare], "paging": {}},
+    )
+    out = tmp_path / "t.json"
+    run = wacost("pull", "templates", "--waba-id", WABA, "-o", out, *FAST)
+    assert run.exit_code == 0, run.stderr
+    assert "1 of 2 templates have no category (the first: 'order_shipped')" in run.stderr
+    campaign = write(tmp_path / "c.csv", "country,template,count\nIN,order_shipped,10\n")
+    estimate = wacost(
+        "estimate", campaign, "--templates", out, "--date", "2026-11-16", "--format", "json"
+    )
+    assert estimate.exit_code == 0, estimate.stderr
+    codes = {w["code"] for w in json.loads(estimate.stdout)["warnings"]}
+    assert "classified_template" in codes, codes

@@ -187,3 +187,28 @@ def test_a_row_spark_cannot_parse_is_one_line_without_its_numbers(spark, tmp_pat
     assert result.exit_code == 2
     assert f"could not count the campaign: {path}: a row it cannot parse" in result.stderr
     assert "9876512335" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["open.csv", "open.csv.gz"])
+def test_a_quote_left_open_on_the_last_row_is_refused_as_locally(spark, tmp_path, name):
+    """Spark's reader, as pyarrow's, takes a quote never closed for a field running to the end
+    of the file: the driver refuses it on the last row's true line, as the local engine does."""
+    data = b'phone,template,note\n+919876512335,spring_sale,"two\nlines"\n+14162585330,spring_sale,"open'
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    assert f"{path}:4: a quote opened in this row is never closed" in _same_error(path)
+
+
+def test_two_bad_rows_name_the_earliest_as_locally(spark, tmp_path):
+    """A window on one row, a category on a later one, a quote left open in a note on a third:
+    the earliest is named (the batch's checks ran a column at a time: the category was)."""
+    path = tmp_path / "two.csv"
+    path.write_text(
+        "phone,template,category,window,note\n"
+        "+919876512335,spring_sale,marketing,none,x\n"
+        "+14162585330,spring_sale,marketing,open,x\n"
+        "+2348035301205,login_code,promo,none,x\n"
+        '+79129900167,spring_sale,marketing,none,"left open\n'
+        "+919876512336,spring_sale,marketing,none,x\n"
+    )
+    assert f"{path}:3: window 'open'" in _same_error(path)

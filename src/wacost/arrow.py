@@ -91,3 +91,17 @@ def to_numpy(array: pa.Array) -> np.ndarray:
             return view
     result: np.ndarray = array.to_numpy(zero_copy_only=False)
     return result
+
+
+def first_failing_row(column: pa.Array, convert: Any) -> int:
+    """The first row of `column` on which `convert` (of a slice of it) raises pa.ArrowInvalid,
+    as it does on the whole column: found by halving (an error's path: a few conversions)."""
+    start, stop = 0, len(column)
+    while stop - start > 1:
+        middle = (start + stop) // 2
+        try:
+            convert(column.slice(start, middle - start))
+            start = middle
+        except pa.ArrowInvalid:
+            stop = middle
+    return start

@@ -14,25 +14,32 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from wacost.arrow import first_failing_row
 from wacost.errors import InputFileError, literal
-from wacost.lines import StreamLines
+from wacost.lines import QuoteWatch, StreamLines
 from wacost.masking import mask_digits as mask_digits  # re-exported: readers' errors
-from wacost.open_quotes import may_hold_line_break as _may_hold_line_break
-from wacost.open_quotes import refuse_swallowed_rows
+from wacost.open_quotes import (
+    earliest_failure,
+    quote_open_at_end,
+    refuse_line_breaks,
+    refuse_swallowed_rows,
+)
+from wacost.open_quotes import may_hold_line_break as _may_hold_line_break  # noqa: F401 (tests)
 from wacost.parse_errors import BadRow, explain_parse_error, quiet_bad_rows
 from wacost.sniffing import (
     _SNIFF_BYTES,
     _detect_encoding,
     _read_head,
     _Replay,
+    header_and_delimiter,
 )
 
 COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
@@ -188,27 +195,13 @@ def inspect_campaign(
     # The header is the first line with text, after an optional Excel 'sep=;' hint line;
     # pyarrow must skip every line before it, blank ones included.
     lines = re.split(r"\r\n|\r|\n", text)
-    index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
-    delimiter = None
-    hint = lines[index].strip(" ") if index < len(lines) else ""
-    if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
-        delimiter = hint[4]
-        if not delimiter.isascii():  # the reader splits fields on one byte
-            raise InputFileError(
-                f"{path}: line {index + 1}: {hint}: the delimiter must be one ASCII character",
-                "save the file with a comma, semicolon or tab between fields",
-            )
-        index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
+    index, delimiter = header_and_delimiter(lines, path)
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
     if not line:
         raise InputFileError(
             f"{path}: the file has no header row", "the first line names the columns"
         )
-    if delimiter is None:
-        counts = {d: line.count(d) for d in (",", ";", "\t")}
-        best = max(counts, key=lambda d: counts[d])
-        delimiter = best if counts[best] else ","
     try:
         header = next(csv.reader([line], delimiter=delimiter))
     except csv.Error as exc:
@@ -261,6 +254,8 @@ def read_batches(
     progress: Callable[[int], None] | None = None,
     check_unread: bool = True,
     first_line: int | None = None,
+    watch_quotes: bool = True,
+    exact: bool = False,
 ) -> Iterator[Batch]:
     """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns.
 
@@ -270,12 +265,16 @@ def read_batches(
     hold no quote character passes False: only the columns it uses are read, without quoting,
     on the caller's thread (it parses other bytes on its others), and as bytes made text here
     (see _as_text). `first_line`: the line of the first row (default: the one after the
-    header), in batches and errors.
+    header), in batches and errors. `watch_quotes`: refuse bytes that end inside a quoted field
+    (a caller that has checked they do not passes False). `exact`: read on one thread (as a
+    stream always is), so that the first error raised is the one on the earliest line (the
+    rows before it are handed on first: an error of theirs comes first).
     """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
     unread = [name for name in names if name not in wanted] if check_unread else []
-    bad_row = BadRow()
+    one_thread = exact or not check_unread or source.lines is not None
+    bad_row = BadRow(skip=one_thread)  # numbered: raised after the rows before it
     quiet_bad_rows()
     read_options = pacsv.ReadOptions(
         column_names=names,
@@ -284,7 +283,7 @@ def read_batches(
         encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
         # read once: one thread, so that pyarrow numbers a malformed row (InvalidRow.number),
         # the only way to name its line in a stream that cannot be read again
-        use_threads=check_unread and source.lines is None,
+        use_threads=not one_thread,
     )
     # a quoted field may hold a line break (a note in a column wacost does not read): without
     # newlines_in_values, pyarrow cuts its blocks into chunks at any line end, quoted or not
@@ -294,24 +293,31 @@ def read_batches(
         newlines_in_values=check_unread,
         quote_char='"' if check_unread else False,
     )
-    text = pa.string() if check_unread else pa.binary()
+    # every column as bytes: those wacost reads made text by _as_text (a value that is not
+    # UTF-8 named on its row), the others only searched for a quote left open
     convert_options = pacsv.ConvertOptions(
-        column_types={name: text for name in wanted} | {name: pa.binary() for name in unread},
+        column_types={name: pa.binary() for name in [*wanted, *unread]},
         include_columns=list(wanted) + unread,
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
     )
     where = str(source.path)
-    line = source.skip_rows + 1 if first_line is None else first_line
+    line = start = source.skip_rows + 1 if first_line is None else first_line
     stream = None
     reader: pacsv.CSVStreamingReader | None = None
+    # read once, its lines learnt as it is read: they follow its quotes too
+    watch: StreamLines | QuoteWatch | None = source.lines if check_unread else None
     try:
         if source.opener is not None:
             stream = source.opener()
-        elif progress is not None and source.stream is None:
+        elif (progress is not None or (check_unread and watch_quotes)) and source.stream is None:
             stream = pa.OSFile(str(source.path))
+        read = stream if stream is not None else source.source()
+        if watch is None and check_unread and watch_quotes:
+            watch = QuoteWatch(source.encoding, source.skip_rows, source.delimiter)
+            read = pa.PythonFile(watch.tee(read), mode="r")
         reader = pacsv.open_csv(
-            stream if stream is not None else source.source(),
+            read,
             read_options=read_options,
             parse_options=parse_options,
             convert_options=convert_options,
@@ -319,12 +325,23 @@ def read_batches(
         for record_batch in reader:
             if stream is not None and progress is not None and source.opener is None:
                 progress(stream.tell())
-            if record_batch.num_rows == 0:
+            failure = None  # the error on this batch's earliest line, if any
+            if bad_row.skip and bad_row.row is not None:
+                failure = explain_parse_error(where, ValueError(), bad_row, source, start)
+                if failure.line is not None and failure.line > line + record_batch.num_rows:
+                    failure = None  # a row of a block after this one
+            if record_batch.num_rows == 0 and failure is None:
                 continue
-            columns = {wanted[name]: _as_text(record_batch.column(name)) for name in wanted}
-            _refuse_line_breaks(columns, where, line)
-            if unread:
-                refuse_swallowed_rows(
+            # the rows before an error are checked too: one of theirs would come first
+            record_batch = _before(record_batch, failure, line)
+            columns, undecodable = _text_columns(record_batch, wanted, where, line)
+            if undecodable is not None:
+                failure, record_batch = undecodable, _before(record_batch, undecodable, line)
+            failure = earliest_failure(
+                failure,
+                partial(refuse_line_breaks, columns, where, line),
+                partial(
+                    refuse_swallowed_rows,
                     record_batch,
                     unread,
                     source.header,
@@ -332,7 +349,14 @@ def read_batches(
                     source.delimiter,
                     where,
                     line,
-                )
+                ),
+            )
+            if failure is not None:  # the rows before it first: an error of theirs comes first
+                rows = max(0, min(record_batch.num_rows, (failure.line or line) - line))
+                if rows:
+                    head = {name: column.slice(0, rows) for name, column in columns.items()}
+                    yield Batch(file_index, line, head, rows)
+                raise failure
             yield Batch(
                 file_index=file_index,
                 first_line=line,
@@ -340,9 +364,16 @@ def read_batches(
                 num_rows=record_batch.num_rows,
             )
             line += record_batch.num_rows
+        if bad_row.skip and bad_row.row is not None:  # in no batch: the file's last rows
+            raise explain_parse_error(where, ValueError(), bad_row, source, start)
+        if watch is not None and watch.ends_inside_quotes:  # the last row's quote
+            raise quote_open_at_end(where, line - 1 if line > start else None)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeError, ValueError) as exc:
-        start = source.skip_rows + 1 if first_line is None else first_line
-        raise explain_parse_error(where, exc, bad_row, source, start) from None
+        error = explain_parse_error(where, exc, bad_row, source, start)
+        if one_thread and error.line is None and "straddling" in str(exc):
+            # a row longer than a block: on one thread, the rows before it were handed on
+            error = InputFileError.at_line(where, line, error.problem, error.hint)
+        raise error from None
     finally:
         # Dropped here, not with this frame: an error's traceback keeps the frame to the
         # interpreter's exit, where the pyarrow thread that lets the reader go cannot take
@@ -354,33 +385,51 @@ def read_batches(
             source.stream.close()
 
 
-def _as_text(column: pa.Array) -> pa.Array:
+def _before(
+    record_batch: pa.RecordBatch, failure: InputFileError | None, line: int
+) -> pa.RecordBatch:
+    """The rows of `record_batch` (its first on `line`) before `failure`'s (all: no failure)."""
+    if failure is None or failure.line is None:
+        return record_batch
+    return record_batch.slice(0, max(0, min(record_batch.num_rows, failure.line - line)))
+
+
+def _text_columns(
+    record_batch: pa.RecordBatch, wanted: dict[str, str], where: str, line: int
+) -> tuple[dict[str, pa.Array], InputFileError | None]:
+    """The columns wacost reads as text (by canonical name), and the error of the earliest value
+    that is not UTF-8 (the columns then cut before its row)."""
+    columns, failure = {}, None
+    for name, canon in wanted.items():
+        try:
+            columns[canon] = _as_text(record_batch.column(name), where, canon, line)
+        except InputFileError as error:
+            if failure is None or (error.line or 0) < (failure.line or 0):
+                failure = error
+    if failure is not None:
+        rows = _before(record_batch, failure, line)
+        columns = {canon: _as_text(rows.column(name)) for name, canon in wanted.items()}
+    return columns, failure
+
+
+def _as_text(column: pa.Array, where: str = "", name: str = "", first_line: int = 0) -> pa.Array:
     """A column read as bytes as the string column pyarrow's reader gives: bytes all below
     0x80 are ASCII, so UTF-8 as they are (one scan, against a decoding of every value); others
-    are checked by a cast, which raises pa.ArrowInvalid where they are not UTF-8."""
+    are checked by a cast. A value that is not UTF-8 is named on its row (`first_line` + its
+    place), as the `name` field of `where`."""
     if not pa.types.is_binary(column.type):
         return column
     data = column.buffers()[2]
     if data is not None and len(data) and np.frombuffer(data, dtype=np.uint8).max() >= 0x80:
-        return column.cast(pa.string())
+        try:
+            return column.cast(pa.string())
+        except pa.ArrowInvalid:
+            row = first_failing_row(column, lambda part: part.cast(pa.string()))
+            raise InputFileError.at_line(
+                where,
+                first_line + row,
+                f"the {name} field is not UTF-8 text",
+                "re-save the file as UTF-8, or pass {0} (e.g. {0} cp1252)",
+                "encoding",
+            ) from None
     return column.view(pa.string())
-
-
-def _refuse_line_breaks(columns: dict[str, pa.Array], where: str, first_line: int) -> None:
-    """No value wacost reads holds a line break: one that does is a quote left open, which
-    swallows the rows after it (two recipients would become one message)."""
-    for name, column in columns.items():
-        if not _may_hold_line_break(column):
-            continue
-        broken = pc.or_(pc.match_substring(column, "\n"), pc.match_substring(column, "\r"))
-        if not pc.any(broken).as_py():
-            continue
-        row = int(pc.index(broken, True).as_py())
-        shown = mask_digits(str(column[row].as_py()).splitlines()[0][:40])
-        raise InputFileError.at_line(
-            where,
-            first_line + row,
-            f"the {name} field {shown!r} runs over several lines "
-            "(a quote left open swallows the rows after it)",
-            'close the quote; a quote inside a field is written twice: ""',
-        )

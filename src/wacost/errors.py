@@ -62,11 +62,25 @@ class InputFileError(WacostError):
     problem: str = ""
 
     @classmethod
-    def at_line(cls, path: str, line: int, problem: str, hint: str | None) -> InputFileError:
-        """The error `path:line: problem (hint)`, its place kept."""
-        error = cls(f"{path}:{line}: {problem}", hint)
+    def at_line(
+        cls,
+        path: str,
+        line: int,
+        problem: str,
+        hint: str | None,
+        fields: str | tuple[str, ...] = (),
+    ) -> InputFileError:
+        """The error `path:line: problem (hint)`, its place kept (`fields`: named in `problem`
+        and `hint` as in any WacostError)."""
+        error = cls(f"{literal(path) if fields else path}:{line}: {problem}", hint, fields)
         error.path, error.line, error.problem = path, line, problem
         return error
+
+    def on_line(self, line: int) -> InputFileError:
+        """This error (made by `at_line`) on another line of its file."""
+        assert self.path is not None
+        hint = self.hint_template if self.fields else self.hint
+        return type(self).at_line(self.path, line, self.problem, hint, self.fields)
 
 
 class PricingTableError(WacostError):

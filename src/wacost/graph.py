@@ -248,6 +248,11 @@ def pull_templates(client: GraphClient, waba_id: str) -> dict[str, Any]:
         {"fields": TEMPLATE_FIELDS, "limit": "100"},
         lambda page: (page.get("data"), page.get("paging")),
     )
+    # what estimate --templates would refuse (no name, an unknown category, a wrong type) is
+    # refused now, naming the template and key, and nothing is written
+    from wacost.templates.definitions import parse_templates
+
+    parse_templates(templates, "Graph API message_templates")
     return {"data": templates, "wacost": _stamp(client, waba)}
 
 

@@ -80,6 +80,23 @@ class _Scanner:
 
     first_line = 0
 
+    def follow_quotes(self, data: bytes) -> None:
+        """Follow `data` for its quotes only (rows are not numbered): whether a quoted field
+        is left open at its end (`in_quotes`)."""
+        if self.skip:
+            data = self._skip(data)
+        if not data:
+            return
+        if self.in_quotes or b'"' in data:
+            toggles = self._toggles(np.frombuffer(data, dtype=np.uint8))
+            self.in_quotes = bool((toggles.size + self.in_quotes) & 1)
+            self.closed_last = bool(
+                toggles.size and toggles[-1] == len(data) - 1 and not self.in_quotes
+            )
+        else:
+            self.closed_last = False
+        self.last = data[-1]
+
     def _skip(self, data: bytes) -> bytes:
         """Drop the lines before the first row (quotes do not matter there)."""
         at = 0
@@ -179,13 +196,38 @@ class _Reader:
 
     def push(self, chunk: bytes) -> tuple[int, np.ndarray | None]:
         """The rows that start in `chunk`, as `_Scanner.feed` gives them."""
+        return self.scanner.feed(self._decoded(chunk))
+
+    def _decoded(self, chunk: bytes) -> bytes:
         data = chunk
         if self._decoder is not None:
             data = self._decoder.decode(chunk, final=not chunk).encode("utf-8")
         data, self._carry = self._carry + data, b""
         if data.endswith(b"\r") and chunk:  # a \r\n may be split between two chunks
             data, self._carry = data[:-1], b"\r"
-        return self.scanner.feed(data)
+        return data
+
+
+class QuoteWatch:
+    """Whether a campaign's bytes, as the CSV reader takes them (see `tee`), end inside a quoted
+    field: the reader takes a quote never closed, on the last row, for a field running to the
+    end of the file, and says nothing. Chunks without a quote are passed with one search."""
+
+    def __init__(self, encoding: str, skip_lines: int, delimiter: str) -> None:
+        self._reader = _Reader(encoding, skip_lines, delimiter)
+        self._reading = threading.Lock()
+
+    def feed(self, chunk: bytes) -> None:
+        with self._reading:
+            self._reader.scanner.follow_quotes(self._reader._decoded(chunk))
+
+    @property
+    def ends_inside_quotes(self) -> bool:
+        return self._reader.scanner.in_quotes
+
+    def tee(self, stream: Any) -> _Tee:
+        """`stream` (read by `read(n)`), its bytes fed to this watch as they are read."""
+        return _Tee(stream, self)
 
 
 def ends_inside_quotes(data: bytes, delimiter: str = ",") -> bool:
@@ -209,6 +251,31 @@ def cut_at_any_line_break(path: Path, encoding: str, skip_lines: int, delimiter:
                 return False
             if not chunk:
                 return not reader.scanner.in_quotes
+
+
+def open_quote_line(
+    path: Path,
+    encoding: str,
+    skip_lines: int,
+    delimiter: str,
+    opener: Callable[[], Any] | None = None,
+) -> int | None:
+    """The 1-based line of the last row when a quote opened in it is never closed (the file
+    ends inside the quoted field), or None. Reads the whole file (`opener`: as in `row_lines`)."""
+    reader = _Reader(encoding, skip_lines, delimiter)
+    last = 0
+    with opener() if opener is not None else path.open("rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            first, lines = reader.push(chunk)
+            count = reader.scanner.rows - first
+            if count:
+                last = (
+                    int(lines[-1]) if lines is not None else reader.scanner.first_line + count - 1
+                )
+            if not chunk:
+                break
+    return last + 1 if reader.scanner.in_quotes else None
 
 
 def row_lines(
@@ -317,6 +384,11 @@ class StreamLines:
                 self._base = int(shifts[done - 1])
                 self._rows, self._shifts = rows[done:], shifts[done:]
 
+    @property
+    def ends_inside_quotes(self) -> bool:
+        """Whether the bytes read so far end inside a quoted field (see `QuoteWatch`)."""
+        return self._reader.scanner.in_quotes
+
     def _joined(self) -> tuple[np.ndarray, np.ndarray]:
         if self._new:
             self._rows = np.concatenate([self._rows, *(rows for rows, _ in self._new)])
@@ -326,9 +398,9 @@ class StreamLines:
 
 
 class _Tee:
-    """A stream whose bytes, as they are read, also go to a `StreamLines`."""
+    """A stream whose bytes, as they are read, also go to a `StreamLines` or a `QuoteWatch`."""
 
-    def __init__(self, stream: Any, lines: StreamLines) -> None:
+    def __init__(self, stream: Any, lines: StreamLines | QuoteWatch) -> None:
         self._stream = stream
         self._lines = lines
         self.closed = False

@@ -29,16 +29,19 @@ class BadRow:
     pyarrow decodes a row's text before it calls the handler: a row that is not UTF-8 raises
     there, and pyarrow prints what it raised ('Exception ignored ... Traceback') unless the
     unraisable hook takes it; `quiet_bad_rows` installs one that keeps it as `undecodable`.
+    With `skip`, the reader goes on (the row left out): the caller raises the error after the
+    rows before it (read on one thread, the reader numbers the row).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, skip: bool = False) -> None:
         self.row: pacsv.InvalidRow | None = None
         self.undecodable = False
+        self.skip = skip
 
     def __call__(self, row: pacsv.InvalidRow) -> str:  # reads nothing of `row`: never raises
         if self.row is None:
             self.row = row
-        return "error"
+        return "skip" if self.skip else "error"
 
 
 class _BadRowHook:
@@ -161,11 +164,13 @@ def explain_parse_error(
     if "Could not skip initial" in text and len(",".join(source.header)) < _HEADER_BYTES:
         # the file ends within the lines before the first row: a header line with no line end
         return InputFileError(f"{where}: a header but no rows", "add the campaign's recipients")
-    if "straddling" in text:
-        return InputFileError(
+    if "straddling" in text:  # (its line: see read_batches)
+        error = InputFileError(
             f"{where}: a row is longer than wacost's read block (4 MiB)",
             "check the file for an unclosed quote or a huge field",
         )
+        error.problem = "a row is longer than wacost's read block (4 MiB)"
+        return error
     if "UTF8" in text or "utf-8" in text.lower() or "decode" in text.lower():
         return InputFileError(
             f"{literal(where)}: text that is not {literal(source.encoding)}",

@@ -6,9 +6,12 @@ UTF-16 with one, or --encoding). Used by `wacost.campaign`, which reads the head
 from __future__ import annotations
 
 import codecs
+import csv
 import io
+import itertools
 import re
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -103,3 +106,34 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
             "export the campaign as CSV (UTF-8, or Excel's 'Unicode text')",
         )
     return "utf-8", 0
+
+
+def header_and_delimiter(lines: Sequence[str], where: object) -> tuple[int, str]:
+    """Where a CSV's header is among its `lines` (the first line with text, after an optional
+    Excel 'sep=;' hint line; past the last line: none) and its delimiter: the hint's, else the
+    most frequent of comma, semicolon and tab in the header (a comma when it has none)."""
+    index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
+    hint = lines[index].strip(" ") if index < len(lines) else ""
+    if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
+        delimiter = hint[4]
+        if not delimiter.isascii():  # the reader splits fields on one byte
+            raise InputFileError(
+                f"{where}: line {index + 1}: {hint}: the delimiter must be one ASCII character",
+                "save the file with a comma, semicolon or tab between fields",
+            )
+        index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
+        return index, delimiter
+    line = lines[index] if index < len(lines) else ""
+    counts = {d: line.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return index, best if counts[best] else ","
+
+
+def dict_rows(text: str, where: object) -> tuple[csv.DictReader[str], int]:
+    """A small CSV's rows by column name (its header and delimiter found as a campaign's are),
+    and the line of its first row (after the header)."""
+    index, delimiter = header_and_delimiter(re.split(r"\r\n|\r|\n", text), where)
+    offset = 0
+    for found in itertools.islice(re.finditer(r"\r\n|\r|\n", text), index):
+        offset = found.end()
+    return csv.DictReader(io.StringIO(text[offset:]), delimiter=delimiter), index + 2

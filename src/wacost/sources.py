@@ -249,6 +249,15 @@ def _inspect_parquet(path: Path) -> ParquetInput:
             f"{path}: no phone column (or country column for planning rows); found {shown}",
             "name the recipient column phone (or wa_id, to, msisdn, recipient, phone_number, mobile)",
         )
+    for canon, name in columns.items():  # one value a row: text, a number, a date
+        kind = schema.field(name).type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_nested(kind):
+            raise InputFileError(
+                f"{path}: column {mask_digits(name)!r} holds {kind} values, not one {canon} a row",
+                f"store the {canon} column as text",
+            )
     return ParquetInput(path=path, columns=columns, dataset=dataset)
 
 
@@ -328,10 +337,30 @@ def _parquet_batches(source: ParquetInput, file_index: int, block_size: int) -> 
             if record_batch.num_rows == 0:
                 continue
             columns = {
-                canon: as_text(record_batch.column(field))
+                canon: _text_of(record_batch.column(field), source.path, field, line)
                 for canon, field in source.columns.items()
             }
             yield Batch(file_index, line, columns, record_batch.num_rows)
             line += record_batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
         raise _not_parquet(source.path, exc) from None
+
+
+def _text_of(column: Any, path: Path, name: str, first_line: int) -> Any:
+    """`as_text(column)`; a bytes column that is not UTF-8 text names its first such row (on
+    the line it would have in a CSV export), found by halving (an error's path only)."""
+    import pyarrow as pa
+
+    try:
+        return as_text(column)
+    except pa.ArrowInvalid:
+        if not pa.types.is_binary(column.type) and not pa.types.is_large_binary(column.type):
+            raise
+    from wacost.arrow import first_failing_row
+
+    raise InputFileError.at_line(
+        str(path),
+        first_line + first_failing_row(column, as_text),
+        f"column {mask_digits(name)!r} holds bytes that are not UTF-8 text",
+        "store it as a string column (UTF-8)",
+    )

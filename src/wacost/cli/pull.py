@@ -29,6 +29,7 @@ from wacost.cli.options import (
     WabaOpt,
     date_option,
 )
+from wacost.cli.streams import write_stderr
 from wacost.errors import OptionError
 from wacost.models import ExitCode
 
@@ -103,7 +104,14 @@ def pull_templates_command(
         from wacost.graph import pull_templates, to_json
 
         client = _client(api_version, graph_url, retries, max_wait, timeout)
-        write_output(to_json(pull_templates(client, waba_id)), output)
+        response = pull_templates(client, waba_id)
+        write_output(to_json(response), output)
+        unlabelled = [t["name"] for t in response["data"] if t.get("category") in (None, "")]
+        if unlabelled:  # (Meta gives every template a category: counted, as estimate reports it)
+            write_stderr(
+                f"wacost: warning: {len(unlabelled)} of {len(response['data'])} templates have no "
+                f"category (the first: {unlabelled[0][:60]!r}); estimate classifies them and says so"
+            )
         return ExitCode.OK
 
     run(work, debug)

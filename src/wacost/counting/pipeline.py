@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -41,13 +40,13 @@ from wacost.counting.batch import (
     Progress,
     Tally,
     _BatchCounts,
-    reduce_batch,
 )
 from wacost.counting.exclusions import read_exclusions
+from wacost.counting.first_error import earliest_error, exact_parts, reduce_first
 from wacost.counting.ledger import RecipientLedger
 from wacost.counting.table import CountRow, CountTable
+from wacost.counting.true_lines import _on_true_line, _part_lines, _rescannable, _true_lines
 from wacost.errors import InputFileError
-from wacost.lines import row_lines
 from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
 from wacost.sources import ParquetInput, input_size, inspect_input, is_stdin, read_input
@@ -183,95 +182,6 @@ def _check_distinct_names(tables: _Tables, path: Path, line: int) -> None:
             )
 
 
-def _true_lines(
-    sources: Sequence[CampaignFile | ParquetInput],
-    table: CountTable,
-    *ordinals: int | None,
-) -> tuple[Any, ...]:
-    """`table`'s first lines and `ordinals` (file << 40 | line) with each row's true line.
-
-    The counting numbers rows as if each were one line; blank lines and quoted line breaks
-    move the true lines down (see wacost.lines), which only a scan of the file can tell. (A
-    stream's rows were counted on their true lines as it was read: see `_part_lines`.)
-    """
-    rows = list(table.rows)
-    result: list[int | None] = list(ordinals)
-    for index, source in enumerate(sources):
-        if not _rescannable(source):  # lines stay as counted
-            continue
-        base = source.skip_rows + 1
-        in_file = [i for i, row in enumerate(rows) if row.file == index]
-        picked = [i for i, o in enumerate(result) if o is not None and o >> _LINE_BITS == index]
-        wanted = [rows[i].first_line - base for i in in_file]
-        wanted += [((result[i] or 0) & _LINE_MASK) - base for i in picked]
-        if not wanted:
-            continue
-        lines = _lines_of(source, wanted)
-        for i, line in zip(in_file, lines):
-            rows[i] = rows[i]._replace(first_line=int(line))
-        for i, line in zip(picked, lines[len(in_file) :]):
-            result[i] = (index << _LINE_BITS) | int(line)
-    return (CountTable(tuple(rows)), *result)
-
-
-def _rescannable(source: CampaignFile | ParquetInput) -> TypeGuard[CampaignFile]:
-    """Whether a second scan can tell the true lines of `source`'s rows."""
-    return (
-        isinstance(source, CampaignFile)  # Parquet: lines are its rows already
-        and source.stream is None  # a FIFO or a device: read once
-        and not is_stdin(source.path)  # read once
-        and source.path.is_file()  # a plain or compressed file: read again
-    )
-
-
-def _lines_of(source: CampaignFile, rows: Sequence[int]) -> list[int]:
-    """The true line of each row (0-based, as counted) of a file read again."""
-    return [
-        int(line)
-        for line in row_lines(
-            source.path,
-            source.encoding,
-            source.skip_rows,
-            np.array(rows, dtype=np.int64),
-            source.delimiter,
-            source.opener,  # a compressed file: decompressed again
-        )
-    ]
-
-
-def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) -> InputFileError:
-    """`error` with the line it names (counted as one line a row) made the file's true line."""
-    counted = error.line
-    if counted is None or error.path != str(source.path) or not isinstance(source, CampaignFile):
-        return error
-    base = source.skip_rows + 1
-    if counted < base:
-        return error
-    if source.lines is not None:  # read once: its lines are learnt as it is read
-        line = int(source.lines.true_lines(np.array([counted]))[0])
-    elif _rescannable(source):
-        line = _lines_of(source, [counted - base])[0]
-    else:
-        return error
-    if line == counted:
-        return error
-    return InputFileError.at_line(error.path, line, error.problem, error.hint)
-
-
-def _part_lines(
-    part: _BatchCounts, source: CampaignFile | ParquetInput
-) -> tuple[np.ndarray, np.ndarray]:
-    """The lines of `part`'s keys' first rows and of its recipients' rows: counted a line a row,
-    or for a stream read once its true lines (the rows before it are then let go)."""
-    keys, rows = part.first_line + part.first_row, part.first_line + part.rows
-    lines = source.lines if isinstance(source, CampaignFile) else None
-    if lines is None:
-        return keys, rows
-    keys, rows = lines.true_lines(keys), lines.true_lines(rows)
-    lines.forget(part.first_line + part.num_rows - 1)
-    return keys, rows
-
-
 def _place(ordinal: int | None, files: Sequence[str]) -> str | None:
     if ordinal is None:
         return None
@@ -403,7 +313,12 @@ def _file_parts(
             source, start, index, resolver, workers, partition_bits, block_size, progress
         )
     batches = read_input(source, index, block_size, progress=progress)
-    return _reduce_in_order(batches, resolver, str(source.path), min(workers, 4), partition_bits)
+    parts = _reduce_in_order(batches, resolver, str(source.path), min(workers, 4), partition_bits)
+    if not _rescannable(source):  # a stream is read on one thread: its first error is first
+        return parts
+    return earliest_error(  # a file read on threads: an error checked by a reading in order
+        parts, lambda: exact_parts(source, index, resolver, partition_bits, block_size)
+    )
 
 
 def _offset(progress: Progress | None, before: int, total: int) -> Callable[[int], None] | None:
@@ -430,16 +345,27 @@ def _reduce_in_order(
     """reduce_batch over `batches` on worker threads, yielded in order; at most a few in flight.
 
     The next block is parsed (by pyarrow, without the GIL) while the workers reduce the last.
+    An error reading the batches comes after the batches before it (an error of theirs first).
     """
     if workers <= 0:
         for batch in batches:
-            yield reduce_batch(batch, resolver, where, partition_bits)
+            yield reduce_first(batch, resolver, where, partition_bits)
         return
     pending: deque[Future[_BatchCounts]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-count") as pool:
         try:
-            for batch in batches:
-                pending.append(pool.submit(reduce_batch, batch, resolver, where, partition_bits))
+            while True:
+                try:
+                    next_batch = next(batches, None)
+                except InputFileError:  # the batches before it first: an error of theirs is earlier
+                    while pending:
+                        yield pending.popleft().result()
+                    raise
+                if next_batch is None:
+                    break
+                pending.append(
+                    pool.submit(reduce_first, next_batch, resolver, where, partition_bits)
+                )
                 if len(pending) > workers:  # one waiting for each worker, and one more
                     yield pending.popleft().result()
             while pending:

@@ -24,12 +24,14 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Final
 
 import pyarrow as pa
 
 from wacost.campaign import CampaignFile, read_batches
 from wacost.counting.batch import _BatchCounts, reduce_batch
+from wacost.counting.first_error import earliest_error, exact_parts
 from wacost.errors import InputFileError
 from wacost.lines import ends_inside_quotes
 from wacost.numbers.resolver import NumberResolver
@@ -116,7 +118,10 @@ def _reduce_range(
     if result.open_quote:
         return result  # cut inside a quoted field: the consumer reads on serially from here
     # without a quote character no field can run over lines: only the used columns are read
-    batches = read_batches(piece, file_index, block_size, check_unread=result.quotes > 0)
+    # (its quotes were followed above: it does not end inside one)
+    batches = read_batches(
+        piece, file_index, block_size, check_unread=result.quotes > 0, watch_quotes=False
+    )
     try:
         for batch in batches:
             result.parts.append(reduce_batch(batch, resolver, where, partition_bits))
@@ -124,28 +129,6 @@ def _reduce_range(
     except InputFileError:  # its line is known only to a reader from the ranges before
         result.unreadable = True
     return result
-
-
-def _serial_rest(
-    source: CampaignFile,
-    begin: int,
-    line: int,
-    file_index: int,
-    resolver: NumberResolver,
-    partition_bits: int,
-    block_size: int,
-) -> Iterator[_BatchCounts]:
-    """The file from byte `begin` (outside any quote; its first row is on `line`) read and
-    reduced in order on this thread, as the serial reader does."""
-
-    def opener() -> pa.NativeFile:
-        handle = pa.OSFile(str(source.path))
-        handle.seek(begin)
-        return handle
-
-    piece = dataclasses.replace(source, skip_rows=0, opener=opener)
-    for batch in read_batches(piece, file_index, block_size, first_line=line):
-        yield reduce_batch(batch, resolver, str(source.path), partition_bits)
 
 
 def reduce_ranges(
@@ -190,9 +173,15 @@ def reduce_ranges(
                 result = pending.popleft().result()
                 # this range ends inside a quoted field, or the serial reader names its error
                 if result.open_quote or result.unreadable:
-                    yield from _serial_rest(
-                        source, bounds[0], line, file_index, resolver, partition_bits, block_size
+                    exact = partial(
+                        exact_parts, source, file_index, resolver, partition_bits, block_size
                     )
+                    if result.unreadable:  # read on one thread: the error on its earliest line
+                        yield from exact(bounds[0], line)
+                    else:  # an error met on threads is checked so
+                        yield from earliest_error(
+                            exact(bounds[0], line, exact=False), partial(exact, bounds[0], line)
+                        )
                     if progress is not None:
                         progress(ranges[-1][1])
                     return

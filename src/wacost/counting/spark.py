@@ -35,7 +35,6 @@ import pyarrow as pa
 
 from wacost.campaign import CampaignFile, canonical_column, mask_digits
 from wacost.counting.batch import _CATEGORIES, _LINE_BITS, _WINDOWS, KEYS, Counts, Tally
-from wacost.counting.pipeline import _on_true_line, _true_lines
 from wacost.counting.spark_partition import (
     _HINT,
     _INPUT,
@@ -52,8 +51,10 @@ from wacost.counting.spark_partition import (
     _reduce_partition,
 )
 from wacost.counting.table import CountTable
+from wacost.counting.true_lines import _on_true_line, _true_lines
 from wacost.errors import InputFileError, OptionError
-from wacost.lines import cut_at_any_line_break
+from wacost.lines import cut_at_any_line_break, open_quote_line
+from wacost.open_quotes import quote_open_at_end
 from wacost.prices.cards import Numbering
 from wacost.sources import (
     ParquetInput,
@@ -116,9 +117,10 @@ def _canonical_columns(names: Sequence[str], where: str) -> dict[str, str]:
 
 def _read_file(
     spark: Any, path: Path, index: int, encoding: str | None
-) -> tuple[Any, int, CampaignFile | ParquetInput, _Checks | None]:
+) -> tuple[Any, int, CampaignFile | ParquetInput, _Checks | None, InputFileError | None]:
     """One input as a DataFrame with canonical column names and its split columns; the line of
-    its first row; what was learnt of it; and, for a CSV, what its rows are checked for."""
+    its first row; what was learnt of it; for a CSV, what its rows are checked for, and the
+    error of a quote left open at its end (raised unless Spark finds an earlier one)."""
     from pyspark.sql import functions as F
 
     if is_stdin(path):
@@ -133,7 +135,7 @@ def _read_file(
         )
     source = inspect_input(path, encoding)
     extra = []
-    checks = None
+    checks = quote = None
     if isinstance(source, ParquetInput):
         frame = spark.read.parquet(str(path))
         first_line = 2
@@ -149,6 +151,8 @@ def _read_file(
 
         schema = StructType([StructField(f"c{i}", StringType()) for i in range(len(source.header))])
         multiline = _multiline(source)
+        if multiline:  # (a file Spark may cut at any line break closes every quote)
+            quote = _open_quote_at_end(source)
         frame = spark.read.csv(
             str(path),
             schema=schema,
@@ -175,7 +179,7 @@ def _read_file(
         F.col("_metadata.file_path").alias(_PATH),
         F.col("_metadata.file_block_start").alias(_START),
     )
-    return frame, first_line, source, checks
+    return frame, first_line, source, checks, quote
 
 
 def _multiline(source: CampaignFile) -> bool:
@@ -192,6 +196,29 @@ def _multiline(source: CampaignFile) -> bool:
     )
 
 
+def _open_quote_at_end(source: CampaignFile) -> InputFileError | None:
+    """A quote never closed runs to the end of the file, which Spark's reader (as pyarrow's)
+    takes for the field's value: found by a scan on the driver (of a file Spark reads whole: one
+    it may cut at any line break closes every quote), refused as the local engine refuses it."""
+    line = open_quote_line(
+        source.path, source.encoding, source.skip_rows, source.delimiter, source.opener
+    )
+    return None if line is None else quote_open_at_end(str(source.path), line)
+
+
+def _first_of(
+    error: InputFileError | None, open_quotes: dict[int, InputFileError], files: list[str]
+) -> InputFileError | None:
+    """The error on the earliest line of the earliest file: `error` (Spark's count's) or a quote
+    left open at the end of a file (on its last row; after a lineless error of Spark's)."""
+    if not open_quotes:
+        return error
+    index, quote = min(open_quotes.items())
+    if error is None or error.line is None or error.path not in files:
+        return quote
+    return error if (files.index(error.path), error.line) < (index, quote.line or 0) else quote
+
+
 def count_files(
     paths: Sequence[Path],
     numbering: Numbering,
@@ -202,18 +229,28 @@ def count_files(
     """Count campaign files with Spark (see the module's doc)."""
     spark = spark or spark_session()
     frames, first_lines, sources, checks = [], [], [], {}
+    open_quotes: dict[int, InputFileError] = {}
     for index, path in enumerate(paths):
-        frame, first_line, source, check = _read_file(spark, path, index, encoding)
+        frame, first_line, source, check, quote = _read_file(spark, path, index, encoding)
         frames.append(frame)
         first_lines.append(first_line)
         sources.append(source)
         if check is not None:
             checks[index] = check
+        if quote is not None:
+            open_quotes[index] = quote
     union = frames[0]
     for frame in frames[1:]:
         union = union.unionByName(frame, allowMissingColumns=True)
     files = [str(path) for path in paths]
-    return _count(union, numbering, default_country, files, first_lines, sources, checks)
+    try:
+        counts = _count(union, numbering, default_country, files, first_lines, sources, checks)
+    except InputFileError as error:
+        raise _first_of(error, open_quotes, files) or error from None
+    first = _first_of(None, open_quotes, files)
+    if first is not None:
+        raise first
+    return counts
 
 
 def count_dataframe(

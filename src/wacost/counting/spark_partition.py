@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from functools import partial
 from typing import Any, Final, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wacost.campaign import Batch, _refuse_line_breaks
+from wacost.campaign import Batch
 from wacost.counting.batch import _CATEGORIES, _WINDOWS
 from wacost.counting.batch import reduce_batch as _reduce_batch
+from wacost.counting.first_error import earliest_in
 from wacost.counting.pipeline import _Tables
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
-from wacost.open_quotes import refuse_swallowed_rows
+from wacost.open_quotes import earliest_failure, refuse_line_breaks, refuse_swallowed_rows
 from wacost.prices.cards import Numbering
 from wacost.sources import as_text
 
@@ -112,7 +114,8 @@ def _reduce_partition(
                 if segment[0] in checks:
                     _check(piece, wanted, checks[segment[0]], rows[index])
                 part = _reduce_batch(batch, resolver, _WHERE, 0)
-            except InputFileError as exc:
+            except InputFileError as error:  # (on the batch's earliest line)
+                exc = earliest_in(batch, error, resolver, _WHERE)
                 # the segments read so far place the error on its line; the partition stops
                 for number, done in enumerate(segments):
                     yield _record(_REC_ROWS, done, 1, messages=pa.array([rows[number]], pa.int64()))
@@ -158,18 +161,29 @@ def _reduce_partition(
 
 
 def _check(piece: pa.RecordBatch, wanted: dict[str, pa.Array], check: _Checks, row: int) -> None:
-    """The local engine's checks of a CSV's rows (see campaign.read_batches), on `piece`."""
-    _refuse_line_breaks(wanted, _WHERE, row)
+    """The local engine's checks of a CSV's rows (see campaign.read_batches), on `piece`: the
+    first row either refuses is named."""
     unread = [name for name in piece.schema.names if name.startswith(_UNREAD)]
-    if unread:
-        values = pa.RecordBatch.from_arrays(
-            [piece.column(name).cast(pa.binary()) for name in unread],  # as read locally
-            names=[name.removeprefix(_UNREAD) for name in unread],
-        )
-        names = values.schema.names
-        refuse_swallowed_rows(
-            values, names, check.header, check.columns, check.delimiter, _WHERE, row
-        )
+    values = pa.RecordBatch.from_arrays(
+        [piece.column(name).cast(pa.binary()) for name in unread],  # as read locally
+        names=[name.removeprefix(_UNREAD) for name in unread],
+    )
+    failure = earliest_failure(
+        None,
+        partial(refuse_line_breaks, wanted, _WHERE, row),
+        partial(
+            refuse_swallowed_rows,
+            values,
+            values.schema.names,
+            check.header,
+            check.columns,
+            check.delimiter,
+            _WHERE,
+            row,
+        ),
+    )
+    if failure is not None:
+        raise failure
 
 
 def _segments(

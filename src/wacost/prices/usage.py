@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from wacost.files import parse_json, read_text_file
 from wacost.models import Category
 from wacost.numbers.regions import billing_country, country_code
 from wacost.prices.cards import RateCard
+from wacost.sniffing import dict_rows
 
 
 @dataclass(frozen=True)
@@ -65,18 +65,25 @@ def _category_of(value: str, where: str) -> Category:
 
 
 def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
-    reader = csv.DictReader(io.StringIO(text))
+    # comma, semicolon (a European spreadsheet's export) or tab, as a campaign's
+    reader, first = dict_rows(text, where)
     try:
         fields = [f.strip().lower() for f in (reader.fieldnames or [])]
-        return _parse_rows(reader, fields, card, where, lenient)
+        return _parse_rows(reader, fields, card, where, lenient, first)
     except csv.Error as exc:
         raise InputFileError(
-            f"{where}:{reader.line_num}: cannot read the CSV ({exc})", "check the usage file"
+            f"{where}:{first - 2 + reader.line_num}: cannot read the CSV ({exc})",
+            "check the usage file",
         ) from None
 
 
 def _parse_rows(
-    reader: csv.DictReader[str], fields: list[str], card: RateCard, where: str, lenient: bool
+    reader: csv.DictReader[str],
+    fields: list[str],
+    card: RateCard,
+    where: str,
+    lenient: bool,
+    first: int = 2,
 ) -> Usage:
     if not {"market", "category", "messages"} <= set(fields):
         raise InputFileError(
@@ -89,13 +96,13 @@ def _parse_rows(
     # country codes (a market's countries, added up)
     written: dict[tuple[str, Category], set[str]] = defaultdict(set)
     names = {name.lower() for name in card.markets}
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(reader, start=first):
         place = f"{where}:{line}"
         extra = raw.pop(None, None)  # fields past the header's
         if extra and any(str(value).strip() for value in extra):
             raise InputFileError(
                 f"{place}: more fields than the header's market,category,messages",
-                "check the row's commas",
+                "check the row's delimiters",
             )
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
         count = row.get("messages", "")

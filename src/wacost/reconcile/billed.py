@@ -8,9 +8,7 @@ country membership (the same mapping as `--usage`). Costs are read exactly, as D
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from wacost.files import read_text_file
 from wacost.models import Category
 from wacost.prices.cards import RateCard
 from wacost.prices.usage import _market_of  # one mapping of ISO codes and market names to markets
+from wacost.sniffing import dict_rows
 
 REGULAR = "regular"
 
@@ -176,7 +175,7 @@ def _parse_analytics(
 
 
 def _parse_csv(text: str, card: RateCard, where: str) -> list[Point]:
-    reader = csv.DictReader(io.StringIO(text))
+    reader, first = dict_rows(text, where)  # delimiter: as a campaign's
     fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
     if not {"market", "category", "messages", "cost"} <= fields:
         raise _bad(
@@ -185,7 +184,7 @@ def _parse_csv(text: str, card: RateCard, where: str) -> list[Point]:
             "or give Meta's pricing_analytics JSON response",
         )
     points = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(reader, start=first):
         cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
         place = f"{where}:{line}"
         if not any(cells.values()):

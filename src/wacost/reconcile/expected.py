@@ -7,8 +7,6 @@ expected cost is each market's cost times its rate (1 for a market without one).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
@@ -21,6 +19,7 @@ from wacost.prices.usage import _market_of
 from wacost.reconcile.billed import _bad, _json
 from wacost.reconcile.model import RATE_PLACES, SCHEMA
 from wacost.report.model import DeliveryRates, Estimate
+from wacost.sniffing import dict_rows
 
 
 def _rate_value(value: object, where: str) -> Decimal:
@@ -58,11 +57,11 @@ def load_delivery_rates(path: Path, card: RateCard) -> dict[str, Decimal]:
                 raise _bad(place, "needs a market and a rate", "save the report again")
             pairs.append((item["market"], item.get("rate"), place))
     else:
-        reader = csv.DictReader(io.StringIO(text))
+        reader, first = dict_rows(text, where)  # delimiter: as a campaign's
         fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
         if not {"market", "rate"} <= fields:
             raise _bad(where, "needs the columns market,rate", "or give a reconcile JSON report")
-        for line, row in enumerate(reader, start=2):
+        for line, row in enumerate(reader, start=first):
             cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
             if any(cells.values()):
                 pairs.append((cells["market"], cells["rate"], f"{where}:{line}"))

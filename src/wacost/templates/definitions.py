@@ -159,22 +159,27 @@ def parse_templates(data: object, where: str) -> list[TemplateDef]:
         if not isinstance(item, Mapping):
             raise InputFileError(f"{key}: a template must be an object", "each entry needs a name")
         name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            raise InputFileError(
+                f"{key}.name: {_shown(name)} is not a template name", "each template needs a 'name'"
+            )
         if not isinstance(name, str) or not name.strip():
             raise InputFileError(f"{key}: template has no name", "each template needs a 'name'")
+        key = f"{key} ({name.strip()[:60]!r})"  # the template named, as well as its place
         language = item.get("language")
         if isinstance(language, Mapping):  # the send-message shape {"code": "en_US"}
             language = language.get("code")
         if language is not None and not isinstance(language, str):
             raise InputFileError(
-                f"{key}.language: {language!r} is not a language code", "write e.g. en_US"
+                f"{key}.language: {_shown(language)} is not a language code", "write e.g. en_US"
             )
         raw_category = item.get("category")
         category = None
         if raw_category not in (None, ""):
-            category = Category.parse(str(raw_category))
+            category = Category.parse(raw_category) if isinstance(raw_category, str) else None
             if category is None or category is Category.SERVICE:
                 raise InputFileError(
-                    f"{key}.category: {raw_category!r} is not a template category",
+                    f"{key}.category: {_shown(raw_category)} is not a template category",
                     "use MARKETING, UTILITY or AUTHENTICATION",
                 )
         components = item.get("components", [])
@@ -195,6 +200,13 @@ def parse_templates(data: object, where: str) -> list[TemplateDef]:
         )
         _refuse_conflict(result, seen, where)
     return result
+
+
+def _shown(value: object) -> str:
+    """A value of a definition, short, as its JSON type where it is not a scalar."""
+    if isinstance(value, (Mapping, list)):
+        return f"an {'object' if isinstance(value, Mapping) else 'array'}"
+    return repr(value)[:60]
 
 
 def _refuse_conflict(
