@@ -43,7 +43,7 @@ from wacost.numbers.regions import check_region, known_countries, national_rule
 from wacost.numbers.sevens import (
     COUNTRY_MASK,
     COUNTRY_SHIFT,
-    FIRST,
+    LENGTH_MASK,
     LENGTH_SHIFT,
     NONE_SHIFT,
     REGEX_SHIFT,
@@ -189,13 +189,11 @@ class NumberResolver:
         sevens = self._sevens[plan.strict]
         if first7 is None:
             first7 = self._first_seven(value, length)
-        # a leading zero (which the integer does not keep) starts no calling code
-        seven = first7 >= np.uint64(FIRST)
-        entry = sevens.entries(first7, seven)
-        ok = (length >= 1) & (length <= MAX_DIGITS) & seven
-        code_length = (entry >> LENGTH_SHIFT) & 3
-        national = length - code_length
-        ok &= (code_length > 0) & (national >= 0)
+        entry = sevens.entries(first7)
+        # a leading zero (which the integer does not keep) starts no calling code: NO_CODE,
+        # longer than any number
+        national = length - ((entry >> LENGTH_SHIFT) & LENGTH_MASK)
+        ok = (national >= 0) & (length <= MAX_DIGITS)
         # bit 0: every number of the remaining digits is accepted; bit 19: none is
         remaining = entry >> np.clip(national - 4, 0, 31)
         ok4 = ok & (national >= 4)

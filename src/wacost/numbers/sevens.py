@@ -1,14 +1,14 @@
 """What a number's first seven digits decide, looked up once per seven digits (see
 `numbers.resolver`).
 
-The first seven digits of a number (10**6 to 10**7 - 1: a leading zero starts no calling code)
-hold its calling code (one to three digits) and the four national digits after it, which give
-its billing country and the state of the code's automaton (`numbers.plan`). A campaign's
-numbers share few first seven digits (a country's mobile prefixes): each is worked out the
-first time it is seen, and what the counting needs of it is kept in one int64, in a table
-indexed by the seven digits. A row then takes one lookup where it took five (the calling code,
-its length, the country, the automaton's state, and the lengths that state accepts).
-"""
+The first seven digits of a number (a number shorter than that padded with zeros) hold its
+calling code (one to three digits; a leading zero starts none) and the four national digits
+after it, which give its billing country and the state of the code's automaton
+(`numbers.plan`). A campaign's numbers share few first seven digits (a country's mobile
+prefixes): each is worked out the first time it is seen, and what the counting needs of it is
+kept in one int64, in a table indexed by the seven digits. A row then takes one lookup where it
+took five (the calling code, its length, the country, the automaton's state, and the lengths
+that state accepts), and no check that its code's automaton is built."""
 
 from __future__ import annotations
 
@@ -21,17 +21,18 @@ import numpy as np
 from wacost.numbers.plan import _NumberPlan
 
 # An entry: bit r of EVERY (r = 0..18), every national number of 4 + r digits after these is
-# accepted; of NONE, none is; the calling code's length; whether the code is checked by its
+# accepted; of NONE, none is; the calling code's length (NO_CODE where they start none: a
+# number of any length is then shorter than its code); whether the code is checked by its
 # regular expression (no automaton); the billing country; FILLED, worked out (0: not yet).
 NONE_SHIFT: Final = 19
 LENGTH_SHIFT: Final = 38
-REGEX_SHIFT: Final = 40
-COUNTRY_SHIFT: Final = 41
+LENGTH_MASK: Final = 0x1F
+NO_CODE: Final = LENGTH_MASK
+REGEX_SHIFT: Final = 43
+COUNTRY_SHIFT: Final = 44
 COUNTRY_MASK: Final = 0xFFF
-FILLED: Final = np.int64(1 << 53)
-FIRST: Final = 10**6  # the smallest first seven digits that start with a calling code
-_SIZE: Final = 9 * 10**6
-_OUTSIDE: Final = _SIZE  # the slot of every number whose first seven digits start with 0
+FILLED: Final = np.int64(1 << 56)
+_SIZE: Final = 10**7  # first seven digits: numbers shorter than seven digits padded with zeros
 
 
 class SevenDigits:
@@ -46,22 +47,20 @@ class SevenDigits:
         self._table: np.ndarray | None = None  # made on first use
         self._lock = threading.Lock()
 
-    def entries(self, first7: np.ndarray, seven: np.ndarray) -> np.ndarray:
-        """The entry of each number's first seven digits (`seven`: they are at least 10**6;
-        where not, an entry with no calling code)."""
+    def entries(self, first7: np.ndarray) -> np.ndarray:
+        """The entry of each number's first seven digits (below 10**7)."""
         table = self._table
         if table is None:
             with self._lock:
                 if self._table is None:
-                    self._table = _zeros(_SIZE + 1)
-                    self._table[_OUTSIDE] = FILLED
+                    self._table = _zeros(_SIZE)
                 table = self._table
-        slot = np.where(seven, first7 - np.uint64(FIRST), np.uint64(_OUTSIDE)).astype(np.intp)
+        slot = first7.view(np.int64)
         entry: np.ndarray = table[slot]
         missing = np.flatnonzero(entry == 0)
         if missing.size:
             keys, where = np.unique(slot[missing], return_inverse=True)
-            packed = self._work_out(keys.astype(np.uint64) + np.uint64(FIRST))
+            packed = self._work_out(keys.astype(np.uint64))
             table[keys] = packed  # the same value whichever thread writes it
             entry[missing] = packed[where]
         return entry
@@ -75,7 +74,7 @@ class SevenDigits:
         packed: np.ndarray = (
             plan.all_of_length[state].astype(np.int64)
             | (plan.none_of_length[state].astype(np.int64) << NONE_SHIFT)
-            | (((heads >> 12) & 3).astype(np.int64) << LENGTH_SHIFT)
+            | (np.where(code > 0, (heads >> 12) & 3, NO_CODE).astype(np.int64) << LENGTH_SHIFT)
             | (plan.by_regex[code].astype(np.int64) << REGEX_SHIFT)
             | ((heads >> 16).astype(np.int64) << COUNTRY_SHIFT)
             | FILLED
@@ -89,7 +88,7 @@ class SevenDigits:
 
 
 def _zeros(size: int) -> np.ndarray:
-    """An int64 array of zeros whose memory is used only where written: 72 MB of address
+    """An int64 array of zeros whose memory is used only where written: 80 MB of address
     space, of which a campaign's numbers use a few pages. (An anonymous mapping of small pages:
     numpy asks for huge pages for a large array, and each one written would take 2 MiB.)"""
     table: np.ndarray = np.frombuffer(mmap.mmap(-1, size * 8), dtype=np.int64)
