@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from wacost.campaign import Batch, _refuse_line_breaks
 from wacost.counting.batch import _CATEGORIES, _WINDOWS
 from wacost.counting.batch import reduce_batch as _reduce_batch
-from wacost.counting.pipeline import _Tables
+from wacost.counting.merged import _Tables
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
 from wacost.open_quotes import refuse_swallowed_rows
