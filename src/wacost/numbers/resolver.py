@@ -130,7 +130,7 @@ def _head_table(plan: _NumberPlan, countries: np.ndarray) -> np.ndarray:
 
 def _head(value: np.ndarray, length: np.ndarray, digits: int, offsets: np.ndarray) -> np.ndarray:
     """The first `digits` digits of each number; shorter numbers keyed after them by length."""
-    head = value // _POW10[np.clip(length - digits, 0, MAX_DIGITS)]
+    head = value // _POW10.take(length - digits, mode="clip")
     short = length < digits
     if short.any():
         key = offsets[np.clip(length, 0, digits - 1)] + np.where(short, value, np.uint64(0))
@@ -163,7 +163,7 @@ class NumberResolver:
     def _first_seven(value: np.ndarray, length: np.ndarray) -> np.ndarray:
         """The first seven digits of each number (shorter numbers padded with zeros)."""
         lead = length - 7
-        first7 = value // _POW10[np.clip(lead, 0, MAX_DIGITS)]
+        first7 = value // _POW10.take(lead, mode="clip")
         padded = np.flatnonzero(lead < 0)
         if padded.size:
             first7[padded] = value[padded] * _POW10[np.clip(-lead[padded], 0, 7)]
@@ -238,7 +238,7 @@ class NumberResolver:
         state = state.copy()
         for position in range(5, int(national.max()) + 1):
             going = national >= position
-            digit = (value // _POW10[np.clip(national - position, 0, MAX_DIGITS)]) % np.uint64(10)
+            digit = (value // _POW10.take(national - position, mode="clip")) % np.uint64(10)
             state = np.where(going, step[state, digit.astype(np.intp)], state)
         accepted: np.ndarray = plan.accept[state]
         return accepted
@@ -324,7 +324,7 @@ class NumberResolver:
                     value = numbers[rows].astype(np.uint64)
                     digits = np.searchsorted(_POW10, value, side="right")
                     code_digits = len(str(rule[0]))
-                    head = value // _POW10[np.clip(digits - code_digits, 0, MAX_DIGITS)]
+                    head = value // _POW10.take(digits - code_digits, mode="clip")
                     mismatch[rows] = head != np.uint64(rule[0])
         return ResolvedNumbers(
             numbers=numbers,
@@ -425,11 +425,11 @@ class NumberResolver:
         national_value, national_length = value, length
         if trunk_prefix:
             k = len(trunk_prefix)
-            head = value // _POW10[np.clip(length - k, 0, MAX_DIGITS)]
+            head = value // _POW10.take(length - k, mode="clip")
             trunk = (length >= k) & (head == np.uint64(int(trunk_prefix)))
             national_length = np.where(trunk, length - k, length)
             national_value = np.where(
-                trunk, value % _POW10[np.clip(national_length, 0, MAX_DIGITS)], value
+                trunk, value % _POW10.take(national_length, mode="clip"), value
             )
         as_length = code_length + national_length
         fits = as_length <= MAX_DIGITS

@@ -56,7 +56,7 @@ class SevenDigits:
                     self._table = _zeros(_SIZE)
                 table = self._table
         slot = first7.view(np.int64)
-        entry: np.ndarray = table[slot]
+        entry: np.ndarray = table.take(slot)
         missing = np.flatnonzero(entry == 0)
         if missing.size:
             keys, where = np.unique(slot[missing], return_inverse=True)
