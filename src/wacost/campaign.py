@@ -322,7 +322,8 @@ def read_batches(
             if record_batch.num_rows == 0:
                 continue
             columns = {wanted[name]: _as_text(record_batch.column(name)) for name in wanted}
-            _refuse_line_breaks(columns, where, line)
+            if check_unread:  # (read without quoting, no value can hold a line break)
+                _refuse_line_breaks(columns, where, line)
             if unread:
                 refuse_swallowed_rows(
                     record_batch,

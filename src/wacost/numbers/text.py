@@ -37,7 +37,7 @@ def _plus_as_zero(raw: pa.Array) -> tuple[pa.Array, np.ndarray, np.ndarray]:
         return raw, np.zeros(n, dtype=bool), length
     data = np.frombuffer(raw.buffers()[2], dtype=np.uint8, count=size).copy()
     starts = offsets[:-1]
-    plus = (data[np.minimum(starts, size - 1)] == ord("+")) & (length > 0)
+    plus = (data.take(starts, mode="clip") == ord("+")) & (length > 0)  # (an empty last value)
     data[starts[plus]] = ord("0")
     length -= plus
     text = pa.StringArray.from_buffers(n, raw.buffers()[1], pa.py_buffer(data))
