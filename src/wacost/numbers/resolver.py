@@ -50,7 +50,14 @@ from wacost.numbers.sevens import (
     SevenDigits,
     states,
 )
-from wacost.numbers.text import _ascii_digits, _np_bool, _np_int, _parse_digits, _plus_as_zero
+from wacost.numbers.text import (
+    _all_digits,
+    _ascii_digits,
+    _np_bool,
+    _np_int,
+    _parse_digits,
+    _plus_as_zero,
+)
 from wacost.prices.cards import Numbering
 
 _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
@@ -256,7 +263,7 @@ class NumberResolver:
         raw = pa.concat_arrays([raw]) if raw.offset else raw  # offsets from 0
         # digits after at most one '+' (written '0'), the common case: read as integers
         digits, plus, length = _plus_as_zero(raw)
-        clean = _np_bool(pc.ascii_is_decimal(digits)) & (length >= 1)
+        clean = _all_digits(digits) & (length >= 1)
         plausible = np.ones(len(raw), dtype=bool)
         present = clean.copy()
         value = _parse_digits(digits, clean & (length <= MAX_DIGITS))
