@@ -51,6 +51,15 @@ def keep_arrow_memory() -> None:
     os.environ.setdefault("MIMALLOC_PURGE_DELAY", "-1")
 
 
+def no_blas_threads() -> None:
+    """Start numpy's OpenBLAS with one thread (OPENBLAS_NUM_THREADS=1 unless set): at import it
+    starts a thread per core that spins a while, and wacost does no linear algebra. Takes
+    effect only before numpy is first imported; for a process of its own (the command line),
+    as child processes inherit it. Measured: `import numpy, pyarrow` 0.186 -> 0.130 s of CPU
+    (median of 20 interleaved runs, 2 cores)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def reuse_allowed() -> bool:
     return _reuse_allowed
 
