@@ -183,7 +183,10 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
     import datetime as dt
     import hashlib
 
-    from wacost.counting.allocator import allow_reuse
+    from wacost.counting.allocator import allow_reuse, keep_arrow_memory, no_blas_threads
+
+    keep_arrow_memory()  # as `wacost estimate` does, before pyarrow is imported
+    no_blas_threads()  # (and numpy)
     from wacost.estimate import EstimateOptions, estimate_campaign
     from wacost.prices.loading import load_price_book
     from wacost.report.document import to_dict

@@ -337,9 +337,11 @@ def read_batches(
             columns, undecodable = _text_columns(record_batch, wanted, where, line)
             if undecodable is not None:
                 failure, record_batch = undecodable, _before(record_batch, undecodable, line)
+            # (a range read without quoting: no value can hold a line break, none to look for)
+            breaks = [partial(refuse_line_breaks, columns, where, line)] if check_unread else []
             failure = earliest_failure(
                 failure,
-                partial(refuse_line_breaks, columns, where, line),
+                *breaks,
                 partial(
                     refuse_swallowed_rows,
                     record_batch,

@@ -267,7 +267,10 @@ def estimate(
     """
 
     def work() -> int:
-        from wacost.counting.allocator import allow_reuse
+        from wacost.counting.allocator import allow_reuse, keep_arrow_memory, no_blas_threads
+
+        keep_arrow_memory()  # a process of its own, before pyarrow is imported
+        no_blas_threads()  # (and numpy)
         from wacost.estimate import EstimateOptions, estimate_campaign
         from wacost.prices.fees import load_fee_profile
         from wacost.prices.loading import load_price_book

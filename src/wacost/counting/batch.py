@@ -253,7 +253,7 @@ def _keys(code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     uniques = present[np.argsort(first[present], kind="stable")]
     lut = np.zeros(span, dtype=np.int32)
     lut[uniques] = np.arange(len(uniques), dtype=np.int32)
-    return lut[code], uniques.astype(np.int64), first[uniques]
+    return lut.take(code), uniques.astype(np.int64), first[uniques]
 
 
 def _combine(parts: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:

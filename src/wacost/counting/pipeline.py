@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 from wacost.campaign import (
     DEFAULT_BLOCK_SIZE,
     Batch,
@@ -32,10 +30,8 @@ from wacost.campaign import (
 from wacost.counting import ranges
 from wacost.counting.allocator import keep_freed_memory, reuse_allowed
 from wacost.counting.batch import (
-    _CATEGORIES,
     _LINE_BITS,
     _LINE_MASK,
-    _WINDOWS,
     Counts,
     Progress,
     Tally,
@@ -44,125 +40,11 @@ from wacost.counting.batch import (
 from wacost.counting.exclusions import read_exclusions
 from wacost.counting.first_error import earliest_error, exact_parts, reduce_first
 from wacost.counting.ledger import RecipientLedger
-from wacost.counting.table import CountRow, CountTable
+from wacost.counting.merged import _Tables
 from wacost.counting.true_lines import _on_true_line, _part_lines, _rescannable, _true_lines
 from wacost.errors import InputFileError
-from wacost.masking import mask_phone_numbers
 from wacost.numbers.resolver import NumberResolver
 from wacost.sources import ParquetInput, input_size, inspect_input, is_stdin, read_input
-
-# --- the campaign ----------------------------------------------------------------------------
-
-
-class _Vocabulary:
-    """Strings -> dense ids, across batches."""
-
-    def __init__(self, initial: Iterable[str] = ("",)) -> None:
-        self.values: list[str] = []
-        self._ids: dict[str, int] = {}
-        for value in initial:
-            self.id(value)
-
-    def id(self, value: str) -> int:
-        found = self._ids.get(value)
-        if found is None:
-            found = self._ids[value] = len(self.values)
-            self.values.append(value)
-        return found
-
-    def ids(self, values: Sequence[str]) -> np.ndarray:
-        return np.array([self.id(v) for v in values], dtype=np.int64)
-
-
-class _Tables:
-    """The merged counts: one entry per distinct key across the whole campaign."""
-
-    def __init__(self, countries: Sequence[str]) -> None:
-        self.countries = _Vocabulary(countries)
-        self.templates = _Vocabulary()
-        self.languages = _Vocabulary()
-        self.keys: dict[tuple[int, ...], int] = {}
-        self.key_tuples: list[tuple[int, ...]] = []
-        self.messages: list[int] = []
-        self.first: list[int] = []  # ordinal
-
-    def merge(
-        self, part: _BatchCounts, resolver_countries: int, lines: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Add a batch's counts (`lines`: the line of each key's first row, if not as counted);
-        the global key of each of its local keys."""
-        if lines is None:
-            lines = part.first_line + part.first_row
-        country_ids = self.countries.ids(
-            list(self.countries.values[:resolver_countries]) + part.planned
-        )
-        template_ids = self.templates.ids(part.templates)
-        language_ids = self.languages.ids(part.languages)
-        columns = zip(
-            part.kind.tolist(),
-            country_ids[part.country].tolist(),
-            template_ids[part.template].tolist(),
-            language_ids[part.language].tolist(),
-            part.category.tolist(),
-            part.window.tolist(),
-            part.messages.tolist(),
-            lines.tolist(),
-        )
-        base = part.file_index << _LINE_BITS
-        global_ids = np.empty(len(part.kind), dtype=np.int32)
-        for local, (
-            kind,
-            country,
-            template,
-            language,
-            category,
-            window,
-            messages,
-            first,
-        ) in enumerate(columns):
-            key = (part.file_index, kind, country, template, language, category, window)
-            gid = self.keys.get(key)
-            if gid is None:
-                gid = self.keys[key] = len(self.key_tuples)
-                self.key_tuples.append(key)
-                self.messages.append(0)
-                self.first.append(base + first)
-            self.messages[gid] += messages
-            self.first[gid] = min(self.first[gid], base + first)
-            global_ids[local] = gid
-        return global_ids
-
-    def key_template(self) -> np.ndarray:
-        return np.array([key[3] for key in self.key_tuples] or [0], dtype=np.int64)
-
-    def frame(self, excluded: dict[int, int], first_kept: np.ndarray | None) -> CountTable:
-        rows = []
-        for gid, (file, kind, country, template, language, category, window) in enumerate(
-            self.key_tuples
-        ):
-            messages = self.messages[gid] - excluded.get(gid, 0)
-            if messages <= 0:
-                continue
-            first = (
-                int(first_kept[gid])
-                if gid in excluded and first_kept is not None
-                else self.first[gid]
-            )
-            rows.append(
-                CountRow(
-                    file,
-                    kind,
-                    self.countries.values[country],
-                    mask_phone_numbers(self.templates.values[template]),
-                    mask_phone_numbers(self.languages.values[language]),
-                    _CATEGORIES[category],
-                    _WINDOWS[window],
-                    messages,  # a Python int: a sum past 2^63 stays exact
-                    first & _LINE_MASK,
-                )
-            )
-        return CountTable(tuple(rows))
-
 
 # A campaign sends a handful of templates (a WhatsApp Business Account holds a few hundred):
 # a column of a hundred thousand distinct names is not template names (a shifted export, a

@@ -21,7 +21,7 @@ from wacost.campaign import Batch
 from wacost.counting.batch import _CATEGORIES, _WINDOWS
 from wacost.counting.batch import reduce_batch as _reduce_batch
 from wacost.counting.first_error import earliest_in
-from wacost.counting.pipeline import _Tables
+from wacost.counting.merged import _Tables
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
 from wacost.open_quotes import earliest_failure, refuse_line_breaks, refuse_swallowed_rows

@@ -40,7 +40,24 @@ from wacost.numbers.plan import (
     _validity_pattern,
 )
 from wacost.numbers.regions import check_region, known_countries, national_rule
-from wacost.numbers.text import _ascii_digits, _lengths, _np_bool, _np_int, _parse_digits
+from wacost.numbers.sevens import (
+    COUNTRY_MASK,
+    COUNTRY_SHIFT,
+    LENGTH_MASK,
+    LENGTH_SHIFT,
+    NONE_SHIFT,
+    REGEX_SHIFT,
+    SevenDigits,
+    states,
+)
+from wacost.numbers.text import (
+    _all_digits,
+    _ascii_digits,
+    _np_bool,
+    _np_int,
+    _parse_digits,
+    _plus_as_zero,
+)
 from wacost.prices.cards import Numbering
 
 _PLAUSIBLE = r"^\+?[0-9 \-\.\(\)/\x{00A0}]*[0-9][0-9 \-\.\(\)/\x{00A0}]*$"
@@ -120,7 +137,7 @@ def _head_table(plan: _NumberPlan, countries: np.ndarray) -> np.ndarray:
 
 def _head(value: np.ndarray, length: np.ndarray, digits: int, offsets: np.ndarray) -> np.ndarray:
     """The first `digits` digits of each number; shorter numbers keyed after them by length."""
-    head = value // _POW10[np.clip(length - digits, 0, MAX_DIGITS)]
+    head = value // _POW10.take(length - digits, mode="clip")
     short = length < digits
     if short.any():
         key = offsets[np.clip(length, 0, digits - 1)] + np.where(short, value, np.uint64(0))
@@ -141,8 +158,9 @@ class NumberResolver:
         self._plan = _number_plan()
         self._strict = _number_plan(strict=True)
         self.countries, self._table = _country_table(tuple(sorted(numbering.prefixes.items())))
-        self._heads = {
-            plan.strict: _head_table(plan, self._table) for plan in (self._plan, self._strict)
+        self._sevens = {
+            plan.strict: SevenDigits(plan, _head_table(plan, self._table))
+            for plan in (self._plan, self._strict)
         }
         self._default: tuple[int, str | None] | None = None
         if default_country is not None:
@@ -152,7 +170,7 @@ class NumberResolver:
     def _first_seven(value: np.ndarray, length: np.ndarray) -> np.ndarray:
         """The first seven digits of each number (shorter numbers padded with zeros)."""
         lead = length - 7
-        first7 = value // _POW10[np.clip(lead, 0, MAX_DIGITS)]
+        first7 = value // _POW10.take(lead, mode="clip")
         padded = np.flatnonzero(lead < 0)
         if padded.size:
             first7[padded] = value[padded] * _POW10[np.clip(-lead[padded], 0, 7)]
@@ -175,41 +193,39 @@ class NumberResolver:
         anything for a number long enough to be valid, and shorter ones are redone exactly).
         """
         plan = self._strict if strict else self._plan
+        sevens = self._sevens[plan.strict]
         if first7 is None:
             first7 = self._first_seven(value, length)
-        # a leading zero (which the integer does not keep) starts no calling code
-        ok = (length >= 1) & (length <= MAX_DIGITS) & (first7 >= np.uint64(10**6))
-        heads = self._heads[plan.strict][(first7 // np.uint64(1000)).astype(np.intp)]
-        code = heads & 0xFFF
-        plan.ensure(np.flatnonzero(np.bincount(code, minlength=len(plan.codes))))
-        code_length = (heads >> 12) & 3
-        national = length - code_length
-        ok &= (code > 0) & (national >= 0)
-        # code * 10**4 + the four digits after the code; first7 < 10**7 is exact as a float,
-        # and so is the floor of its quotient by a power of ten (the next integer is at least
-        # 1/1000 away, a float's error is 10**-9 here)
-        head = np.floor(first7.astype(np.float64) / plan.head_divisor[code]).astype(np.intp)
-        state = plan.after_four[head + plan.head_shift[code]]
-        bit = np.uint32(1) << np.clip(national - 4, 0, 31).astype(np.uint32)  # remaining digits
-        every, ok4 = plan.all_of_length[state], ok & (national >= 4)
-        result = ok4 & ((every & bit) != 0)
-        undecided = ok4 & (((every | plan.none_of_length[state]) & bit) == 0)
-        country = (heads >> 16).astype(np.int16)
+        entry = sevens.entries(first7)
+        # a leading zero (which the integer does not keep) starts no calling code: NO_CODE,
+        # longer than any number
+        national = length - ((entry >> LENGTH_SHIFT) & LENGTH_MASK)
+        ok = (national >= 0) & (length <= MAX_DIGITS)
+        # bit 0: every number of the remaining digits is accepted; bit 19: none is
+        remaining = entry >> np.clip(national - 4, 0, 31)
+        ok4 = ok & (national >= 4)
+        result = ok4 & ((remaining & 1) != 0)
+        undecided = ok4 & ((remaining & (1 | 1 << NONE_SHIFT)) == 0)
+        country = ((entry >> COUNTRY_SHIFT) & COUNTRY_MASK).astype(np.int16)
         short = np.flatnonzero(ok & (national < 4))
         if short.size:
             n = national[short]
             key = (
-                code[short].astype(np.uint64) * np.uint64(_NATIONAL_SHORT)
+                sevens.codes(first7[short]).astype(np.uint64) * np.uint64(_NATIONAL_SHORT)
                 + _NATIONAL_OFFSET[n]
                 + value[short] % _POW10[n]
             )
             result[short] = plan.short[key.astype(np.intp)]
         undecided_rows = np.flatnonzero(undecided)
         if undecided_rows.size:
+            at = first7[undecided_rows]
+            state = states(plan, at, sevens.codes(at))
             result[undecided_rows] = self._walk(
-                plan, value[undecided_rows], national[undecided_rows], state[undecided_rows]
+                plan, value[undecided_rows], national[undecided_rows], state
             )
-        by_regex = np.flatnonzero(ok & plan.by_regex[code]) if plan.by_regex.any() else code[:0]
+        by_regex = entry[:0]  # codes with no automaton (none so far in libphonenumber's plan)
+        if plan.by_regex.any():
+            by_regex = np.flatnonzero(ok & ((entry >> REGEX_SHIFT) & 1).astype(bool))
         if by_regex.size:
             text = pc.cast(from_numpy(value[by_regex]), pa.string())
             result[by_regex] = _np_bool(
@@ -229,7 +245,7 @@ class NumberResolver:
         state = state.copy()
         for position in range(5, int(national.max()) + 1):
             going = national >= position
-            digit = (value // _POW10[np.clip(national - position, 0, MAX_DIGITS)]) % np.uint64(10)
+            digit = (value // _POW10.take(national - position, mode="clip")) % np.uint64(10)
             state = np.where(going, step[state, digit.astype(np.intp)], state)
         accepted: np.ndarray = plan.accept[state]
         return accepted
@@ -245,14 +261,12 @@ class NumberResolver:
         if raw.null_count:
             raw = pc.fill_null(raw, utf8(""))
         raw = pa.concat_arrays([raw]) if raw.offset else raw  # offsets from 0
-        stripped = pc.ascii_ltrim(raw, "+")
-        length = _lengths(stripped)
-        plus_signs = _lengths(raw) - length
-        clean = (plus_signs <= 1) & _np_bool(pc.ascii_is_decimal(stripped))
-        plus = plus_signs == 1
+        # digits after at most one '+' (written '0'), the common case: read as integers
+        digits, plus, length = _plus_as_zero(raw)
+        clean = _all_digits(digits) & (length >= 1)
         plausible = np.ones(len(raw), dtype=bool)
         present = clean.copy()
-        value = _parse_digits(stripped, clean & (length <= MAX_DIGITS))
+        value = _parse_digits(digits, clean & (length <= MAX_DIGITS))
         messy = np.flatnonzero(~clean)
         messy_digits = None
         if messy.size:
@@ -281,7 +295,7 @@ class NumberResolver:
         long_rows = np.flatnonzero((length > MAX_DIGITS) & (length <= MAX_DIGITS + 2))
         if long_rows.size:
             value = value if value.flags.writeable else value.copy()
-            self._read_long(long_rows, stripped, clean, messy, messy_digits, value, length)
+            self._read_long(long_rows, raw, clean, messy, messy_digits, value, length)
         n = len(raw)
         rules: list[tuple[int, str | None] | None] = [self._default]
         rule_ids = np.zeros(n, dtype=np.int32)
@@ -317,7 +331,7 @@ class NumberResolver:
                     value = numbers[rows].astype(np.uint64)
                     digits = np.searchsorted(_POW10, value, side="right")
                     code_digits = len(str(rule[0]))
-                    head = value // _POW10[np.clip(digits - code_digits, 0, MAX_DIGITS)]
+                    head = value // _POW10.take(digits - code_digits, mode="clip")
                     mismatch[rows] = head != np.uint64(rule[0])
         return ResolvedNumbers(
             numbers=numbers,
@@ -380,7 +394,7 @@ class NumberResolver:
     @staticmethod
     def _read_long(
         rows: np.ndarray,
-        stripped: pa.Array,
+        raw: pa.Array,
         clean: np.ndarray,
         messy: np.ndarray,
         messy_digits: pa.Array | None,
@@ -392,7 +406,8 @@ class NumberResolver:
         Such a row keeps its length (over 19, which marks it as starting with "00") and gets the
         value of the digits after the "00"; any other gets the value 0.
         """
-        parts = [(rows[clean[rows]], pc.take(stripped, from_numpy(rows[clean[rows]])))]
+        written = rows[clean[rows]]  # digits after at most one '+'
+        parts = [(written, pc.ascii_ltrim(pc.take(raw, from_numpy(written)), "+"))]
         if messy_digits is not None:
             at = np.flatnonzero(np.isin(messy, rows))
             parts.append((messy[at], pc.take(messy_digits, from_numpy(at))))
@@ -417,11 +432,11 @@ class NumberResolver:
         national_value, national_length = value, length
         if trunk_prefix:
             k = len(trunk_prefix)
-            head = value // _POW10[np.clip(length - k, 0, MAX_DIGITS)]
+            head = value // _POW10.take(length - k, mode="clip")
             trunk = (length >= k) & (head == np.uint64(int(trunk_prefix)))
             national_length = np.where(trunk, length - k, length)
             national_value = np.where(
-                trunk, value % _POW10[np.clip(national_length, 0, MAX_DIGITS)], value
+                trunk, value % _POW10.take(national_length, mode="clip"), value
             )
         as_length = code_length + national_length
         fits = as_length <= MAX_DIGITS
