@@ -37,14 +37,14 @@ import re
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from wacost.classifier.features import Lexicon, extract  # noqa: E402
+from wacost.classifier.features import Lexicon, extract, phrase_heads  # noqa: E402
 from wacost.classifier.text import read_template, term_tokens  # noqa: E402
 
 LEXICON_DIR = ROOT / "src" / "wacost" / "classifier_data"
@@ -172,6 +172,8 @@ def _entries(path: Path, default_split: str | None) -> list[dict[str, Any]]:
             "source": str(item.get("source") or path.name),
             "trust": str(item.get("trust") or ""),
             "source_kind": str(item.get("source_kind") or "team_written"),
+            "declared": str(item.get("category") or "").lower(),
+            "note": str(item.get("note") or ""),
             "text_language": item.get("text_language"),
             "file": path.name,
         }
@@ -205,6 +207,7 @@ def _distinctions() -> list[dict[str, Any]]:
         entry = {"template": template, "label": item["label"], "split": "train"}
         entry |= {"group": "team-distinctions", "source": DISTINCTIONS.name, "trust": "team"}
         entry |= {"text_language": None, "file": DISTINCTIONS.name, "source_kind": "team_written"}
+        entry |= {"declared": "", "note": ""}
         entry["language"] = language_of(entry)
         out.append(entry)
     return out
@@ -310,6 +313,8 @@ def compile_lexicon(folder: Path = LEXICON_DIR) -> dict[str, Any]:
             ignored[" ".join(words)] = [1]
             longest = max(longest, len(words))
     # Stored compactly (per concept, its phrases joined by tabs): loads several times faster.
+    # The words a longer phrase starts with are stored too, not worked out on every load.
+    starters, seconds = phrase_heads({**tables, "ignore": ignored})
     return {
         "concepts": [[key, *concepts[key]] for key in keys],
         **{name: _compact(table) for name, table in tables.items()},
@@ -319,6 +324,8 @@ def compile_lexicon(folder: Path = LEXICON_DIR) -> dict[str, Any]:
         "max_tokens": longest,
         "anchors": sorted(ids[key] for key in anchors),
         "salutations": sorted(salutations),
+        "starters": starters,
+        "seconds": seconds,
     }
 
 
@@ -354,7 +361,8 @@ def featurize(examples: list[dict[str, Any]], lexicon: Lexicon) -> list[dict[str
 
 
 def _keep_features(rows: list[dict[str, float]]) -> set[str]:
-    counts: Counter[str] = Counter(name for row in rows for name in row)
+    unique = {id(row): row for row in rows}.values()  # a smoothed template counts once
+    counts: Counter[str] = Counter(name for row in unique for name in row)
     return {
         name
         for name, count in counts.items()
@@ -403,6 +411,182 @@ def real_marketing_weight(examples: list[dict[str, Any]]) -> float:
     return real.count("utility") / max(1, real.count("marketing"))
 
 
+# --------------------------------------------------------------------------- training data rules
+# How far each training template is trusted, as a multiplier on sample_weights. A rule reads
+# only the keys of the entries (trust, source_kind, declared category, label, note, group) and
+# the texts, never a list of group names, so it applies unchanged to groups added later. It
+# is computed on the templates being fitted (inside each cross-validation fold on that fold's
+# training part), and the weights are rescaled to keep their total, so a rule moves weight
+# between templates without changing the strength of the regularization.
+
+
+def is_real(entry: dict[str, Any]) -> bool:
+    return entry["source_kind"] != "team_written"
+
+
+def is_report(entry: dict[str, Any]) -> bool:
+    """A real template whose label comes from a developer's report of Meta's verdict (the
+    README's approved_export with trust medium), not from an export or Meta's own pages."""
+    return entry["source_kind"] == "approved_export" and entry["trust"] == "medium"
+
+
+def is_recategorized(entry: dict[str, Any]) -> bool:
+    """A real template declared UTILITY (or TRANSACTIONAL) whose label is marketing: Meta's
+    verdict on a submission, the kind of label on which notes disagree most."""
+    return (
+        is_real(entry)
+        and entry["declared"] in ("utility", "transactional")
+        and (entry["label"] == "marketing")
+    )
+
+
+def is_inferred(entry: dict[str, Any]) -> bool:
+    """A real template whose label the note says was inferred, not read from the source."""
+    note = entry["note"].lower()
+    return is_real(entry) and bool(
+        re.search(r"by inference|(utility|marketing|category)[^.;]{0,40}inferred", note)
+    )
+
+
+def _word_set(entry: dict[str, Any]) -> frozenset[str]:
+    cached = entry.get("_words")
+    if cached is None:
+        parts = read_template(entry["template"])
+        cached = frozenset(w for w in term_tokens(parts.text) if w != "{{}}")
+        entry["_words"] = cached
+    return cast(frozenset[str], cached)
+
+
+def conflicting(examples: list[dict[str, Any]], threshold: float = 0.5) -> list[bool]:
+    """Real templates with a near twin (word sets' Jaccard >= threshold) of another label
+    among the real templates given: the pairs where one account's verdict contradicts
+    another's on the same kind of text."""
+    real = [i for i, e in enumerate(examples) if is_real(e) and e["label"] != "authentication"]
+    sets = {i: _word_set(examples[i]) for i in real}
+    out = [False] * len(examples)
+    for a, i in enumerate(real):
+        for j in real[a + 1 :]:
+            if examples[i]["label"] == examples[j]["label"]:
+                continue
+            si, sj = sets[i], sets[j]
+            if si and sj and len(si & sj) >= threshold * len(si | sj):
+                out[i] = out[j] = True
+    return out
+
+
+def mixed_verdicts(examples: list[dict[str, Any]]) -> list[bool]:
+    """Real templates of groups whose UTILITY submissions got both verdicts (some kept
+    utility, some made marketing): one account's reviewers disagreeing with themselves."""
+    verdicts: dict[str, set[str]] = {}
+    for e in examples:
+        if is_real(e) and e["declared"] in ("utility", "transactional"):
+            verdicts.setdefault(e["group"], set()).add(e["label"])
+    return [is_real(e) and len(verdicts.get(e["group"], ())) > 1 for e in examples]
+
+
+def _by(flag: Any, factor: float) -> Any:
+    def rule(examples: list[dict[str, Any]]) -> list[float]:
+        return [factor if flag(e) else 1.0 for e in examples]
+
+    return rule
+
+
+def _trust(medium: float, low: float) -> Any:
+    def rule(examples: list[dict[str, Any]]) -> list[float]:
+        table = {"medium": medium, "low": low}
+        return [table.get(e["trust"], 1.0) if is_real(e) else 1.0 for e in examples]
+
+    return rule
+
+
+def _flagged(flags: Any, factor: float) -> Any:
+    def rule(examples: list[dict[str, Any]]) -> list[float]:
+        return [factor if c else 1.0 for c in flags(examples)]
+
+    return rule
+
+
+def _group_root(power: float) -> Any:
+    def rule(examples: list[dict[str, Any]]) -> list[float]:
+        sizes = Counter(e["group"] for e in examples if is_real(e))
+        raw = [sizes[e["group"]] ** -power if is_real(e) else 1.0 for e in examples]
+        # the real templates keep their total weight: only its spread over groups changes
+        real = [i for i, e in enumerate(examples) if is_real(e)]
+        scale = len(real) / max(1e-9, sum(raw[i] for i in real))
+        return [w * scale if is_real(e) else w for w, e in zip(raw, examples)]
+
+    return rule
+
+
+def _product(*rules: Any) -> Any:
+    def rule(examples: list[dict[str, Any]]) -> list[float]:
+        out = [1.0] * len(examples)
+        for each in rules:
+            out = [a * b for a, b in zip(out, each(examples))]
+        return out
+
+    return rule
+
+
+def _none(examples: list[dict[str, Any]]) -> list[float]:
+    return [1.0] * len(examples)
+
+
+RULES: dict[str, Any] = {
+    "a_all": _none,
+    "b_trust_0.7_0.4": _trust(0.7, 0.4),
+    "b_trust_0.5_0.25": _trust(0.5, 0.25),
+    "b_low_0.5": _trust(1.0, 0.5),
+    "c_recategorized_0.5": _by(is_recategorized, 0.5),
+    "c_conflicts_0.5": _flagged(conflicting, 0.5),
+    "c_conflicts_0.25": _flagged(conflicting, 0.25),
+    "c_mixed_groups_0.5": _flagged(mixed_verdicts, 0.5),
+    "d_reports_0.5": _by(is_report, 0.5),
+    "d_reports_0.25": _by(is_report, 0.25),
+    "d_reports_dropped": _by(is_report, 0.0),
+    "e_group_1/sqrt": _group_root(0.5),
+}
+# Label smoothing for labels less than high trust: each such real marketing/utility template
+# is also fitted as the other of the two classes, with this share of its weight.
+SMOOTHING: dict[str, float] = {}
+RULE = "a_all"
+
+
+def rule_weights(examples: list[dict[str, Any]], rule: str) -> list[float]:
+    """sample_weights (of the templates the rule keeps) times the rule's multipliers,
+    rescaled to sample_weights' total."""
+    factors = RULES[rule](examples)
+    kept = [i for i, f in enumerate(factors) if f > 0]
+    base = [0.0] * len(examples)
+    for i, w in zip(kept, sample_weights([examples[i] for i in kept])):
+        base[i] = w
+    weights = [b * f for b, f in zip(base, factors)]
+    scale = sum(base) / max(1e-9, sum(weights))
+    return [w * scale for w in weights]
+
+
+def smoothed(
+    rows: list[dict[str, float]],
+    labels: list[str],
+    weights: list[float],
+    examples: list[dict[str, Any]],
+    share: float,
+) -> tuple[list[dict[str, float]], list[str], list[float]]:
+    """The fit's rows with each real, less-than-high-trust marketing/utility template also
+    given as the other class at `share` of its weight (and `1 - share` as its own)."""
+    if not share:
+        return rows, labels, weights
+    other = {"marketing": "utility", "utility": "marketing"}
+    out_rows, out_labels, out_weights = list(rows), list(labels), list(weights)
+    for i, e in enumerate(examples):
+        if is_real(e) and e["trust"] != "high" and labels[i] in other:
+            out_weights[i] = weights[i] * (1 - share)
+            out_rows.append(rows[i])
+            out_labels.append(other[labels[i]])
+            out_weights.append(weights[i] * share)
+    return out_rows, out_labels, out_weights
+
+
 def fit(
     rows: list[dict[str, float]],
     labels: list[str],
@@ -431,29 +615,53 @@ def scores_of(fitted: Any, rows: list[dict[str, float]]) -> Any:
     return scores
 
 
+def fit_examples(
+    rows: list[dict[str, float]],
+    examples: list[dict[str, Any]],
+    c: float,
+    rule: str,
+    smoothing: float = 0.0,
+) -> Any:
+    """Fit on `examples` (featurized as `rows`) weighted by the training data rule."""
+    labels = [e["label"] for e in examples]
+    weights = rule_weights(examples, rule)
+    keep = [i for i, w in enumerate(weights) if w > 0]
+    rows, labels, weights = smoothed(
+        [rows[i] for i in keep],
+        [labels[i] for i in keep],
+        [weights[i] for i in keep],
+        [examples[i] for i in keep],
+        smoothing,
+    )
+    return fit(rows, labels, c, weights)
+
+
 def out_of_fold(
     rows: list[dict[str, float]],
-    labels: list[str],
+    examples: list[dict[str, Any]],
     groups: list[str],
     c: float,
     by_group: bool = False,
-    weights: list[float] | None = None,
+    rule: str = RULE,
+    smoothing: float = 0.0,
+    seed: int | None = None,
 ) -> Any:
+    """Out-of-fold scores; the rule's weights are computed on each fold's training part."""
     import numpy as np
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 
+    labels = [e["label"] for e in examples]
     scores = np.zeros((len(rows), len(CLASSES)))
     folds: Any = (
         LeaveOneGroupOut()
         if by_group
-        else StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=SEED)
+        else StratifiedGroupKFold(
+            n_splits=5, shuffle=True, random_state=SEED if seed is None else seed
+        )
     )
     for train_idx, test_idx in folds.split(rows, labels, groups):
-        fitted = fit(
-            [rows[i] for i in train_idx],
-            [labels[i] for i in train_idx],
-            c,
-            None if weights is None else [weights[i] for i in train_idx],
+        fitted = fit_examples(
+            [rows[i] for i in train_idx], [examples[i] for i in train_idx], c, rule, smoothing
         )
         scores[test_idx] = scores_of(fitted, [rows[i] for i in test_idx])
     return scores
@@ -495,9 +703,11 @@ def export(
         "temperature": round(temperature, 3),
         "prefix": PREFIX,
         "ngrams": list(NGRAMS),
-        # feature names joined by tabs, then one weight per class for each, in that order
+        # feature names joined by tabs, then their weights (one per class, in that order,
+        # separated by spaces) joined by tabs: read row by row when used (see
+        # wacost.classify._Weights), it loads several times faster than a list of numbers
         "features": "\t".join(names),
-        "weights": [v for name in names for v in weights[name]],
+        "weights": "\t".join(" ".join(repr(v) for v in weights[name]) for name in names),
         "lexicon": lexicon,
         "meta": meta,
     }
@@ -530,7 +740,78 @@ def report(name: str, scores: Any, examples: list[dict[str, Any]]) -> None:
     )
 
 
+def compare(
+    names: list[str] | None,
+    x_train: list[dict[str, float]],
+    train: list[dict[str, Any]],
+    x_dev: list[dict[str, float]],
+    dev: list[dict[str, Any]],
+    c: float,
+) -> None:
+    """One line per training data rule: grouped 5-fold CV on train (mean of deals 7, 1, 2)
+    overall and on real templates, and dev overall, real, by category, with log losses."""
+    import numpy as np
+
+    groups = [cv_group(e) for e in train]
+    y_train, y_dev = [e["label"] for e in train], [e["label"] for e in dev]
+    real = [i for i, e in enumerate(train) if is_real(e)]
+    dev_real = [i for i, e in enumerate(dev) if is_real(e)]
+    candidates = names or [*RULES, "a_all+0.1", "a_all+0.2"]
+    print(
+        f"C={c}; cv = mean of deals 7, 1, 2 (accuracy all / real / real marketing / real "
+        "utility; log loss all / real, raw); dev = fitted on all train (accuracy all / real; "
+        "all: utility / marketing / authentication; real: utility / marketing; log loss all / "
+        "real with the temperature fitted on deal 7's real out-of-fold scores)"
+    )
+
+    def pct(scores: Any, labels: list[str], keep: list[int], label: str | None = None) -> str:
+        idx = [i for i in keep if label is None or labels[i] == label]
+        hits = sum(CLASSES[int(np.argmax(scores[i]))] == labels[i] for i in idx)
+        return f"{hits}/{len(idx)}"
+
+    for name in candidates:
+        rule, _, share = name.partition("+")
+        smoothing = float(share or 0.0)
+        cv: list[list[float]] = []
+        temperature = 1.0
+        for seed in (7, 1, 2):
+            oof = out_of_fold(x_train, train, groups, c, rule=rule, smoothing=smoothing, seed=seed)
+            picked = [CLASSES[int(i)] for i in oof.argmax(axis=1)]
+            right = [p == y for p, y in zip(picked, y_train)]
+            ry = [y_train[i] for i in real]
+            cv.append(
+                [
+                    sum(right) / len(right),
+                    sum(right[i] for i in real) / len(real),
+                    sum(right[i] for i in real if y_train[i] == "marketing")
+                    / ry.count("marketing"),
+                    sum(right[i] for i in real if y_train[i] == "utility") / ry.count("utility"),
+                    log_loss(oof, y_train, 1.0),
+                    log_loss(oof[real], ry, 1.0),
+                ]
+            )
+            if seed == 7:
+                temperature = fit_temperature(oof[real], ry)
+        mean = [sum(col) / len(col) for col in zip(*cv)]
+        scores = scores_of(fit_examples(x_train, train, c, rule, smoothing), x_dev)
+        every = list(range(len(dev)))
+        dev_loss = log_loss(scores, y_dev, temperature)
+        dev_real_loss = log_loss(scores[dev_real], [y_dev[i] for i in dev_real], temperature)
+        print(
+            f"{name:<20} cv {mean[0]:.2%} / {mean[1]:.2%} / {mean[2]:.2%} / {mean[3]:.2%}"
+            f"  loss {mean[4]:.3f} / {mean[5]:.3f}"
+            f" | dev {pct(scores, y_dev, every)} / {pct(scores, y_dev, dev_real)};"
+            f" {pct(scores, y_dev, every, 'utility')} / {pct(scores, y_dev, every, 'marketing')}"
+            f" / {pct(scores, y_dev, every, 'authentication')};"
+            f" real {pct(scores, y_dev, dev_real, 'utility')}"
+            f" / {pct(scores, y_dev, dev_real, 'marketing')}"
+            f"  loss {dev_loss:.3f} / {dev_real_loss:.3f} (T {temperature:.2f})",
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
+    global PREFIX, NGRAMS, SEED, RULE
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="train and report, write nothing")
     parser.add_argument("--c", type=float, default=None, help="regularization (skip the search)")
@@ -551,8 +832,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seed", type=int, default=None, help="deal of the cross-validation folds (default 7)"
     )
+    parser.add_argument(
+        "--rule", choices=sorted(RULES), default=None, help=f"training data rule (default {RULE})"
+    )
+    parser.add_argument(
+        "--smoothing", type=float, default=None, help="label smoothing share (see SMOOTHING)"
+    )
+    parser.add_argument(
+        "--compare",
+        nargs="*",
+        metavar="RULE[+SMOOTHING]",
+        default=None,
+        help="compare training data rules (all when none named) at one C, 3 deals; write nothing",
+    )
     args = parser.parse_args(argv)
-    global PREFIX, NGRAMS, SEED
     if args.seed is not None:
         SEED = args.seed
     if args.prefix is not None:
@@ -562,6 +855,9 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.scale:
         family, _, value = item.partition("=")
         FAMILY_SCALE[family.strip()] = float(value)
+    if args.rule is not None:
+        RULE = args.rule
+    smoothing = SMOOTHING.get(RULE, 0.0) if args.smoothing is None else args.smoothing
 
     lexicon_json = compile_lexicon()
     lexicon = Lexicon.from_json(lexicon_json)
@@ -569,17 +865,20 @@ def main(argv: list[str] | None = None) -> int:
     dev = load_examples(("dev",))
     y_train, y_dev = [e["label"] for e in train], [e["label"] for e in dev]
     groups = [cv_group(e) for e in train]
-    weights = sample_weights(train)
     print(f"train {len(train)} {dict(Counter(y_train))}; dev {len(dev)} {dict(Counter(y_dev))}")
     print(f"families scaled {FAMILY_SCALE}, word stems {PREFIX or 'off'}, letter runs {NGRAMS}")
 
     x_train, x_dev = featurize(train, lexicon), featurize(dev, lexicon)
+    if args.compare is not None:
+        compare(args.compare or None, x_train, train, x_dev, dev, args.c or 0.5)
+        return 0
+    print(f"training data rule {RULE}" + (f", label smoothing {smoothing}" if smoothing else ""))
     c_grid = [args.c] if args.c else [0.5, 1.0, 2.0]
     best: tuple[float, float, Any] | None = None
     for c in c_grid:
-        oof = out_of_fold(x_train, y_train, groups, c, weights=weights)
+        oof = out_of_fold(x_train, train, groups, c, rule=RULE, smoothing=smoothing)
         loss = log_loss(oof, y_train, 1.0)
-        dev_scores = scores_of(fit(x_train, y_train, c, weights), x_dev)
+        dev_scores = scores_of(fit_examples(x_train, train, c, RULE, smoothing), x_dev)
         dev_loss = log_loss(dev_scores, y_dev, 1.0)
         print(
             f"C={c:<5} cv log loss {loss:.3f}  cv accuracy {accuracy(oof, y_train):.3f}  "
@@ -595,8 +894,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.by_language:
         langs = [e["language"] for e in train]
         print("leave-one-language-out on train:")
-        report("lolo", out_of_fold(x_train, y_train, langs, c, True, weights), train)
-    fitted = fit(x_train, y_train, c, weights)
+        lolo = out_of_fold(x_train, train, langs, c, True, RULE, smoothing)
+        report("lolo", lolo, train)
+    fitted = fit_examples(x_train, train, c, RULE, smoothing)
     dev_scores = scores_of(fitted, x_dev) if dev else None
     if dev:
         print("dev (model fitted on all of train):")
@@ -626,13 +926,14 @@ def main(argv: list[str] | None = None) -> int:
         "trained_on": dict(sorted(Counter(y_train).items())),
         "regularization_c": c,
         "real_marketing_weight": round(real_marketing_weight(train), 3),
+        "training_data_rule": RULE + (f", label smoothing {smoothing}" if smoothing else ""),
         "family_scale": dict(sorted(FAMILY_SCALE.items())),
         "temperature_fitted_on": "train real templates, out of fold",
         "data_sha256": digest.hexdigest(),
         "script": "scripts/train_classifier.py",
     }
     model = export(fitted, temperature, lexicon_json, meta)
-    print(f"{len(model['weights']) // len(CLASSES)} features")
+    print(f"{len(model['features'].split(chr(9)))} features")
     if not args.check:
         MODEL_PATH.write_text(
             json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"

@@ -74,11 +74,13 @@ class Lexicon:
     def from_json(cls, data: Mapping[str, Any]) -> Lexicon:
         tables = {name: _expand(data[name]) for name in ("exact", "prefix", "suffix", "infix")}
         tables["ignore"] = _expand(data["ignore"])
-        closed = [k for t in ("exact", "prefix", "ignore") for k in tables[t] if " " in k]
-        opened = [k for t in ("suffix", "infix") for k in tables[t] if " " in k]
+        # stored by the training script (phrase_heads); worked out here for older files
+        starters, seconds = (
+            (data["starters"], data["seconds"]) if "starters" in data else phrase_heads(tables)
+        )
         return cls(
-            starters=frozenset(k.split(" ", 1)[0] for k in closed),
-            seconds=frozenset(k.split(" ", 2)[1] for k in opened),
+            starters=frozenset(map(str, starters)),
+            seconds=frozenset(map(str, seconds)),
             concepts=tuple((str(k), str(c), str(r)) for k, c, r in data["concepts"]),
             exact=tables["exact"],
             prefix=tables["prefix"],
@@ -166,6 +168,18 @@ def _expand(compact: Sequence[Sequence[Any]]) -> dict[str, Sequence[int]]:
         table.update(chunk)
     table.update({phrase: tuple(ids) for phrase, ids in shared.items()})
     return table
+
+
+def phrase_heads(tables: Mapping[str, Mapping[str, object]]) -> tuple[list[str], list[str]]:
+    """The first words of the phrases of 2+ words that start a word (``exact``, ``prefix``,
+    ``ignore``) and the second words of those that may start inside one (``suffix``,
+    ``infix``): where :meth:`Lexicon.find` looks for a phrase longer than a word."""
+    closed = [k for t in ("exact", "prefix", "ignore") for k in tables[t] if " " in k]
+    opened = [k for t in ("suffix", "infix") for k in tables[t] if " " in k]
+    return (
+        sorted({k.split(" ", 1)[0] for k in closed}),
+        sorted({k.split(" ", 2)[1] for k in opened}),
+    )
 
 
 def _bisect(values: Sequence[int], target: int) -> int:
