@@ -28,6 +28,7 @@ Evidence is a span of the template's text (to quote) or a short description.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -94,15 +95,28 @@ class Lexicon:
             salutations=frozenset(str(w) for w in data.get("salutations", ())),
         )
 
+    @functools.cached_property
+    def _heads(self) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """The first _HEAD characters of every prefix, suffix and infix phrase (the phrase
+        itself when shorter): a string that starts with none of them (nor with its own first
+        one or two characters in the set) has no phrase of that table as its prefix, so
+        its lookups can be skipped without changing what is found."""
+        return (
+            frozenset(k[:_HEAD] for k in self.prefix),
+            frozenset(k[:_HEAD] for k in self.suffix),
+            frozenset(k[:_HEAD] for k in self.infix),
+        )
+
     def _lookup(self, words: Sequence[str], table_keys: str) -> list[int]:
         found: list[int] = []
         last = len(words) - 1
         head = " ".join(words[:-1])
         join = head + " " if last else ""
         word = words[-1]
+        prefix_heads, suffix_heads, infix_heads = self._heads
         if "e" in table_keys:
             found.extend(self.exact.get(join + word, ()))
-        if "p" in table_keys:
+        if "p" in table_keys and _may_start(join + word, prefix_heads):
             for cut in range(1, len(word) + 1):
                 found.extend(self.prefix.get(join + word[:cut], ()))
         if "s" in table_keys or "i" in table_keys:
@@ -110,7 +124,10 @@ class Lexicon:
             tail = " ".join(words[1:])
             for start in range(len(first)):
                 rest = first[start:] + (" " + tail if tail else "")
-                found.extend(self.suffix.get(rest, ()))
+                if _may_start(rest, suffix_heads):
+                    found.extend(self.suffix.get(rest, ()))
+                if not _may_start(rest, infix_heads):
+                    continue  # every infix key looked up below is a prefix of `rest`
                 if not last:
                     for end in range(start + 1, len(first) + 1):
                         found.extend(self.infix.get(first[start:end], ()))
@@ -155,6 +172,12 @@ class Lexicon:
 
 
 MAX_WORD = 64  # letters of a word looked up (the corpus's longest word has 24)
+_HEAD = 3  # characters of a phrase's start kept in Lexicon._heads
+
+
+def _may_start(text: str, heads: frozenset[str]) -> bool:
+    """Whether a phrase whose first _HEAD characters are in `heads` can be a prefix of `text`."""
+    return text[:3] in heads or text[:2] in heads or text[:1] in heads
 
 
 def _expand(compact: Sequence[Sequence[Any]]) -> dict[str, Sequence[int]]:
