@@ -11,7 +11,10 @@ never read here. Steps:
 1. compile the concept lexicon from src/wacost/classifier_data/*.yaml (terms in every
    language, grouped into concepts such as `discount`, `order`, `otp_code`);
 2. turn every template into interpretable features (wacost.classifier.features);
-3. fit a multinomial logistic regression (L2, classes balanced, real marketing templates
+3. choose the training data by its keys (the training data rule RULE, chosen on dev: labels
+   read from developers' reports of Meta's verdicts are left out, and the other real labels
+   below high trust are smoothed: see RULES), then
+   fit a multinomial logistic regression (L2, classes balanced, real marketing templates
    weighted up: see sample_weights) on the features scaled by family (FAMILY_SCALE); its
    strength is picked on the log loss of grouped
    cross-validation on train (5 folds by source group, a team-written contrast scenario
@@ -24,7 +27,8 @@ never read here. Steps:
    too sure of themselves (temperature 1.0 where real templates and dev both want ~1.3).
    Dev's reliability table (scripts/classifier_accuracy.py) is then held out too;
 5. write the weights (rounded, near-zero ones dropped), lexicon and calibration as JSON.
-`--check` trains and reports without writing.
+`--check` trains and reports without writing; `--compare` prints the comparison of the
+training data rules recorded above RULES.
 """
 
 from __future__ import annotations
@@ -418,6 +422,70 @@ def real_marketing_weight(examples: list[dict[str, Any]]) -> float:
 # is computed on the templates being fitted (inside each cross-validation fold on that fold's
 # training part), and the weights are rescaled to keep their total, so a rule moves weight
 # between templates without changing the strength of the regularization.
+#
+# Issue 11, sixth round: the choice of training data. Last session's 113 real train templates
+# (mostly developers' notes quoting Meta's verdict, near-identical texts labelled both ways)
+# made dev worse (514 -> 507/571); the rule below is chosen on dev and grouped CV, never
+# blind. Command (C=0.5, the C chosen before; each rule in its own line; one run of all takes
+# ~40 minutes on 2 shared cores):
+#   PYTHONPATH=src python scripts/train_classifier.py --compare [RULE[+SMOOTHING] ...]
+# Columns: grouped 5-fold CV on train (mean of deals 7, 1, 2): accuracy all / real, real
+# marketing caught / real utility right, log loss all / real (raw); dev (fitted on all
+# train): right all / real; all utility / marketing / authentication; real utility /
+# marketing; log loss all / real (calibrated by the temperature fitted on deal 7's real
+# out-of-fold scores). Train: 2374 (761 real); dev: 571 (361 real: 247 utility, 106
+# marketing, 8 authentication).
+#   rule                   CV all  real  r.mkt r.util loss      | dev all real; util mkt auth; real u / m; loss
+#   a_all (as before)      91.58 79.89 69.55 84.71 .231/.529 | 507 298; 330 141 36; 213/77 .316/.423
+#   b_trust_0.7_0.4        91.48 79.68 70.21 84.04 .231/.529 | 507 298; 330 141 36; 213/77 .315/.423
+#   b_trust_0.5_0.5        91.34 79.50 69.95 83.91 .230/.528 | 510 301; 334 140 36; 217/76 .314/.423
+#   b_trust_0.5_0.25       91.31 79.37 69.95 83.70 .230/.530 | 511 302; 334 141 36; 217/77 .316/.425
+#   b_trust_0.3_0.15       91.29 79.63 70.73 83.70 .230/.532 | 509 300; 333 140 36; 216/76 .315/.427
+#   b_low_0.5              91.56 79.85 69.95 84.44 .232/.530 | 507 298; 330 141 36; 213/77 .317/.424
+#   c_recategorized_0.5    91.59 80.07 68.90 85.32 .230/.528 | 508 299; 333 139 36; 216/75 .313/.419
+#   c_conflicts_0.5        91.63 80.11 70.08 84.78 .231/.528 | 506 297; 330 140 36; 213/76 .315/.422
+#   c_conflicts_0.25       91.53 80.03 69.69 84.85 .231/.528 | 506 297; 330 140 36; 213/76 .315/.421
+#   c_mixed_groups_0.5     91.58 79.76 70.34 84.11 .228/.525 | 506 297; 330 140 36; 213/76 .316/.426
+#   bc (trust .5/.25, recategorized .5)
+#                          91.48 80.03 69.69 84.85 .230/.531 | 509 300; 334 139 36; 217/75 .312/.422
+#   d_reports_0.5          91.58 80.07 70.34 84.58 .229/.525 | 508 299; 332 140 36; 215/76 .314/.422
+#   d_reports_0.25         91.41 79.72 69.95 84.24 .228/.524 | 508 299; 333 139 36; 216/75 .313/.423
+#   d_reports_dropped      91.36 81.03 69.16 86.67 .238/.541 | 511 302; 338 137 36; 221/73 .322/.438
+#   e_group_1/sqrt         91.46 79.76 69.82 84.38 .232/.529 | 506 297; 329 141 36; 212/77 .317/.427
+#   a_all+0.05             91.31 79.59 70.08 83.97 .225/.484 | 506 297; 329 141 36; 212/77 .306/.416
+#   a_all+0.1              91.08 79.24 70.08 83.43 .230/.478 | 506 297; 329 141 36; 212/77 .304/.413
+#   a_all+0.2              90.62 78.10 69.69 81.89 .243/.492 | 501 292; 328 137 36; 211/73 .310/.418
+#   b_trust_0.5_0.25+0.1   91.13 79.19 70.60 83.10 .226/.488 | 507 298; 331 140 36; 214/76 .307/.419
+#   b_trust_0.3_0.15+0.1   91.15 79.37 71.00 83.16 .226/.498 | 509 300; 333 140 36; 216/76 .309/.423
+#   c_recategorized_0.5+0.1 91.13 79.28 70.21 83.43 .230/.481 | 504 295; 330 138 36; 213/74 .304/.413
+#   bc+0.1                 91.15 79.06 69.82 83.30 .227/.491 | 507 298; 332 139 36; 215/75 .305/.417
+#   d_reports_0.5+0.1      91.03 79.15 70.21 83.23 .230/.483 | 506 297; 330 140 36; 213/76 .304/.413
+#   d_reports_0.25+0.1     90.96 78.98 69.82 83.16 .231/.487 | 505 296; 330 139 36; 213/75 .303/.412
+#   d_reports_dropped+0.1  90.68 79.37 68.77 84.31 .236/.496 | 512 303; 339 137 36; 222/73 .303/.413  KEPT
+#   reference, not a rule (last session's 57 groups left out by name: the corpus groups not in
+#   commit 87dff1e; 113 train templates; a list of names, so not usable on a merged corpus):
+#   without them            91.79 80.64 69.95 85.66 .233/.548 | 514 306; 335 143 36; 219/79 .312/.418
+#   without them +0.1       91.29 79.50 69.95 83.91 .229/.492 | 507 298; 333 138 36; 216/74 .307/.416
+# b_: real templates of trust medium x, low y. c_recategorized: a real template declared
+# UTILITY labelled marketing (Meta's verdict on a submission; 96 in train); c_conflicts: a
+# real template with a near twin of the other label (word sets' Jaccard >= 0.5; 35 in
+# train); c_mixed_groups: the real templates of a group whose UTILITY submissions got both
+# verdicts (29 groups, 273 templates); d_reports: developers' reports (approved_export with
+# trust medium; 271 in train, 124 in dev); e_group: real groups weighted 1/sqrt(size);
+# +x: label smoothing x (see SMOOTHING). A rule for labels the note calls inferred was not
+# run: 2 train templates carry one.
+# KEPT, by the brief's test (dev real accuracy and dev log loss together, CV to break ties):
+# d_reports_dropped+0.1 is the best on both (303/361 real, log loss .303/.413); leaving the
+# reports out alone gives the same accuracy gain (302) with a worse log loss, smoothing alone
+# the log loss without the accuracy. It costs 4 of dev's 170 marketing templates (141 ->
+# 137) for 9 utility ones (330 -> 339), and CV real accuracy falls 79.89 -> 79.37 (its log
+# loss improves .529 -> .496). The differences between rules are 1 to 5 of dev's 361 real
+# templates: within the noise of one split, so the evidence is the agreement of the figures
+# with what is known of those labels (second labeller's kappa 0.43-0.60 on them, against
+# 0.98 on the rest; last session's retrain). New groups of developers' reports (approved_
+# export, trust medium) are evaluated in dev and blind but not trained on under this rule.
+# Against the reference by name (514, 306 real), the rule trades 3 real templates of dev for a
+# lower log loss (.303/.413 against .312/.418); neither is better on both.
 
 
 def is_real(entry: dict[str, Any]) -> bool:
@@ -545,11 +613,15 @@ RULES: dict[str, Any] = {
     "d_reports_0.25": _by(is_report, 0.25),
     "d_reports_dropped": _by(is_report, 0.0),
     "e_group_1/sqrt": _group_root(0.5),
+    "bc_trust_0.5_0.25_recategorized_0.5": _product(_trust(0.5, 0.25), _by(is_recategorized, 0.5)),
+    "b_trust_0.5_0.5": _trust(0.5, 0.5),
+    "b_trust_0.3_0.15": _trust(0.3, 0.15),
+    "b_trust_0.7_0.25": _trust(0.7, 0.25),
 }
 # Label smoothing for labels less than high trust: each such real marketing/utility template
-# is also fitted as the other of the two classes, with this share of its weight.
-SMOOTHING: dict[str, float] = {}
-RULE = "a_all"
+# is also fitted as the other of the two classes, with this share of its weight (`smoothed`).
+SMOOTHING = 0.1
+RULE = "d_reports_dropped"
 
 
 def rule_weights(examples: list[dict[str, Any]], rule: str) -> list[float]:
@@ -857,7 +929,7 @@ def main(argv: list[str] | None = None) -> int:
         FAMILY_SCALE[family.strip()] = float(value)
     if args.rule is not None:
         RULE = args.rule
-    smoothing = SMOOTHING.get(RULE, 0.0) if args.smoothing is None else args.smoothing
+    smoothing = SMOOTHING if args.smoothing is None else args.smoothing
 
     lexicon_json = compile_lexicon()
     lexicon = Lexicon.from_json(lexicon_json)
@@ -925,7 +997,9 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "trained_on": dict(sorted(Counter(y_train).items())),
         "regularization_c": c,
-        "real_marketing_weight": round(real_marketing_weight(train), 3),
+        "real_marketing_weight": round(
+            real_marketing_weight([e for e, f in zip(train, RULES[RULE](train)) if f > 0]), 3
+        ),
         "training_data_rule": RULE + (f", label smoothing {smoothing}" if smoothing else ""),
         "family_scale": dict(sorted(FAMILY_SCALE.items())),
         "temperature_fitted_on": "train real templates, out of fold",
