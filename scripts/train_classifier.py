@@ -461,6 +461,7 @@ def real_marketing_weight(examples: list[dict[str, Any]]) -> float:
 #   bc+0.1                 91.15 79.06 69.82 83.30 .227/.491 | 507 298; 332 139 36; 215/75 .305/.417
 #   d_reports_0.5+0.1      91.03 79.15 70.21 83.23 .230/.483 | 506 297; 330 140 36; 213/76 .304/.413
 #   d_reports_0.25+0.1     90.96 78.98 69.82 83.16 .231/.487 | 505 296; 330 139 36; 213/75 .303/.412
+#   d_reports_dropped+0.05 91.10 80.29 69.42 85.39 .231/.500 | 510 301; 338 136 36; 221/72 .306/.418
 #   d_reports_dropped+0.1  90.68 79.37 68.77 84.31 .236/.496 | 512 303; 339 137 36; 222/73 .303/.413  KEPT
 #   reference, not a rule (last session's 57 groups left out by name: the corpus groups not in
 #   commit 87dff1e; 113 train templates; a list of names, so not usable on a merged corpus):
