@@ -576,7 +576,7 @@ def test_a_template_far_longer_than_meta_allows_is_read_in_bounds(wacost, tmp_pa
     """A 320,000-character body took a minute to classify (the concept search grows faster
     than the text, and with the cube of a word's length): `classify` and an estimate of a
     template without a category seemed to hang. The classifier reads Meta's sizes, with room."""
-    from wacost.classifier import features, text
+    from wacost.classifier import features, lexicon, text
 
     body = "Hello {{1}}, your order " * 13_000 + "x" * 100_000
     button = {"type": "URL", "text": "y" * 50_000, "url": "https://" + "z" * 50_000}
@@ -605,4 +605,4 @@ def test_a_template_far_longer_than_meta_allows_is_read_in_bounds(wacost, tmp_pa
     run = wacost("classify", path, "--format", "json")
     assert run.exit_code == 0, run.stderr
     assert json.loads(run.stdout)[0]["name"] == "huge"
-    assert looked_up and max(looked_up) <= features.MAX_WORD
+    assert looked_up and max(looked_up) <= lexicon.MAX_WORD
