@@ -69,7 +69,7 @@ def test_a_model_with_word_stems_explains_them_with_the_word(tmp_path: Path) -> 
     data["prefix"] = 6
     names = data["features"].split("\t")
     data["features"] = "\t".join([*names, "p:zorgle"])
-    data["weights"] = [*data["weights"], -3.0, 6.0, -3.0]  # marketing, utility, authentication
+    data["weights"] += "\t-3.0 6.0 -3.0"  # marketing, utility, authentication
     path = tmp_path / "model.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     rules = load_classifier_rules(path)
@@ -91,7 +91,7 @@ def test_letter_runs_only_when_asked_and_credited_to_their_word(tmp_path: Path) 
     data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
     data["ngrams"] = [3, 4]
     data["features"] += "\tg:<zo\tg:zor\tg:org"
-    data["weights"] += [-1.0, 2.0, -1.0] * 3
+    data["weights"] += "\t-1.0 2.0 -1.0" * 3
     path = tmp_path / "model.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     rules = load_classifier_rules(path)
@@ -102,6 +102,64 @@ def test_letter_runs_only_when_asked_and_credited_to_their_word(tmp_path: Path) 
     assert result.category == "utility"
     # three runs of letters, one reason quoting the word that holds them
     assert sum('"Zorglebert"' in reason for reason in result.reasons) == 1, result.reasons
+
+
+SAMPLE = {
+    "category": "UTILITY",
+    "components": [
+        {"type": "BODY", "text": "Your order {{1}} has shipped! Use SAVE10 for 10% off."},
+        {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Track order"}]},
+    ],
+}
+
+
+def test_a_model_in_the_older_storage_classifies_the_same(tmp_path: Path) -> None:
+    """Weights as a flat list of numbers and a lexicon without its phrase heads (the
+    storage before the sixth session) give the same model as the compact storage."""
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert isinstance(data["weights"], str) and "starters" in data["lexicon"]
+    rows = data["weights"].split("\t")
+    data["weights"] = [float(v) for row in rows for v in row.split(" ")]
+    del data["lexicon"]["starters"], data["lexicon"]["seconds"]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    older = load_classifier_rules(path)
+    assert older.lexicon.starters == RULES.lexicon.starters
+    assert older.lexicon.seconds == RULES.lexicon.seconds
+    assert len(older.weights) == len(RULES.weights) == len(rows)
+    name = next(iter(RULES.weights))
+    assert list(older.weights[name]) == list(RULES.weights[name])
+    assert classify_template(SAMPLE, older) == classify_template(SAMPLE, RULES)
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [("0.1 0.2 0.3", "one number per class"), (["0.1"], "one number per class")],
+)
+def test_a_model_with_the_wrong_number_of_weights_names_the_file(
+    tmp_path: Path, weights: object, message: str
+) -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["weights"] = weights
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ClassifierDataError, match=message) as caught:
+        load_classifier_rules(path)
+    assert str(path) in str(caught.value)
+
+
+def test_a_weight_that_is_not_a_number_names_the_file_and_feature(tmp_path: Path) -> None:
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    names = data["features"].split("\t")
+    rows = data["weights"].split("\t")
+    rows[names.index("l:order")] = "0.1 x 0.3"
+    data["weights"] = "\t".join(rows)
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    rules = load_classifier_rules(path)  # rows are read when first used
+    with pytest.raises(ClassifierDataError, match="l:order") as caught:
+        classify_template(SAMPLE, rules)
+    assert str(path) in str(caught.value)
 
 
 def test_a_model_with_bad_ngrams_names_the_file(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ template as written. Korean keeps its spaced words.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wacost.classifier.features import Lexicon, extract
 from wacost.classifier.text import normalize_text, prepare, read_template, term_tokens, tokenize
@@ -141,3 +143,33 @@ def test_a_zero_width_joiner_does_not_split_a_devanagari_word() -> None:
     start, end = tokenize(prepared)[1][1:]
     assert text[index[start] : index[end - 1] + 1] == "र्\u200dहास"
     assert "\u200c" in normalize_text("می\u200cخواهم")
+
+
+# Characters below U+0E00 of every kind the tokenizer tells apart: letters of several
+# scripts, Devanagari and other Indic marks, digits, "_", placeholders, punctuation, spaces.
+_NARROW = (
+    "aZß0_9 .,!?%#{}\u00e9\u0301\u0410\u05d0\u0627\u0661\u0915\u093e\u094d\u0985\u0d15\u0dff\t\n"
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_NARROW, "{{}}", "{{1}}"]), max_size=40).map("".join))
+def test_text_below_u0e00_is_tokenized_as_the_full_pattern_does(text: str) -> None:
+    """tokenize reads a text with no character from U+0E00 up with a smaller pattern (the
+    full one is compiled only when needed): the tokens are the full pattern's."""
+    from wacost.classifier.text import token_re
+
+    prepared, _ = prepare(text)
+    full = [(m.group(0), m.start(), m.end()) for m in token_re().finditer(prepared)]
+    assert tokenize(prepared) == full
+
+
+def test_a_wide_character_anywhere_uses_the_full_pattern() -> None:
+    # the Han run is split into bigrams even when the text starts in Latin letters
+    assert [t for t, _, _ in tokenize(prepare("order 订单已发货")[0])] == [
+        "order",
+        "订单",
+        "单已",
+        "已发",
+        "发货",
+    ]

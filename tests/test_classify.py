@@ -30,7 +30,7 @@ from wacost.classify import (
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
-from train_classifier import load_examples  # noqa: E402
+from train_classifier import RULE, RULES, load_examples  # noqa: E402
 
 UNSEEN_PATH = Path(__file__).parent / "data" / "classifier_unseen.yaml"
 
@@ -65,6 +65,8 @@ def body(
 
 def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
     examples = load_examples((split,))
+    if split == "train":  # the templates the training data rule fits (see RULE)
+        examples = [e for e, w in zip(examples, RULES[RULE](examples)) if w > 0]
     tally: dict[str, list[int]] = {c: [0, 0] for c in (*CATEGORIES, "all")}
     for example in examples:
         right = classify_template(example["template"], rules).category == example["label"]
@@ -75,15 +77,19 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 
 
 # (split, overall, utility right, marketing caught); authentication must be all right.
-# Regression guards a little under what was measured (train fitted 99.8/99.6/100.0 %; dev
-# 88.8/90.4/82.9 %). Dev is not a held-out figure: its errors were read while writing the
-# Meta-strict and utility-side lexicons and contrasts; blind is. The dev floors fell twice as
-# harder real data joined dev: in the fourth session (34 real templates, 23/34 right: overall
-# 0.92 -> 0.91, marketing 0.85 -> 0.82), and in the fifth (50 real templates in 13 new groups of
-# developers' reports of Meta's verdicts, mostly Spanish and Portuguese: 28/50 right; overall
-# 0.91 -> 0.88, utility 0.94 -> 0.90). On dev's groups of the fourth session the model of the
-# fifth scores 479/521 = 91.9 % (utility 93.2 %, marketing 87.1 %).
-FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.88, 0.90, 0.82)]
+# Regression guards a little under what was measured. Train counts the templates the model
+# is fitted on: the training data rule (scripts/train_classifier.py, RULE) leaves out the
+# 271 labels read from developers' reports (fitted: 2100/2103, utility 99.7 %, marketing
+# 100 %). Dev: 89.7/92.9/80.6 %. Dev is not a held-out figure: its errors were read while
+# writing the Meta-strict and utility-side lexicons and contrasts; blind is. The dev floors
+# fell twice as harder real data joined dev: in the fourth session (34 real templates, 23/34
+# right: overall 0.92 -> 0.91, marketing 0.85 -> 0.82), and in the fifth (50 real templates in
+# 13 new groups of developers' reports of Meta's verdicts, mostly Spanish and Portuguese:
+# 28/50 right; overall 0.91 -> 0.88, utility 0.94 -> 0.90). In the sixth the marketing floor
+# fell 0.82 -> 0.80: the training data rule chosen on dev (real templates 298 -> 303/361, log
+# loss 0.316 -> 0.303) catches 4 fewer of dev's 170 marketing templates (141 -> 137) and gets
+# 9 more utility ones right (330 -> 339).
+FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.88, 0.90, 0.80)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)
@@ -570,7 +576,7 @@ def test_a_template_far_longer_than_meta_allows_is_read_in_bounds(wacost, tmp_pa
     """A 320,000-character body took a minute to classify (the concept search grows faster
     than the text, and with the cube of a word's length): `classify` and an estimate of a
     template without a category seemed to hang. The classifier reads Meta's sizes, with room."""
-    from wacost.classifier import features, text
+    from wacost.classifier import features, lexicon, text
 
     body = "Hello {{1}}, your order " * 13_000 + "x" * 100_000
     button = {"type": "URL", "text": "y" * 50_000, "url": "https://" + "z" * 50_000}
@@ -599,4 +605,4 @@ def test_a_template_far_longer_than_meta_allows_is_read_in_bounds(wacost, tmp_pa
     run = wacost("classify", path, "--format", "json")
     assert run.exit_code == 0, run.stderr
     assert json.loads(run.stdout)[0]["name"] == "huge"
-    assert looked_up and max(looked_up) <= features.MAX_WORD
+    assert looked_up and max(looked_up) <= lexicon.MAX_WORD

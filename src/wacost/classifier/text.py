@@ -60,10 +60,24 @@ _UNSPACED = (
 # Hangul: spaced words, but a run of its own, so that a number or a Latin word written
 # against it is a separate token ("10분" -> "10", "분"; "OTP를" -> "otp", "를").
 _HANGUL = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3"
-TOKEN_RE = re.compile(
+_TOKEN_PATTERN = (
     rf"\{{\{{\}}\}}|(?P<unspaced>[{_UNSPACED}]+)|[{_HANGUL}]+"
     rf"|(?:[^\W_{_UNSPACED}{_HANGUL}]|[\u0900-\u0dff])+|[^\s\w]|_"
 )
+# The same pattern for a text with no character from U+0E00 up (no unspaced script, no
+# Hangul): its second and third branches cannot match and the fourth's class is [^\W_]
+# there. Compiling the whole pattern costs ~3 ms (its classes cover tens of thousands of
+# characters), so it is compiled only for a text that needs it (see tokenize).
+_WIDE = "\u0e00"  # the lowest character of _UNSPACED and _HANGUL
+_NARROW_TOKEN_RE = re.compile(r"\{\{\}\}|(?:[^\W_]|[\u0900-\u0dff])+|[^\s\w]|_")
+
+
+@functools.cache
+def token_re() -> re.Pattern[str]:
+    """The tokenizer's pattern for any text (compiled on first use)."""
+    return re.compile(_TOKEN_PATTERN)
+
+
 # Scripts whose vowel and tone marks are separate code points: a letter and its marks are one
 # character for the bigrams.
 _CLUSTERED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
@@ -154,7 +168,8 @@ def tokenize(prepared: str) -> list[Token]:
     """Split prepared text (see :func:`prepare`) into tokens with their spans (the spans
     of two neighbouring bigrams overlap by one character)."""
     tokens: list[Token] = []
-    for match in TOKEN_RE.finditer(prepared):
+    narrow = not prepared or max(prepared) < _WIDE
+    for match in (_NARROW_TOKEN_RE if narrow else token_re()).finditer(prepared):
         if match.lastgroup != "unspaced":
             tokens.append((match.group(0), match.start(), match.end()))
             continue
