@@ -79,8 +79,8 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 # (split, overall, utility right, marketing caught); authentication must be all right.
 # Regression guards a little under what was measured. Train counts the templates the model
 # is fitted on: the training data rule (scripts/train_classifier.py, RULE) leaves out the
-# 271 labels read from developers' reports (fitted: 2100/2103, utility 99.7 %, marketing
-# 100 %). Dev: 89.7/92.9/80.6 %. Dev is not a held-out figure: its errors were read while
+# 364 labels read from developers' reports (fitted: 2113/2116, utility 99.7 %, marketing
+# 100 %). Dev: 88.7/91.9/79.9 %. Dev is not a held-out figure: its errors were read while
 # writing the Meta-strict and utility-side lexicons and contrasts; blind is. The dev floors
 # fell twice as harder real data joined dev: in the fourth session (34 real templates, 23/34
 # right: overall 0.92 -> 0.91, marketing 0.85 -> 0.82), and in the fifth (50 real templates in
@@ -88,8 +88,10 @@ def _scores(split: str, rules: ClassifierRules) -> dict[str, tuple[int, int]]:
 # 28/50 right; overall 0.91 -> 0.88, utility 0.94 -> 0.90). In the sixth the marketing floor
 # fell 0.82 -> 0.80: the training data rule chosen on dev (real templates 298 -> 303/361, log
 # loss 0.316 -> 0.303) catches 4 fewer of dev's 170 marketing templates (141 -> 137) and gets
-# 9 more utility ones right (330 -> 339).
-FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.88, 0.90, 0.80)]
+# 9 more utility ones right (330 -> 339); then to 0.78 when the sixth session's 51 real dev
+# templates (7 new groups, 19 marketing) joined: 43/51 right, marketing 14/19; dev as a whole
+# 552/622 = 88.7 %, utility 91.9 %, marketing 151/189 = 79.9 % (its earlier 170: 137).
+FLOORS = [("train", 0.99, 0.99, 0.99), ("dev", 0.88, 0.90, 0.78)]
 
 
 @pytest.mark.parametrize(("split", "overall", "utility", "marketing"), FLOORS)
@@ -274,7 +276,9 @@ def test_plain_order_update_is_utility_with_nothing_promotional(rules: Classifie
     assert not result.recategorization_risk
     assert result.marketing_probability < 0.2
     assert "nothing promotional" in result.reasons
-    assert any('"has shipped"' in r or '"shipped"' in r for r in result.reasons)
+    # the order it refers to is quoted (the sixth session's model weighs "shipped" alone a
+    # little towards marketing: shipped-and-coupon contrasts; the order reference decides)
+    assert any(r.endswith('"Your order"') for r in result.reasons)
 
 
 @pytest.mark.parametrize(
