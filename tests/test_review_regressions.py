@@ -284,3 +284,17 @@ def test_the_fuzz_modules_leave_no_folder_in_tmp(tmp_path):
     code = "import tests.test_fuzz, tests.test_fuzz_adversarial"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("wacost-fuzz")] == []
+
+
+def test_a_seven_bit_encoding_is_not_taken_for_open_quotes(wacost, tmp_path):
+    """ISO-2022-JP writes a kana as two bytes of ASCII: 'が◆' is the bytes $,"! in which the
+    scanner saw a quote opening a field after a comma; with --encoding, the campaign was
+    refused ('a quote opened in this row is never closed') though pyarrow reads it whole."""
+    text = "phone,template,name\n" + "".join(
+        f"+9198765{i:05d},spring_sale,山田が◆\n" for i in range(3)
+    )
+    assert b',"' in text.encode("iso2022_jp")  # a quote after a comma, inside a kana
+    twin = run_json(wacost, write(tmp_path / "utf8.csv", text), "--date", "2026-11-25")
+    path = write(tmp_path / "jis.csv", text.encode("iso2022_jp"))
+    report = run_json(wacost, path, "--date", "2026-11-25", "--encoding", "iso2022_jp")
+    assert report["totals"] == twin["totals"] and report["totals"]["messages"] == 3

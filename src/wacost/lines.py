@@ -17,6 +17,7 @@ same scanner, and keeps only where the true lines move further from the counted 
 from __future__ import annotations
 
 import codecs
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ import numpy as np
 
 _CHUNK: Final = 4 * 1024 * 1024
 _QUOTE, _LF, _CR = 34, 10, 13
+_ASCII: Final = "".join(map(chr, range(128)))
 
 
 def _blank_line(data: bytes) -> bool:
@@ -183,14 +185,32 @@ class _Scanner:
         return at[toggles]
 
 
+@functools.lru_cache(maxsize=32)
+def _bytes_are_ascii(encoding: str) -> bool:
+    """Whether every ASCII byte of a text in `encoding` is that character (UTF-8, cp1252,
+    latin-1): else the scanner reads the text made UTF-8, as pyarrow's reader does. UTF-16, and
+    ISO-2022-JP or UTF-7, whose other characters are written with ASCII bytes (a quote after a
+    comma inside a kana), are not; nor is a multi-byte encoding's (Shift-JIS) trail byte."""
+    name = codecs.lookup(encoding).name
+    if name in ("utf-8", "utf-8-sig", "ascii"):
+        return True
+    try:  # one character a byte, ASCII as it is, even after an ISO-2022 escape (ESC $ B)
+        text = bytes(range(256)).decode(name, errors="replace")
+        shifted = b"\x1b$B;3\x1b(B".decode(name, errors="replace")
+    except (UnicodeError, ValueError):  # not decoded piecewise (punycode): read as it is
+        return True
+    return len(text) == 256 and text[:128] == _ASCII and shifted == "\x1b$B;3\x1b(B"
+
+
 class _Reader:
     """A scanner fed with a file's bytes as they come (a chunk at a time, b"" at the end): as
-    UTF-8 when its encoding is not ASCII-compatible (UTF-16), a \r\n never split in two."""
+    UTF-8 when its encoding writes other characters with ASCII bytes (UTF-16, ISO-2022-JP),
+    a \r\n never split in two."""
 
     def __init__(self, encoding: str, skip: int, delimiter: str) -> None:
         self.scanner = _Scanner(skip, ord(delimiter))
         self._decoder = None
-        if encoding.replace("-", "").replace("_", "").lower().startswith("utf16"):
+        if not _bytes_are_ascii(encoding):
             self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         self._carry = b""
 
