@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
 
 from tests.conftest import write
+from wacost.errors import InputFileError
 
 
 def run_json(wacost, *args):
@@ -298,3 +300,31 @@ def test_a_seven_bit_encoding_is_not_taken_for_open_quotes(wacost, tmp_path):
     path = write(tmp_path / "jis.csv", text.encode("iso2022_jp"))
     report = run_json(wacost, path, "--date", "2026-11-25", "--encoding", "iso2022_jp")
     assert report["totals"] == twin["totals"] and report["totals"]["messages"] == 3
+
+
+def test_the_small_csvs_name_a_row_on_its_line_after_blank_lines(tmp_path):
+    """A usage file, a bill and a delivery-rates CSV named a bad row by its place among the
+    rows (csv skips blank lines): 'bill.csv:3' for the row on line 4 after 'sep=,', a header
+    and a blank line."""
+    from wacost.prices.loading import load_price_book
+    from wacost.prices.usage import load_usage
+    from wacost.reconcile.billed import load_actuals
+    from wacost.reconcile.expected import load_delivery_rates
+
+    day = dt.date(2026, 11, 25)
+    card = load_price_book().card_for(day)
+    cases = {
+        "usage": ("market,category,messages\n\nIndia,utility,5\n\nIndia,utility,x\n", 5),
+        "bill": ("sep=,\nmarket,category,messages,cost\n\nIndia,marketing,100,x\n", 4),
+        "rates": ("market;rate\r\n\r\n\r\nIndia;0,5\r\n", 4),
+    }
+    loads = {
+        "usage": lambda path: load_usage(path, card, day),
+        "bill": lambda path: load_actuals([path], card),
+        "rates": lambda path: load_delivery_rates(path, card),
+    }
+    for name, (text, line) in cases.items():
+        path = write(tmp_path / f"{name}.csv", text)
+        with pytest.raises(InputFileError) as error:
+            loads[name](path)
+        assert str(error.value).startswith(f"{path}:{line}: "), (name, str(error.value))
