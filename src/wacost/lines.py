@@ -168,21 +168,28 @@ class _Scanner:
             return at
         # the quotes before the first irregular one toggle; from it, they are followed one by one
         first = parity + 2 * int(np.argmax(irregular))
-        toggles = np.ones(at.size, dtype=bool)
+        toggles: list[int] = []  # from `first` on
         inside = False
         # where the last quote closed a field (-1: the previous bytes' last)
         closed = int(at[first - 1]) if first else (-1 if self.closed_last else -2)
         at_boundary = boundary.tolist()
+        starts = np.flatnonzero(boundary)  # the quotes at a field's start
         positions = at.tolist()
-        for j in range(first, at.size):
+        j, count = first, at.size
+        while j < count:
             position = positions[j]
             if inside:
                 inside, closed = False, position
             elif at_boundary[j] or closed == position - 1:
                 inside = True
-            else:
-                toggles[j] = False  # a character of an unquoted field
-        return at[toggles]
+            else:  # a character of an unquoted field, as is every quote up to the next one
+                # at a field's start (5" screen on every row: passed in one search)
+                following = int(np.searchsorted(starts, j + 1))
+                j = int(starts[following]) if following < starts.size else count
+                continue
+            toggles.append(j)
+            j += 1
+        return np.concatenate([at[:first], at[toggles]])
 
 
 @functools.lru_cache(maxsize=32)
