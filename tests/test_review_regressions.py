@@ -328,3 +328,18 @@ def test_the_small_csvs_name_a_row_on_its_line_after_blank_lines(tmp_path):
         with pytest.raises(InputFileError) as error:
             loads[name](path)
         assert str(error.value).startswith(f"{path}:{line}: "), (name, str(error.value))
+
+
+def test_a_dictionary_parquet_column_that_is_not_utf8_is_named_on_its_row(wacost, tmp_path):
+    """A dictionary-encoded bytes column (as pandas' categoricals are stored) said 'cannot read
+    it as Parquet (Invalid UTF8 payload)'; a plain bytes column was named on its row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    phones = pa.array([b"+447700900123", b"+447700900124", b"+4477\xff00900125"], pa.binary())
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"phone": phones.dictionary_encode(), "template": ["w"] * 3}), path)
+    run = wacost("estimate", path, "--date", "2026-11-25")
+    assert run.exit_code == 2, run.stderr
+    expected = f"wacost: error: {path}:4: column 'phone' holds bytes that are not UTF-8 text"
+    assert run.stderr.startswith(expected) and "4477" not in run.stderr.replace(str(path), "")
