@@ -343,3 +343,18 @@ def test_a_dictionary_parquet_column_that_is_not_utf8_is_named_on_its_row(wacost
     assert run.exit_code == 2, run.stderr
     expected = f"wacost: error: {path}:4: column 'phone' holds bytes that are not UTF-8 text"
     assert run.stderr.startswith(expected) and "4477" not in run.stderr.replace(str(path), "")
+
+
+@pytest.mark.parametrize(
+    "last", ['+447700900124,welcome,"open', "+447700900124,welcome,x,extra"], ids=["open", "ragged"]
+)
+def test_lookup_names_a_bad_row_on_its_line(wacost, tmp_path, last):
+    """lookup --file named the row after a note over two lines by its place among the rows
+    ('c.csv:3: a quote opened in this row is never closed') where estimate names its line (4)."""
+    path = write(tmp_path / "c.csv", f'phone,template,notes\n+447700900123,welcome,"a\nb"\n{last}')
+    for command in (("lookup", "--file", path), ("estimate", path)):
+        run = wacost(*command)
+        assert run.exit_code == 2 and run.stderr.startswith(f"wacost: error: {path}:4: "), (
+            command,
+            run.stderr,
+        )
