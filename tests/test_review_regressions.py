@@ -358,3 +358,15 @@ def test_lookup_names_a_bad_row_on_its_line(wacost, tmp_path, last):
             command,
             run.stderr,
         )
+
+
+def test_an_opt_out_list_names_a_bad_row_on_its_line(wacost, tmp_path):
+    """--exclude named the row after a note over two lines by its place among the rows
+    ('ex.csv:3: a quote opened in this row is never closed', new in 566344d) for line 4."""
+    campaign = write(tmp_path / "c.csv", "phone,template\n+447700900123,welcome\n")
+    for last in ('+447700900124,"open', "+447700900124,x,extra"):
+        opt_out = write(tmp_path / "ex.csv", f'phone,name\n+447700900125,"a\nb"\n{last}')
+        run = wacost("estimate", campaign, "--exclude", opt_out)
+        assert run.exit_code == 2 and run.stderr.startswith(f"wacost: error: {opt_out}:4: "), (
+            run.stderr
+        )
