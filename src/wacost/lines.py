@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import functools
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
@@ -202,8 +203,10 @@ def _bytes_are_ascii(encoding: str) -> bool:
     if name in ("utf-8", "utf-8-sig", "ascii"):
         return True
     try:  # one character a byte, ASCII as it is, even after an ISO-2022 escape (ESC $ B)
-        text = bytes(range(256)).decode(name, errors="replace")
-        shifted = b"\x1b$B;3\x1b(B".decode(name, errors="replace")
+        with warnings.catch_warnings():  # (unicode_escape warns of the bytes after a \)
+            warnings.simplefilter("ignore")
+            text = bytes(range(256)).decode(name, errors="replace")
+            shifted = b"\x1b$B;3\x1b(B".decode(name, errors="replace")
     except (UnicodeError, ValueError):  # not decoded piecewise (punycode): read as it is
         return True
     return len(text) == 256 and text[:128] == _ASCII and shifted == "\x1b$B;3\x1b(B"
