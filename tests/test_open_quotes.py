@@ -124,3 +124,43 @@ def test_a_refused_file_keeps_no_reader_to_the_interpreters_exit(tmp_path):
         v for f in frames for v in f.f_locals.values() if isinstance(v, pacsv.CSVStreamingReader)
     ]
     assert not kept
+
+
+def _ends_in_quotes(data: bytes) -> bool:
+    """pyarrow's reader's rule, byte by byte: a quote opens a field only at its start; inside,
+    a quote closes it unless doubled; after it closes, the field's bytes are characters."""
+    state, at = "start", 0
+    while at < len(data):
+        byte = data[at : at + 1]
+        if state == "quoted":
+            if byte == b'"':
+                if data[at + 1 : at + 2] == b'"':
+                    at += 1
+                else:
+                    state = "field"
+        elif byte in b",\r\n":
+            state = "start"
+        elif state == "start":
+            state = "quoted" if byte == b'"' else "field"
+        at += 1
+    return state == "quoted"
+
+
+def test_the_quote_scanner_follows_the_reader_on_any_bytes_in_any_chunks():
+    """QuoteWatch (which refuses a file that ends inside a quote) against the reader's rule, on
+    bytes full of quotes inside unquoted fields (5" screen), doubled and left-open quotes, cut
+    into chunks anywhere: a quote inside a field taken for one that opens it refuses a file."""
+    import random
+
+    from wacost.lines import QuoteWatch
+
+    rnd = random.Random(11)
+    pieces = [b'"', b'""', b",", b"\n", b"\r\n", b"\r", b"a", b" ", b'5"', b'"x"']
+    for _ in range(3000):
+        data = b"".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 80)))
+        cuts = sorted(rnd.sample(range(len(data) + 1), min(len(data) + 1, rnd.randint(0, 4))))
+        watch = QuoteWatch("utf-8", 0, ",")
+        for begin, end in zip([0, *cuts], [*cuts, len(data)]):
+            watch.feed(data[begin:end])
+        watch.feed(b"")
+        assert watch.ends_inside_quotes == _ends_in_quotes(data), (data, cuts)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
 
 from tests.conftest import write
+from wacost.errors import InputFileError
 
 
 def run_json(wacost, *args):
@@ -284,3 +286,87 @@ def test_the_fuzz_modules_leave_no_folder_in_tmp(tmp_path):
     code = "import tests.test_fuzz, tests.test_fuzz_adversarial"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("wacost-fuzz")] == []
+
+
+def test_a_seven_bit_encoding_is_not_taken_for_open_quotes(wacost, tmp_path):
+    """ISO-2022-JP writes a kana as two bytes of ASCII: 'が◆' is the bytes $,"! in which the
+    scanner saw a quote opening a field after a comma; with --encoding, the campaign was
+    refused ('a quote opened in this row is never closed') though pyarrow reads it whole."""
+    text = "phone,template,name\n" + "".join(
+        f"+9198765{i:05d},spring_sale,山田が◆\n" for i in range(3)
+    )
+    assert b',"' in text.encode("iso2022_jp")  # a quote after a comma, inside a kana
+    twin = run_json(wacost, write(tmp_path / "utf8.csv", text), "--date", "2026-11-25")
+    path = write(tmp_path / "jis.csv", text.encode("iso2022_jp"))
+    report = run_json(wacost, path, "--date", "2026-11-25", "--encoding", "iso2022_jp")
+    assert report["totals"] == twin["totals"] and report["totals"]["messages"] == 3
+
+
+def test_the_small_csvs_name_a_row_on_its_line_after_blank_lines(tmp_path):
+    """A usage file, a bill and a delivery-rates CSV named a bad row by its place among the
+    rows (csv skips blank lines): 'bill.csv:3' for the row on line 4 after 'sep=,', a header
+    and a blank line."""
+    from wacost.prices.loading import load_price_book
+    from wacost.prices.usage import load_usage
+    from wacost.reconcile.billed import load_actuals
+    from wacost.reconcile.expected import load_delivery_rates
+
+    day = dt.date(2026, 11, 25)
+    card = load_price_book().card_for(day)
+    cases = {
+        "usage": ("market,category,messages\n\nIndia,utility,5\n\nIndia,utility,x\n", 5),
+        "bill": ("sep=,\nmarket,category,messages,cost\n\nIndia,marketing,100,x\n", 4),
+        "rates": ("market;rate\r\n\r\n\r\nIndia;0,5\r\n", 4),
+    }
+    loads = {
+        "usage": lambda path: load_usage(path, card, day),
+        "bill": lambda path: load_actuals([path], card),
+        "rates": lambda path: load_delivery_rates(path, card),
+    }
+    for name, (text, line) in cases.items():
+        path = write(tmp_path / f"{name}.csv", text)
+        with pytest.raises(InputFileError) as error:
+            loads[name](path)
+        assert str(error.value).startswith(f"{path}:{line}: "), (name, str(error.value))
+
+
+def test_a_dictionary_parquet_column_that_is_not_utf8_is_named_on_its_row(wacost, tmp_path):
+    """A dictionary-encoded bytes column (as pandas' categoricals are stored) said 'cannot read
+    it as Parquet (Invalid UTF8 payload)'; a plain bytes column was named on its row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    phones = pa.array([b"+447700900123", b"+447700900124", b"+4477\xff00900125"], pa.binary())
+    path = tmp_path / "p.parquet"
+    pq.write_table(pa.table({"phone": phones.dictionary_encode(), "template": ["w"] * 3}), path)
+    run = wacost("estimate", path, "--date", "2026-11-25")
+    assert run.exit_code == 2, run.stderr
+    expected = f"wacost: error: {path}:4: column 'phone' holds bytes that are not UTF-8 text"
+    assert run.stderr.startswith(expected) and "4477" not in run.stderr.replace(str(path), "")
+
+
+@pytest.mark.parametrize(
+    "last", ['+447700900124,welcome,"open', "+447700900124,welcome,x,extra"], ids=["open", "ragged"]
+)
+def test_lookup_names_a_bad_row_on_its_line(wacost, tmp_path, last):
+    """lookup --file named the row after a note over two lines by its place among the rows
+    ('c.csv:3: a quote opened in this row is never closed') where estimate names its line (4)."""
+    path = write(tmp_path / "c.csv", f'phone,template,notes\n+447700900123,welcome,"a\nb"\n{last}')
+    for command in (("lookup", "--file", path), ("estimate", path)):
+        run = wacost(*command)
+        assert run.exit_code == 2 and run.stderr.startswith(f"wacost: error: {path}:4: "), (
+            command,
+            run.stderr,
+        )
+
+
+def test_an_opt_out_list_names_a_bad_row_on_its_line(wacost, tmp_path):
+    """--exclude named the row after a note over two lines by its place among the rows
+    ('ex.csv:3: a quote opened in this row is never closed', new in 566344d) for line 4."""
+    campaign = write(tmp_path / "c.csv", "phone,template\n+447700900123,welcome\n")
+    for last in ('+447700900124,"open', "+447700900124,x,extra"):
+        opt_out = write(tmp_path / "ex.csv", f'phone,name\n+447700900125,"a\nb"\n{last}')
+        run = wacost("estimate", campaign, "--exclude", opt_out)
+        assert run.exit_code == 2 and run.stderr.startswith(f"wacost: error: {opt_out}:4: "), (
+            run.stderr
+        )

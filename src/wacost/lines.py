@@ -17,7 +17,9 @@ same scanner, and keeps only where the true lines move further from the counted 
 from __future__ import annotations
 
 import codecs
+import functools
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +28,7 @@ import numpy as np
 
 _CHUNK: Final = 4 * 1024 * 1024
 _QUOTE, _LF, _CR = 34, 10, 13
+_ASCII: Final = "".join(map(chr, range(128)))
 
 
 def _blank_line(data: bytes) -> bool:
@@ -166,31 +169,58 @@ class _Scanner:
             return at
         # the quotes before the first irregular one toggle; from it, they are followed one by one
         first = parity + 2 * int(np.argmax(irregular))
-        toggles = np.ones(at.size, dtype=bool)
+        toggles: list[int] = []  # from `first` on
         inside = False
         # where the last quote closed a field (-1: the previous bytes' last)
         closed = int(at[first - 1]) if first else (-1 if self.closed_last else -2)
         at_boundary = boundary.tolist()
+        starts = np.flatnonzero(boundary)  # the quotes at a field's start
         positions = at.tolist()
-        for j in range(first, at.size):
+        j, count = first, at.size
+        while j < count:
             position = positions[j]
             if inside:
                 inside, closed = False, position
             elif at_boundary[j] or closed == position - 1:
                 inside = True
-            else:
-                toggles[j] = False  # a character of an unquoted field
-        return at[toggles]
+            else:  # a character of an unquoted field, as is every quote up to the next one
+                # at a field's start (5" screen on every row: passed in one search)
+                following = int(np.searchsorted(starts, j + 1))
+                j = int(starts[following]) if following < starts.size else count
+                continue
+            toggles.append(j)
+            j += 1
+        return np.concatenate([at[:first], at[toggles]])
+
+
+@functools.lru_cache(maxsize=32)
+def _bytes_are_ascii(encoding: str) -> bool:
+    """Whether every ASCII byte of a text in `encoding` is that character (UTF-8, cp1252,
+    latin-1): else the scanner reads the text made UTF-8, as pyarrow's reader does. UTF-16, and
+    ISO-2022-JP or UTF-7, whose other characters are written with ASCII bytes (a quote after a
+    comma inside a kana), are not; nor is a multi-byte encoding's (Shift-JIS) trail byte."""
+    name = codecs.lookup(encoding).name
+    if name in ("utf-8", "utf-8-sig", "ascii"):
+        return True
+    try:  # one character a byte, ASCII as it is, even after an ISO-2022 escape (ESC $ B)
+        with warnings.catch_warnings():  # (unicode_escape warns of the bytes after a \)
+            warnings.simplefilter("ignore")
+            text = bytes(range(256)).decode(name, errors="replace")
+            shifted = b"\x1b$B;3\x1b(B".decode(name, errors="replace")
+    except (UnicodeError, ValueError):  # not decoded piecewise (punycode): read as it is
+        return True
+    return len(text) == 256 and text[:128] == _ASCII and shifted == "\x1b$B;3\x1b(B"
 
 
 class _Reader:
     """A scanner fed with a file's bytes as they come (a chunk at a time, b"" at the end): as
-    UTF-8 when its encoding is not ASCII-compatible (UTF-16), a \r\n never split in two."""
+    UTF-8 when its encoding writes other characters with ASCII bytes (UTF-16, ISO-2022-JP),
+    a \r\n never split in two."""
 
     def __init__(self, encoding: str, skip: int, delimiter: str) -> None:
         self.scanner = _Scanner(skip, ord(delimiter))
         self._decoder = None
-        if encoding.replace("-", "").replace("_", "").lower().startswith("utf16"):
+        if not _bytes_are_ascii(encoding):
             self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         self._carry = b""
 

@@ -11,7 +11,7 @@ import io
 import itertools
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,6 +20,7 @@ from wacost.errors import InputFileError, literal
 _SNIFF_BYTES: Final = 64 * 1024
 # A header row may be longer than the sniff: we read on to its end, up to this many bytes.
 _MAX_HEADER_BYTES: Final = 4 * 1024 * 1024
+_LINE_BREAK: Final = re.compile(r"\r\n|\r|\n")
 
 
 # Excel's limit: no spreadsheet export has more columns; a wider header is not a campaign.
@@ -137,3 +138,14 @@ def dict_rows(text: str, where: object) -> tuple[csv.DictReader[str], int]:
     for found in itertools.islice(re.finditer(r"\r\n|\r|\n", text), index):
         offset = found.end()
     return csv.DictReader(io.StringIO(text[offset:]), delimiter=delimiter), index + 2
+
+
+def numbered(reader: csv.DictReader[str], first: int) -> Iterator[tuple[int, dict[Any, Any]]]:
+    """The rows of `reader` (from `dict_rows`, its first row's line `first`) with the line each
+    starts on: csv skips blank lines, and a quoted value may run over several."""
+    for row in reader:
+        values = [
+            v for value in row.values() for v in (value if isinstance(value, list) else [value])
+        ]
+        breaks = sum(len(_LINE_BREAK.findall(v)) for v in values if isinstance(v, str))
+        yield first - 2 + reader.line_num - breaks, row

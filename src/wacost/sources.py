@@ -354,7 +354,8 @@ def _text_of(column: Any, path: Path, name: str, first_line: int) -> Any:
     try:
         return as_text(column)
     except pa.ArrowInvalid:
-        if not pa.types.is_binary(column.type) and not pa.types.is_large_binary(column.type):
+        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        if not pa.types.is_binary(kind) and not pa.types.is_large_binary(kind):
             raise
     from wacost.arrow import first_failing_row
 

@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 
 from wacost.campaign import DEFAULT_BLOCK_SIZE, inspect_campaign, mask_digits, read_batches
 from wacost.counting.ledger import _OPTED_OUT, RecipientLedger
+from wacost.counting.true_lines import _on_true_line
 from wacost.errors import InputFileError, literal
 from wacost.numbers.resolver import NumberResolver
 
@@ -58,8 +59,11 @@ def _exclusion_columns(path: Path, block_size: int) -> Iterator[pa.Array]:
     except InputFileError:
         source = None  # empty, or not text wacost can sniff: read as one number per line
     if source is not None and source.has_phone:
-        for batch in read_batches(source, 0, block_size):
-            yield batch.columns["phone"]
+        try:
+            for batch in read_batches(source, 0, block_size):
+                yield batch.columns["phone"]
+        except InputFileError as error:  # counted a line a row: the file's own line
+            raise _on_true_line(error, source) from None
         return
     if source is not None and not (
         len(source.header) == 1 and _NUMBER_LINE.fullmatch(source.header[0])

@@ -30,9 +30,14 @@ def read_number_file(path: Path) -> list[str]:
             raise
         source = None
     if source is not None and source.has_phone:
+        from wacost.counting.true_lines import _on_true_line
+
         numbers: list[str] = []
-        for batch in read_input(source):
-            numbers += [str(v) for v in batch.columns["phone"].to_pylist()]
+        try:
+            for batch in read_input(source):
+                numbers += [str(v) for v in batch.columns["phone"].to_pylist()]
+        except InputFileError as error:  # counted a line a row: the file's own line, as estimate
+            raise _on_true_line(error, source) from None
         return numbers
     text = read_text_file(path, "numbers", max_bytes=100 * 1024 * 1024)
     return [line.strip() for line in text.splitlines() if line.strip()]

@@ -19,7 +19,7 @@ from wacost.files import parse_json, read_text_file
 from wacost.models import Category
 from wacost.numbers.regions import billing_country, country_code
 from wacost.prices.cards import RateCard
-from wacost.sniffing import dict_rows
+from wacost.sniffing import dict_rows, numbered
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _parse_rows(
     # country codes (a market's countries, added up)
     written: dict[tuple[str, Category], set[str]] = defaultdict(set)
     names = {name.lower() for name in card.markets}
-    for line, raw in enumerate(reader, start=first):
+    for line, raw in numbered(reader, first):
         place = f"{where}:{line}"
         extra = raw.pop(None, None)  # fields past the header's
         if extra and any(str(value).strip() for value in extra):

@@ -22,7 +22,7 @@ from wacost.files import read_text_file
 from wacost.models import Category
 from wacost.prices.cards import RateCard
 from wacost.prices.usage import _market_of  # one mapping of ISO codes and market names to markets
-from wacost.sniffing import dict_rows
+from wacost.sniffing import dict_rows, numbered
 
 REGULAR = "regular"
 
@@ -184,7 +184,7 @@ def _parse_csv(text: str, card: RateCard, where: str) -> list[Point]:
             "or give Meta's pricing_analytics JSON response",
         )
     points = []
-    for line, row in enumerate(reader, start=first):
+    for line, row in numbered(reader, first):
         cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
         place = f"{where}:{line}"
         if not any(cells.values()):

@@ -19,7 +19,7 @@ from wacost.prices.usage import _market_of
 from wacost.reconcile.billed import _bad, _json
 from wacost.reconcile.model import RATE_PLACES, SCHEMA
 from wacost.report.model import DeliveryRates, Estimate
-from wacost.sniffing import dict_rows
+from wacost.sniffing import dict_rows, numbered
 
 
 def _rate_value(value: object, where: str) -> Decimal:
@@ -61,7 +61,7 @@ def load_delivery_rates(path: Path, card: RateCard) -> dict[str, Decimal]:
         fields = {(f or "").strip().lower() for f in reader.fieldnames or []}
         if not {"market", "rate"} <= fields:
             raise _bad(where, "needs the columns market,rate", "or give a reconcile JSON report")
-        for line, row in enumerate(reader, start=first):
+        for line, row in numbered(reader, first):
             cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k}
             if any(cells.values()):
                 pairs.append((cells["market"], cells["rate"], f"{where}:{line}"))
