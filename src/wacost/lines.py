@@ -17,18 +17,17 @@ same scanner, and keeps only where the true lines move further from the counted 
 from __future__ import annotations
 
 import codecs
-import functools
 import threading
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
+from wacost.sniffing import bytes_are_ascii
+
 _CHUNK: Final = 4 * 1024 * 1024
 _QUOTE, _LF, _CR = 34, 10, 13
-_ASCII: Final = "".join(map(chr, range(128)))
 
 
 def _blank_line(data: bytes) -> bool:
@@ -193,25 +192,6 @@ class _Scanner:
         return np.concatenate([at[:first], at[toggles]])
 
 
-@functools.lru_cache(maxsize=32)
-def _bytes_are_ascii(encoding: str) -> bool:
-    """Whether every ASCII byte of a text in `encoding` is that character (UTF-8, cp1252,
-    latin-1): else the scanner reads the text made UTF-8, as pyarrow's reader does. UTF-16, and
-    ISO-2022-JP or UTF-7, whose other characters are written with ASCII bytes (a quote after a
-    comma inside a kana), are not; nor is a multi-byte encoding's (Shift-JIS) trail byte."""
-    name = codecs.lookup(encoding).name
-    if name in ("utf-8", "utf-8-sig", "ascii"):
-        return True
-    try:  # one character a byte, ASCII as it is, even after an ISO-2022 escape (ESC $ B)
-        with warnings.catch_warnings():  # (unicode_escape warns of the bytes after a \)
-            warnings.simplefilter("ignore")
-            text = bytes(range(256)).decode(name, errors="replace")
-            shifted = b"\x1b$B;3\x1b(B".decode(name, errors="replace")
-    except (UnicodeError, ValueError):  # not decoded piecewise (punycode): read as it is
-        return True
-    return len(text) == 256 and text[:128] == _ASCII and shifted == "\x1b$B;3\x1b(B"
-
-
 class _Reader:
     """A scanner fed with a file's bytes as they come (a chunk at a time, b"" at the end): as
     UTF-8 when its encoding writes other characters with ASCII bytes (UTF-16, ISO-2022-JP),
@@ -220,7 +200,7 @@ class _Reader:
     def __init__(self, encoding: str, skip: int, delimiter: str) -> None:
         self.scanner = _Scanner(skip, ord(delimiter))
         self._decoder = None
-        if not _bytes_are_ascii(encoding):
+        if not bytes_are_ascii(encoding):
             self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         self._carry = b""
 

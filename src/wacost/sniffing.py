@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import re
 import stat
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -149,3 +151,25 @@ def numbered(reader: csv.DictReader[str], first: int) -> Iterator[tuple[int, dic
         ]
         breaks = sum(len(_LINE_BREAK.findall(v)) for v in values if isinstance(v, str))
         yield first - 2 + reader.line_num - breaks, row
+
+
+_ASCII: Final = "".join(map(chr, range(128)))
+
+
+@functools.lru_cache(maxsize=32)
+def bytes_are_ascii(encoding: str) -> bool:
+    """Whether every ASCII byte of a text in `encoding` is that character (UTF-8, cp1252,
+    latin-1): else the scanner reads the text made UTF-8, as pyarrow's reader does. UTF-16, and
+    ISO-2022-JP or UTF-7, whose other characters are written with ASCII bytes (a quote after a
+    comma inside a kana), are not; nor is a multi-byte encoding's (Shift-JIS) trail byte."""
+    name = codecs.lookup(encoding).name
+    if name in ("utf-8", "utf-8-sig", "ascii"):
+        return True
+    try:  # one character a byte, ASCII as it is, even after an ISO-2022 escape (ESC $ B)
+        with warnings.catch_warnings():  # (unicode_escape warns of the bytes after a \)
+            warnings.simplefilter("ignore")
+            text = bytes(range(256)).decode(name, errors="replace")
+            shifted = b"\x1b$B;3\x1b(B".decode(name, errors="replace")
+    except (UnicodeError, ValueError):  # not decoded piecewise (punycode): read as it is
+        return True
+    return len(text) == 256 and text[:128] == _ASCII and shifted == "\x1b$B;3\x1b(B"
