@@ -473,12 +473,18 @@ def test_no_spill_file_survives_a_signal(tmp_path, sig):
         writer.write("phone,template\n" + "".join(f"+9198{n},a\n" for n in numbers.tolist()))
         writer.flush()
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:  # wait until it spills
-            if any(str(spill) in target for target in _fds_of(proc.pid)):
+
+        # wait until it spills: the spill file is open with no name ("(deleted)"); a named
+        # file open there first is the probe tempfile.gettempdir() writes and removes at once
+        def spilled() -> bool:
+            return any(str(spill) in t and t.endswith("(deleted)") for t in _fds_of(proc.pid))
+
+        while time.monotonic() < deadline and proc.poll() is None:
+            if spilled():
                 break
             time.sleep(0.02)
         assert proc.poll() is None, "the run ended before it spilled"
-        assert any(str(spill) in target for target in _fds_of(proc.pid))
+        assert spilled()
         assert list(spill.iterdir()) == []  # the spill file has no name, even while in use
         proc.send_signal(sig)
         time.sleep(0.2)
