@@ -105,9 +105,10 @@ def probe():
     set_arrow()
 allocator.keep_arrow_memory = probe
 if sys.argv[1] == "cli":
-    from wacost.cli import app
+    from wacost.cli import main  # the console script's entry point
+    sys.argv = ["wacost", *sys.argv[2:]]
     try:
-        app(sys.argv[2:])
+        main()
     except SystemExit as done:
         assert not done.code, done.code
 else:
