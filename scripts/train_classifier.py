@@ -177,7 +177,6 @@ def _entries(path: Path, default_split: str | None) -> list[dict[str, Any]]:
             "trust": str(item.get("trust") or ""),
             "source_kind": str(item.get("source_kind") or "team_written"),
             "declared": str(item.get("category") or "").lower(),
-            "note": str(item.get("note") or ""),
             "text_language": item.get("text_language"),
             "file": path.name,
         }
@@ -211,7 +210,7 @@ def _distinctions() -> list[dict[str, Any]]:
         entry = {"template": template, "label": item["label"], "split": "train"}
         entry |= {"group": "team-distinctions", "source": DISTINCTIONS.name, "trust": "team"}
         entry |= {"text_language": None, "file": DISTINCTIONS.name, "source_kind": "team_written"}
-        entry |= {"declared": "", "note": ""}
+        entry |= {"declared": ""}
         entry["language"] = language_of(entry)
         out.append(entry)
     return out
@@ -513,14 +512,6 @@ def is_recategorized(entry: dict[str, Any]) -> bool:
         is_real(entry)
         and entry["declared"] in ("utility", "transactional")
         and (entry["label"] == "marketing")
-    )
-
-
-def is_inferred(entry: dict[str, Any]) -> bool:
-    """A real template whose label the note says was inferred, not read from the source."""
-    note = entry["note"].lower()
-    return is_real(entry) and bool(
-        re.search(r"by inference|(utility|marketing|category)[^.;]{0,40}inferred", note)
     )
 
 
