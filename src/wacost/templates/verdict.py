@@ -164,15 +164,13 @@ def resolve_template(
 def default_classifier() -> Classifier | None:
     """The packaged classifier (`wacost.classify`), loading its word lists on first use only."""
     try:
-        from wacost.classify import classify_template, load_classifier_rules
+        from wacost.classify import classify_template
     except ImportError:  # the classifier ships with the package; this only guards partial checkouts
         return None
-    rules: list[Any] = []
 
     def classify(template: TemplateDef) -> Any:
-        # Loading the word lists takes a moment: only campaigns that need a verdict pay for it.
-        if not rules:
-            rules.append(load_classifier_rules())
-        return classify_template(template.raw, rules[0])
+        # the model is loaded on the first verdict asked for, once a process (classify's cache):
+        # only campaigns that need a verdict pay for it
+        return classify_template(template.raw)
 
     return classify
