@@ -11,7 +11,6 @@ from wacost.reconcile.model import (
     Finding,
     ReconcileRow,
     Reconciliation,
-    Tolerance,
     format_rate,
 )
 
@@ -23,7 +22,6 @@ __all__ = [
     "Point",
     "ReconcileRow",
     "Reconciliation",
-    "Tolerance",
     "apply_delivery_rates",
     "expected_cost",
     "format_rate",

@@ -36,7 +36,7 @@ from wacost.reconcile.findings import (
     _Finding,
     _finding_list,
 )
-from wacost.reconcile.model import DeliveryRate, ReconcileRow, Reconciliation, Tolerance
+from wacost.reconcile.model import DeliveryRate, ReconcileRow, Reconciliation
 from wacost.report.document import from_json
 from wacost.report.model import Estimate, Line
 
@@ -270,7 +270,6 @@ def reconcile(
             f"its totals.cost is {format_money(estimated)}",
             "give the estimate as wacost saved it",
         )
-    billed_total = sum((p.cost for p in actual.points), Decimal(0))
     return Reconciliation(
         currency=currency,
         estimate_date=estimate.date,
@@ -281,15 +280,5 @@ def reconcile(
         rows=tuple(rows),
         delivery_rates=tuple(delivery),
         findings=_finding_list(findings, currency, estimate, actual, book),
-        tolerance=(
-            None
-            if tolerance is None
-            else Tolerance(tolerance, _exceeds(billed_total - estimated, estimated, tolerance))
-        ),
+        tolerance=tolerance,
     )
-
-
-def _exceeds(difference: Decimal, estimated: Decimal, tolerance: Decimal) -> bool:
-    if estimated == 0:
-        return difference != 0
-    return abs(difference) * 100 > tolerance * abs(estimated)

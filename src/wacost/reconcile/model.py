@@ -81,14 +81,6 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Tolerance:
-    """The difference allowed, in percent of the estimate, and whether the bill is beyond it."""
-
-    percent: Decimal
-    exceeded: bool
-
-
-@dataclass(frozen=True)
 class Reconciliation:
     """A saved estimate against what Meta billed (the `wacost.reconcile/1` report)."""
 
@@ -101,7 +93,7 @@ class Reconciliation:
     rows: tuple[ReconcileRow, ...]  # every market and category of either side
     delivery_rates: tuple[DeliveryRate, ...]
     findings: tuple[Finding, ...]
-    tolerance: Tolerance | None = None
+    tolerance: Decimal | None = None  # the difference allowed, in percent of the estimate
 
     @property
     def estimated_cost(self) -> Decimal:
@@ -134,7 +126,11 @@ class Reconciliation:
     @property
     def over_tolerance(self) -> bool:
         """Whether the bill differs from the estimate by more than the tolerance given."""
-        return self.tolerance is not None and self.tolerance.exceeded
+        if self.tolerance is None:
+            return False
+        if self.estimated_cost == 0:
+            return self.difference != 0
+        return abs(self.difference) * 100 > self.tolerance * abs(self.estimated_cost)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report; every amount rounded here, once."""
@@ -167,7 +163,7 @@ class Reconciliation:
         }
         if self.tolerance is not None:
             report["tolerance"] = {
-                "percent": str(self.tolerance.percent),
-                "exceeded": self.tolerance.exceeded,
+                "percent": str(self.tolerance),
+                "exceeded": self.over_tolerance,
             }
         return report

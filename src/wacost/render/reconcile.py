@@ -49,8 +49,8 @@ def _period(report: Reconciliation) -> str:
 def _tolerance(report: Reconciliation) -> str | None:
     if report.tolerance is None:
         return None
-    verdict = "more than" if report.tolerance.exceeded else "within"
-    return f"Tolerance: the bill is {verdict} {report.tolerance.percent}% of the estimate."
+    verdict = "more than" if report.over_tolerance else "within"
+    return f"Tolerance: the bill is {verdict} {report.tolerance}% of the estimate."
 
 
 def _row_cells(row: ReconcileRow) -> list[object]:
