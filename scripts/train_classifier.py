@@ -48,7 +48,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from wacost.classifier.features import Lexicon, extract, phrase_heads  # noqa: E402
+from wacost.classifier.features import Lexicon, extract  # noqa: E402
+from wacost.classifier.lexicon import phrase_heads  # noqa: E402
 from wacost.classifier.text import read_template, term_tokens  # noqa: E402
 
 LEXICON_DIR = ROOT / "src" / "wacost" / "classifier_data"

@@ -33,10 +33,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from wacost.classifier.lexicon import Lexicon, phrase_heads
+from wacost.classifier.lexicon import Lexicon
 from wacost.classifier.text import OTP_URL_RE, TemplateParts, Token, prepare, tokenize
 
-__all__ = ["Evidence", "Lexicon", "extract", "is_letters", "is_word", "phrase_heads"]
+__all__ = ["Evidence", "Lexicon", "extract", "is_letters", "is_word"]
 
 Evidence = tuple[int, int] | str  # a span of the original text, or a description
 _CURRENCY = set("$€£₹¥₺₽﷼")
