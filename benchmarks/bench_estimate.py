@@ -183,16 +183,14 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
     import datetime as dt
     import hashlib
 
-    from wacost.counting.allocator import allow_reuse, keep_arrow_memory, no_blas_threads
+    from wacost.counting.allocator import own_process
 
-    keep_arrow_memory()  # as `wacost estimate` does, before pyarrow is imported
-    no_blas_threads()  # (and numpy)
+    own_process()  # as `wacost estimate` does, before pyarrow and numpy are imported
     from wacost.estimate import EstimateOptions, estimate_campaign
     from wacost.prices.loading import load_price_book
     from wacost.report.document import to_dict
     from wacost.templates.definitions import load_templates
 
-    allow_reuse()  # as `wacost estimate` does
     book = load_price_book()
     templates = load_templates([TEMPLATES])
     extra: dict[str, object] = {}
