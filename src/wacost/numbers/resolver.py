@@ -294,7 +294,6 @@ class NumberResolver:
             messy_digits = digits
         long_rows = np.flatnonzero((length > MAX_DIGITS) & (length <= MAX_DIGITS + 2))
         if long_rows.size:
-            value = value if value.flags.writeable else value.copy()
             self._read_long(long_rows, raw, clean, messy, messy_digits, value, length)
         n = len(raw)
         rules: list[tuple[int, str | None] | None] = [self._default]
