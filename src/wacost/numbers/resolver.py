@@ -379,8 +379,8 @@ class NumberResolver:
             as_value, national_ok, national_country = self._read_national(
                 value[rows], length[rows], rule
             )
-            use = rows[national_ok | ~ok[rows]]
             picked = national_ok | ~ok[rows]
+            use = rows[picked]
             if chosen_value is value:
                 chosen_value = value.copy()
             chosen_value[use] = as_value[picked]
