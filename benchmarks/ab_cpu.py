@@ -15,12 +15,13 @@ it is printed per pair and as a median. Reports must be identical (the sha256 of
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+
+from bench_estimate import child_result  # this folder, run as a script
 
 HERE = Path(__file__).resolve().parent
 
@@ -37,19 +38,6 @@ def start(tree: str, path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
 
 
-def finish(proc: subprocess.Popen[str]) -> dict[str, float | str]:
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"a child failed with exit {os.waitstatus_to_exitcode(status)}")
-    result: dict[str, float | str] = json.loads(out.strip().splitlines()[-1])
-    result["cpu"] = usage.ru_utime + usage.ru_stime
-    result["sys"] = usage.ru_stime
-    result["peak_mib"] = usage.ru_maxrss / 1024
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("a")
@@ -60,12 +48,12 @@ def main() -> None:
     path = HERE / "data" / f"campaign_{args.rows}.csv"
     if not path.exists():
         raise SystemExit(f"{path}: make it first (python benchmarks/bench_estimate.py --rows N)")
-    runs: dict[str, list[dict[str, float | str]]] = {args.a: [], args.b: []}
+    runs: dict[str, list[dict[str, object]]] = {args.a: [], args.b: []}
     for i in range(args.runs):
         order = [args.a, args.b] if i % 2 == 0 else [args.b, args.a]
         procs = [start(tree, path) for tree in order]
         for tree, proc in zip(order, procs):
-            runs[tree].append(finish(proc))
+            runs[tree].append(child_result(proc, "a child"))
     same = len({run["sha256"] for tree in runs for run in runs[tree]}) == 1
     print(f"{args.runs} pairs, load {os.getloadavg()[0]:.1f}, reports identical: {same}")
     for tree, results in runs.items():

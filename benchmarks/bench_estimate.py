@@ -183,16 +183,14 @@ def child_estimate(path: Path, block_size: int | None, exclude: Path | None) -> 
     import datetime as dt
     import hashlib
 
-    from wacost.counting.allocator import allow_reuse, keep_arrow_memory, no_blas_threads
+    from wacost.counting.allocator import own_process
 
-    keep_arrow_memory()  # as `wacost estimate` does, before pyarrow is imported
-    no_blas_threads()  # (and numpy)
+    own_process()  # as `wacost estimate` does, before pyarrow and numpy are imported
     from wacost.estimate import EstimateOptions, estimate_campaign
     from wacost.prices.loading import load_price_book
     from wacost.report.document import to_dict
     from wacost.templates.definitions import load_templates
 
-    allow_reuse()  # as `wacost estimate` does
     book = load_price_book()
     templates = load_templates([TEMPLATES])
     extra: dict[str, object] = {}
@@ -222,16 +220,23 @@ def run_child(*args: str) -> dict[str, object]:
     proc = subprocess.Popen(
         [sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, text=True
     )
+    result = child_result(proc, f"child {args}")
+    result["wall"] = time.perf_counter() - started
+    return result
+
+
+def child_result(proc: subprocess.Popen[str], name: str) -> dict[str, object]:
+    """A child's JSON line (its last) plus its peak RSS (MiB) and CPU time, once it ends."""
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise SystemExit(f"child {args} failed with exit {proc.returncode}")
+        raise SystemExit(f"{name} failed with exit {proc.returncode}")
     result: dict[str, object] = json.loads(out.strip().splitlines()[-1])
     result["peak_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
     result["cpu"] = usage.ru_utime + usage.ru_stime  # the whole child's, every thread's
-    result["wall"] = time.perf_counter() - started
+    result["sys"] = usage.ru_stime
     return result
 
 

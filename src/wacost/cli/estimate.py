@@ -267,16 +267,14 @@ def estimate(
     """
 
     def work() -> int:
-        from wacost.counting.allocator import allow_reuse, keep_arrow_memory, no_blas_threads
+        from wacost.counting.allocator import own_process
 
-        keep_arrow_memory()  # a process of its own, before pyarrow is imported
-        no_blas_threads()  # (and numpy)
+        own_process()  # before pyarrow and numpy are imported
         from wacost.estimate import EstimateOptions, estimate_campaign
         from wacost.prices.fees import load_fee_profile
         from wacost.prices.loading import load_price_book
         from wacost.templates.definitions import load_templates
 
-        allow_reuse()  # a process of its own: a large list may keep freed memory for reuse
         how = delivery(fmt, output, by, quiet, github_summary)
         inputs = [
             *campaign,

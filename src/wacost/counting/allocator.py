@@ -60,6 +60,14 @@ def no_blas_threads() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+def own_process() -> None:
+    """All of the above, for a process of its own (the command line, the benchmark's child),
+    first thing: before pyarrow and numpy are imported."""
+    keep_arrow_memory()
+    no_blas_threads()
+    allow_reuse()
+
+
 def reuse_allowed() -> bool:
     return _reuse_allowed
 

@@ -294,7 +294,6 @@ class NumberResolver:
             messy_digits = digits
         long_rows = np.flatnonzero((length > MAX_DIGITS) & (length <= MAX_DIGITS + 2))
         if long_rows.size:
-            value = value if value.flags.writeable else value.copy()
             self._read_long(long_rows, raw, clean, messy, messy_digits, value, length)
         n = len(raw)
         rules: list[tuple[int, str | None] | None] = [self._default]
@@ -380,8 +379,8 @@ class NumberResolver:
             as_value, national_ok, national_country = self._read_national(
                 value[rows], length[rows], rule
             )
-            use = rows[national_ok | ~ok[rows]]
             picked = national_ok | ~ok[rows]
+            use = rows[picked]
             if chosen_value is value:
                 chosen_value = value.copy()
             chosen_value[use] = as_value[picked]
