@@ -137,6 +137,12 @@ class Batch:
     columns: dict[str, pa.Array]
     num_rows: int
 
+    def before(self, line: int) -> Batch:
+        """Its rows before the one on `line` (all of them when `line` is past its last)."""
+        rows = max(0, min(self.num_rows, line - self.first_line))
+        head = {name: column.slice(0, rows) for name, column in self.columns.items()}
+        return Batch(self.file_index, self.first_line, head, rows)
+
 
 def inspect_campaign(
     path: Path,
@@ -353,18 +359,13 @@ def read_batches(
                     line,
                 ),
             )
+            batch = Batch(file_index, line, columns, record_batch.num_rows)
             if failure is not None:  # the rows before it first: an error of theirs comes first
-                rows = max(0, min(record_batch.num_rows, (failure.line or line) - line))
-                if rows:
-                    head = {name: column.slice(0, rows) for name, column in columns.items()}
-                    yield Batch(file_index, line, head, rows)
+                head = batch.before(failure.line or line)
+                if head.num_rows:
+                    yield head
                 raise failure
-            yield Batch(
-                file_index=file_index,
-                first_line=line,
-                columns=columns,
-                num_rows=record_batch.num_rows,
-            )
+            yield batch
             line += record_batch.num_rows
         if bad_row.skip and bad_row.row is not None:  # in no batch: the file's last rows
             raise explain_parse_error(where, ValueError(), bad_row, source, start)

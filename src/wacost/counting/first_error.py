@@ -37,10 +37,8 @@ def earliest_in(
 ) -> InputFileError:
     """The error on the earliest line of `batch`, given `error`, one of its errors."""
     while error.line is not None and error.line > batch.first_line:
-        rows = min(error.line - batch.first_line, batch.num_rows)
-        head = {name: column.slice(0, rows) for name, column in batch.columns.items()}
         try:
-            reduce_batch(Batch(batch.file_index, batch.first_line, head, rows), resolver, where)
+            reduce_batch(batch.before(error.line), resolver, where)
         except InputFileError as earlier:
             if earlier.line is None or earlier.line >= error.line:
                 return error
