@@ -402,13 +402,12 @@ def _text_columns(
 ) -> tuple[dict[str, pa.Array], InputFileError | None]:
     """The columns wacost reads as text (by canonical name), and the error of the earliest value
     that is not UTF-8 (the columns then cut before its row)."""
-    columns, failure = {}, None
-    for name, canon in wanted.items():
-        try:
-            columns[canon] = _as_text(record_batch.column(name), where, canon, line)
-        except InputFileError as error:
-            if failure is None or (error.line or 0) < (failure.line or 0):
-                failure = error
+    columns: dict[str, pa.Array] = {}
+
+    def convert(name: str, canon: str) -> None:
+        columns[canon] = _as_text(record_batch.column(name), where, canon, line)
+
+    failure = earliest_failure(None, *(partial(convert, *item) for item in wanted.items()))
     if failure is not None:
         rows = _before(record_batch, failure, line)
         columns = {canon: _as_text(rows.column(name)) for name, canon in wanted.items()}
