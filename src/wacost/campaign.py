@@ -35,6 +35,7 @@ from wacost.open_quotes import (
 from wacost.open_quotes import may_hold_line_break as _may_hold_line_break  # noqa: F401 (tests)
 from wacost.parse_errors import BadRow, explain_parse_error, quiet_bad_rows
 from wacost.sniffing import (
+    _LINE_BREAK,
     _SNIFF_BYTES,
     _detect_encoding,
     _read_head,
@@ -200,7 +201,7 @@ def inspect_campaign(
         raise InputFileError(f"{path}: contains NUL bytes", "is it really a CSV file?")
     # The header is the first line with text, after an optional Excel 'sep=;' hint line;
     # pyarrow must skip every line before it, blank ones included.
-    lines = re.split(r"\r\n|\r|\n", text)
+    lines = _LINE_BREAK.split(text)
     index, delimiter = header_and_delimiter(lines, path)
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
