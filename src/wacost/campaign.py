@@ -313,7 +313,7 @@ def read_batches(
     stream = None
     reader: pacsv.CSVStreamingReader | None = None
     # read once, its lines learnt as it is read: they follow its quotes too
-    watch: StreamLines | QuoteWatch | None = source.lines if check_unread else None
+    watch: QuoteWatch | None = source.lines if check_unread else None
     try:
         if source.opener is not None:
             stream = source.opener()
