@@ -121,6 +121,11 @@ class CampaignFile:
     def has_phone(self) -> bool:
         return "phone" in self.columns
 
+    @property
+    def arrow_encoding(self) -> str:
+        """The encoding as pyarrow's CSV reader is given it ("utf8": its own decoding)."""
+        return "utf8" if self.encoding in ("utf-8", "utf8") else self.encoding
+
     def source(self) -> Any:
         """What pyarrow reads: the path of a regular file, or the replayed stream."""
         if self.stream is not None:  # read once: its lines are learnt as it is read
@@ -287,7 +292,7 @@ def read_batches(
         column_names=names,
         skip_rows=source.skip_rows,
         block_size=block_size,
-        encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
+        encoding=source.arrow_encoding,
         # read once: one thread, so that pyarrow numbers a malformed row (InvalidRow.number),
         # the only way to name its line in a stream that cannot be read again
         use_threads=not one_thread,

@@ -100,7 +100,7 @@ def _bad_row_number(source: CampaignFile) -> int | None:
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 skip_rows=source.skip_rows,
-                encoding="utf8" if source.encoding in ("utf-8", "utf8") else source.encoding,
+                encoding=source.arrow_encoding,
                 use_threads=False,
             ),
             parse_options=pacsv.ParseOptions(
