@@ -71,7 +71,7 @@ def _ragged_row_error(
     start: int,
     problem: str,
     hint: str,
-    number: int | None = None,
+    number: int | None,
 ) -> InputFileError:
     """`where: problem (hint)`, on the line (counted a row each from `start`, as errors count
     them; the reader makes it the file's true line) of the first row with another number of

@@ -22,7 +22,7 @@ from wacost.numbers.resolver import NumberResolver
 
 
 def reduce_first(
-    batch: Batch, resolver: NumberResolver, where: str, partition_bits: int = 0
+    batch: Batch, resolver: NumberResolver, where: str, partition_bits: int
 ) -> _BatchCounts:
     """`reduce_batch`, whose error is the one on the batch's earliest line: the rows before the
     one named are reduced again, until none of them raises (each check names its first row)."""
