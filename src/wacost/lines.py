@@ -90,14 +90,17 @@ class _Scanner:
         if not data:
             return
         if self.in_quotes or b'"' in data:
-            toggles = self._toggles(np.frombuffer(data, dtype=np.uint8))
-            self.in_quotes = bool((toggles.size + self.in_quotes) & 1)
-            self.closed_last = bool(
-                toggles.size and toggles[-1] == len(data) - 1 and not self.in_quotes
-            )
+            self._passed(self._toggles(np.frombuffer(data, dtype=np.uint8)), data)
         else:
-            self.closed_last = False
-        self.last = data[-1]
+            self.last, self.closed_last = data[-1], False
+
+    def _passed(self, toggles: np.ndarray, data: bytes | np.ndarray) -> None:
+        """The quotes' state after `data`, whose quotes open or close a field at `toggles`."""
+        self.in_quotes = bool((toggles.size + self.in_quotes) & 1)
+        self.closed_last = bool(
+            toggles.size and toggles[-1] == len(data) - 1 and not self.in_quotes
+        )
+        self.last = int(data[-1])
 
     def _skip(self, data: bytes) -> bytes:
         """Drop the lines before the first row (quotes do not matter there)."""
@@ -142,10 +145,8 @@ class _Scanner:
         at_end = bool(outside[-1]) if breaks.size and breaks[-1] == len(b) - 1 else False
         self.rows += len(starts)
         self.line += len(breaks)
-        self.in_quotes = bool((toggles.size + parity) & 1)
         self.at_row_start = at_end
-        self.last = int(b[-1])
-        self.closed_last = bool(toggles.size and toggles[-1] == len(b) - 1 and not self.in_quotes)
+        self._passed(toggles, b)
         return np.asarray(lines, dtype=np.int64)
 
     def _toggles(self, b: np.ndarray) -> np.ndarray:
