@@ -35,6 +35,7 @@ from wacost.open_quotes import (
 from wacost.open_quotes import may_hold_line_break as _may_hold_line_break  # noqa: F401 (tests)
 from wacost.parse_errors import BadRow, explain_parse_error, quiet_bad_rows
 from wacost.sniffing import (
+    _LINE_BREAK,
     _SNIFF_BYTES,
     _detect_encoding,
     _read_head,
@@ -120,6 +121,11 @@ class CampaignFile:
     def has_phone(self) -> bool:
         return "phone" in self.columns
 
+    @property
+    def arrow_encoding(self) -> str:
+        """The encoding as pyarrow's CSV reader is given it ("utf8": its own decoding)."""
+        return "utf8" if self.encoding in ("utf-8", "utf8") else self.encoding
+
     def source(self) -> Any:
         """What pyarrow reads: the path of a regular file, or the replayed stream."""
         if self.stream is not None:  # read once: its lines are learnt as it is read
@@ -136,6 +142,12 @@ class Batch:
     first_line: int
     columns: dict[str, pa.Array]
     num_rows: int
+
+    def before(self, line: int) -> Batch:
+        """Its rows before the one on `line` (all of them when `line` is past its last)."""
+        rows = max(0, min(self.num_rows, line - self.first_line))
+        head = {name: column.slice(0, rows) for name, column in self.columns.items()}
+        return Batch(self.file_index, self.first_line, head, rows)
 
 
 def inspect_campaign(
@@ -194,7 +206,7 @@ def inspect_campaign(
         raise InputFileError(f"{path}: contains NUL bytes", "is it really a CSV file?")
     # The header is the first line with text, after an optional Excel 'sep=;' hint line;
     # pyarrow must skip every line before it, blank ones included.
-    lines = re.split(r"\r\n|\r|\n", text)
+    lines = _LINE_BREAK.split(text)
     index, delimiter = header_and_delimiter(lines, path)
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
@@ -280,7 +292,7 @@ def read_batches(
         column_names=names,
         skip_rows=source.skip_rows,
         block_size=block_size,
-        encoding=source.encoding if source.encoding not in ("utf-8", "utf8") else "utf8",
+        encoding=source.arrow_encoding,
         # read once: one thread, so that pyarrow numbers a malformed row (InvalidRow.number),
         # the only way to name its line in a stream that cannot be read again
         use_threads=not one_thread,
@@ -306,7 +318,7 @@ def read_batches(
     stream = None
     reader: pacsv.CSVStreamingReader | None = None
     # read once, its lines learnt as it is read: they follow its quotes too
-    watch: StreamLines | QuoteWatch | None = source.lines if check_unread else None
+    watch: QuoteWatch | None = source.lines if check_unread else None
     try:
         if source.opener is not None:
             stream = source.opener()
@@ -353,18 +365,13 @@ def read_batches(
                     line,
                 ),
             )
+            batch = Batch(file_index, line, columns, record_batch.num_rows)
             if failure is not None:  # the rows before it first: an error of theirs comes first
-                rows = max(0, min(record_batch.num_rows, (failure.line or line) - line))
-                if rows:
-                    head = {name: column.slice(0, rows) for name, column in columns.items()}
-                    yield Batch(file_index, line, head, rows)
+                head = batch.before(failure.line or line)
+                if head.num_rows:
+                    yield head
                 raise failure
-            yield Batch(
-                file_index=file_index,
-                first_line=line,
-                columns=columns,
-                num_rows=record_batch.num_rows,
-            )
+            yield batch
             line += record_batch.num_rows
         if bad_row.skip and bad_row.row is not None:  # in no batch: the file's last rows
             raise explain_parse_error(where, ValueError(), bad_row, source, start)
@@ -401,13 +408,12 @@ def _text_columns(
 ) -> tuple[dict[str, pa.Array], InputFileError | None]:
     """The columns wacost reads as text (by canonical name), and the error of the earliest value
     that is not UTF-8 (the columns then cut before its row)."""
-    columns, failure = {}, None
-    for name, canon in wanted.items():
-        try:
-            columns[canon] = _as_text(record_batch.column(name), where, canon, line)
-        except InputFileError as error:
-            if failure is None or (error.line or 0) < (failure.line or 0):
-                failure = error
+    columns: dict[str, pa.Array] = {}
+
+    def convert(name: str, canon: str) -> None:
+        columns[canon] = _as_text(record_batch.column(name), where, canon, line)
+
+    failure = earliest_failure(None, *(partial(convert, *item) for item in wanted.items()))
     if failure is not None:
         rows = _before(record_batch, failure, line)
         columns = {canon: _as_text(rows.column(name)) for name, canon in wanted.items()}

@@ -90,14 +90,17 @@ class _Scanner:
         if not data:
             return
         if self.in_quotes or b'"' in data:
-            toggles = self._toggles(np.frombuffer(data, dtype=np.uint8))
-            self.in_quotes = bool((toggles.size + self.in_quotes) & 1)
-            self.closed_last = bool(
-                toggles.size and toggles[-1] == len(data) - 1 and not self.in_quotes
-            )
+            self._passed(self._toggles(np.frombuffer(data, dtype=np.uint8)), data)
         else:
-            self.closed_last = False
-        self.last = data[-1]
+            self.last, self.closed_last = data[-1], False
+
+    def _passed(self, toggles: np.ndarray, data: bytes | np.ndarray) -> None:
+        """The quotes' state after `data`, whose quotes open or close a field at `toggles`."""
+        self.in_quotes = bool((toggles.size + self.in_quotes) & 1)
+        self.closed_last = bool(
+            toggles.size and toggles[-1] == len(data) - 1 and not self.in_quotes
+        )
+        self.last = int(data[-1])
 
     def _skip(self, data: bytes) -> bytes:
         """Drop the lines before the first row (quotes do not matter there)."""
@@ -142,10 +145,8 @@ class _Scanner:
         at_end = bool(outside[-1]) if breaks.size and breaks[-1] == len(b) - 1 else False
         self.rows += len(starts)
         self.line += len(breaks)
-        self.in_quotes = bool((toggles.size + parity) & 1)
         self.at_row_start = at_end
-        self.last = int(b[-1])
-        self.closed_last = bool(toggles.size and toggles[-1] == len(b) - 1 and not self.in_quotes)
+        self._passed(toggles, b)
         return np.asarray(lines, dtype=np.int64)
 
     def _toggles(self, b: np.ndarray) -> np.ndarray:
@@ -225,7 +226,7 @@ class QuoteWatch:
 
     def __init__(self, encoding: str, skip_lines: int, delimiter: str) -> None:
         self._reader = _Reader(encoding, skip_lines, delimiter)
-        self._reading = threading.Lock()
+        self._reading = threading.Lock()  # the CSV reader reads from its own threads
 
     def feed(self, chunk: bytes) -> None:
         with self._reading:
@@ -328,9 +329,10 @@ def row_lines(
     return result
 
 
-class StreamLines:
+class StreamLines(QuoteWatch):
     """The true lines of a campaign read once (standard input, a FIFO), learnt from its bytes as
-    the CSV reader takes them (see `tee`), before it parses them.
+    the CSV reader takes them (see `tee`), before it parses them; and, as a `QuoteWatch`,
+    whether they end inside a quoted field.
 
     Only the change points are kept: the rows from which the shift (true line minus counted
     line, never falling) grows, with the new shift. A quote-free stream has none; rows behind the
@@ -338,19 +340,14 @@ class StreamLines:
     """
 
     def __init__(self, encoding: str, skip_lines: int, delimiter: str) -> None:
-        self._reader = _Reader(encoding, skip_lines, delimiter)
+        super().__init__(encoding, skip_lines, delimiter)
         self._skip = skip_lines
         self._rows = np.zeros(0, dtype=np.int64)  # change points: the row where the shift grows
         self._shifts = np.zeros(0, dtype=np.int64)  # and the shift from there on
         self._new: list[tuple[np.ndarray, np.ndarray]] = []  # change points not yet joined
         self._last = 0  # the shift at the last row seen
         self._base = 0  # the shift before the first change point kept
-        self._reading = threading.Lock()  # the CSV reader reads from its own threads
         self._lock = threading.Lock()  # the change points, read by the counting meanwhile
-
-    def tee(self, stream: Any) -> _Tee:
-        """`stream` (read by `read(n)`), its bytes fed to these lines as they are read."""
-        return _Tee(stream, self)
 
     def feed(self, chunk: bytes) -> None:
         """The stream's next bytes (b"": its end)."""
@@ -394,11 +391,6 @@ class StreamLines:
                 self._base = int(shifts[done - 1])
                 self._rows, self._shifts = rows[done:], shifts[done:]
 
-    @property
-    def ends_inside_quotes(self) -> bool:
-        """Whether the bytes read so far end inside a quoted field (see `QuoteWatch`)."""
-        return self._reader.scanner.in_quotes
-
     def _joined(self) -> tuple[np.ndarray, np.ndarray]:
         if self._new:
             self._rows = np.concatenate([self._rows, *(rows for rows, _ in self._new)])
@@ -408,9 +400,9 @@ class StreamLines:
 
 
 class _Tee:
-    """A stream whose bytes, as they are read, also go to a `StreamLines` or a `QuoteWatch`."""
+    """A stream whose bytes, as they are read, also go to a `QuoteWatch` (or `StreamLines`)."""
 
-    def __init__(self, stream: Any, lines: StreamLines | QuoteWatch) -> None:
+    def __init__(self, stream: Any, lines: QuoteWatch) -> None:
         self._stream = stream
         self._lines = lines
         self.closed = False

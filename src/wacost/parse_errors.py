@@ -71,7 +71,7 @@ def _ragged_row_error(
     start: int,
     problem: str,
     hint: str,
-    number: int | None = None,
+    number: int | None,
 ) -> InputFileError:
     """`where: problem (hint)`, on the line (counted a row each from `start`, as errors count
     them; the reader makes it the file's true line) of the first row with another number of
@@ -100,7 +100,7 @@ def _bad_row_number(source: CampaignFile) -> int | None:
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 skip_rows=source.skip_rows,
-                encoding="utf8" if source.encoding in ("utf-8", "utf8") else source.encoding,
+                encoding=source.arrow_encoding,
                 use_threads=False,
             ),
             parse_options=pacsv.ParseOptions(

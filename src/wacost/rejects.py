@@ -68,7 +68,7 @@ def _all_columns(source: CampaignFile, block_size: int) -> Iterator[pa.RecordBat
                 column_names=names,
                 skip_rows=source.skip_rows,
                 block_size=block_size,
-                encoding="utf8" if source.encoding in ("utf-8", "utf8") else source.encoding,
+                encoding=source.arrow_encoding,
             ),
             parse_options=pacsv.ParseOptions(delimiter=source.delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(

@@ -135,9 +135,9 @@ def header_and_delimiter(lines: Sequence[str], where: object) -> tuple[int, str]
 def dict_rows(text: str, where: object) -> tuple[csv.DictReader[str], int]:
     """A small CSV's rows by column name (its header and delimiter found as a campaign's are),
     and the line of its first row (after the header)."""
-    index, delimiter = header_and_delimiter(re.split(r"\r\n|\r|\n", text), where)
+    index, delimiter = header_and_delimiter(_LINE_BREAK.split(text), where)
     offset = 0
-    for found in itertools.islice(re.finditer(r"\r\n|\r|\n", text), index):
+    for found in itertools.islice(_LINE_BREAK.finditer(text), index):
         offset = found.end()
     return csv.DictReader(io.StringIO(text[offset:]), delimiter=delimiter), index + 2
 

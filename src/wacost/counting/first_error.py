@@ -22,7 +22,7 @@ from wacost.numbers.resolver import NumberResolver
 
 
 def reduce_first(
-    batch: Batch, resolver: NumberResolver, where: str, partition_bits: int = 0
+    batch: Batch, resolver: NumberResolver, where: str, partition_bits: int
 ) -> _BatchCounts:
     """`reduce_batch`, whose error is the one on the batch's earliest line: the rows before the
     one named are reduced again, until none of them raises (each check names its first row)."""
@@ -37,10 +37,8 @@ def earliest_in(
 ) -> InputFileError:
     """The error on the earliest line of `batch`, given `error`, one of its errors."""
     while error.line is not None and error.line > batch.first_line:
-        rows = min(error.line - batch.first_line, batch.num_rows)
-        head = {name: column.slice(0, rows) for name, column in batch.columns.items()}
         try:
-            reduce_batch(Batch(batch.file_index, batch.first_line, head, rows), resolver, where)
+            reduce_batch(batch.before(error.line), resolver, where)
         except InputFileError as earlier:
             if earlier.line is None or earlier.line >= error.line:
                 return error

@@ -90,7 +90,7 @@ class _Range:
 
     parts: list[_BatchCounts]
     rows: int
-    quotes: int = 0  # quote characters in the range's bytes
+    quoted: bool = False  # a quote character in the range's bytes
     open_quote: bool = False  # the range ends inside a quoted field
     unreadable: bool = False
 
@@ -109,18 +109,15 @@ def _reduce_range(
         handle.seek(begin)
         data = handle.read(end - begin)
     piece = dataclasses.replace(source, skip_rows=0, opener=lambda: pa.BufferReader(data))
-    # (a search, which stops at the first quote, before a count, which reads every byte one
-    # at a time: most ranges hold no quote at all)
-    quotes = data.count(b'"') if b'"' in data else 0
-    result = _Range(
-        [], 0, quotes, open_quote=quotes > 0 and ends_inside_quotes(data, source.delimiter)
-    )
+    # (a search, which stops at the first quote: most ranges hold no quote at all)
+    quoted = b'"' in data
+    result = _Range([], 0, quoted, open_quote=quoted and ends_inside_quotes(data, source.delimiter))
     if result.open_quote:
         return result  # cut inside a quoted field: the consumer reads on serially from here
     # without a quote character no field can run over lines: only the used columns are read
     # (its quotes were followed above: it does not end inside one)
     batches = read_batches(
-        piece, file_index, block_size, check_unread=result.quotes > 0, watch_quotes=False
+        piece, file_index, block_size, check_unread=result.quoted, watch_quotes=False
     )
     try:
         for batch in batches:

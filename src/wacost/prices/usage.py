@@ -83,7 +83,7 @@ def _parse_rows(
     card: RateCard,
     where: str,
     lenient: bool,
-    first: int = 2,
+    first: int,
 ) -> Usage:
     if not {"market", "category", "messages"} <= set(fields):
         raise InputFileError(
