@@ -16,6 +16,7 @@ same scanner, and keeps only where the true lines move further from the counted 
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import threading
 from collections.abc import Callable
@@ -174,7 +175,7 @@ class _Scanner:
         # where the last quote closed a field (-1: the previous bytes' last)
         closed = int(at[first - 1]) if first else (-1 if self.closed_last else -2)
         at_boundary = boundary.tolist()
-        starts = np.flatnonzero(boundary)  # the quotes at a field's start
+        starts = np.flatnonzero(boundary).tolist()  # the quotes at a field's start
         positions = at.tolist()
         j, count = first, at.size
         while j < count:
@@ -185,8 +186,9 @@ class _Scanner:
                 inside = True
             else:  # a character of an unquoted field, as is every quote up to the next one
                 # at a field's start (5" screen on every row: passed in one search)
-                following = int(np.searchsorted(starts, j + 1))
-                j = int(starts[following]) if following < starts.size else count
+                # (bisect on a list: a numpy search per quote cost 7x on '5","a, b"' rows)
+                following = bisect.bisect_right(starts, j)
+                j = starts[following] if following < len(starts) else count
                 continue
             toggles.append(j)
             j += 1
