@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from wacost.arrow import from_numpy, to_numpy, utf8
+from wacost.numbers import plain
 from wacost.numbers.plan import (
     _CHUNK,
     _INT64_MAX,
@@ -57,6 +58,7 @@ from wacost.numbers.text import (
     _np_int,
     _parse_digits,
     _plus_as_zero,
+    _read_long,
 )
 from wacost.prices.cards import Numbering
 
@@ -261,6 +263,62 @@ class NumberResolver:
         if raw.null_count:
             raw = pc.fill_null(raw, utf8(""))
         raw = pa.concat_arrays([raw]) if raw.offset else raw  # offsets from 0
+        rules: list[tuple[int, str | None] | None] = [self._default]
+        rule_ids = np.zeros(len(raw), dtype=np.int32)
+        if regions is not None:
+            encoded = pc.dictionary_encode(pc.fill_null(regions, utf8("")))
+            lut = []
+            for region in encoded.dictionary.to_pylist():
+                if region in known_countries():
+                    lut.append(len(rules))
+                    rules.append(national_rule(region))
+                else:  # blank, or not a country code: --default-country reads it
+                    lut.append(0)
+            ids = np.asarray(to_numpy(encoded.indices), dtype=np.int32)
+            rule_ids = np.array(lut, dtype=np.int32)[ids]
+        table = self._sevens[self._plan.strict].table()
+        decided = plain.decide(raw, table, national=rules == [None])
+        if decided is None:
+            numbers, country_ids, valid, present = self._read(raw, rule_ids, rules)
+        else:  # the compiled reader's verdicts, and the numpy path's for the rows it left
+            numbers, country_ids = decided.numbers, decided.country_ids
+            valid = decided.state == plain.VALID
+            present = np.ones(len(raw), dtype=bool)  # it decides only digits after a '+'
+            rows = decided.undecided
+            if rows.size:
+                taken = raw if rows.size == len(raw) else pc.take(raw, from_numpy(rows))
+                part = self._read(taken, rule_ids[rows], rules)
+                numbers[rows], country_ids[rows], valid[rows], present[rows] = part
+        mismatch = None
+        if len(rules) > 1:
+            mismatch = np.zeros(len(raw), dtype=bool)
+            for rule_id in range(1, len(rules)):
+                rows = np.flatnonzero(valid & (rule_ids == rule_id))
+                if rows.size:
+                    rule = rules[rule_id]
+                    assert rule is not None
+                    # the number's leading digits are its calling code, or it is another's
+                    value = numbers[rows].astype(np.uint64)
+                    digits = np.searchsorted(_POW10, value, side="right")
+                    code_digits = len(str(rule[0]))
+                    head = value // _POW10.take(digits - code_digits, mode="clip")
+                    mismatch[rows] = head != np.uint64(rule[0])
+        return ResolvedNumbers(
+            numbers=numbers,
+            country_ids=country_ids,
+            valid_mask=valid,
+            countries=self.countries,
+            present=present,
+            mismatch=mismatch,
+        )
+
+    def _read(
+        self,
+        raw: pa.Array,
+        rule_ids: np.ndarray,
+        rules: Sequence[tuple[int, str | None] | None],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(numbers, country ids, valid, present) of every row, on whole columns (numpy)."""
         # digits after at most one '+' (written '0'), the common case: read as integers
         digits, plus, length = _plus_as_zero(raw)
         clean = _all_digits(digits) & (length >= 1)
@@ -294,21 +352,8 @@ class NumberResolver:
             messy_digits = digits
         long_rows = np.flatnonzero((length > MAX_DIGITS) & (length <= MAX_DIGITS + 2))
         if long_rows.size:
-            self._read_long(long_rows, raw, clean, messy, messy_digits, value, length)
+            _read_long(long_rows, raw, clean, messy, messy_digits, value, length)
         n = len(raw)
-        rules: list[tuple[int, str | None] | None] = [self._default]
-        rule_ids = np.zeros(n, dtype=np.int32)
-        if regions is not None:
-            encoded = pc.dictionary_encode(pc.fill_null(regions, utf8("")))
-            lut = []
-            for region in encoded.dictionary.to_pylist():
-                if region in known_countries():
-                    lut.append(len(rules))
-                    rules.append(national_rule(region))
-                else:  # blank, or not a country code: --default-country reads it
-                    lut.append(0)
-            ids = np.asarray(to_numpy(encoded.indices), dtype=np.int32)
-            rule_ids = np.array(lut, dtype=np.int32)[ids]
         numbers = np.empty(n, dtype=np.int64)
         country_ids = np.empty(n, dtype=np.int16)
         valid = np.empty(n, dtype=bool)
@@ -318,28 +363,7 @@ class NumberResolver:
             numbers[part], country_ids[part], valid[part] = self._numbers(
                 value[part], length[part], plus[part], plausible[part], rule_ids[part], rules
             )
-        mismatch = None
-        if len(rules) > 1:
-            mismatch = np.zeros(n, dtype=bool)
-            for rule_id in range(1, len(rules)):
-                rows = np.flatnonzero(valid & (rule_ids == rule_id))
-                if rows.size:
-                    rule = rules[rule_id]
-                    assert rule is not None
-                    # the number's leading digits are its calling code, or it is another's
-                    value = numbers[rows].astype(np.uint64)
-                    digits = np.searchsorted(_POW10, value, side="right")
-                    code_digits = len(str(rule[0]))
-                    head = value // _POW10.take(digits - code_digits, mode="clip")
-                    mismatch[rows] = head != np.uint64(rule[0])
-        return ResolvedNumbers(
-            numbers=numbers,
-            country_ids=country_ids,
-            valid_mask=valid,
-            countries=self.countries,
-            present=present,
-            mismatch=mismatch,
-        )
+        return numbers, country_ids, valid, present
 
     def _numbers(
         self,
@@ -389,37 +413,6 @@ class NumberResolver:
         valid = plausible & ok & (chosen_value <= _INT64_MAX) & (country_ids > 0)
         numbers = np.where(valid, chosen_value, np.uint64(0)).view(np.int64)  # valid: <= 2**63-1
         return numbers, np.where(valid, country_ids, np.int16(0)), valid
-
-    @staticmethod
-    def _read_long(
-        rows: np.ndarray,
-        raw: pa.Array,
-        clean: np.ndarray,
-        messy: np.ndarray,
-        messy_digits: pa.Array | None,
-        value: np.ndarray,
-        length: np.ndarray,
-    ) -> None:
-        """20 or 21 digits: valid only after an international '00' prefix; read what follows it.
-
-        Such a row keeps its length (over 19, which marks it as starting with "00") and gets the
-        value of the digits after the "00"; any other gets the value 0.
-        """
-        written = rows[clean[rows]]  # digits after at most one '+'
-        parts = [(written, pc.ascii_ltrim(pc.take(raw, from_numpy(written)), "+"))]
-        if messy_digits is not None:
-            at = np.flatnonzero(np.isin(messy, rows))
-            parts.append((messy[at], pc.take(messy_digits, from_numpy(at))))
-        for target, digits in parts:
-            if not target.size:
-                continue
-            rest = pc.utf8_slice_codeunits(digits, 2)
-            fits = _np_bool(pc.starts_with(digits, "00")) & (
-                _np_int(pc.binary_length(rest)) <= MAX_DIGITS
-            )
-            rest_value = pc.cast(pc.if_else(from_numpy(fits), rest, utf8("0")), pa.uint64())
-            value[target] = np.asarray(to_numpy(rest_value), dtype=np.uint64)
-            length[target] = np.where(fits, length[target], MAX_DIGITS + 3)
 
     def _read_national(
         self, value: np.ndarray, length: np.ndarray, rule: tuple[int, str | None]

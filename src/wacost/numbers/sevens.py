@@ -47,14 +47,19 @@ class SevenDigits:
         self._table: np.ndarray | None = None  # made on first use
         self._lock = threading.Lock()
 
-    def entries(self, first7: np.ndarray) -> np.ndarray:
-        """The entry of each number's first seven digits (below 10**7)."""
+    def table(self) -> np.ndarray:
+        """The table, indexed by first seven digits: an entry of 0 is not worked out yet."""
         table = self._table
         if table is None:
             with self._lock:
                 if self._table is None:
                     self._table = _zeros(_SIZE)
                 table = self._table
+        return table
+
+    def entries(self, first7: np.ndarray) -> np.ndarray:
+        """The entry of each number's first seven digits (below 10**7)."""
+        table = self.table()
         slot = first7.view(np.int64)
         entry: np.ndarray = table.take(slot)
         missing = np.flatnonzero(entry == 0)

@@ -7,7 +7,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wacost.arrow import boolean, to_numpy
+from wacost.arrow import boolean, from_numpy, to_numpy, utf8
+from wacost.numbers.plan import MAX_DIGITS
 
 
 def _np_bool(array: pa.Array) -> np.ndarray:
@@ -95,3 +96,34 @@ def _ascii_digits(text: pa.Array) -> pa.Array:
     return pa.StringArray.from_buffers(
         n, pa.py_buffer(new_offsets), pa.py_buffer(data[keep].tobytes())
     )
+
+
+def _read_long(
+    rows: np.ndarray,
+    raw: pa.Array,
+    clean: np.ndarray,
+    messy: np.ndarray,
+    messy_digits: pa.Array | None,
+    value: np.ndarray,
+    length: np.ndarray,
+) -> None:
+    """20 or 21 digits: valid only after an international '00' prefix; read what follows it.
+
+    Such a row keeps its length (over 19, which marks it as starting with "00") and gets the
+    value of the digits after the "00"; any other gets the value 0.
+    """
+    written = rows[clean[rows]]  # digits after at most one '+'
+    parts = [(written, pc.ascii_ltrim(pc.take(raw, from_numpy(written)), "+"))]
+    if messy_digits is not None:
+        at = np.flatnonzero(np.isin(messy, rows))
+        parts.append((messy[at], pc.take(messy_digits, from_numpy(at))))
+    for target, digits in parts:
+        if not target.size:
+            continue
+        rest = pc.utf8_slice_codeunits(digits, 2)
+        fits = _np_bool(pc.starts_with(digits, "00")) & (
+            _np_int(pc.binary_length(rest)) <= MAX_DIGITS
+        )
+        rest_value = pc.cast(pc.if_else(from_numpy(fits), rest, utf8("0")), pa.uint64())
+        value[target] = np.asarray(to_numpy(rest_value), dtype=np.uint64)
+        length[target] = np.where(fits, length[target], MAX_DIGITS + 3)

@@ -1,0 +1,237 @@
+/* The resolver's common case in one pass over a column's bytes (see wacost.numbers.plain).
+
+A number written as 4 to 19 ASCII digits, after at most one '+', not starting with 0, whose
+first seven digits already have their entry in the seven-digit table (wacost.numbers.sevens),
+and whose entry decides it (the calling code's automaton accepts or refuses every national
+number of its length): its E.164 value, billing country and validity are read here, exactly as
+the numpy path reads them. Every other row is left for that path (state PLAIN_UNDECIDED).
+Numbers written without '+' are decided here only when no rule reads national numbers.
+
+Built into wacost when a C compiler is present (hatch_build.py); without it, the numpy path
+reads every row. The loop holds no Python object: it runs without the GIL. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+enum { PLAIN_UNDECIDED = 0, PLAIN_INVALID = 1, PLAIN_VALID = 2 };
+
+/* The packed entry's layout: wacost/numbers/sevens.py (checked by the tests). */
+#define NONE_SHIFT 19
+#define LENGTH_SHIFT 38
+#define LENGTH_MASK 0x1F
+#define REGEX_SHIFT 43
+#define COUNTRY_SHIFT 44
+#define COUNTRY_MASK 0xFFF
+#define TABLE_SIZE 10000000
+#define MAX_DIGITS 19
+
+static const uint64_t POW10[20] = {
+    1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+    100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL,
+    10000000000000ULL, 100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+    100000000000000000ULL, 1000000000000000000ULL, 10000000000000000000ULL};
+
+static int get(PyObject *obj, Py_buffer *view, int writable, Py_ssize_t need, const char *name) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0)
+        return -1;
+    if (view->len < need) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, at least %zd needed", name, view->len, need);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* Eight ASCII digits (the first at the lowest byte, as loaded from memory on a little-endian
+   machine) -> their value, in a few multiplications (the SWAR method of simdjson and
+   fast_float); 0 in *ok unless every byte is a digit. */
+static inline uint64_t eight_digits(uint64_t chunk, int *ok) {
+    /* each byte 0x30..0x3F, and adding 6 leaves it below 0x40: '0'..'9' */
+    *ok &= ((chunk & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL) &&
+           (((chunk + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL);
+    chunk -= 0x3030303030303030ULL;
+    chunk = (chunk * 10) + (chunk >> 8);
+    chunk = (((chunk & 0x000000FF000000FFULL) * 0x000F424000000064ULL) +
+             (((chunk >> 16) & 0x000000FF000000FFULL) * 0x0000271000000001ULL)) >> 32;
+    return chunk;
+}
+
+static inline uint64_t load8(const uint8_t *at) {
+    uint64_t chunk;
+    memcpy(&chunk, at, 8);
+    return chunk;
+}
+
+/* The value of `length` (4..19) bytes at s if all are ASCII digits, and of their first seven
+   (a shorter number padded with zeros); `before`: how many bytes of the buffer lie before s.
+   Eight digits at a time; the last 1 to 8 are read from the eight bytes ending the number,
+   those before them written as '0'. Reads no byte outside the number but for those before
+   it, and only where there are `before` of them. */
+static inline int digits_value(const uint8_t *s, int length, Py_ssize_t before, uint64_t *value,
+                               uint64_t *first7) {
+    int ok = 1;
+    uint64_t total = 0, head = 0;
+    int at = 0;
+    if (length < 8 && before < 8 - length) { /* too near the buffer's start: a byte at a time */
+        for (; at < length; at++) {
+            unsigned digit = (unsigned)s[at] - '0';
+            if (digit > 9) return 0;
+            total = total * 10 + digit;
+        }
+        *value = total;
+        *first7 = length >= 7 ? total / POW10[length - 7] : total * POW10[7 - length];
+        return 1;
+    }
+    while (length - at > 8) {
+        uint64_t eight = eight_digits(load8(s + at), &ok);
+        if (at == 0) head = eight;
+        total = total * 100000000ULL + eight;
+        at += 8;
+    }
+    int rest = length - at, pad = 8 - rest;
+    uint64_t chunk = load8(s + length - 8);
+    if (pad) {
+        uint64_t low = (1ULL << (8 * pad)) - 1;
+        chunk = (chunk & ~low) | (0x3030303030303030ULL & low);
+    }
+    uint64_t last = eight_digits(chunk, &ok);
+    if (!ok) return 0;
+    total = total * POW10[rest] + last;
+    *value = total;
+    if (length > 8)
+        *first7 = head / 10;
+    else
+        *first7 = length >= 7 ? total / POW10[length - 7] : total * POW10[7 - length];
+    return 1;
+}
+
+static Py_ssize_t resolve_rows(Py_ssize_t n, const int32_t *offsets, const uint8_t *data,
+                               Py_ssize_t data_len, const int64_t *table, int national,
+                               int64_t *numbers, int16_t *country, uint8_t *state) {
+    Py_ssize_t undecided = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int32_t start = offsets[i], end = offsets[i + 1];
+        numbers[i] = 0;
+        country[i] = 0;
+        state[i] = PLAIN_UNDECIDED;
+        if (start < 0 || end < start || end > data_len) {
+            undecided++;
+            continue;
+        }
+        const uint8_t *s = data + start;
+        int length = (int)(end - start);
+        int plus = length > 0 && s[0] == '+';
+        s += plus;
+        length -= plus;
+        if (length < 4 || length > MAX_DIGITS || s[0] == '0' || (!plus && !national)) {
+            undecided++;
+            continue;
+        }
+        uint64_t value, first7;
+        if (!digits_value(s, length, s - data, &value, &first7)) {
+            undecided++;
+            continue;
+        }
+        if (first7 >= TABLE_SIZE) { /* cannot be: the first digit is not 0 */
+            undecided++;
+            continue;
+        }
+        int64_t entry = table[first7];
+        if (entry == 0) { /* not worked out yet: the numpy path fills it in */
+            undecided++;
+            continue;
+        }
+        int national_digits = length - (int)((entry >> LENGTH_SHIFT) & LENGTH_MASK);
+        if (national_digits < 0) { /* shorter than its calling code, or no code */
+            state[i] = PLAIN_INVALID;
+            continue;
+        }
+        if (national_digits < 4 || ((entry >> REGEX_SHIFT) & 1)) {
+            undecided++;
+            continue;
+        }
+        int64_t remaining = entry >> (national_digits - 4);
+        int accepted = (int)(remaining & 1);
+        if (!accepted && !((remaining >> NONE_SHIFT) & 1)) { /* the automaton must walk */
+            undecided++;
+            continue;
+        }
+        int16_t code = (int16_t)((entry >> COUNTRY_SHIFT) & COUNTRY_MASK);
+        if (accepted && value <= (uint64_t)INT64_MAX && code > 0) {
+            numbers[i] = (int64_t)value;
+            country[i] = code;
+            state[i] = PLAIN_VALID;
+        } else {
+            state[i] = PLAIN_INVALID;
+        }
+    }
+    return undecided;
+}
+
+PyDoc_STRVAR(resolve_doc,
+             "resolve(n, offsets, data, table, national, numbers, country, state) -> undecided\n\n"
+             "n rows; offsets: int32[n + 1] and data: uint8 (a string column's buffers); table: the\n"
+             "general plan's seven-digit table, int64[10**7]; national: whether numbers written\n"
+             "without '+' may be decided; numbers (int64[n]), country (int16[n]) and state\n"
+             "(uint8[n]: 0 undecided, 1 invalid, 2 valid) are written. Returns how many rows\n"
+             "are left undecided.");
+
+static PyObject *resolve(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *objects[7];
+    Py_ssize_t n;
+    int national;
+    if (!PyArg_ParseTuple(args, "nOOOpOOO", &n, &objects[0], &objects[1], &objects[2],
+                          &national, &objects[4], &objects[5], &objects[6]))
+        return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "n: a count of rows, 0 or more");
+        return NULL;
+    }
+    Py_buffer offsets, data, table, numbers, country, state;
+    if (get(objects[0], &offsets, 0, (n + 1) * (Py_ssize_t)sizeof(int32_t), "offsets") < 0)
+        return NULL;
+    Py_ssize_t undecided = -1;
+    if (get(objects[1], &data, 0, 0, "data") < 0) goto free_offsets;
+    if (get(objects[2], &table, 0, TABLE_SIZE * (Py_ssize_t)sizeof(int64_t), "table") < 0)
+        goto free_data;
+    if (get(objects[4], &numbers, 1, n * (Py_ssize_t)sizeof(int64_t), "numbers") < 0)
+        goto free_table;
+    if (get(objects[5], &country, 1, n * (Py_ssize_t)sizeof(int16_t), "country") < 0)
+        goto free_numbers;
+    if (get(objects[6], &state, 1, n, "state") < 0) goto free_country;
+    Py_BEGIN_ALLOW_THREADS;
+    undecided = resolve_rows(n, offsets.buf, data.buf, data.len, table.buf, national,
+                             numbers.buf, country.buf, state.buf);
+    Py_END_ALLOW_THREADS;
+    PyBuffer_Release(&state);
+free_country:
+    PyBuffer_Release(&country);
+free_numbers:
+    PyBuffer_Release(&numbers);
+free_table:
+    PyBuffer_Release(&table);
+free_data:
+    PyBuffer_Release(&data);
+free_offsets:
+    PyBuffer_Release(&offsets);
+    if (undecided < 0) return NULL;
+    return PyLong_FromSsize_t(undecided);
+}
+
+static PyMethodDef methods[] = {
+    {"resolve", resolve, METH_VARARGS, resolve_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_plain",
+    .m_doc = "The resolver's common case, compiled.",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__plain(void) { return PyModule_Create(&module); }

@@ -1,0 +1,187 @@
+"""The compiled reader of plain numbers (wacost/numbers/_plain.c) gives every row the figures
+the numpy path gives it: number, country, validity, whether something is written, and the
+row's country mismatch, for numbers of every calling code and length, written every which way,
+with and without a row's own country and --default-country."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import phonenumbers
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wacost.numbers import plain, sevens
+from wacost.numbers.resolver import NumberResolver, ResolvedNumbers
+from wacost.prices.loading import load_price_book
+
+BOOK = load_price_book()
+SOURCE = Path(plain.__file__).with_name("_plain.c")
+
+
+def _fields(resolved: ResolvedNumbers) -> dict[str, object]:
+    mismatch = resolved.mismatch
+    return {
+        "numbers": resolved.numbers.tolist(),
+        "country_ids": resolved.country_ids.tolist(),
+        "valid": resolved.valid_mask.tolist(),
+        "present": resolved.present.tolist(),
+        "mismatch": None if mismatch is None else mismatch.tolist(),
+    }
+
+
+def _check(
+    values: list[str | None],
+    regions: list[str] | None = None,
+    default: str | None = None,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> int:
+    """Resolve `values` on the numpy path, then twice with the compiled reader (the first on an
+    empty seven-digit table, the second on the table the first filled); all three agree.
+    Returns how many rows the compiled reader decided on its second reading."""
+    assert monkeypatch is not None
+    column = pa.array(values, pa.string())
+    region_column = None if regions is None else pa.array(regions, pa.string())
+    with monkeypatch.context() as patched:
+        patched.setattr(plain, "_KERNEL", None)
+        expected = _fields(NumberResolver(BOOK.numbering, default).resolve(column, region_column))
+    resolver = NumberResolver(BOOK.numbering, default)
+    for _ in range(2):
+        assert _fields(resolver.resolve(column, region_column)) == expected
+    table = resolver._sevens[False].table()
+    decided = plain.decide(column.fill_null(""), table, national=regions is None and not default)
+    assert decided is not None
+    return len(values) - decided.undecided.size
+
+
+def _numbers_of_every_code(seed: int) -> list[str | None]:
+    """For every calling code: numbers of every national length from 1 to 17, with '+', without,
+    with '00', and a few written with spaces; the digits random."""
+    rng = np.random.default_rng(seed)
+    values: list[str | None] = []
+    for code in sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE):
+        for national in range(1, 18):
+            digits = "".join(map(str, rng.integers(0, 10, national)))
+            if digits[0] == "0" and rng.random() < 0.8:
+                digits = str(rng.integers(1, 10)) + digits[1:]
+            values += [f"+{code}{digits}", f"{code}{digits}", f"00{code}{digits}"]
+            if national % 5 == 0:
+                values += [f"+{code} {digits}", f"{digits}", f"0{digits}"]
+    return values
+
+
+def _examples(seed: int) -> list[str | None]:
+    """libphonenumber's example number of every region and number type (valid ones, of every
+    length a plan allows), each also with its last digits changed, one digit more and less,
+    and after '00', '+00', '+0' and '0'."""
+    rng = np.random.default_rng(seed)
+    values: list[str | None] = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in range(11):  # PhoneNumberType: FIXED_LINE .. VOICEMAIL
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            text = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+            tail = "".join(map(str, rng.integers(0, 10, 3)))
+            values += [text, text[:-3] + tail, text + tail[0], text[:-1], text[1:]]
+            values += ["00" + text[1:], "+00" + text[1:], "+0" + text[1:], "0" + text[1:]]
+    return values
+
+
+def test_every_example_number_reads_as_on_the_numpy_path(monkeypatch):
+    """Valid numbers of every type, among them those whose first digits leave their validity to
+    the rest (the automaton's walk): the compiled reader leaves those to the numpy path."""
+    values = _examples(5)
+    decided = _check(values, monkeypatch=monkeypatch)
+    assert decided > len(values) // 2
+
+
+def test_the_reader_is_compiled():
+    """The install built it (hatch_build.py); only WACOST_PURE_PYTHON=1 turns it off."""
+    if os.environ.get("WACOST_PURE_PYTHON", "") not in ("", "0"):
+        assert not plain.compiled()
+    else:
+        assert plain.compiled(), "wacost/numbers/_plain.c was not built: see hatch_build.py"
+
+
+def test_the_entry_layout_is_the_tables():
+    """The C source's copy of the seven-digit table's layout is the table's."""
+    text = SOURCE.read_text()
+    defined = dict(re.findall(r"#define (\w+) (\w+)", text))
+    assert int(defined["NONE_SHIFT"]) == sevens.NONE_SHIFT
+    assert int(defined["LENGTH_SHIFT"]) == sevens.LENGTH_SHIFT
+    assert int(defined["LENGTH_MASK"], 16) == sevens.LENGTH_MASK
+    assert int(defined["REGEX_SHIFT"]) == sevens.REGEX_SHIFT
+    assert int(defined["COUNTRY_SHIFT"]) == sevens.COUNTRY_SHIFT
+    assert int(defined["COUNTRY_MASK"], 16) == sevens.COUNTRY_MASK
+    assert int(defined["TABLE_SIZE"]) == sevens._SIZE
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_calling_code_and_length_reads_as_on_the_numpy_path(seed, monkeypatch):
+    values = _numbers_of_every_code(seed)
+    decided = _check(values, monkeypatch=monkeypatch)
+    assert decided > len(values) // 3  # it does read most '+' numbers itself
+
+
+def test_with_a_default_country_and_each_rows_own(monkeypatch):
+    values = _numbers_of_every_code(3)
+    rng = np.random.default_rng(3)
+    regions = [str(r) for r in rng.choice(["", "IN", "GB", "US", "DE", "XX", "BR"], len(values))]
+    assert _check(values, regions=regions, monkeypatch=monkeypatch) > 0
+    assert _check(values, default="IN", monkeypatch=monkeypatch) > 0
+
+
+def test_near_the_buffers_start_and_in_a_slice(monkeypatch):
+    """Short numbers first in a column (no eight bytes before them) and a sliced column."""
+    values: list[str | None] = ["+1234", "+12345", "1234567", "+44207946", None, "", "+"]
+    values += ["+919876543210", "+4915123456789", "+12125550123", "+79123456789"] * 3
+    _check(values, monkeypatch=monkeypatch)
+    column = pa.array(["x" * 11, *[v or "" for v in values]], pa.string()).slice(1)
+    with monkeypatch.context() as patched:
+        patched.setattr(plain, "_KERNEL", None)
+        expected = _fields(NumberResolver(BOOK.numbering).resolve(column))
+    resolver = NumberResolver(BOOK.numbering)
+    for _ in range(2):
+        assert _fields(resolver.resolve(column)) == expected
+
+
+def test_only_empty_strings(monkeypatch):
+    _check(["", "", None], monkeypatch=monkeypatch)
+
+
+WRITTEN = st.lists(
+    st.text(alphabet="+0123456789 -()abc.\u0661", min_size=0, max_size=24)
+    | st.from_regex(r"\+?[1-9][0-9]{3,18}", fullmatch=True)
+    | st.none(),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=WRITTEN)
+def test_anything_written_reads_as_on_the_numpy_path(values):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _check(values, monkeypatch=monkeypatch)
+        _check(values, default="GB", monkeypatch=monkeypatch)
+
+
+def test_a_short_buffer_is_refused():
+    """The extension checks the sizes of what it is given (no read past a buffer)."""
+    from wacost.numbers import _plain as kernel  # built by the install, whatever the environment
+
+    offsets = np.array([0, 3], dtype=np.int32)
+    data = np.frombuffer(b"+12", dtype=np.uint8)
+    out = (np.empty(1, np.int64), np.empty(1, np.int16), np.empty(1, np.uint8))
+    with pytest.raises(ValueError, match="table"):
+        kernel.resolve(1, offsets, data, np.zeros(10, np.int64), True, *out)
+    with pytest.raises(ValueError, match="offsets"):
+        kernel.resolve(2, offsets, data, np.zeros(10**7, np.int64), True, *out)
+    with pytest.raises(ValueError, match="numbers"):
+        kernel.resolve(1, offsets, data, np.zeros(10**7, np.int64), True, out[0][:0], *out[1:])
