@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -268,6 +268,7 @@ def read_batches(
     first_line: int | None = None,
     watch_quotes: bool = True,
     exact: bool = False,
+    parsed: list[pa.RecordBatch] | None = None,
 ) -> Iterator[Batch]:
     """The rows of `source` in blocks of about `block_size` bytes, as canonical string columns.
 
@@ -280,7 +281,8 @@ def read_batches(
     header), in batches and errors. `watch_quotes`: refuse bytes that end inside a quoted field
     (a caller that has checked they do not passes False). `exact`: read on one thread (as a
     stream always is), so that the first error raised is the one on the earliest line (the
-    rows before it are handed on first: an error of theirs comes first).
+    rows before it are handed on first: an error of theirs comes first). `parsed`: the used
+    columns as pyarrow's reader gives them without quoting, already split (see plain_lines).
     """
     names = [f"c{i}" for i in range(len(source.header))]
     wanted = {f"c{index}": canon for canon, index in source.columns.items()}
@@ -316,24 +318,27 @@ def read_batches(
     where = str(source.path)
     line = start = source.skip_rows + 1 if first_line is None else first_line
     stream = None
-    reader: pacsv.CSVStreamingReader | None = None
+    reader: Iterable[pa.RecordBatch] | None = parsed
     # read once, its lines learnt as it is read: they follow its quotes too
     watch: QuoteWatch | None = source.lines if check_unread else None
     try:
-        if source.opener is not None:
-            stream = source.opener()
-        elif (progress is not None or (check_unread and watch_quotes)) and source.stream is None:
-            stream = pa.OSFile(str(source.path))
-        read = stream if stream is not None else source.source()
-        if watch is None and check_unread and watch_quotes:
-            watch = QuoteWatch(source.encoding, source.skip_rows, source.delimiter)
-            read = pa.PythonFile(watch.tee(read), mode="r")
-        reader = pacsv.open_csv(
-            read,
-            read_options=read_options,
-            parse_options=parse_options,
-            convert_options=convert_options,
-        )
+        if reader is None:  # read by pyarrow
+            if source.opener is not None:
+                stream = source.opener()
+            elif (
+                progress is not None or (check_unread and watch_quotes)
+            ) and source.stream is None:
+                stream = pa.OSFile(str(source.path))
+            read = stream if stream is not None else source.source()
+            if watch is None and check_unread and watch_quotes:
+                watch = QuoteWatch(source.encoding, source.skip_rows, source.delimiter)
+                read = pa.PythonFile(watch.tee(read), mode="r")
+            reader = pacsv.open_csv(
+                read,
+                read_options=read_options,
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
         for record_batch in reader:
             if stream is not None and progress is not None and source.opener is None:
                 progress(stream.tell())

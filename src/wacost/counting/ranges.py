@@ -32,6 +32,7 @@ import pyarrow as pa
 from wacost.campaign import CampaignFile, read_batches
 from wacost.counting.batch import _BatchCounts, reduce_batch
 from wacost.counting.first_error import earliest_error, exact_parts
+from wacost.counting.plain_lines import split_range
 from wacost.errors import InputFileError
 from wacost.lines import ends_inside_quotes
 from wacost.numbers.resolver import NumberResolver
@@ -117,7 +118,12 @@ def _reduce_range(
     # without a quote character no field can run over lines: only the used columns are read
     # (its quotes were followed above: it does not end inside one)
     batches = read_batches(
-        piece, file_index, block_size, check_unread=result.quoted, watch_quotes=False
+        piece,
+        file_index,
+        block_size,
+        check_unread=result.quoted,
+        watch_quotes=False,
+        parsed=None if quoted else split_range(data, source, block_size),
     )
     try:
         for batch in batches:

@@ -15,6 +15,10 @@ reads every row. The loop holds no Python object: it runs without the GIL. */
 #include <stdint.h>
 #include <string.h>
 
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "eight bytes at a time, read as a little-endian word: not built here (numpy path)"
+#endif
+
 enum { PLAIN_UNDECIDED = 0, PLAIN_INVALID = 1, PLAIN_VALID = 2 };
 
 /* The packed entry's layout: wacost/numbers/sevens.py (checked by the tests). */
@@ -221,15 +225,138 @@ free_offsets:
     return PyLong_FromSsize_t(undecided);
 }
 
+/* --- plain CSV: a range of whole lines with no quote character and no carriage return ----- */
+
+/* The first byte at or after p that is `delimiter` or a newline (len where none): eight bytes
+   at a time, a byte equal to either found by the zero-byte test of their XORs (its lowest hit
+   is exact; any above it may not be, and is not used). With `copy`, the bytes before it are
+   copied there, eight at a time: up to 8 bytes past them are written too (the caller leaves
+   room). */
+static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t len,
+                                   uint64_t delimiters, uint8_t delimiter, uint8_t *copy) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    const uint64_t newlines = ones * '\n';
+    for (; p + 8 <= len; p += 8) {
+        uint64_t word;
+        memcpy(&word, data + p, 8);
+        if (copy) {
+            memcpy(copy, &word, 8);
+            copy += 8;
+        }
+        uint64_t x = word ^ delimiters, y = word ^ newlines;
+        uint64_t hits = (((x - ones) & ~x) | ((y - ones) & ~y)) & highs;
+        if (hits) return p + (__builtin_ctzll(hits) >> 3);
+    }
+    for (; p < len && data[p] != delimiter && data[p] != '\n'; p++)
+        if (copy) *copy++ = data[p];
+    return p;
+}
+
+/* Split the lines of data[0:len) (each ending in '\n' but perhaps the last) into `ncols`
+   fields at `delimiter`, copying the fields of the wanted columns (slot_of[column] >= 0) into
+   their slot's values, back to back, with their offsets: the buffers of an Arrow binary
+   column. A slot's values are the bytes of disjoint fields of data, so they fit in len bytes;
+   each slot has capacity + 8 bytes (capacity >= len), as fields are copied eight bytes at a
+   time. Returns the number of rows, or -1 where pyarrow's reader (quote_char=False,
+   ignore_empty_lines) would not read it so: an empty line (which it skips), a line of another
+   number of fields (an error it names), a line longer than max_line (one longer than its block
+   is an error), more than max_rows lines. */
+static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t ncols,
+                              uint8_t delimiter, const int32_t *slot_of, Py_ssize_t slots,
+                              Py_ssize_t max_rows, Py_ssize_t max_line, int32_t *offsets,
+                              uint8_t *values, Py_ssize_t capacity) {
+    const uint64_t delimiters = 0x0101010101010101ULL * delimiter;
+    Py_ssize_t rows = 0, pos = 0;
+    for (Py_ssize_t k = 0; k < slots; k++) offsets[k * (max_rows + 1)] = 0;
+    while (pos < len) {
+        if (data[pos] == '\n' || rows == max_rows) return -1; /* an empty line */
+        Py_ssize_t field = 0, start = pos, stop;
+        for (;;) {
+            if (field >= ncols) return -1;
+            int32_t slot = slot_of[field];
+            if (slot >= 0) {
+                int32_t *column = offsets + slot * (max_rows + 1);
+                Py_ssize_t used = column[rows];
+                stop = next_stop(data, start, len, delimiters, delimiter,
+                                 values + slot * (capacity + 8) + used);
+                column[rows + 1] = (int32_t)(used + (stop - start));
+            } else {
+                stop = next_stop(data, start, len, delimiters, delimiter, NULL);
+            }
+            field++;
+            if (stop >= len || data[stop] == '\n') break;
+            start = stop + 1;
+        }
+        if (field != ncols || stop - pos > max_line) return -1;
+        rows++;
+        pos = stop + 1;
+    }
+    return rows;
+}
+
+PyDoc_STRVAR(split_doc,
+             "split(data, ncols, delimiter, slot_of, max_rows, max_line, offsets, values,\n"
+             "capacity) -> rows\n\n"
+             "data: whole lines, no quote, no carriage return; slot_of: int32[ncols], each\n"
+             "column's slot (-1: not wanted); offsets: int32[slots, max_rows + 1] and values:\n"
+             "uint8[slots, capacity + 8] (capacity >= len(data)) are written. Returns the rows, or -1: read it with pyarrow.");
+
+static PyObject *split(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *objects[4];
+    Py_ssize_t ncols, max_rows, max_line, capacity;
+    int delimiter;
+    if (!PyArg_ParseTuple(args, "OniOnnOOn", &objects[0], &ncols, &delimiter, &objects[1],
+                          &max_rows, &max_line, &objects[2], &objects[3], &capacity))
+        return NULL;
+    if (ncols < 1 || max_rows < 0 || capacity < 0 || capacity > INT32_MAX || delimiter < 0 ||
+        delimiter > 255) {
+        PyErr_SetString(PyExc_ValueError, "ncols, max_rows, capacity or delimiter out of range");
+        return NULL;
+    }
+    Py_buffer data, slot_of, offsets, values;
+    Py_ssize_t rows = -2;
+    if (get(objects[0], &data, 0, 0, "data") < 0) return NULL;
+    if (get(objects[1], &slot_of, 0, ncols * (Py_ssize_t)sizeof(int32_t), "slot_of") < 0)
+        goto free_data;
+    Py_ssize_t slots = 0;
+    for (Py_ssize_t c = 0; c < ncols; c++) {
+        int32_t slot = ((const int32_t *)slot_of.buf)[c];
+        if (slot >= slots) slots = slot + 1;
+    }
+    if (get(objects[2], &offsets, 1, slots * (max_rows + 1) * (Py_ssize_t)sizeof(int32_t),
+            "offsets") < 0)
+        goto free_slots;
+    if (capacity < data.len) {
+        PyErr_SetString(PyExc_ValueError, "capacity: at least the data's length");
+        goto free_offsets;
+    }
+    if (get(objects[3], &values, 1, slots * (capacity + 8), "values") < 0) goto free_offsets;
+    Py_BEGIN_ALLOW_THREADS;
+    rows = split_lines(data.buf, data.len, ncols, (uint8_t)delimiter, slot_of.buf, slots,
+                       max_rows, max_line, offsets.buf, values.buf, capacity);
+    Py_END_ALLOW_THREADS;
+    PyBuffer_Release(&values);
+free_offsets:
+    PyBuffer_Release(&offsets);
+free_slots:
+    PyBuffer_Release(&slot_of);
+free_data:
+    PyBuffer_Release(&data);
+    if (rows == -2) return NULL;
+    return PyLong_FromSsize_t(rows);
+}
+
 static PyMethodDef methods[] = {
     {"resolve", resolve, METH_VARARGS, resolve_doc},
+    {"split", split, METH_VARARGS, split_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_plain",
-    .m_doc = "The resolver's common case, compiled.",
+    .m_doc = "Plain numbers and plain CSV lines, read in C (see wacost.numbers.plain).",
     .m_size = -1,
     .m_methods = methods,
 };

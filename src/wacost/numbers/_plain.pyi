@@ -11,3 +11,15 @@ def resolve(
     state: object,
     /,
 ) -> int: ...
+def split(
+    data: object,
+    ncols: int,
+    delimiter: int,
+    slot_of: object,
+    max_rows: int,
+    max_line: int,
+    offsets: object,
+    values: object,
+    capacity: int,
+    /,
+) -> int: ...

@@ -42,6 +42,11 @@ def compiled() -> bool:
     return _KERNEL is not None
 
 
+def kernel() -> ModuleType | None:
+    """The compiled extension (its `resolve` and `split`), or None."""
+    return _KERNEL
+
+
 @dataclass(frozen=True)
 class Decided:
     """Per row: E.164 value (0 unless valid), country id (0 unless valid), and UNDECIDED,

@@ -1,0 +1,168 @@
+"""The compiled splitter of plain CSV lines (counting.plain_lines, `split` in _plain.c) gives
+the columns pyarrow's reader gives for a range without quotes, or leaves the range to it; and
+a campaign counted in ranges is the same with it and without it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import write
+from tests.test_inputs import _generated_campaign
+from wacost.campaign import CampaignFile, inspect_campaign
+from wacost.counting import ranges
+from wacost.counting.pipeline import count_campaign
+from wacost.counting.plain_lines import split_range
+from wacost.errors import InputFileError
+from wacost.numbers import plain
+from wacost.numbers.resolver import NumberResolver
+from wacost.prices.loading import load_price_book
+
+RESOLVER = NumberResolver(load_price_book().numbering)
+
+
+def _source(header: tuple[str, ...], columns: dict[str, int], delimiter: str) -> CampaignFile:
+    return CampaignFile(
+        path="x.csv",
+        encoding="utf-8",
+        delimiter=delimiter,
+        skip_rows=0,
+        header=header,
+        columns=columns,
+    )
+
+
+def _pyarrow(data: bytes, source: CampaignFile, block_size: int) -> pa.Table:
+    """What read_batches asks of pyarrow for a range without quotes."""
+    names = [f"c{i}" for i in range(len(source.header))]
+    wanted = [f"c{i}" for i in sorted(source.columns.values())]
+    return pacsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pacsv.ReadOptions(column_names=names, block_size=block_size),
+        parse_options=pacsv.ParseOptions(delimiter=source.delimiter, quote_char=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.binary() for name in wanted},
+            include_columns=wanted,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+
+
+def _compare(data: bytes, source: CampaignFile, block_size: int) -> bool:
+    """Split `data`; where it is split, pyarrow reads the same columns. Whether it was."""
+    batches = split_range(data, source, block_size)
+    if batches is None:
+        return False
+    expected = _pyarrow(data, source, block_size)
+    assert sum(batch.num_rows for batch in batches) == expected.num_rows
+    for name in expected.column_names:
+        got = pa.chunked_array([batch.column(name) for batch in batches], pa.binary())
+        assert got.combine_chunks().equals(expected.column(name).combine_chunks())
+    for batch in batches:  # each batch's own buffers: offsets from 0, values in bounds
+        for column in batch.columns:
+            column.validate(full=True)
+    return True
+
+
+def test_the_splitter_is_compiled():
+    assert plain.kernel() is not None or not plain.compiled()
+    assert plain.compiled(), "wacost/numbers/_plain.c was not built: see hatch_build.py"
+
+
+FIELD = st.binary(max_size=12).map(lambda b: b.replace(b'"', b"q"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ncols=st.integers(1, 5),
+    rows=st.lists(st.lists(FIELD, min_size=0, max_size=6), min_size=0, max_size=40),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    wanted=st.sets(st.integers(0, 4), min_size=1),
+    final_newline=st.booleans(),
+    block_size=st.sampled_from([16, 64, 1 << 20]),
+)
+def test_any_quote_free_lines_split_as_pyarrow_reads_them(
+    ncols, rows, delimiter, wanted, final_newline, block_size
+):
+    """Fields of any bytes (newlines, carriage returns and delimiters among them, which make
+    other lines and fields), any number of fields a line, empty lines: split as pyarrow reads
+    them, or left to it."""
+    columns = {f"n{i}": i for i in sorted(wanted) if i < ncols} or {"n0": 0}
+    source = _source(tuple(f"h{i}" for i in range(ncols)), columns, delimiter)
+    sep = delimiter.encode()
+    data = b"\n".join(sep.join(row) for row in rows) + (b"\n" if final_newline and rows else b"")
+    _compare(data, source, block_size)
+
+
+@pytest.mark.parametrize("block_size", [100, 4096, 1 << 20])
+def test_plain_lines_are_split_here(block_size):
+    """Lines of the header's number of fields, without carriage returns or empty lines, and
+    shorter than half a block, are split here (not left to pyarrow), in batches of about
+    block_size bytes."""
+    rng = np.random.default_rng(1)
+    lines = [
+        f"+{rng.integers(10**10, 10**12)},tmpl_{rng.integers(0, 9)},,x{'y' * int(rng.integers(0, 20))}"
+        for _ in range(2000)
+    ]
+    source = _source(("phone", "template", "language", "note"), {"phone": 0, "template": 1}, ",")
+    for data in ("\n".join(lines).encode(), ("\n".join(lines) + "\n").encode()):
+        assert _compare(data, source, block_size)
+        batches = split_range(data, source, block_size)
+        assert batches is not None
+        # a batch: whole lines, the last one past the block's end (lines of at most 50 bytes)
+        assert len(data) // (block_size + 50) <= len(batches) <= len(data) // block_size + 1
+    assert split_range(b"", source, block_size) is None  # (pyarrow: "Empty CSV file")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"+1,a,,x\r\n+2,b,,y\r\n",  # carriage returns
+        b"+1,a,,x\n\n+2,b,,y\n",  # an empty line (pyarrow skips it)
+        b"+1,a,,x\n+2,b,y\n",  # a line short of a field (pyarrow's error)
+        b"+1,a,,x\n+2,b,,y,z\n",  # a line with a field more
+        b"+1,a,,x\n+2,b,," + b"y" * 600_000 + b"\n",  # a line longer than half a block
+    ],
+    ids=["carriage-returns", "empty-line", "short-line", "long-line", "longer-than-a-block"],
+)
+def test_what_pyarrow_reads_otherwise_is_left_to_it(data):
+    source = _source(("phone", "template", "language", "note"), {"phone": 0, "template": 1}, ",")
+    assert split_range(data, source, 1 << 20) is None
+    assert split_range(b"+1,a,,x\n+2,b,,y\n", source, 1 << 20) is not None
+
+
+def test_ranges_count_the_same_split_here_or_by_pyarrow(tmp_path, monkeypatch):
+    path = tmp_path / "gen.csv"
+    _generated_campaign(path, rows=30_000)
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 20_000)
+    split = count_campaign([path], RESOLVER, workers=2, block_size=8192)
+    monkeypatch.setattr(ranges, "split_range", lambda *args: None)
+    by_pyarrow = count_campaign([path], RESOLVER, workers=2, block_size=8192)
+    assert split.table == by_pyarrow.table
+    assert (split.rows, split.duplicates) == (by_pyarrow.rows, by_pyarrow.duplicates)
+
+
+def test_an_error_in_a_split_range_names_its_line(tmp_path, monkeypatch):
+    """A value wacost refuses in a range split here is named on its true line, as before."""
+    rows = [f"+9198765{i:05d},spring_sale,marketing" for i in range(20_000)]
+    rows[15_000] = "+919876512345,spring_sale,promo"
+    path = write(tmp_path / "c.csv", "phone,template,category\n" + "\n".join(rows) + "\n")
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 10_000)
+    with pytest.raises(InputFileError) as parallel:
+        count_campaign([path], RESOLVER, workers=2, block_size=4096)
+    assert f"{path}:15002: category 'promo'" in str(parallel.value)
+    source = inspect_campaign(path)
+    start = ranges.data_offset(source)
+    assert start is not None
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        head = handle.read(10_000)
+    head = head[: head.rfind(b"\n") + 1]
+    assert split_range(head, dataclasses.replace(source, skip_rows=0), 4096) is not None
