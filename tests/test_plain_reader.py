@@ -78,7 +78,7 @@ def _numbers_of_every_code(seed: int) -> list[str | None]:
 def _examples(seed: int) -> list[str | None]:
     """libphonenumber's example number of every region and number type (valid ones, of every
     length a plan allows), each also with its last digits changed, one digit more and less,
-    and after '00', '+00', '+0' and '0'."""
+    after '00', '+00', '+0' and '0', and written with spaces, dashes and dots."""
     rng = np.random.default_rng(seed)
     values: list[str | None] = []
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
@@ -90,6 +90,10 @@ def _examples(seed: int) -> list[str | None]:
             tail = "".join(map(str, rng.integers(0, 10, 3)))
             values += [text, text[:-3] + tail, text + tail[0], text[:-1], text[1:]]
             values += ["00" + text[1:], "+00" + text[1:], "+0" + text[1:], "0" + text[1:]]
+            spaced = f"{text[:3]} {text[3:6]}-{text[6:]}"  # separators the numpy path drops
+            values += [spaced, spaced[1:], spaced + " ", " " + spaced, spaced.replace(" ", "  ")]
+            values += [spaced + "-", "+ " + text[1:], spaced.replace("-", "."), text + "-" + tail]
+            values += [text + ".0", text[1:] + ".00", " 00" + text[1:], "-" + text[1:]]
     return values
 
 
@@ -98,7 +102,7 @@ def test_every_example_number_reads_as_on_the_numpy_path(monkeypatch):
     the rest (the automaton's walk): the compiled reader leaves those to the numpy path."""
     values = _examples(5)
     decided = _check(values, monkeypatch=monkeypatch)
-    assert decided > len(values) // 2
+    assert decided > len(values) // 3  # (those with '00', '0', dots or odd spaces are not)
 
 
 def test_the_reader_is_compiled():

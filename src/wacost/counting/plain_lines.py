@@ -58,7 +58,11 @@ def split_range(data: bytes, source: CampaignFile, block_size: int) -> list[pa.R
             pa.Array.from_buffers(
                 pa.binary(),
                 rows,
-                [None, pa.py_buffer(offsets[slot, : rows + 1]), pa.py_buffer(values[slot])],
+                [
+                    None,
+                    pa.py_buffer(offsets[slot, : rows + 1]),
+                    pa.py_buffer(values[slot, : offsets[slot, rows]]),  # (not the room after)
+                ],
             )
             for slot in range(len(wanted))
         ]

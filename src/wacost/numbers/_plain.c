@@ -1,7 +1,8 @@
 /* The resolver's common case in one pass over a column's bytes (see wacost.numbers.plain).
 
-A number written as 4 to 19 ASCII digits, after at most one '+', not starting with 0, whose
-first seven digits already have their entry in the seven-digit table (wacost.numbers.sevens),
+A number written as 4 to 19 ASCII digits (spaces or dashes among them allowed), after at most
+one '+', not starting with 0, whose first seven digits already have their entry in the
+seven-digit table (wacost.numbers.sevens),
 and whose entry decides it (the calling code's automaton accepts or refuses every national
 number of its length): its E.164 value, billing country and validity are read here, exactly as
 the numpy path reads them. Every other row is left for that path (state PLAIN_UNDECIDED).
@@ -111,6 +112,30 @@ static inline int digits_value(const uint8_t *s, int length, Py_ssize_t before, 
     return 1;
 }
 
+/* Digits with single characters ' ' or '-' among them ("+91 98765-43210"), the first and the
+   last a digit: their value, how many digits, and the first seven (as digits_value). The
+   numpy path reads such a number as its digits alone, with nothing else to clean. */
+static inline int separated_value(const uint8_t *s, int length, uint64_t *value, int *digits,
+                                  uint64_t *first7) {
+    if ((unsigned)s[0] - '0' > 9 || (unsigned)s[length - 1] - '0' > 9) return 0;
+    uint64_t total = 0, head = 0;
+    int count = 0;
+    for (int k = 0; k < length; k++) {
+        unsigned digit = (unsigned)s[k] - '0';
+        if (digit <= 9) {
+            if (++count > MAX_DIGITS) return 0;
+            total = total * 10 + digit;
+            if (count == 7) head = total;
+        } else if (s[k] != ' ' && s[k] != '-') {
+            return 0;
+        }
+    }
+    *value = total;
+    *digits = count;
+    *first7 = count >= 7 ? head : total * POW10[7 - count];
+    return 1;
+}
+
 static Py_ssize_t resolve_rows(Py_ssize_t n, const int32_t *offsets, const uint8_t *data,
                                Py_ssize_t data_len, const int64_t *table, int national,
                                int64_t *numbers, int16_t *country, uint8_t *state) {
@@ -129,15 +154,22 @@ static Py_ssize_t resolve_rows(Py_ssize_t n, const int32_t *offsets, const uint8
         int plus = length > 0 && s[0] == '+';
         s += plus;
         length -= plus;
-        if (length < 4 || length > MAX_DIGITS || s[0] == '0' || (!plus && !national)) {
+        if (length < 4 || s[0] == '0' || (!plus && !national)) {
             undecided++;
             continue;
         }
         uint64_t value, first7;
-        if (!digits_value(s, length, s - data, &value, &first7)) {
+        int digits = length;
+        if (!(length <= MAX_DIGITS && digits_value(s, length, s - data, &value, &first7)) &&
+            !separated_value(s, length, &value, &digits, &first7)) {
             undecided++;
             continue;
         }
+        if (digits < 4) {
+            undecided++;
+            continue;
+        }
+        length = digits;
         if (first7 >= TABLE_SIZE) { /* cannot be: the first digit is not 0 */
             undecided++;
             continue;
