@@ -189,3 +189,25 @@ def test_a_short_buffer_is_refused():
         kernel.resolve(2, offsets, data, np.zeros(10**7, np.int64), True, *out)
     with pytest.raises(ValueError, match="numbers"):
         kernel.resolve(1, offsets, data, np.zeros(10**7, np.int64), True, out[0][:0], *out[1:])
+
+
+@pytest.mark.parametrize("bits", [0, 1, 6, 10])
+def test_recipients_grouped_by_partition_as_by_a_radix_sort(bits, monkeypatch):
+    """The counting sort in C groups a batch's valid rows as the numpy path does."""
+    from wacost.counting import ledger
+
+    rng = np.random.default_rng(bits)
+    numbers = rng.integers(10**9, 10**15, 5000, dtype=np.int64)
+    numbers[::7] = numbers[3]  # repeats
+    valid = rng.random(5000) < 0.9
+    got = ledger.group_by_partition(valid, numbers, bits)
+    with monkeypatch.context() as patched:
+        patched.setattr(plain, "_KERNEL", None)
+        expected = ledger.group_by_partition(valid, numbers, bits)
+    for mine, theirs in zip(got, expected, strict=True):
+        assert mine.tolist() == theirs.tolist()
+    assert len(got[0]) == int(valid.sum())
+    empty = ledger.group_by_partition(np.zeros(0, bool), np.zeros(0, np.int64), bits)
+    assert [len(a) for a in empty] == [0, 0, (1 << bits) + 1]
+    planned = ledger.group_by_partition(np.zeros(5, bool), np.zeros(0, np.int64), bits)
+    assert [len(a) for a in planned] == [0, 0, (1 << bits) + 1]  # planning rows: no numbers

@@ -17,7 +17,7 @@ from wacost import arrow
 from wacost.arrow import from_numpy, to_numpy
 from wacost.campaign import Batch, mask_digits
 from wacost.counting.columns import _Column, _encode, _np_blank
-from wacost.counting.ledger import partition_of
+from wacost.counting.ledger import group_by_partition
 from wacost.counting.table import CountTable
 from wacost.errors import InputFileError
 from wacost.models import Category, Window
@@ -390,13 +390,7 @@ def reduce_batch(
         rest, part = np.divmod(rest, radix)
         parts.append(part)
     window_k, category_k, language_k, template_k, kind_k, country_k = parts
-    rows = np.flatnonzero(valid)
-    numbers = numbers[rows]
-    part = partition_of(numbers, partition_bits)
-    order = np.argsort(part, kind="stable")  # a radix sort: keeps reading order
-    rows, numbers = rows[order], numbers[order]
-    bounds = np.zeros((1 << partition_bits) + 1, dtype=np.intp)
-    np.cumsum(np.bincount(part, minlength=1 << partition_bits), out=bounds[1:])
+    rows, numbers, bounds = group_by_partition(valid, numbers, partition_bits)
     return _BatchCounts(
         file_index=batch.file_index,
         first_line=batch.first_line,

@@ -20,6 +20,7 @@ from typing import BinaryIO, Final, Self
 import numpy as np
 
 from wacost.errors import WacostError
+from wacost.numbers import plain
 
 # --- the ledger of recipients: duplicates and exclusions in bounded memory ------------------
 
@@ -101,6 +102,32 @@ def partition_of(numbers: np.ndarray, bits: int) -> np.ndarray:
     top = mixed.view(np.uint16)[_TOP_WORD::4]
     partition: np.ndarray = top >> np.uint16(16 - bits)
     return partition
+
+
+def group_by_partition(
+    valid: np.ndarray, numbers: np.ndarray, bits: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, numbers, bounds): the rows where `valid`, and their numbers, grouped by ledger
+    partition in reading order within each; partition p is bounds[p]:bounds[p + 1]. In one
+    counting sort in C where the compiled extension is built (wacost.numbers.plain), else a
+    radix argsort."""
+    kernel = plain.kernel()
+    if kernel is not None and len(numbers) == len(valid):  # (no phone column: no numbers)
+        valid = np.ascontiguousarray(valid, dtype=bool)
+        rows = np.empty(len(valid), dtype=np.intp)
+        grouped = np.empty(len(valid), dtype=np.int64)
+        bounds = np.empty((1 << bits) + 1, dtype=np.intp)
+        count = kernel.group(
+            valid, np.ascontiguousarray(numbers, dtype=np.int64), bits, rows, grouped, bounds
+        )
+        return rows[:count], grouped[:count], bounds
+    rows = np.flatnonzero(valid)
+    kept = numbers[rows]
+    part = partition_of(kept, bits)
+    order = np.argsort(part, kind="stable")  # a radix sort: keeps reading order
+    bounds = np.zeros((1 << bits) + 1, dtype=np.intp)
+    np.cumsum(np.bincount(part, minlength=1 << bits), out=bounds[1:])
+    return rows[order], kept[order], bounds
 
 
 class RecipientLedger:

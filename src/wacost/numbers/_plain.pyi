@@ -23,3 +23,6 @@ def split(
     capacity: int,
     /,
 ) -> int: ...
+def group(
+    valid: object, numbers: object, bits: int, rows: object, grouped: object, bounds: object, /
+) -> int: ...
