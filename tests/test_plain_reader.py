@@ -211,3 +211,35 @@ def test_recipients_grouped_by_partition_as_by_a_radix_sort(bits, monkeypatch):
     assert [len(a) for a in empty] == [0, 0, (1 << bits) + 1]
     planned = ledger.group_by_partition(np.zeros(5, bool), np.zeros(0, np.int64), bits)
     assert [len(a) for a in planned] == [0, 0, (1 << bits) + 1]  # planning rows: no numbers
+
+
+@pytest.mark.parametrize("width", [3, 4])
+def test_duplicates_in_a_partition_as_on_the_numpy_path(width, monkeypatch):
+    """The hash set in C finds the numpy path's repeats: their count of messages (exact past
+    2**63) and first ordinal, with and without an opt-out list among the records."""
+    from wacost.counting import ledger
+
+    rng = np.random.default_rng(width)
+    n = 20_000
+    records = np.empty((n, width), dtype=np.int64)
+    records[:, 0] = rng.integers(10**10, 10**10 + 3000, n)  # many repeats
+    records[:, 1] = rng.integers(0, 7, n)
+    records[:, 2] = rng.permutation(n) + (1 << 40)
+    if width == 4:
+        records[:, 3] = rng.integers(1, 2**62, n)  # sums past 2**63
+    key_template = np.array([0, 1, 1, 2, 3, 3, 4], dtype=np.int64)
+    for track_first in (False, True):
+        chunk = records.copy()
+        if track_first:
+            chunk[::50, 1] = -1  # numbers of an opt-out list
+        got = ledger._settle_chunk(chunk, key_template, 5, track_first)
+        with monkeypatch.context() as patched:
+            patched.setattr(plain, "_KERNEL", None)
+            expected = ledger._settle_chunk(chunk, key_template, 5, track_first)
+        if width == 4:
+            assert expected.duplicate_messages > 2**63
+        assert (got.duplicate_messages, got.duplicate_first) == (
+            expected.duplicate_messages,
+            expected.duplicate_first,
+        )
+        assert got.duplicate_messages > 0

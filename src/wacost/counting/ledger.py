@@ -326,8 +326,18 @@ def _settle_chunk(
     if len(records) < 2:
         return result
     numbers = records[:, _NUMBER]
-    template = key_template[records[:, _KEY]]
     radix = max(templates, 1)
+    kernel = plain.kernel()
+    if kernel is not None and int(numbers.max()) * radix + radix < 2**63:
+        # one pass in C, a hash set of (number, template) codes: the same repeats
+        count, high, low, first = kernel.duplicates(
+            np.ascontiguousarray(records), records.shape[1], key_template, radix
+        )
+        if count:
+            result.duplicate_messages = (high << 32) + low
+            result.duplicate_first = first
+        return result
+    template = key_template[records[:, _KEY]]
     if int(numbers.max()) * radix + radix >= 2**63:  # never for E.164 numbers; stay exact
         numbers = np.unique(numbers, return_inverse=True)[1].astype(np.int64)
     repeated = _duplicated(numbers * radix + template)

@@ -14,6 +14,7 @@ reads every row. The loop holds no Python object: it runs without the GIL. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -451,10 +452,86 @@ free_valid:
     return PyLong_FromSsize_t(count);
 }
 
+
+/* --- duplicates among a ledger partition's records (wacost.counting.ledger) ---------------- */
+
+PyDoc_STRVAR(duplicates_doc,
+             "duplicates(records, width, key_template, radix) -> (count, high, low, first)\n\n"
+             "records: int64[n, width] (number, key, ordinal[, messages]) in reading order;\n"
+             "a record repeats an earlier one when number * radix + key_template[key] is the\n"
+             "same. Returns how many repeat, the high and low 32 bits of their messages summed\n"
+             "apart (the sum is high * 2**32 + low), and their smallest ordinal (-1: none).\n"
+             "The caller checks that number * radix + radix < 2**63.");
+
+static PyObject *duplicates(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *objects[2];
+    Py_ssize_t width;
+    long long radix;
+    if (!PyArg_ParseTuple(args, "OnOL", &objects[0], &width, &objects[1], &radix)) return NULL;
+    if (width < 3 || width > 4 || radix < 1) {
+        PyErr_SetString(PyExc_ValueError, "width: 3 or 4; radix: 1 or more");
+        return NULL;
+    }
+    Py_buffer records, templates;
+    if (get(objects[0], &records, 0, 0, "records") < 0) return NULL;
+    if (get(objects[1], &templates, 0, 0, "key_template") < 0) {
+        PyBuffer_Release(&records);
+        return NULL;
+    }
+    Py_ssize_t n = records.len / (Py_ssize_t)(width * sizeof(int64_t));
+    Py_ssize_t keys = templates.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t size = 16;
+    while (size < 2 * n) size <<= 1;
+    int bits = 0;
+    while (((Py_ssize_t)1 << bits) < size) bits++;
+    uint64_t *table = malloc((size_t)size * sizeof(uint64_t));
+    Py_ssize_t count = 0, bad = 0;
+    uint64_t high = 0, low = 0;
+    int64_t first = -1;
+    if (table != NULL) {
+        Py_BEGIN_ALLOW_THREADS;
+        const int64_t *record = records.buf, *template = templates.buf;
+        memset(table, 0xFF, (size_t)size * sizeof(uint64_t)); /* empty: all ones */
+        for (Py_ssize_t i = 0; i < n; i++, record += width) {
+            int64_t key = record[1];
+            if (key < 0 || key >= keys || record[0] < 0) {
+                bad = 1;
+                break;
+            }
+            uint64_t code = (uint64_t)record[0] * (uint64_t)radix + (uint64_t)template[key];
+            uint64_t mixed = (code ^ (code >> 31)) * FIBONACCI;
+            Py_ssize_t slot = (Py_ssize_t)(mixed >> (64 - bits));
+            while (table[slot] != UINT64_MAX && table[slot] != code) slot = (slot + 1) & (size - 1);
+            if (table[slot] == UINT64_MAX) {
+                table[slot] = code;
+                continue;
+            }
+            uint64_t messages = width > 3 ? (uint64_t)record[3] : 1;
+            count++;
+            high += messages >> 32;
+            low += messages & 0xFFFFFFFFULL;
+            if (first < 0 || record[2] < first) first = record[2];
+        }
+        Py_END_ALLOW_THREADS;
+        free(table);
+    }
+    PyBuffer_Release(&templates);
+    PyBuffer_Release(&records);
+    if (table == NULL) return PyErr_NoMemory();
+    if (bad) {
+        PyErr_SetString(PyExc_ValueError, "a record's key is not in key_template");
+        return NULL;
+    }
+    return Py_BuildValue("nKKL", count, (unsigned long long)high, (unsigned long long)low,
+                         (long long)first);
+}
+
 static PyMethodDef methods[] = {
     {"resolve", resolve, METH_VARARGS, resolve_doc},
     {"split", split, METH_VARARGS, split_doc},
     {"group", group, METH_VARARGS, group_doc},
+    {"duplicates", duplicates, METH_VARARGS, duplicates_doc},
     {NULL, NULL, 0, NULL},
 };
 

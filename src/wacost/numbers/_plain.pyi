@@ -26,3 +26,6 @@ def split(
 def group(
     valid: object, numbers: object, bits: int, rows: object, grouped: object, bounds: object, /
 ) -> int: ...
+def duplicates(
+    records: object, width: int, key_template: object, radix: int, /
+) -> tuple[int, int, int, int]: ...
