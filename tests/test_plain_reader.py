@@ -243,3 +243,65 @@ def test_duplicates_in_a_partition_as_on_the_numpy_path(width, monkeypatch):
             expected.duplicate_first,
         )
         assert got.duplicate_messages > 0
+
+
+def test_a_batchs_records_as_on_the_numpy_path(monkeypatch):
+    """add_batch writes each recipient's record (number, global key, ordinal) in C as the
+    numpy path does, partition by partition, held and spilled alike."""
+    from wacost.counting import ledger
+
+    rng = np.random.default_rng(9)
+    n = 3000
+    valid = rng.random(n) < 0.95
+    numbers = rng.integers(10**9, 10**13, n, dtype=np.int64)
+    labels = rng.integers(0, 40, n).astype(np.int32)
+    global_ids = rng.permutation(100)[:40].astype(np.int32)
+
+    def records(kernel: bool) -> list[list[int]]:
+        with monkeypatch.context() as patched:
+            if not kernel:
+                patched.setattr(plain, "_KERNEL", None)
+            with ledger.RecipientLedger(False, n, memory_records=1000) as book:
+                for at in range(0, n, 700):  # batches, the ledger spilling between them
+                    part = slice(at, at + 700)
+                    rows, kept, bounds = ledger.group_by_partition(
+                        valid[part], numbers[part], book.bits
+                    )
+                    book.add_batch(
+                        kept, labels[part][rows], global_ids, rows, (1 << 40) + at, None, bounds
+                    )
+                assert book.spilled
+                return [book._partition(p).tolist() for p in range(book.partitions)]
+
+    assert records(kernel=True) == records(kernel=False)
+
+
+def test_the_spill_is_whole_when_the_system_writes_a_little_at_a_time(monkeypatch):
+    """pwritev may write less than it is given (a signal, a pipe-like file): the rest follows."""
+    import os
+
+    from wacost.counting import ledger
+
+    real = os.pwritev
+    calls = []
+
+    def short(fd, buffers, offset):
+        calls.append(len(buffers))
+        first = bytes(buffers[0])[:1000]  # at most the first 1000 bytes of the first buffer
+        return real(fd, [first], offset)
+
+    rng = np.random.default_rng(2)
+    numbers = rng.integers(10**9, 10**13, 5000, dtype=np.int64)
+    expected = None
+    for patch in (False, True):
+        with monkeypatch.context() as patched:
+            if patch:
+                patched.setattr(ledger.os, "pwritev", short)
+            with ledger.RecipientLedger(False, 5000, memory_records=600) as book:
+                for at in range(0, 5000, 500):
+                    book.add(numbers[at : at + 500], 3, np.arange(at, at + 500))
+                assert book.spilled
+                held = [book._partition(p).tolist() for p in range(book.partitions)]
+        expected = held if expected is None else expected
+        assert held == expected
+    assert len(calls) > 100 and max(calls) > 1

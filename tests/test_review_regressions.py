@@ -240,6 +240,7 @@ def test_a_full_disk_under_the_duplicate_ledger_is_one_line(wacost, tmp_path, mo
 
     monkeypatch.setattr(ledger, "LEDGER_MEMORY_RECORDS", 4)
     monkeypatch.setattr(ledger.os, "pwrite", full)
+    monkeypatch.setattr(ledger.os, "pwritev", full)  # (the spill is written by pwritev)
     rows = "".join(f"+9198765{i:05d},marketing\n" for i in range(50))
     campaign = write(tmp_path / "c.csv", "phone,category\n" + rows)
     run = wacost("estimate", campaign, "--date", "2026-11-25", "-q")

@@ -132,15 +132,16 @@ def count_campaign(
             )
             try:
                 for part in parts:
-                    first_lines, row_lines = _part_lines(part, source)
+                    first_lines, base_line, row_lines = _part_lines(part, source)
                     global_ids = tables.merge(part, len(resolver.countries), first_lines)
                     last = part.first_line + part.num_rows - 1
                     _check_distinct_names(tables, source.path, last)
-                    ordinals = (index << _LINE_BITS) + row_lines
-                    ledger.add(
+                    ledger.add_batch(  # ordinals: file << _LINE_BITS | line
                         part.numbers,
-                        global_ids[part.labels],
-                        ordinals,
+                        part.labels,
+                        global_ids,
+                        row_lines,
+                        (index << _LINE_BITS) + base_line,
                         part.row_messages,
                         part.bounds,
                     )

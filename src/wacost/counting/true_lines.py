@@ -94,13 +94,14 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
 
 def _part_lines(
     part: _BatchCounts, source: CampaignFile | ParquetInput
-) -> tuple[np.ndarray, np.ndarray]:
-    """The lines of `part`'s keys' first rows and of its recipients' rows: counted a line a row,
-    or for a stream read once its true lines (the rows before it are then let go)."""
-    keys, rows = part.first_line + part.first_row, part.first_line + part.rows
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """The lines of `part`'s keys' first rows, and of its recipients' rows as (base, rows):
+    line base + rows[i]. Counted a line a row (base: the part's first line, rows: its rows), or
+    for a stream read once its true lines (the rows before it are then let go)."""
+    keys = part.first_line + part.first_row
     lines = source.lines if isinstance(source, CampaignFile) else None
     if lines is None:
-        return keys, rows
-    keys, rows = lines.true_lines(keys), lines.true_lines(rows)
+        return keys, part.first_line, part.rows
+    keys, rows = lines.true_lines(keys), lines.true_lines(part.first_line + part.rows)
     lines.forget(part.first_line + part.num_rows - 1)
-    return keys, rows
+    return keys, 0, rows

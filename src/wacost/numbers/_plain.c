@@ -527,11 +527,70 @@ static PyObject *duplicates(PyObject *self, PyObject *args) {
                          (long long)first);
 }
 
+
+/* --- a batch's ledger records (wacost.counting.ledger) ------------------------------------- */
+
+PyDoc_STRVAR(records_doc,
+             "records(numbers, labels, global_ids, rows, base, out)\n\n"
+             "out: int64[n, 3], row i = (numbers[i], global_ids[labels[i]], base + rows[i]);\n"
+             "numbers int64[n], labels int32[n], global_ids int64[k], rows intp[n].");
+
+static PyObject *records(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *objects[5];
+    long long base;
+    if (!PyArg_ParseTuple(args, "OOOOLO", &objects[0], &objects[1], &objects[2], &objects[3],
+                          &base, &objects[4]))
+        return NULL;
+    Py_buffer numbers, labels, ids, rows, out;
+    int ok = 0;
+    if (get(objects[0], &numbers, 0, 0, "numbers") < 0) return NULL;
+    Py_ssize_t n = numbers.len / (Py_ssize_t)sizeof(int64_t);
+    if (get(objects[1], &labels, 0, n * (Py_ssize_t)sizeof(int32_t), "labels") < 0)
+        goto free_numbers;
+    if (get(objects[2], &ids, 0, 0, "global_ids") < 0) goto free_labels;
+    if (get(objects[3], &rows, 0, n * (Py_ssize_t)sizeof(Py_ssize_t), "rows") < 0) goto free_ids;
+    if (get(objects[4], &out, 1, n * 3 * (Py_ssize_t)sizeof(int64_t), "out") < 0) goto free_rows;
+    Py_ssize_t keys = ids.len / (Py_ssize_t)sizeof(int64_t);
+    const int32_t *label = labels.buf;
+    Py_ssize_t bad = -1;
+    Py_BEGIN_ALLOW_THREADS;
+    const int64_t *number = numbers.buf, *id = ids.buf;
+    const Py_ssize_t *row = rows.buf;
+    int64_t *record = out.buf;
+    for (Py_ssize_t i = 0; i < n; i++, record += 3) {
+        if (label[i] < 0 || label[i] >= keys) {
+            bad = i;
+            break;
+        }
+        record[0] = number[i];
+        record[1] = id[label[i]];
+        record[2] = (int64_t)base + row[i];
+    }
+    Py_END_ALLOW_THREADS;
+    if (bad >= 0)
+        PyErr_SetString(PyExc_ValueError, "a label is not in global_ids");
+    else
+        ok = 1;
+    PyBuffer_Release(&out);
+free_rows:
+    PyBuffer_Release(&rows);
+free_ids:
+    PyBuffer_Release(&ids);
+free_labels:
+    PyBuffer_Release(&labels);
+free_numbers:
+    PyBuffer_Release(&numbers);
+    if (!ok) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"resolve", resolve, METH_VARARGS, resolve_doc},
     {"split", split, METH_VARARGS, split_doc},
     {"group", group, METH_VARARGS, group_doc},
     {"duplicates", duplicates, METH_VARARGS, duplicates_doc},
+    {"records", records, METH_VARARGS, records_doc},
     {NULL, NULL, 0, NULL},
 };
 

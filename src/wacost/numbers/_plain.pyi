@@ -29,3 +29,6 @@ def group(
 def duplicates(
     records: object, width: int, key_template: object, radix: int, /
 ) -> tuple[int, int, int, int]: ...
+def records(
+    numbers: object, labels: object, global_ids: object, rows: object, base: int, out: object, /
+) -> None: ...
