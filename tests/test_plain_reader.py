@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -189,3 +190,31 @@ def test_a_short_buffer_is_refused():
         kernel.resolve(2, offsets, data, np.zeros(10**7, np.int64), True, *out)
     with pytest.raises(ValueError, match="numbers"):
         kernel.resolve(1, offsets, data, np.zeros(10**7, np.int64), True, out[0][:0], *out[1:])
+
+
+def test_an_extension_built_from_an_older_source_is_not_used(monkeypatch):
+    """An editable install compiles _plain.c once, in place; a checkout of a later _plain.c does
+    not rebuild it. 5bd25f2's extension had no `split`: every campaign file larger than a range
+    then failed ("internal error: AttributeError ... 'split'"). One without a function wacost
+    calls, or built with another seven-digit table layout, is left unused (the numpy path)."""
+    import types
+
+    import wacost.numbers
+    from wacost.numbers import _plain as built
+
+    assert plain._load() is built  # this build: its functions and the table's layout
+    older = types.ModuleType("wacost.numbers._plain")
+    older.resolve = built.resolve  # type: ignore[attr-defined]
+    for stale in (older, types.ModuleType("wacost.numbers._plain")):
+        monkeypatch.setitem(sys.modules, "wacost.numbers._plain", stale)
+        monkeypatch.setattr(wacost.numbers, "_plain", stale)
+        assert plain._load() is None
+    assert built.NONE_SHIFT == sevens.NONE_SHIFT
+    relaid = types.ModuleType("wacost.numbers._plain")
+    for name in ("resolve", "split", "NONE_SHIFT", "LENGTH_SHIFT", "LENGTH_MASK", "REGEX_SHIFT"):
+        setattr(relaid, name, getattr(built, name))
+    relaid.COUNTRY_SHIFT, relaid.COUNTRY_MASK = built.COUNTRY_SHIFT + 1, built.COUNTRY_MASK  # type: ignore[attr-defined]
+    relaid.TABLE_SIZE = built.TABLE_SIZE  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "wacost.numbers._plain", relaid)
+    monkeypatch.setattr(wacost.numbers, "_plain", relaid)
+    assert plain._load() is None

@@ -393,4 +393,26 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__plain(void) { return PyModule_Create(&module); }
+/* The seven-digit table's layout this source reads (wacost.numbers.plain compares it with
+   wacost.numbers.sevens', and does not use an extension built from another: an editable
+   install's, compiled once in place, is not rebuilt when _plain.c changes). */
+static const struct {
+    const char *name;
+    long value;
+} LAYOUT[] = {
+    {"NONE_SHIFT", NONE_SHIFT},     {"LENGTH_SHIFT", LENGTH_SHIFT},   {"LENGTH_MASK", LENGTH_MASK},
+    {"REGEX_SHIFT", REGEX_SHIFT},   {"COUNTRY_SHIFT", COUNTRY_SHIFT}, {"COUNTRY_MASK", COUNTRY_MASK},
+    {"TABLE_SIZE", TABLE_SIZE},
+};
+
+PyMODINIT_FUNC PyInit__plain(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    for (size_t k = 0; k < sizeof LAYOUT / sizeof LAYOUT[0]; k++) {
+        if (PyModule_AddIntConstant(m, LAYOUT[k].name, LAYOUT[k].value) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
+    }
+    return m;
+}

@@ -8,7 +8,9 @@ the tests check that both give the same figures for every row.
 
 The extension is built when wacost is installed on a machine with a C compiler
 (`hatch_build.py`); without it, or with WACOST_PURE_PYTHON=1 in the environment, `decide`
-returns None and the numpy path reads every row.
+returns None and the numpy path reads every row. So it does with an extension built from an
+older `_plain.c` (an editable install compiles it once, in place, and a later checkout does not
+rebuild it): one without a function this source calls, or with another table layout.
 """
 
 from __future__ import annotations
@@ -20,7 +22,21 @@ from types import ModuleType
 import numpy as np
 import pyarrow as pa
 
+from wacost.numbers import sevens
+
 UNDECIDED, INVALID, VALID = 0, 1, 2
+# what wacost calls of the extension, and the seven-digit table's layout it must have been built
+# with (an extension built from an older _plain.c lacks one or has another)
+_FUNCTIONS = ("resolve", "split")
+_LAYOUT = {
+    "NONE_SHIFT": sevens.NONE_SHIFT,
+    "LENGTH_SHIFT": sevens.LENGTH_SHIFT,
+    "LENGTH_MASK": sevens.LENGTH_MASK,
+    "REGEX_SHIFT": sevens.REGEX_SHIFT,
+    "COUNTRY_SHIFT": sevens.COUNTRY_SHIFT,
+    "COUNTRY_MASK": sevens.COUNTRY_MASK,
+    "TABLE_SIZE": sevens._SIZE,
+}
 
 
 def _load() -> ModuleType | None:
@@ -31,6 +47,10 @@ def _load() -> ModuleType | None:
     except ImportError:
         return None
     module: ModuleType = _plain
+    if not all(callable(getattr(module, name, None)) for name in _FUNCTIONS):
+        return None
+    if any(getattr(module, name, None) != value for name, value in _LAYOUT.items()):
+        return None
     return module
 
 
