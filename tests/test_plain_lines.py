@@ -210,3 +210,28 @@ def test_a_range_starting_with_a_byte_order_mark_counts_as_the_serial_reader(
     for counts in (split, by_pyarrow):
         assert counts.table == serial.table
         assert (counts.rows, counts.duplicates) == (serial.rows, serial.duplicates)
+
+
+def test_sizes_that_overflow_are_refused():
+    """split checks its buffers' sizes; sizes computed from a huge ncols or max_rows wrapped
+    around (ncols 2**62: slot_of's 4 * ncols bytes -> 0, then slot_of read far past its end;
+    max_rows 2**62 with two slots: 8 bytes of offsets passed for 2**65 + 8) and let it write
+    and read outside them (exit 139)."""
+    from wacost.numbers import _plain as kernel  # built by the install, whatever the environment
+
+    data = b"a\n" * 1000
+    values = np.zeros(2 * (len(data) + 8), np.uint8)
+    with pytest.raises(ValueError, match="out of range"):
+        kernel.split(data, 2**62, ord(","), np.zeros(1, np.int32), 10, 100, values, values, 2)
+    with pytest.raises(ValueError, match="out of range"):
+        slot_of = np.array([1], np.int32)  # two slots
+        kernel.split(data, 1, ord(","), slot_of, 2**62, 100, np.zeros(2, np.int32), values, 2000)
+    with pytest.raises(ValueError, match="out of range"):  # 4 * (2**30 + 1) * (2**31 + 1) wraps
+        slot_of = np.array([2**30], np.int32)
+        kernel.split(data, 1, ord(","), slot_of, 2**31, 100, np.zeros(2, np.int32), values, 2000)
+    # (the sizes it needs, given: split as before)
+    offsets = np.zeros((1, 1002), np.int32)
+    assert (
+        kernel.split(data, 1, ord(","), np.zeros(1, np.int32), 1001, 100, offsets, values, 2000)
+        == 1000
+    )

@@ -341,8 +341,10 @@ static PyObject *split(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OniOnnOOn", &objects[0], &ncols, &delimiter, &objects[1],
                           &max_rows, &max_line, &objects[2], &objects[3], &capacity))
         return NULL;
-    if (ncols < 1 || max_rows < 0 || capacity < 0 || capacity > INT32_MAX || delimiter < 0 ||
-        delimiter > 255) {
+    /* (sizes below computed without overflow: the buffers' checks hold) */
+    const Py_ssize_t most = PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(int32_t);
+    if (ncols < 1 || ncols > most || max_rows < 0 || max_rows >= most || capacity < 0 ||
+        capacity > INT32_MAX || delimiter < 0 || delimiter > 255) {
         PyErr_SetString(PyExc_ValueError, "ncols, max_rows, capacity or delimiter out of range");
         return NULL;
     }
@@ -355,6 +357,10 @@ static PyObject *split(PyObject *self, PyObject *args) {
     for (Py_ssize_t c = 0; c < ncols; c++) {
         int32_t slot = ((const int32_t *)slot_of.buf)[c];
         if (slot >= slots) slots = slot + 1;
+    }
+    if (slots > 1 && max_rows + 1 > most / slots) { /* (slots * (capacity + 8) cannot overflow) */
+        PyErr_SetString(PyExc_ValueError, "max_rows out of range for the slots");
+        goto free_slots;
     }
     if (get(objects[2], &offsets, 1, slots * (max_rows + 1) * (Py_ssize_t)sizeof(int32_t),
             "offsets") < 0)
