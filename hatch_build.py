@@ -10,6 +10,7 @@ source, where that install imports wacost from.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import shutil
@@ -20,7 +21,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+try:
+    from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+except ImportError:  # scripts/build_extension.py needs only compile_extension
+    BuildHookInterface = object
 
 SOURCE = Path("src", "wacost", "numbers", "_plain.c")
 
@@ -34,6 +38,8 @@ def compile_extension(root: Path, target: Path) -> str | None:
     flags = ["-O2", "-shared", "-fPIC", "-fvisibility=hidden", f"-I{include}"]
     if sys.platform == "darwin":
         flags += ["-undefined", "dynamic_lookup"]
+    digest = hashlib.sha256((root / SOURCE).read_bytes()).hexdigest()
+    flags.append(f'-DWACOST_SOURCE_SHA256="{digest}"')  # checked at import (numbers/plain.py)
     command = [*compiler, *flags, str(root / SOURCE), "-o", str(target)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -59,10 +65,13 @@ class CompiledReader(BuildHookInterface):  # type: ignore[type-arg]
             self._scratch = Path(tempfile.mkdtemp(prefix="wacost-build-"))
             target = self._scratch / name
         why = compile_extension(root, target)
+        if why is not None and self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
         if why is not None:
             self.app.display_warning(
-                f"wacost: the compiled number reader was not built ({why}); "
-                "wacost will read numbers on its numpy path (same figures, more CPU time)"
+                f"wacost: the compiled reader (_plain.c) was not built ({why}); "
+                "wacost will read campaigns on its pyarrow and numpy path (same figures, more CPU time)"
             )
             return
         if version != "editable":

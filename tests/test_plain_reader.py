@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -305,3 +306,39 @@ def test_the_spill_is_whole_when_the_system_writes_a_little_at_a_time(monkeypatc
         expected = held if expected is None else expected
         assert held == expected
     assert len(calls) > 100 and max(calls) > 1
+
+
+def test_an_extension_built_from_an_older_source_is_not_used(monkeypatch):
+    """An editable install compiles _plain.c once, in place; a checkout of a later _plain.c does
+    not rebuild it. 5bd25f2's extension had no `split`: every campaign file larger than a range
+    then failed ("internal error: AttributeError ... 'split'"). One without a function wacost
+    calls, or built with another seven-digit table layout, is left unused (the numpy path)."""
+    import types
+
+    import wacost.numbers
+    from wacost.numbers import _plain as built
+
+    assert plain._load() is built  # this build: its functions and the table's layout
+    older = types.ModuleType("wacost.numbers._plain")
+    older.resolve = built.resolve  # type: ignore[attr-defined]
+    for stale in (older, types.ModuleType("wacost.numbers._plain")):
+        monkeypatch.setitem(sys.modules, "wacost.numbers._plain", stale)
+        monkeypatch.setattr(wacost.numbers, "_plain", stale)
+        assert plain._load() is None
+    assert built.NONE_SHIFT == sevens.NONE_SHIFT
+    names = [*plain._FUNCTIONS, *plain._LAYOUT, "SOURCE_SHA256"]
+
+    def copy(**changed: object) -> types.ModuleType:
+        module = types.ModuleType("wacost.numbers._plain")
+        for name in names:
+            setattr(module, name, changed.get(name, getattr(built, name)))
+        return module
+
+    assert len(built.SOURCE_SHA256) == 64
+    for name, value in (("SOURCE_SHA256", "0" * 64), ("COUNTRY_SHIFT", built.COUNTRY_SHIFT + 1)):
+        monkeypatch.setitem(sys.modules, "wacost.numbers._plain", copy(**{name: value}))
+        monkeypatch.setattr(wacost.numbers, "_plain", copy(**{name: value}))
+        assert plain._load() is None, name  # another source, or another layout
+    monkeypatch.setitem(sys.modules, "wacost.numbers._plain", copy())
+    monkeypatch.setattr(wacost.numbers, "_plain", copy())
+    assert plain._load() is not None  # (the copy itself is taken: the checks above are each)

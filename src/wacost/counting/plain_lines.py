@@ -37,6 +37,8 @@ def split_range(data: bytes, source: CampaignFile, block_size: int) -> list[pa.R
         end = data.find(b"\n", min(position + block_size, size) - 1)
         end = size if end < 0 else end + 1  # whole lines: up to the line end past the block
         capacity = end - position
+        if capacity > 2**31 - 9:  # int32 offsets (pyarrow's reader refuses such a line too)
+            return None
         # a line holds at least its delimiters and its newline (the last, at least a byte)
         max_rows = capacity // len(source.header) + 1
         offsets = np.empty((len(wanted), max_rows + 1), dtype=np.int32)

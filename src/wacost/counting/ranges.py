@@ -14,6 +14,10 @@ being outside any quote) is read, with the rest of the file, by the serial reade
 quoted line breaks in their field.
 A range that raises an error (a malformed row, a value wacost refuses) is read on by the serial
 reader too, which raises it on its true line.
+
+No range starts with a UTF-8 byte order mark (a value's first character U+FEFF): pyarrow's reader
+drops one at the start of what it reads, where the serial reader, reading on from the line before,
+keeps it in the value.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from wacost.numbers.resolver import NumberResolver
 
 RANGE_BYTES: Final = 8 * 1024 * 1024
 _SCAN: Final = 64 * 1024
+_BOM: Final = b"\xef\xbb\xbf"
 
 
 def data_offset(source: CampaignFile) -> int | None:
@@ -48,13 +53,17 @@ def data_offset(source: CampaignFile) -> int | None:
         return None
     with open(source.path, "rb") as handle:
         head = handle.read(_SCAN)
-    position = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    for _ in range(source.skip_rows):  # the lines up to the header's end: \r\n, \n or \r
-        ends = [i for i in (head.find(b"\n", position), head.find(b"\r", position)) if i >= 0]
-        if not ends:
+        position = 3 if head.startswith(_BOM) else 0
+        for _ in range(source.skip_rows):  # the lines up to the header's end: \r\n, \n or \r
+            found = (head.find(b"\n", position), head.find(b"\r", position))
+            ends = [i for i in found if i >= 0]
+            if not ends:
+                return None
+            end = min(ends)
+            position = end + (2 if head[end : end + 2] == b"\r\n" else 1)
+        handle.seek(position)
+        if handle.read(len(_BOM)) == _BOM:  # no range starts there (see above): not cut
             return None
-        end = min(ends)
-        position = end + (2 if head[end : end + 2] == b"\r\n" else 1)
     return position
 
 
@@ -72,10 +81,14 @@ def cut(path: str, start: int, size: int) -> list[tuple[int, int]]:
                     position = size
                     break
                 found = piece.find(b"\n")
-                if found >= 0:
-                    position += found + 1
+                if found < 0:
+                    position += len(piece)
+                    continue
+                position += found + 1
+                handle.seek(position)
+                if handle.read(len(_BOM)) != _BOM:
                     break
-                position += len(piece)
+                handle.seek(position)  # a line that starts with a BOM: cut after it (see above)
             if position >= size:
                 break
             bounds.append(position)

@@ -342,8 +342,10 @@ static PyObject *split(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OniOnnOOn", &objects[0], &ncols, &delimiter, &objects[1],
                           &max_rows, &max_line, &objects[2], &objects[3], &capacity))
         return NULL;
-    if (ncols < 1 || max_rows < 0 || capacity < 0 || capacity > INT32_MAX || delimiter < 0 ||
-        delimiter > 255) {
+    /* (sizes below computed without overflow: the buffers' checks hold) */
+    const Py_ssize_t most = PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(int32_t);
+    if (ncols < 1 || ncols > most || max_rows < 0 || max_rows >= most || capacity < 0 ||
+        capacity > INT32_MAX || delimiter < 0 || delimiter > 255) {
         PyErr_SetString(PyExc_ValueError, "ncols, max_rows, capacity or delimiter out of range");
         return NULL;
     }
@@ -356,6 +358,10 @@ static PyObject *split(PyObject *self, PyObject *args) {
     for (Py_ssize_t c = 0; c < ncols; c++) {
         int32_t slot = ((const int32_t *)slot_of.buf)[c];
         if (slot >= slots) slots = slot + 1;
+    }
+    if (slots > 1 && max_rows + 1 > most / slots) { /* (slots * (capacity + 8) cannot overflow) */
+        PyErr_SetString(PyExc_ValueError, "max_rows out of range for the slots");
+        goto free_slots;
     }
     if (get(objects[2], &offsets, 1, slots * (max_rows + 1) * (Py_ssize_t)sizeof(int32_t),
             "offsets") < 0)
@@ -602,4 +608,37 @@ static struct PyModuleDef module = {
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__plain(void) { return PyModule_Create(&module); }
+/* The seven-digit table's layout this source reads (wacost.numbers.plain compares it with
+   wacost.numbers.sevens', and does not use an extension built from another: an editable
+   install's, compiled once in place, is not rebuilt when _plain.c changes). */
+static const struct {
+    const char *name;
+    long value;
+} LAYOUT[] = {
+    {"NONE_SHIFT", NONE_SHIFT},     {"LENGTH_SHIFT", LENGTH_SHIFT},   {"LENGTH_MASK", LENGTH_MASK},
+    {"REGEX_SHIFT", REGEX_SHIFT},   {"COUNTRY_SHIFT", COUNTRY_SHIFT}, {"COUNTRY_MASK", COUNTRY_MASK},
+    {"TABLE_SIZE", TABLE_SIZE},
+};
+
+/* The sha256 of this file, given by the build (hatch_build.py): wacost.numbers.plain uses the
+   extension only when it is the sha256 of the _plain.c beside it (a build of another source
+   is not used). */
+#ifndef WACOST_SOURCE_SHA256
+#define WACOST_SOURCE_SHA256 ""
+#endif
+
+PyMODINIT_FUNC PyInit__plain(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) return NULL;
+    if (PyModule_AddStringConstant(m, "SOURCE_SHA256", WACOST_SOURCE_SHA256) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    for (size_t k = 0; k < sizeof LAYOUT / sizeof LAYOUT[0]; k++) {
+        if (PyModule_AddIntConstant(m, LAYOUT[k].name, LAYOUT[k].value) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
+    }
+    return m;
+}

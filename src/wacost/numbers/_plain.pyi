@@ -1,5 +1,14 @@
 """The compiled reader of plain numbers (_plain.c); see wacost.numbers.plain."""
 
+# the seven-digit table's layout it was built with (see wacost.numbers.sevens)
+NONE_SHIFT: int
+LENGTH_SHIFT: int
+LENGTH_MASK: int
+REGEX_SHIFT: int
+COUNTRY_SHIFT: int
+COUNTRY_MASK: int
+TABLE_SIZE: int
+
 def resolve(
     n: int,
     offsets: object,

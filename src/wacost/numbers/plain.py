@@ -1,26 +1,49 @@
-"""The resolver's common case, compiled: numbers written as plain digits after at most one '+'.
+"""The compiled extension (`_plain.c`): the common cases of counting a large campaign in C.
 
-`_plain.c` reads such a number's E.164 value, billing country and validity in one pass over the
-column's bytes (no Python object per row, without the GIL), where the numpy path takes some
-thirty whole-column operations. It decides only what the seven-digit table already decides
-(see `numbers.sevens`) and leaves every other row to the numpy path, which stays the reference:
-the tests check that both give the same figures for every row.
+- `resolve`: a number written as digits (spaces or dashes among them allowed), after at most
+  one '+': its E.164 value, billing country and validity, in one pass over the column's bytes
+  where the numpy path takes some thirty whole-column operations. It decides only what the
+  seven-digit table already decides (see `numbers.sevens`) and leaves every other row to the
+  numpy path (`decide` below).
+- `split` (counting.plain_lines): a quote-free range of a CSV file into the columns wacost reads.
+- `group`, `records`, `duplicates` (counting.ledger): recipients grouped by partition, their
+  ledger records, the duplicates among a partition's records.
 
-The extension is built when wacost is installed on a machine with a C compiler
-(`hatch_build.py`); without it, or with WACOST_PURE_PYTHON=1 in the environment, `decide`
-returns None and the numpy path reads every row.
+Each gives exactly what the pyarrow and numpy path gives, which stays the reference: the tests
+compare the two. The extension is built when wacost is installed on a machine with a C compiler
+(`hatch_build.py`); without it, or with WACOST_PURE_PYTHON=1 in the environment, `kernel()` is
+None and wacost takes the pyarrow and numpy path everywhere. So it does with an extension built
+from another `_plain.c` than the one beside it (an editable install compiles it once, in place,
+and a later checkout does not rebuild it): its sha256, its functions and its table layout are
+checked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
 
+from wacost.numbers import sevens
+
 UNDECIDED, INVALID, VALID = 0, 1, 2
+# what wacost calls of the extension, and the seven-digit table's layout it must have been built
+# with (an extension built from an older _plain.c lacks one or has another)
+_FUNCTIONS = ("resolve", "split", "group", "duplicates", "records")
+_LAYOUT = {
+    "NONE_SHIFT": sevens.NONE_SHIFT,
+    "LENGTH_SHIFT": sevens.LENGTH_SHIFT,
+    "LENGTH_MASK": sevens.LENGTH_MASK,
+    "REGEX_SHIFT": sevens.REGEX_SHIFT,
+    "COUNTRY_SHIFT": sevens.COUNTRY_SHIFT,
+    "COUNTRY_MASK": sevens.COUNTRY_MASK,
+    "TABLE_SIZE": sevens._SIZE,
+}
 
 
 def _load() -> ModuleType | None:
@@ -31,6 +54,17 @@ def _load() -> ModuleType | None:
     except ImportError:
         return None
     module: ModuleType = _plain
+    if not all(callable(getattr(module, name, None)) for name in _FUNCTIONS):
+        return None
+    if any(getattr(module, name, None) != value for name, value in _LAYOUT.items()):
+        return None
+    source = Path(__file__).with_name("_plain.c")
+    if source.is_file():  # built from this very source (its sha256, given by the build)
+        if (
+            getattr(module, "SOURCE_SHA256", None)
+            != hashlib.sha256(source.read_bytes()).hexdigest()
+        ):
+            return None
     return module
 
 

@@ -283,7 +283,7 @@ class NumberResolver:
         else:  # the compiled reader's verdicts, and the numpy path's for the rows it left
             numbers, country_ids = decided.numbers, decided.country_ids
             valid = decided.state == plain.VALID
-            present = np.ones(len(raw), dtype=bool)  # it decides only digits after a '+'
+            present = np.ones(len(raw), dtype=bool)  # it decides only rows with digits
             rows = decided.undecided
             if rows.size:
                 taken = raw if rows.size == len(raw) else pc.take(raw, from_numpy(rows))
