@@ -1,12 +1,14 @@
 """A range of a plain CSV file split into the columns wacost reads, in C (`split` in
-wacost/numbers/_plain.c): the columns as pyarrow's reader gives them for a range without a
-quote character (every column as bytes, no quoting), at about a fifth of its CPU time.
+wacost/numbers/_plain.c): the columns as pyarrow's reader gives them for the range (every
+column as bytes; quoting on where the range holds a quote character), at about a fifth of its
+CPU time.
 
 Only what that reader reads plainly is split here: whole lines with the header's number of
 fields, no carriage return, no empty line (which the reader skips), none longer than half a
-block (a row longer than a block is an error there); anything else, and any
-machine without the compiled extension, is left to pyarrow (None), which reads it or names
-its error as it always has. The tests check that both give the same columns.
+block (a row longer than a block is an error there), a field either quoted whole ("...", no
+quote inside, closed on its line) or without any quote; anything else, and any machine without
+the compiled extension, is left to pyarrow (None), which reads it or names its error as it
+always has. The tests check that both give the same columns.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from wacost.numbers import plain
 
 
 def split_range(data: bytes, source: CampaignFile, block_size: int) -> list[pa.RecordBatch] | None:
-    """The lines of `data` (whole lines, no quote character) as record batches of about
-    `block_size` bytes each, with the columns `read_batches` reads (c<index>, binary); None
+    """The lines of `data` (whole lines, not ending inside a quoted field) as record batches of
+    about `block_size` bytes each, with the columns `read_batches` reads (c<index>, binary); None
     where pyarrow's reader must read them."""
     kernel = plain.kernel()
     delimiter = source.delimiter.encode()
     if kernel is None or len(delimiter) != 1 or not data or b"\r" in data:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):  # pyarrow's reader drops a byte order mark there
         return None
     wanted = sorted(source.columns.values())
     names = [f"c{index}" for index in wanted]

@@ -125,18 +125,21 @@ def _reduce_range(
     piece = dataclasses.replace(source, skip_rows=0, opener=lambda: pa.BufferReader(data))
     # (a search, which stops at the first quote: most ranges hold no quote at all)
     quoted = b'"' in data
-    result = _Range([], 0, quoted, open_quote=quoted and ends_inside_quotes(data, source.delimiter))
+    # Split here where every quoted field closes on its own line (then no value holds a line
+    # break, and the range does not end inside a quote); else pyarrow reads it, only the used
+    # columns where it holds no quote character, after its quotes are followed.
+    parsed = split_range(data, source, block_size)
+    open_quote = quoted and parsed is None and ends_inside_quotes(data, source.delimiter)
+    result = _Range([], 0, quoted, open_quote=open_quote)
     if result.open_quote:
         return result  # cut inside a quoted field: the consumer reads on serially from here
-    # without a quote character no field can run over lines: only the used columns are read
-    # (its quotes were followed above: it does not end inside one)
     batches = read_batches(
         piece,
         file_index,
         block_size,
-        check_unread=result.quoted,
+        check_unread=quoted and parsed is None,
         watch_quotes=False,
-        parsed=None if quoted else split_range(data, source, block_size),
+        parsed=parsed,
     )
     try:
         for batch in batches:

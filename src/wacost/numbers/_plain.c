@@ -260,15 +260,15 @@ free_offsets:
 
 /* --- plain CSV: a range of whole lines with no quote character and no carriage return ----- */
 
-/* The first byte at or after p that is `delimiter` or a newline (len where none): eight bytes
-   at a time, a byte equal to either found by the zero-byte test of their XORs (its lowest hit
+/* The first byte at or after p that is a newline, `first` or `second` (len where none): eight
+   bytes at a time, a byte equal to any found by the zero-byte test of their XORs (its lowest hit
    is exact; any above it may not be, and is not used). With `copy`, the bytes before it are
    copied there, eight at a time: up to 8 bytes past them are written too (the caller leaves
    room). */
 static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t len,
-                                   uint64_t delimiters, uint8_t delimiter, uint8_t *copy) {
+                                   uint8_t first, uint8_t second, uint8_t *copy) {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-    const uint64_t newlines = ones * '\n';
+    const uint64_t newlines = ones * '\n', firsts = ones * first, seconds = ones * second;
     for (; p + 8 <= len; p += 8) {
         uint64_t word;
         memcpy(&word, data + p, 8);
@@ -276,11 +276,11 @@ static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t
             memcpy(copy, &word, 8);
             copy += 8;
         }
-        uint64_t x = word ^ delimiters, y = word ^ newlines;
-        uint64_t hits = (((x - ones) & ~x) | ((y - ones) & ~y)) & highs;
+        uint64_t x = word ^ firsts, y = word ^ newlines, z = word ^ seconds;
+        uint64_t hits = (((x - ones) & ~x) | ((y - ones) & ~y) | ((z - ones) & ~z)) & highs;
         if (hits) return p + (__builtin_ctzll(hits) >> 3);
     }
-    for (; p < len && data[p] != delimiter && data[p] != '\n'; p++)
+    for (; p < len && data[p] != first && data[p] != second && data[p] != '\n'; p++)
         if (copy) *copy++ = data[p];
     return p;
 }
@@ -290,15 +290,17 @@ static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t
    their slot's values, back to back, with their offsets: the buffers of an Arrow binary
    column. A slot's values are the bytes of disjoint fields of data, so they fit in len bytes;
    each slot has capacity + 8 bytes (capacity >= len), as fields are copied eight bytes at a
-   time. Returns the number of rows, or -1 where pyarrow's reader (quote_char=False,
-   ignore_empty_lines) would not read it so: an empty line (which it skips), a line of another
-   number of fields (an error it names), a line longer than max_line (one longer than its block
-   is an error), more than max_rows lines. */
+   time. A field that starts with a quote ends at the next quote (the value is what lies
+   between); any other quote in a line leaves the data to pyarrow, whose reader gives the same
+   values with quoting on (data with a quote) or off (data with none). Returns the number of
+   rows, or -1 where pyarrow's reader (ignore_empty_lines) would not read it so: an empty line
+   (which it skips), a line of another number of fields (an error it names), a line longer than
+   max_line (one longer than its block is an error), more than max_rows lines, a quote written
+   twice or not closed on its line. */
 static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t ncols,
                               uint8_t delimiter, const int32_t *slot_of, Py_ssize_t slots,
                               Py_ssize_t max_rows, Py_ssize_t max_line, int32_t *offsets,
                               uint8_t *values, Py_ssize_t capacity) {
-    const uint64_t delimiters = 0x0101010101010101ULL * delimiter;
     Py_ssize_t rows = 0, pos = 0;
     for (Py_ssize_t k = 0; k < slots; k++) offsets[k * (max_rows + 1)] = 0;
     while (pos < len) {
@@ -307,15 +309,23 @@ static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t nc
         for (;;) {
             if (field >= ncols) return -1;
             int32_t slot = slot_of[field];
-            if (slot >= 0) {
-                int32_t *column = offsets + slot * (max_rows + 1);
-                Py_ssize_t used = column[rows];
-                stop = next_stop(data, start, len, delimiters, delimiter,
-                                 values + slot * (capacity + 8) + used);
-                column[rows + 1] = (int32_t)(used + (stop - start));
+            int32_t *column = slot >= 0 ? offsets + slot * (max_rows + 1) : NULL;
+            uint8_t *copy = slot >= 0 ? values + slot * (capacity + 8) + column[rows] : NULL;
+            Py_ssize_t size;
+            if (start < len && data[start] == '"') {
+                /* quoted: its bytes up to the next quote, which ends the field (a quote
+                   written twice, a line break or no closing quote: left to pyarrow) */
+                Py_ssize_t close = next_stop(data, start + 1, len, '"', '"', copy);
+                if (close >= len || data[close] != '"') return -1;
+                size = close - start - 1;
+                stop = close + 1;
+                if (stop < len && data[stop] != delimiter && data[stop] != '\n') return -1;
             } else {
-                stop = next_stop(data, start, len, delimiters, delimiter, NULL);
+                stop = next_stop(data, start, len, delimiter, '"', copy);
+                if (stop < len && data[stop] == '"') return -1; /* a quote inside a field */
+                size = stop - start;
             }
+            if (column) column[rows + 1] = (int32_t)(column[rows] + size);
             field++;
             if (stop >= len || data[stop] == '\n') break;
             start = stop + 1;
@@ -330,7 +340,8 @@ static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t nc
 PyDoc_STRVAR(split_doc,
              "split(data, ncols, delimiter, slot_of, max_rows, max_line, offsets, values,\n"
              "capacity) -> rows\n\n"
-             "data: whole lines, no quote, no carriage return; slot_of: int32[ncols], each\n"
+             "data: whole lines, no carriage return, a field quoted whole or not at all;\n"
+             "slot_of: int32[ncols], each\n"
              "column's slot (-1: not wanted); offsets: int32[slots, max_rows + 1] and values:\n"
              "uint8[slots, capacity + 8] (capacity >= len(data)) are written. Returns the rows, or -1: read it with pyarrow.");
 
