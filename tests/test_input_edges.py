@@ -166,6 +166,7 @@ USAGE = [
 DIALECTS = {
     "semicolon": lambda rows: "\n".join(";".join(row) for row in rows),
     "tab": lambda rows: "\n".join("\t".join(row) for row in rows),
+    "pipe": lambda rows: "\n".join("|".join(row) for row in rows),  # database exports
     "excel-hint": lambda rows: "sep=;\r\n" + "\r\n".join(";".join(row) for row in rows),
     "bom-crlf": lambda rows: "\ufeff" + "\r\n".join(",".join(row) for row in rows) + "\r\n",
 }

@@ -279,3 +279,28 @@ def test_sizes_that_overflow_are_refused():
         kernel.split(data, 1, ord(","), np.zeros(1, np.int32), 1001, 100, offsets, values, 2000)
         == 1000
     )
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_a_campaign_in_another_dialect_counts_as_its_comma_form(tmp_path, monkeypatch, delimiter):
+    """Semicolons, tabs, pipes (a database's export): detected, split here in ranges, and the
+    same counts as the comma file's."""
+    rng = np.random.default_rng(4)
+    rows = [
+        (f"+91987{rng.integers(10**6, 10**7)}", f"t{rng.integers(0, 5)}") for _ in range(20_000)
+    ]
+    comma = write(
+        tmp_path / "comma.csv", "phone,template\n" + "".join(f"{p},{t}\n" for p, t in rows)
+    )
+    other = write(
+        tmp_path / "other.csv",
+        f"phone{delimiter}template\n" + "".join(f"{p}{delimiter}{t}\n" for p, t in rows),
+    )
+    assert inspect_campaign(other).delimiter == delimiter
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 30_000)
+    calls = []
+    real = ranges.split_range
+    monkeypatch.setattr(ranges, "split_range", lambda *args: calls.append(1) or real(*args))
+    counts = [count_campaign([path], RESOLVER, workers=2) for path in (comma, other)]
+    assert counts[0].table == counts[1].table and counts[0].rows == counts[1].rows == 20_000
+    assert len(calls) > 10

@@ -114,7 +114,7 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
 def header_and_delimiter(lines: Sequence[str], where: object) -> tuple[int, str]:
     """Where a CSV's header is among its `lines` (the first line with text, after an optional
     Excel 'sep=;' hint line; past the last line: none) and its delimiter: the hint's, else the
-    most frequent of comma, semicolon and tab in the header (a comma when it has none)."""
+    most frequent of comma, semicolon, tab and pipe in the header (a comma when it has none)."""
     index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
     hint = lines[index].strip(" ") if index < len(lines) else ""
     if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
@@ -127,7 +127,7 @@ def header_and_delimiter(lines: Sequence[str], where: object) -> tuple[int, str]
         index = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), len(lines))
         return index, delimiter
     line = lines[index] if index < len(lines) else ""
-    counts = {d: line.count(d) for d in (",", ";", "\t")}
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
     best = max(counts, key=lambda d: counts[d])
     return index, best if counts[best] else ","
 
