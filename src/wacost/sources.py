@@ -109,14 +109,19 @@ def read_input(
     file_index: int = 0,
     block_size: int = DEFAULT_BLOCK_SIZE,
     progress: Callable[[int], None] | None = None,
+    first_line: int | None = None,
+    exact: bool = False,
 ) -> Iterator[Batch]:
-    """The rows of an inspected input in batches (see campaign.read_batches)."""
+    """The rows of an inspected input in batches (see campaign.read_batches); a damaged
+    compressed file is one error naming it."""
     if isinstance(source, ParquetInput):
         yield from _parquet_batches(source, file_index, block_size)
         return
     codec = compression_of(source.path) if source.opener is not None else None
     try:
-        yield from read_batches(source, file_index, block_size, progress)
+        yield from read_batches(
+            source, file_index, block_size, progress, first_line=first_line, exact=exact
+        )
     except InputFileError as exc:
         if codec is None or "cannot parse the CSV" not in exc.message:
             raise

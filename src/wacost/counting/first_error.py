@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from wacost.campaign import Batch, CampaignFile, read_batches
+from wacost.campaign import Batch, CampaignFile
 from wacost.counting.batch import _BatchCounts, reduce_batch
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
+from wacost.sources import read_input
 
 
 def reduce_first(
@@ -59,20 +60,31 @@ def exact_parts(
     exact: bool = True,
 ) -> Iterator[_BatchCounts]:
     """`source`'s batches read on one thread and reduced in order: their first error is the one
-    on the earliest line. `begin`: from this byte of a plain file (outside any quote; its first
-    row on `first_line`), not from its first row. With `exact` False, pyarrow parses on threads
+    on the earliest line. `begin`: from this byte of a plain file, or of a compressed file's
+    decompressed bytes (outside any quote; its first row on `first_line`), not from its first
+    row. With `exact` False, pyarrow parses on threads
     (faster, and any error may come first)."""
     piece = source
     if begin is not None:
+        decompress = source.opener  # a compressed file: `begin` counts its decompressed bytes
 
         def opener() -> pa.NativeFile:
-            handle = pa.OSFile(str(source.path))
-            handle.seek(begin)
-            return handle
+            if decompress is None:
+                handle = pa.OSFile(str(source.path))
+                handle.seek(begin)
+                return handle
+            stream: pa.NativeFile = decompress()
+            left = begin
+            while left > 0:  # no seeking in a decompressed stream: read up to there
+                skipped = len(stream.read(min(left, 1 << 24)))
+                if not skipped:
+                    break
+                left -= skipped
+            return stream
 
         piece = dataclasses.replace(source, skip_rows=0, opener=opener)
     where = str(source.path)
-    for batch in read_batches(piece, file_index, block_size, first_line=first_line, exact=exact):
+    for batch in read_input(piece, file_index, block_size, first_line=first_line, exact=exact):
         yield reduce_first(batch, resolver, where, partition_bits)
 
 

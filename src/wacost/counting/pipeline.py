@@ -27,7 +27,7 @@ from wacost.campaign import (
     Batch,
     CampaignFile,
 )
-from wacost.counting import ranges
+from wacost.counting import chunks, ranges
 from wacost.counting.allocator import keep_freed_memory, reuse_allowed
 from wacost.counting.batch import (
     _LINE_BITS,
@@ -50,6 +50,9 @@ from wacost.sources import ParquetInput, input_size, inspect_input, is_stdin, re
 # a column of a hundred thousand distinct names is not template names (a shifted export, a
 # message body). Stopping there keeps memory flat in keys as well as in rows.
 MAX_DISTINCT_NAMES = 100_000
+# A compressed file larger than this is decompressed into chunks counted on every core
+# (counting.chunks); a smaller one is read as one stream (its rows in a few batches).
+_CHUNKED_BYTES = 1 << 20
 
 
 def _check_distinct_names(tables: _Tables, path: Path, line: int) -> None:
@@ -187,13 +190,21 @@ def _file_parts(
 ) -> Iterator[_BatchCounts]:
     """One input's batches reduced, in order: a plain UTF-8 file larger than a range in byte
     ranges on `workers` threads, any other input parsed here and reduced on up to 4."""
-    start = None
+    start = first = None
     if workers > 0 and isinstance(source, CampaignFile):
         start = ranges.data_offset(source)
+        if source.opener is not None and size > _CHUNKED_BYTES:
+            first = chunks.data_start(source)  # compressed: cut as it is decompressed
     if start is not None and size - start > ranges.RANGE_BYTES:
         assert isinstance(source, CampaignFile)
         return ranges.reduce_ranges(
             source, start, index, resolver, workers, partition_bits, block_size, progress
+        )
+    if first is not None:
+        assert isinstance(source, CampaignFile)
+        cut = chunks.read_ahead(chunks.chunks(source, first), workers + 1)
+        return ranges.reduce_ranges(
+            source, first, index, resolver, workers, partition_bits, block_size, chunks=cut
         )
     batches = read_input(source, index, block_size, progress=progress)
     parts = _reduce_in_order(batches, resolver, str(source.path), min(workers, 4), partition_bits)

@@ -113,15 +113,19 @@ def _reduce_range(
     source: CampaignFile,
     begin: int,
     end: int,
+    data: bytes | None,
     file_index: int,
     resolver: NumberResolver,
     where: str,
     partition_bits: int,
     block_size: int,
 ) -> _Range:
-    with open(source.path, "rb") as handle:
-        handle.seek(begin)
-        data = handle.read(end - begin)
+    if end < 0:  # a compressed file's chunk that could not be decompressed (chunks.DAMAGED)
+        return _Range([], 0, unreadable=True)
+    if data is None:  # a range of the file: read here, on the worker's thread
+        with open(source.path, "rb") as handle:
+            handle.seek(begin)
+            data = handle.read(end - begin)
     piece = dataclasses.replace(source, skip_rows=0, opener=lambda: pa.BufferReader(data))
     # (a search, which stops at the first quote: most ranges hold no quote at all)
     quoted = b'"' in data
@@ -159,58 +163,55 @@ def reduce_ranges(
     partition_bits: int,
     block_size: int,
     progress: Callable[[int], None] | None = None,
+    chunks: Iterator[tuple[int, int, bytes]] | None = None,
 ) -> Iterator[_BatchCounts]:
-    """The file's batches reduced on `workers` threads, a range each, yielded in file order."""
+    """The file's batches reduced on `workers` threads, a range each, yielded in file order.
+
+    `chunks`: the ranges as (begin, end, bytes) already read, for a file that cannot be cut
+    where it lies (compressed: see counting.chunks; offsets in its decompressed bytes)."""
     path = str(source.path)
-    ranges = cut(path, start, os.path.getsize(path))
+    todo: Iterator[tuple[int, int, bytes | None]]
+    if chunks is None:
+        size = os.path.getsize(path)
+        todo = ((begin, end, None) for begin, end in cut(path, start, size))
+    else:
+        size, todo = 0, chunks
     line = source.skip_rows + 1  # the first data row's line
-    pending: deque[Future[_Range]] = deque()
-    todo = iter(ranges)
+    pending: deque[tuple[int, int, Future[_Range]]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-range") as pool:
 
         def submit() -> None:
-            bounds = next(todo, None)
-            if bounds is not None:
-                pending.append(
-                    pool.submit(
-                        _reduce_range,
-                        source,
-                        *bounds,
-                        file_index,
-                        resolver,
-                        path,
-                        partition_bits,
-                        block_size,
-                    )
-                )
+            item = next(todo, None)
+            if item is not None:
+                task = partial(_reduce_range, source, *item, file_index, resolver, path)
+                pending.append((item[0], item[1], pool.submit(task, partition_bits, block_size)))
 
         try:
             for _ in range(workers + 1):  # one range waiting for each worker, and one more
                 submit()
-            done = start
-            for bounds in ranges:
-                result = pending.popleft().result()
+            while pending:
+                begin, end, future = pending.popleft()
+                result = future.result()
                 # this range ends inside a quoted field, or the serial reader names its error
                 if result.open_quote or result.unreadable:
                     exact = partial(
                         exact_parts, source, file_index, resolver, partition_bits, block_size
                     )
                     if result.unreadable:  # read on one thread: the error on its earliest line
-                        yield from exact(bounds[0], line)
+                        yield from exact(begin, line)
                     else:  # an error met on threads is checked so
                         yield from earliest_error(
-                            exact(bounds[0], line, exact=False), partial(exact, bounds[0], line)
+                            exact(begin, line, exact=False), partial(exact, begin, line)
                         )
-                    if progress is not None:
-                        progress(ranges[-1][1])
+                    if progress is not None and size:
+                        progress(size)
                     return
                 submit()
                 for part in result.parts:
                     yield dataclasses.replace(part, first_line=line + part.first_line - 1)
                 line += result.rows
-                done = bounds[1]
-                if progress is not None:
-                    progress(done)
+                if progress is not None and size:
+                    progress(end)
         finally:
-            for future in pending:
+            for _, _, future in pending:
                 future.cancel()

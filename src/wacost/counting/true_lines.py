@@ -84,7 +84,12 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
     if source.lines is not None:  # read once: its lines are learnt as it is read
         line = int(source.lines.true_lines(np.array([counted]))[0])
     elif _rescannable(source):
-        line = _lines_of(source, [counted - base])[0]
+        try:
+            line = _lines_of(source, [counted - base])[0]
+        except Exception as exc:  # a compressed file damaged past the row: its line as counted
+            if isinstance(exc, MemoryError):
+                raise
+            return error
     else:
         return error
     if line == counted:

@@ -1,0 +1,175 @@
+"""A compressed CSV file counted on every core: its decompressed bytes cut into chunks of whole
+lines as they are read, each chunk parsed and reduced on a worker as a byte range of a plain
+file is (counting.ranges, which also hands the results on in order, and reads serially from a
+chunk that ends inside a quoted field or raises an error, as from a range).
+
+Decompression is one stream, read on the calling thread while the workers parse and reduce.
+Only a regular file (the serial reader may read it again) in UTF-8 is cut so.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any, Final
+
+from wacost.campaign import CampaignFile
+from wacost.counting import ranges
+
+_READ: Final = 1 << 23  # bytes asked of the decompressing stream at a time (each call waits
+# for the GIL: a few large ones)
+
+
+def first_row(head: bytes, skip_rows: int) -> int | None:
+    """The offset in `head` (a file's first bytes) of its first data row, after a UTF-8 byte
+    order mark and `skip_rows` lines (\\r\\n, \\n or \\r); None when they do not all end there,
+    or when that row starts with a byte order mark (pyarrow's reader would drop it)."""
+    position = 3 if head.startswith(ranges._BOM) else 0
+    for _ in range(skip_rows):
+        ends = [i for i in (head.find(b"\n", position), head.find(b"\r", position)) if i >= 0]
+        if not ends:
+            return None
+        end = min(ends)
+        position = end + (2 if head[end : end + 2] == b"\r\n" else 1)
+    if head[position : position + 3] == ranges._BOM:
+        return None
+    return position
+
+
+def data_start(source: CampaignFile) -> int | None:
+    """Where the first data row of a compressed UTF-8 regular file starts in its decompressed
+    bytes, or None when it is not cut into chunks."""
+    cuttable = (
+        source.opener is not None
+        and source.stream is None
+        and source.lines is None
+        and source.path.is_file()
+        and source.encoding.lower().replace("-", "") == "utf8"
+    )
+    if not cuttable:
+        return None
+    assert source.opener is not None
+    try:
+        stream: Any = source.opener()
+        try:
+            head = bytes(stream.read(ranges._SCAN))
+        finally:
+            stream.close()
+    except Exception:  # damaged at once: the serial reader names it
+        return None
+    return first_row(head, source.skip_rows)
+
+
+def chunks(source: CampaignFile, start: int) -> Iterator[tuple[int, int, bytes]]:
+    """(begin, end, bytes) of each chunk of whole lines from `start`, of about
+    ranges.RANGE_BYTES (a longer line whole), none starting with a byte order mark; offsets
+    in the decompressed bytes. Where the decompression fails, a last chunk (begin, DAMAGED):
+    the serial reader reads from there (and names the damaged file, after any error before)."""
+    assert source.opener is not None
+    stream: Any = source.opener()
+    buffer = bytearray()
+    ended = False
+    begin = start
+    try:
+
+        def more() -> None:
+            nonlocal ended
+            try:
+                piece = stream.read(_READ)
+            except Exception:  # damaged: the serial reader reads on from here, and names it
+                raise _Damaged from None
+            ended = not piece
+            buffer.extend(piece)
+
+        while len(buffer) < start and not ended:  # the header: read past it
+            more()
+        del buffer[:start]
+        while True:
+            while not ended and len(buffer) < ranges.RANGE_BYTES:
+                more()
+            if not buffer:
+                return
+            cut = buffer.rfind(b"\n", 0, ranges.RANGE_BYTES) + 1  # whole lines, about a range
+            if cut == 0:  # a line longer than a range: whole
+                found = buffer.find(b"\n")
+                while found < 0 and not ended:
+                    searched = len(buffer)
+                    more()
+                    found = buffer.find(b"\n", searched)
+                cut = len(buffer) if found < 0 else found + 1
+            # the next chunk must not start with a byte order mark (pyarrow's reader would drop
+            # it): its first bytes known, past any line that starts so
+            while cut < len(buffer) or not ended:
+                if len(buffer) - cut < len(ranges._BOM) and not ended:
+                    more()
+                    continue
+                if buffer[cut : cut + len(ranges._BOM)] != ranges._BOM:
+                    break
+                found = buffer.find(b"\n", cut)
+                if found >= 0:
+                    cut = found + 1
+                elif ended:
+                    cut = len(buffer)
+                else:
+                    more()
+            yield begin, begin + cut, bytes(buffer[:cut])
+            del buffer[:cut]
+            begin += cut
+    except _Damaged:
+        yield begin, DAMAGED, b""  # (the rows before it first, in order)
+    finally:
+        stream.close()
+
+
+DAMAGED: Final = -1  # a chunk's end where the decompression failed: read serially from begin
+
+
+class _Damaged(Exception):
+    """The decompressing stream raised."""
+
+
+def read_ahead(
+    items: Iterator[tuple[int, int, bytes]], depth: int
+) -> Iterator[tuple[int, int, bytes]]:
+    """`items` produced on a thread of their own (decompression holds no GIL), up to `depth`
+    ahead of the consumer; an error of theirs raised here, in order."""
+    ready: queue.Queue[tuple[int, int, bytes] | BaseException | None] = queue.Queue(depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        ready.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(None)
+        except BaseException as error:  # handed on: raised in the consumer's thread
+            ready.put(error)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # (its stream closed on this thread)
+
+    thread = threading.Thread(target=produce, name="wacost-decompress", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let it go: it stops at its next item
+            try:
+                ready.get_nowait()
+            except queue.Empty:
+                thread.join(0.05)
