@@ -19,6 +19,7 @@ from typing import BinaryIO, Final, Self
 
 import numpy as np
 
+from wacost.counting import spill
 from wacost.errors import WacostError
 from wacost.numbers import plain
 
@@ -153,7 +154,8 @@ class RecipientLedger:
         self._memory_records = LEDGER_MEMORY_RECORDS if memory_records is None else memory_records
         wanted = max(2, -(-expected_records // partition_records))
         self.bits = min(10, max(1, int(wanted - 1).bit_length()))
-        self._held: list[list[np.ndarray]] = [[] for _ in range(self.partitions)]
+        self._held: spill.Held = []  # (records, bounds) of each batch, not yet spilled
+        self._buffer: np.ndarray | None = None  # where a spill gathers its partitions
         self._held_records = 0
         self._directory = directory
         self._spill: BinaryIO | None = None  # one nameless file for every spilled record
@@ -225,9 +227,7 @@ class RecipientLedger:
 
     def _hold(self, records: np.ndarray, bounds: np.ndarray) -> None:
         self.records += len(records)
-        for p in range(self.partitions):
-            if bounds[p] < bounds[p + 1]:
-                self._held[p].append(records[bounds[p] : bounds[p + 1]])
+        self._held.append((records, bounds))
         self._held_records += len(records)
         if self._held_records >= self._memory_records:
             self._write_held()
@@ -247,26 +247,31 @@ class RecipientLedger:
         if self._spill is None:
             # TemporaryFile has no name on disk (O_TMPFILE, or unlinked at once).
             self._spill = tempfile.TemporaryFile(prefix="wacost-", dir=self._directory)
-        # Each partition's held arrays one after another, one chunk each, written as they lie
-        # (no copy into one array: measured, the copy and its fresh pages cost half as much as
-        # the write itself), by pwritev in as few calls as the system takes.
-        start = self._spill_size
-        pieces: list[memoryview] = []
-        for p, held in enumerate(self._held):
-            if not held:
-                continue
-            count = sum(len(part) for part in held)
-            self._chunks[p].append((self._spill_size, count))
-            self._spill_size += count * self.width * 8
-            pieces += [np.ascontiguousarray(part).data.cast("B") for part in held]
-        _write_all(self._spill.fileno(), pieces, start)
-        self._held = [[] for _ in range(self.partitions)]
+        # Each partition's slices of the held arrays back to back, one chunk each; partitions
+        # gathered into one buffer a group at a time and written (see counting.spill).
+        row = self.width * 8
+        sizes = spill.counts(self._held, self.partitions) * row
+        fd = self._spill.fileno()
+        for first, last in spill.groups(sizes):
+            need = int(sizes[first:last].sum())
+            if self._buffer is None or len(self._buffer) < need:
+                self._buffer = np.empty(max(need, spill.GROUP_BYTES), dtype=np.uint8)
+            data = spill.gather(self._held, first, last, self.width, self._buffer)
+            at = self._spill_size
+            spill.write_all(fd, [data], at)
+            for p in range(first, last):
+                if sizes[p]:
+                    self._chunks[p].append((at, int(sizes[p]) // row))
+                    at += int(sizes[p])
+            self._spill_size = at
+        self._held = []
         self._held_records = 0
 
     def _partition(self, p: int) -> np.ndarray:
-        """The records of partition `p`, in reading order (and forgets them). Spilled chunks
-        are read straight into the one array that holds them all, with the held ones after."""
-        held, self._held[p] = self._held[p], []
+        """The records of partition `p`, in reading order (and forgets its spilled chunks).
+        Spilled chunks are read straight into the one array that holds them all, with the held
+        ones after."""
+        held = [part[b[p] : b[p + 1]] for part, b in self._held if b[p] < b[p + 1]]
         chunks, self._chunks[p] = self._chunks[p], []
         if not chunks and len(held) == 1:
             return held[0]
@@ -296,7 +301,8 @@ class RecipientLedger:
             self._spill.close()
             self._spill = None
         self._chunks = [[] for _ in range(self.partitions)]
-        self._held = [[] for _ in range(self.partitions)]
+        self._held = []
+        self._buffer = None
 
     def __enter__(self) -> Self:
         return self
@@ -319,24 +325,6 @@ class RecipientLedger:
             return _Settled.total(parts)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wacost-settle") as pool:
             return _Settled.total(pool.map(settle_one, range(self.partitions)))
-
-
-_IOV_MAX: Final = 1024  # buffers a pwritev call takes (Linux, macOS)
-
-
-def _write_all(fd: int, pieces: list[memoryview], offset: int) -> None:
-    """Write `pieces` one after another at `offset` of `fd`, whatever each call writes."""
-    at = 0
-    while at < len(pieces):
-        written = os.pwritev(fd, pieces[at : at + _IOV_MAX], offset)
-        if written <= 0:
-            raise OSError("the ledger's spill file took no more bytes")
-        offset += written
-        while at < len(pieces) and written >= len(pieces[at]):
-            written -= len(pieces[at])
-            at += 1
-        if written:  # part of a piece: the rest of it next
-            pieces[at] = pieces[at][written:]
 
 
 def _min(a: int | None, b: int) -> int:

@@ -602,12 +602,94 @@ free_numbers:
     Py_RETURN_NONE;
 }
 
+
+/* --- a ledger's held records, partition by partition, into one buffer (counting.spill) ---- */
+
+PyDoc_STRVAR(gather_doc,
+             "gather(records, bounds, width, first, last, out) -> bytes written\n\n"
+             "records: a list of int64[n_i, width] arrays, each grouped by partition as bounds\n"
+             "(a list of intp[partitions + 1]) says; out receives partitions first..last-1, each\n"
+             "the slices of every array in list order, back to back.");
+
+static PyObject *gather(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *records, *bounds, *target;
+    Py_ssize_t width, first, last;
+    if (!PyArg_ParseTuple(args, "O!O!nnnO", &PyList_Type, &records, &PyList_Type, &bounds,
+                          &width, &first, &last, &target))
+        return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(records);
+    if (PyList_GET_SIZE(bounds) != count || width < 1 || width > 8 || first < 0 || last < first) {
+        PyErr_SetString(PyExc_ValueError, "records and bounds of one length; 0 <= first <= last");
+        return NULL;
+    }
+    Py_buffer out;
+    if (get(target, &out, 1, 0, "out") < 0) return NULL;
+    Py_buffer *views = PyMem_Calloc((size_t)(2 * count + 1), sizeof(Py_buffer));
+    Py_ssize_t held = 0, written = -1;
+    if (views == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (; held < count; held++) {
+        Py_buffer *rows = &views[2 * held], *ends = &views[2 * held + 1];
+        if (get(PyList_GET_ITEM(records, held), rows, 0, 0, "records") < 0) goto done;
+        if (get(PyList_GET_ITEM(bounds, held), ends, 0, (last + 1) * (Py_ssize_t)sizeof(Py_ssize_t),
+                "bounds") < 0) {
+            PyBuffer_Release(rows);
+            goto done;
+        }
+        const Py_ssize_t *b = ends->buf;
+        Py_ssize_t n = rows->len / (Py_ssize_t)(width * sizeof(int64_t));
+        for (Py_ssize_t p = first; p <= last; p++) {
+            if (b[p] < 0 || b[p] > n || (p > first && b[p] < b[p - 1])) {
+                PyErr_SetString(PyExc_ValueError, "bounds out of their records");
+                PyBuffer_Release(rows);
+                PyBuffer_Release(ends);
+                goto done;
+            }
+        }
+    }
+    Py_ssize_t total = 0, row_bytes = width * (Py_ssize_t)sizeof(int64_t);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const Py_ssize_t *b = views[2 * i + 1].buf;
+        total += (b[last] - b[first]) * row_bytes;
+    }
+    if (total > out.len) {
+        PyErr_SetString(PyExc_ValueError, "out: too small for these partitions");
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS;
+    uint8_t *at = out.buf;
+    for (Py_ssize_t p = first; p < last; p++) {
+        for (Py_ssize_t i = 0; i < count; i++) {
+            const Py_ssize_t *b = views[2 * i + 1].buf;
+            Py_ssize_t size = (b[p + 1] - b[p]) * row_bytes;
+            if (size > 0) {
+                memcpy(at, (const uint8_t *)views[2 * i].buf + b[p] * row_bytes, (size_t)size);
+                at += size;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    written = total;
+done:
+    if (views != NULL) {
+        for (Py_ssize_t i = 0; i < 2 * held; i++) PyBuffer_Release(&views[i]);
+        PyMem_Free(views);
+    }
+    PyBuffer_Release(&out);
+    if (written < 0) return NULL;
+    return PyLong_FromSsize_t(written);
+}
+
 static PyMethodDef methods[] = {
     {"resolve", resolve, METH_VARARGS, resolve_doc},
     {"split", split, METH_VARARGS, split_doc},
     {"group", group, METH_VARARGS, group_doc},
     {"duplicates", duplicates, METH_VARARGS, duplicates_doc},
     {"records", records, METH_VARARGS, records_doc},
+    {"gather", gather, METH_VARARGS, gather_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -41,3 +41,6 @@ def duplicates(
 def records(
     numbers: object, labels: object, global_ids: object, rows: object, base: int, out: object, /
 ) -> None: ...
+def gather(
+    records: list[object], bounds: list[object], width: int, first: int, last: int, out: object, /
+) -> int: ...
