@@ -5,6 +5,9 @@
 from __future__ import annotations
 
 import gzip
+import os
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +15,7 @@ import pytest
 from tests.conftest import write
 from tests.test_inputs import WRITERS, _bytes, _generated_campaign
 from wacost.campaign import inspect_campaign
-from wacost.counting import chunks, pipeline, ranges
+from wacost.counting import chunks, ledger, pipeline, ranges
 from wacost.counting.pipeline import count_campaign
 from wacost.errors import InputFileError
 from wacost.numbers.resolver import NumberResolver
@@ -134,3 +137,45 @@ def test_what_is_not_cut(tmp_path):
     assert chunks.data_start(inspect_campaign(plain)) is None
     gz = _bytes(tmp_path / "g.csv.gz", gzip.compress(b"phone,template\n+1,a\n"))
     assert chunks.data_start(inspect_input(gz)) == 15
+
+
+def _left_behind(path) -> list[str]:
+    """Threads of wacost's still running, and descriptors still open on `path`."""
+    threads = [t.name for t in threading.enumerate() if t.name.startswith("wacost-")]
+    fds = Path("/proc/self/fd")
+    open_files = []
+    for fd in fds.iterdir() if fds.is_dir() else []:
+        try:
+            if os.readlink(fd) == str(path):
+                open_files.append(fd.name)
+        except OSError:
+            continue
+    return threads + open_files
+
+
+def test_no_thread_or_file_left_while_an_error_is_held(tmp_path, chunked, monkeypatch):
+    """A bad row, or an interrupt (^C) while the counts are merged: the decompressing thread,
+    the workers and the file end with the count, not when the error's traceback is let go."""
+    rows = [f"+9198765{i:05d},spring_sale,marketing" for i in range(20_000)]
+    rows[15_000] = "+919876512345,spring_sale,promo"
+    text = "phone,template,category\n" + "\n".join(rows) + "\n"
+    compressed = _bytes(tmp_path / "c.csv.gz", gzip.compress(text.encode()))
+    with pytest.raises(InputFileError) as bad_row:
+        count_campaign([compressed], RESOLVER, workers=2)
+    assert ":15002: category 'promo'" in str(bad_row.value)
+    assert _left_behind(compressed) == []
+
+    good = _bytes(tmp_path / "g.csv.gz", gzip.compress(text.replace("promo", "utility").encode()))
+    calls = []
+    real = ledger.RecipientLedger.add_batch
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ledger.RecipientLedger, "add_batch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        count_campaign([good], RESOLVER, workers=2)
+    assert _left_behind(good) == []

@@ -151,6 +151,8 @@ def count_campaign(
                     file_rows += part.num_rows
             except InputFileError as error:  # lines counted a row each: the file's own lines
                 raise _on_true_line(error, source) from None
+            finally:  # left early (an error here, ^C): its threads and file ended now
+                ranges._close(parts)
             if file_rows == 0:
                 raise InputFileError(
                     f"{source.path}: a header but no rows", "add the campaign's recipients"

@@ -194,6 +194,7 @@ def reduce_ranges(
                 result = future.result()
                 # this range ends inside a quoted field, or the serial reader names its error
                 if result.open_quote or result.unreadable:
+                    _close(todo)  # (a compressed file's chunks: their thread stopped first)
                     exact = partial(
                         exact_parts, source, file_index, resolver, partition_bits, block_size
                     )
@@ -215,3 +216,11 @@ def reduce_ranges(
         finally:
             for _, _, future in pending:
                 future.cancel()
+            _close(todo)  # now, not when an error's traceback lets this frame go
+
+
+def _close(items: Iterator[object]) -> None:
+    """End a generator of ranges or chunks (a chunk reader's thread and file with it)."""
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
