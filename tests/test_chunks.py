@@ -179,3 +179,36 @@ def test_no_thread_or_file_left_while_an_error_is_held(tmp_path, chunked, monkey
     with pytest.raises(KeyboardInterrupt):
         count_campaign([good], RESOLVER, workers=2)
     assert _left_behind(good) == []
+
+
+@pytest.mark.parametrize("form", ["lone_cr", "long_line"])
+def test_a_line_longer_than_a_chunk_is_not_held_whole(tmp_path, chunked, form):
+    """Lines ending in \\r alone (no \\n at all), or one line longer than a chunk: the serial
+    reader reads on from there, a block at a time, instead of one chunk of all that follows
+    (memory as the file's size); the counts and the error as the serial reader's."""
+    rows = [f"+9198765{i:05d},spring_sale,marketing,note {i}" for i in range(30_000)]
+    rows[20_000] = "+919876512345,spring_sale,promo,note"
+    end = "\n"
+    if form == "lone_cr":
+        end = "\r"
+    else:
+        rows[500] = rows[500].replace("note", "x" * 100_000)
+    text = end.join(["phone,template,category,note", *rows]) + end
+    csv_path = write(tmp_path / "c.csv", text)
+    compressed = _bytes(tmp_path / "c.csv.gz", gzip.compress(text.encode()))
+    errors = []
+    for path, workers in ((csv_path, 0), (compressed, 2)):
+        with pytest.raises(InputFileError) as error:
+            count_campaign([path], RESOLVER, workers=workers)
+        errors.append(str(error.value).replace(str(path), "c"))
+    assert errors[0] == errors[1]
+    assert "c:20002: category 'promo'" in errors[1]
+    assert chunked and chunked[-1][1] == chunks.DAMAGED  # read serially from there
+    assert max((end - begin for begin, end in chunked[:-1]), default=0) <= 2 * ranges.RANGE_BYTES
+    good = text.replace("promo", "utility")
+    csv_path = write(tmp_path / "c.csv", good)
+    compressed = _bytes(tmp_path / "c.csv.gz", gzip.compress(good.encode()))
+    _same(
+        count_campaign([compressed], RESOLVER, workers=2),
+        count_campaign([csv_path], workers=0, resolver=RESOLVER),
+    )

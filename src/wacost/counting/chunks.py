@@ -63,9 +63,10 @@ def data_start(source: CampaignFile) -> int | None:
 
 def chunks(source: CampaignFile, start: int) -> Iterator[tuple[int, int, bytes]]:
     """(begin, end, bytes) of each chunk of whole lines from `start`, of about
-    ranges.RANGE_BYTES (a longer line whole), none starting with a byte order mark; offsets
-    in the decompressed bytes. Where the decompression fails, a last chunk (begin, DAMAGED):
-    the serial reader reads from there (and names the damaged file, after any error before)."""
+    ranges.RANGE_BYTES, none starting with a byte order mark; offsets in the decompressed
+    bytes. Where the decompression fails, a last chunk (begin, DAMAGED): the serial reader
+    reads from there (and names the damaged file, after any error before); so too from a line
+    longer than a range (memory stays bounded: a file whose lines end in \r alone has none)."""
     assert source.opener is not None
     stream: Any = source.opener()
     buffer = bytearray()
@@ -91,13 +92,10 @@ def chunks(source: CampaignFile, start: int) -> Iterator[tuple[int, int, bytes]]
             if not buffer:
                 return
             cut = buffer.rfind(b"\n", 0, ranges.RANGE_BYTES) + 1  # whole lines, about a range
-            if cut == 0:  # a line longer than a range: whole
-                found = buffer.find(b"\n")
-                while found < 0 and not ended:
-                    searched = len(buffer)
-                    more()
-                    found = buffer.find(b"\n", searched)
-                cut = len(buffer) if found < 0 else found + 1
+            if cut == 0 and not ended:  # no \n in a range (lines ending in \r alone, or one
+                raise _Damaged  # that long): not held whole, the serial reader reads on
+            if cut == 0:  # the last line, without a line end
+                cut = len(buffer)
             # the next chunk must not start with a byte order mark (pyarrow's reader would drop
             # it): its first bytes known, past any line that starts so
             while cut < len(buffer) or not ended:
@@ -111,6 +109,8 @@ def chunks(source: CampaignFile, start: int) -> Iterator[tuple[int, int, bytes]]
                     cut = found + 1
                 elif ended:
                     cut = len(buffer)
+                elif len(buffer) - cut >= ranges.RANGE_BYTES:  # not held whole (as above)
+                    raise _Damaged
                 else:
                     more()
             yield begin, begin + cut, bytes(buffer[:cut])
@@ -122,11 +122,12 @@ def chunks(source: CampaignFile, start: int) -> Iterator[tuple[int, int, bytes]]
         stream.close()
 
 
-DAMAGED: Final = -1  # a chunk's end where the decompression failed: read serially from begin
+DAMAGED: Final = -1  # a chunk's end where the decompression failed (or a line too long to
+# hold): read serially from begin
 
 
 class _Damaged(Exception):
-    """The decompressing stream raised."""
+    """The decompressing stream raised, or a line is too long to hold: read serially."""
 
 
 def read_ahead(
