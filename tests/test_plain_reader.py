@@ -383,3 +383,29 @@ def test_an_extension_built_from_an_older_source_is_not_used(monkeypatch):
     monkeypatch.setitem(sys.modules, "wacost.numbers._plain", copy())
     monkeypatch.setattr(wacost.numbers, "_plain", copy())
     assert plain._load() is not None  # (the copy itself is taken: the checks above are each)
+
+
+def test_gather_refuses_a_last_partition_its_bounds_cannot_hold():
+    """A `last` so large that the bytes of bounds it needs, (last + 1) * 8, wrap round passed
+    the length check, and gather read far past the bounds array: a crash (SIGSEGV at 2**60).
+    It is refused (ValueError); run apart, so that a crash fails this test alone."""
+    import subprocess
+
+    code = (
+        "import numpy as np\n"
+        "from wacost.numbers import _plain\n"
+        "rec = np.arange(12, dtype=np.int64).reshape(4, 3)\n"
+        "b = np.array([0, 2, 4], dtype=np.intp)\n"
+        "out = np.empty(1000, np.uint8)\n"
+        "assert _plain.gather([rec], [b], 3, 0, 2, out) == 96\n"
+        "for first, last in ((2**60, 2**60), (0, 2**62), (2**61, 2**61), (0, 2**63 - 1)):\n"
+        "    try:\n"
+        "        _plain.gather([rec], [b], 3, first, last, out)\n"
+        "    except ValueError:\n"
+        "        print('refused')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert (run.returncode, run.stdout.split()) == (0, ["refused"] * 4), run.stderr

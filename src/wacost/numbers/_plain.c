@@ -619,7 +619,10 @@ static PyObject *gather(PyObject *self, PyObject *args) {
                           &width, &first, &last, &target))
         return NULL;
     Py_ssize_t count = PyList_GET_SIZE(records);
-    if (PyList_GET_SIZE(bounds) != count || width < 1 || width > 8 || first < 0 || last < first) {
+    /* (last below PY_SSIZE_T_MAX / 8: the bytes of bounds needed, (last + 1) * 8, must not wrap
+       round, or a short bounds passes and is read far past its end) */
+    if (PyList_GET_SIZE(bounds) != count || width < 1 || width > 8 || first < 0 || last < first ||
+        last >= PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(Py_ssize_t)) {
         PyErr_SetString(PyExc_ValueError, "records and bounds of one length; 0 <= first <= last");
         return NULL;
     }
