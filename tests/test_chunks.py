@@ -212,3 +212,24 @@ def test_a_line_longer_than_a_chunk_is_not_held_whole(tmp_path, chunked, form):
         count_campaign([compressed], RESOLVER, workers=2),
         count_campaign([csv_path], workers=0, resolver=RESOLVER),
     )
+
+
+def test_a_bad_row_before_the_damage_is_named_on_its_true_line(tmp_path, chunked):
+    """Blank lines and a quoted note over two lines before a bad row of a damaged .gz: its
+    true line, serially and in chunks. Finding it read the file again in 4 MB reads, the one
+    that met the damage gave nothing, and the row was named on its line as counted (102)."""
+    rng = np.random.default_rng(3)
+    rows = [f"+91987{rng.integers(10**6, 10**7)},spring_sale,marketing," for _ in range(120_000)]
+    rows[100] = "+919876512345,spring_sale,promo,"
+    rows[20] += '"a note\nover two lines"'
+    for i in range(10, 100, 10):
+        rows[i] += "\n"  # a blank line after it
+    text = "phone,template,category,note\n" + "\n".join(rows) + "\n"
+    line = text.split("\n").index("+919876512345,spring_sale,promo,") + 1
+    assert line == 112
+    data = gzip.compress(text.encode())
+    compressed = _bytes(tmp_path / "c.csv.gz", data[: len(data) * 3 // 4])
+    for workers in (0, 2):  # serial; in chunks
+        with pytest.raises(InputFileError) as error:
+            count_campaign([compressed], RESOLVER, workers=workers, block_size=64 * 1024)
+        assert f"{compressed}:{line}: category 'promo'" in str(error.value)

@@ -4,6 +4,7 @@ once, what was learnt of it as it was read (`_part_lines`). See wacost.lines."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any, TypeGuard
 
@@ -86,15 +87,53 @@ def _on_true_line(error: InputFileError, source: CampaignFile | ParquetInput) ->
     elif _rescannable(source):
         try:
             line = _lines_of(source, [counted - base])[0]
-        except Exception as exc:  # a compressed file damaged past the row: its line as counted
+        except Exception as exc:  # a compressed file damaged past the row: read up to there
             if isinstance(exc, MemoryError):
                 raise
-            return error
+            opener = source.opener
+            if opener is None:
+                return error
+            try:
+                readable = dataclasses.replace(source, opener=lambda: _UpToDamage(opener()))
+                line = _lines_of(readable, [counted - base])[0]
+            except Exception as again:  # (its line as counted)
+                if isinstance(again, MemoryError):
+                    raise
+                return error
     else:
         return error
     if line == counted:
         return error
     return error.on_line(line)
+
+
+class _UpToDamage:
+    """A compressed file's decompressed bytes as far as they can be read, its damage read as
+    their end; in small reads (one that meets the damage gives none of its bytes)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._ended = False
+
+    def read(self, size: int) -> bytes:
+        pieces = []
+        while size > 0 and not self._ended:
+            try:
+                piece = bytes(self._stream.read(min(size, 1 << 16)))
+            except Exception as exc:  # the damage: the end of what can be read
+                if isinstance(exc, MemoryError):
+                    raise
+                piece = b""
+            self._ended = not piece
+            pieces.append(piece)
+            size -= len(piece)
+        return b"".join(pieces)
+
+    def __enter__(self) -> _UpToDamage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stream.close()
 
 
 def _part_lines(
