@@ -409,3 +409,28 @@ def test_gather_refuses_a_last_partition_its_bounds_cannot_hold():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
     )
     assert (run.returncode, run.stdout.split()) == (0, ["refused"] * 4), run.stderr
+
+
+def test_a_spill_of_one_large_partition_and_empty_ones_after_it(tmp_path):
+    """One recipient over and over (a test send): a spill holds one partition larger than a
+    group (spill.GROUP_BYTES) and only empty ones after it. Those were a group of their own,
+    0 bytes to write, and write_all took pwritev's 0 for a full disk: 'cannot write wacost's
+    temporary file of recipients' (wacost estimate on 2.1M rows to one number, exit 2)."""
+    from wacost.counting import ledger, spill
+
+    assert list(spill.groups(np.array([9 << 20, 0, 0]))) == [(0, 3)]
+    assert list(spill.groups(np.array([0, 9 << 20, 0, 5, 9 << 20, 0]))) == [(0, 3), (3, 4), (4, 6)]
+    n = (spill.GROUP_BYTES // 24) + 1000
+    settled = []
+    for memory in (n, 10**9):  # spilled; held
+        with ledger.RecipientLedger(
+            False, 0, memory_records=memory, directory=str(tmp_path)
+        ) as book:
+            assert book.partitions == 2
+            candidates = np.arange(10**10, 10**10 + 100, dtype=np.int64)
+            number = candidates[ledger.partition_of(candidates, book.bits) == 0][0]
+            book.add(np.full(n, number), 0, np.arange(n))
+            assert book.spilled == (memory == n)
+            settled.append(book.settle(np.zeros(1, dtype=np.int64), 1))
+    assert settled[0].duplicate_messages == settled[1].duplicate_messages == n - 1
+    assert settled[0].duplicate_first == settled[1].duplicate_first

@@ -35,7 +35,7 @@ def groups(sizes: np.ndarray, limit: int = GROUP_BYTES) -> Iterator[tuple[int, i
     partition alone); the empty ones with their neighbours."""
     first, size = 0, 0
     for p, part in enumerate(sizes.tolist()):
-        if size and size + part > limit:
+        if size and part and size + part > limit:  # (no group of empty partitions alone)
             yield first, p
             first, size = p, 0
         size += part
@@ -63,6 +63,7 @@ def gather(held: Held, first: int, last: int, width: int, out: np.ndarray) -> me
 
 def write_all(fd: int, pieces: list[memoryview], offset: int) -> None:
     """Write `pieces` one after another at `offset` of `fd`, whatever each call writes."""
+    pieces = [piece for piece in pieces if len(piece)]  # (nothing to write is no full disk)
     at = 0
     while at < len(pieces):
         written = os.pwritev(fd, pieces[at : at + _IOV_MAX], offset)
