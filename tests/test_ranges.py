@@ -238,3 +238,15 @@ def test_stream_lines_after_a_literal_quote_at_a_read_boundary(cut):
     for chunk in (data[:cut], data[cut:], b""):
         lines.feed(chunk)
     assert lines.true_lines(np.array([2, 3, 4])).tolist() == [2, 4, 6]
+
+
+def test_a_file_whose_lines_end_in_cr_alone_is_not_cut(tmp_path, monkeypatch):
+    """Ranges end at \\n: a file of \\r line ends (an old Mac's) would be one range held whole
+    in memory. It is read serially, with the same counts."""
+    rows = "".join(f"+9198765{i:05d},spring_sale\r" for i in range(5000))
+    path = write(tmp_path / "c.csv", "phone,template\r" + rows)
+    assert ranges.data_offset(inspect_campaign(path)) is None
+    monkeypatch.setattr(ranges, "RANGE_BYTES", 3000)
+    serial = count_campaign([path], RESOLVER, workers=0)
+    _same(count_campaign([path], RESOLVER, workers=2), serial)
+    assert serial.rows == 5000

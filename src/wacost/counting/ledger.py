@@ -316,6 +316,7 @@ class RecipientLedger:
         Partitions are independent: `workers` threads settle them side by side.
         """
         track_first = self.opted_out > 0
+        self._buffer = None  # the spill's: no more spills
 
         def settle_one(p: int) -> _Settled:
             return _settle_chunk(self._partition(p), key_template, templates, track_first)

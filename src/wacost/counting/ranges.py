@@ -47,8 +47,8 @@ _BOM: Final = b"\xef\xbb\xbf"
 
 
 def data_offset(source: CampaignFile) -> int | None:
-    """The byte offset of the first data row, or None when the file cannot be cut (not UTF-8
-    or read through an opener: compressed, standard input)."""
+    """The byte offset of the first data row, or None when the file cannot be cut (not UTF-8,
+    read through an opener: compressed, standard input; lines ending in \r alone)."""
     if source.opener is not None or source.encoding.lower().replace("-", "") not in ("utf8",):
         return None
     with open(source.path, "rb") as handle:
@@ -60,7 +60,10 @@ def data_offset(source: CampaignFile) -> int | None:
             if not ends:
                 return None
             end = min(ends)
-            position = end + (2 if head[end : end + 2] == b"\r\n" else 1)
+            if head[end : end + 2] == b"\r\n" or head[end : end + 1] == b"\n":
+                position = end + (2 if head[end] == ord("\r") else 1)
+            else:  # lines that end in \r alone (an old Mac's): ranges end at \n, so not cut
+                return None
         handle.seek(position)
         if handle.read(len(_BOM)) == _BOM:  # no range starts there (see above): not cut
             return None
