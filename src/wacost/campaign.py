@@ -207,7 +207,9 @@ def inspect_campaign(
     # The header is the first line with text, after an optional Excel 'sep=;' hint line;
     # pyarrow must skip every line before it, blank ones included.
     lines = _LINE_BREAK.split(text)
-    index, delimiter = header_and_delimiter(lines, path)
+    index, delimiter = header_and_delimiter(
+        lines, path, lambda name: canonical_column(name) in ("phone", "country")
+    )
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
     if not line:
