@@ -304,3 +304,26 @@ def test_a_campaign_in_another_dialect_counts_as_its_comma_form(tmp_path, monkey
     counts = [count_campaign([path], RESOLVER, workers=2) for path in (comma, other)]
     assert counts[0].table == counts[1].table and counts[0].rows == counts[1].rows == 20_000
     assert len(calls) > 10
+
+
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("phone,status (sent|read|failed)", ","),  # a comma file whose header names pipes
+        ("phone;template;tags a|b|c|d", ";"),
+        ("phone\tnote|x|y", "\t"),
+        ("phone|template|name, surname", "|"),  # (a pipe file with a comma in a name)
+        ("phone|template", "|"),
+        ("country,count|x|y", ","),  # a planning file
+    ],
+)
+def test_pipes_in_a_header_name_do_not_make_it_pipe_delimited(tmp_path, header, delimiter):
+    """The most frequent of comma, semicolon, tab and pipe (de66eb2) took a comma file whose
+    header has more pipes than commas (phone,status (sent|read|failed)) for a pipe file: one
+    'phone,status (sent' column, refused (no phone column), where it was read before. The
+    delimiter under which the header names a phone (or country) column is taken."""
+    row = delimiter.join(["+919876543210", "x", "y", "z"][: len(header.split(delimiter))])
+    path = write(tmp_path / "c.csv", header + "\n" + row + "\n")
+    source = inspect_campaign(path)
+    assert source.delimiter == delimiter
+    assert ("phone" in source.columns) or ("country" in source.columns)

@@ -250,3 +250,48 @@ def test_a_file_whose_lines_end_in_cr_alone_is_not_cut(tmp_path, monkeypatch):
     serial = count_campaign([path], RESOLVER, workers=0)
     _same(count_campaign([path], RESOLVER, workers=2), serial)
     assert serial.rows == 5000
+
+
+@pytest.mark.parametrize("stream_rows", [500, 20_000])
+def test_a_fifo_beside_a_large_file_is_read_once(tmp_path, stream_rows):
+    """A FIFO (or <(...)) given with a file larger than a block: the counting runs on threads,
+    and data_offset opened the FIFO by its name again to find where its rows start. While its
+    writer writes (20,000 rows: more than the pipe holds) it took up to 64 KiB of the stream
+    and failed to seek (an internal error, exit 2); once the writer was gone (500 rows), the
+    second open waited for a writer for ever. A stream is never cut into ranges."""
+    import os
+    import threading
+
+    big = write(
+        tmp_path / "big.csv",
+        "phone,template\n" + "".join(f"+9198765{i % 99_991:05d},a\n" for i in range(3000)),
+    )
+    body = "phone,template\n" + "".join(f"+9198766{i:05d},b\n" for i in range(stream_rows))
+    fifo = tmp_path / "more.fifo"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "w") as handle:
+            handle.write(body)
+
+    threading.Thread(target=feed, daemon=True).start()
+    result: list[object] = []
+
+    def count() -> None:
+        try:
+            result.append(count_campaign([big, fifo], RESOLVER, workers=2, block_size=4096))
+        except BaseException as exc:  # handed to the test's thread
+            result.append(exc)
+
+    counting = threading.Thread(target=count, daemon=True)
+    counting.start()
+    counting.join(20)
+    waited = counting.is_alive()
+    if waited:  # waiting in open() for a writer: one lets it go
+        open(fifo, "wb").close()
+        counting.join(10)
+    assert not waited, "the FIFO was opened again, and waited for a writer"
+    counts = result[0]
+    assert not isinstance(counts, BaseException), repr(counts)
+    assert counts.rows == 3000 + stream_rows
+    assert sum(row.messages for row in counts.table.rows) == 3000 + stream_rows

@@ -1,7 +1,7 @@
 """Read campaign CSV files in batches, with the contract's columns, aliases and dialects.
 
 A campaign file has a header row and one row per message (or per planning row with `count`).
-The delimiter (comma, semicolon, tab) and encoding (UTF-8 with or without a byte-order mark,
+The delimiter (comma, semicolon, tab, pipe) and encoding (UTF-8 with or without a byte-order mark,
 UTF-16 with one, or --encoding) are detected from the first bytes (`wacost.sniffing`). pyarrow
 parses the rows in blocks; we hand each block on as string columns with their line numbers,
 never a Python loop per row.
@@ -207,7 +207,9 @@ def inspect_campaign(
     # The header is the first line with text, after an optional Excel 'sep=;' hint line;
     # pyarrow must skip every line before it, blank ones included.
     lines = _LINE_BREAK.split(text)
-    index, delimiter = header_and_delimiter(lines, path)
+    index, delimiter = header_and_delimiter(
+        lines, path, lambda name: canonical_column(name) in ("phone", "country")
+    )
     line = lines[index] if index < len(lines) else ""
     skip_rows = index
     if not line:

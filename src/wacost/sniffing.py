@@ -13,7 +13,7 @@ import itertools
 import re
 import stat
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -111,10 +111,15 @@ def _detect_encoding(head: bytes, path: Path, encoding: str | None) -> tuple[str
     return "utf-8", 0
 
 
-def header_and_delimiter(lines: Sequence[str], where: object) -> tuple[int, str]:
+def header_and_delimiter(
+    lines: Sequence[str], where: object, names_a_column: Callable[[str], bool] | None = None
+) -> tuple[int, str]:
     """Where a CSV's header is among its `lines` (the first line with text, after an optional
     Excel 'sep=;' hint line; past the last line: none) and its delimiter: the hint's, else the
-    most frequent of comma, semicolon, tab and pipe in the header (a comma when it has none)."""
+    most frequent of comma, semicolon, tab and pipe in the header (a comma when it has none).
+    With `names_a_column`, the most frequent of those under which a header field is one it
+    names: a pipe or two in a comma file's column name (status (sent|read|failed)) do not
+    make it a pipe file."""
     index = next((i for i, candidate in enumerate(lines) if candidate.strip()), len(lines))
     hint = lines[index].strip(" ") if index < len(lines) else ""
     if hint.lower().startswith("sep=") and len(hint) == 5:  # sep=; sep=, or sep=<TAB>
@@ -128,8 +133,19 @@ def header_and_delimiter(lines: Sequence[str], where: object) -> tuple[int, str]
         return index, delimiter
     line = lines[index] if index < len(lines) else ""
     counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda d: counts[d])
-    return index, best if counts[best] else ","
+    found = sorted((d for d in counts if counts[d]), key=lambda d: -counts[d])  # (stable)
+    if not found:
+        return index, ","
+    for delimiter in found:
+        if names_a_column is None:
+            break
+        try:
+            fields = next(csv.reader([line], delimiter=delimiter))
+        except csv.Error:
+            continue
+        if any(names_a_column(name) for name in fields):
+            return index, delimiter
+    return index, found[0]
 
 
 def dict_rows(text: str, where: object) -> tuple[csv.DictReader[str], int]:

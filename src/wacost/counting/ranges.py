@@ -48,8 +48,11 @@ _BOM: Final = b"\xef\xbb\xbf"
 
 def data_offset(source: CampaignFile) -> int | None:
     """The byte offset of the first data row, or None when the file cannot be cut (not UTF-8,
-    read through an opener: compressed, standard input; lines ending in \r alone)."""
+    read through an opener: compressed, standard input; read once: a FIFO, <(...), which its
+    name would open again, taking its bytes or waiting for a writer; lines ending in \\r alone)."""
     if source.opener is not None or source.encoding.lower().replace("-", "") not in ("utf8",):
+        return None
+    if source.stream is not None or source.lines is not None:
         return None
     with open(source.path, "rb") as handle:
         head = handle.read(_SCAN)

@@ -65,7 +65,7 @@ def _category_of(value: str, where: str) -> Category:
 
 
 def _parse_csv(text: str, card: RateCard, where: str, lenient: bool) -> Usage:
-    # comma, semicolon (a European spreadsheet's export) or tab, as a campaign's
+    # comma, semicolon (a European spreadsheet's export), tab or pipe, as a campaign's
     reader, first = dict_rows(text, where)
     try:
         fields = [f.strip().lower() for f in (reader.fieldnames or [])]
