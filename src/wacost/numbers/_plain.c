@@ -265,8 +265,9 @@ free_offsets:
    is exact; any above it may not be, and is not used). With `copy`, the bytes before it are
    copied there, eight at a time: up to 8 bytes past them are written too (the caller leaves
    room). */
-static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t len,
-                                   uint8_t first, uint8_t second, uint8_t *copy) {
+static inline __attribute__((always_inline)) Py_ssize_t stop_at(
+    const uint8_t *data, Py_ssize_t p, Py_ssize_t len, uint8_t first, uint8_t second,
+    uint8_t *copy, const int two) {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     const uint64_t newlines = ones * '\n', firsts = ones * first, seconds = ones * second;
     for (; p + 8 <= len; p += 8) {
@@ -276,13 +277,25 @@ static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t
             memcpy(copy, &word, 8);
             copy += 8;
         }
-        uint64_t x = word ^ firsts, y = word ^ newlines, z = word ^ seconds;
-        uint64_t hits = (((x - ones) & ~x) | ((y - ones) & ~y) | ((z - ones) & ~z)) & highs;
+        uint64_t x = word ^ firsts, y = word ^ newlines;
+        uint64_t hits = ((x - ones) & ~x) | ((y - ones) & ~y);
+        if (two) {
+            uint64_t z = word ^ seconds;
+            hits |= (z - ones) & ~z;
+        }
+        hits &= highs;
         if (hits) return p + (__builtin_ctzll(hits) >> 3);
     }
-    for (; p < len && data[p] != first && data[p] != second && data[p] != '\n'; p++)
+    for (; p < len && data[p] != first && (!two || data[p] != second) && data[p] != '\n'; p++)
         if (copy) *copy++ = data[p];
     return p;
+}
+
+/* (the same, with `second` looked for only in data that holds a quote: one test less a word) */
+static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t len,
+                                   uint8_t first, uint8_t second, uint8_t *copy, int two) {
+    return two ? stop_at(data, p, len, first, second, copy, 1)
+               : stop_at(data, p, len, first, second, copy, 0);
 }
 
 /* Split the lines of data[0:len) (each ending in '\n' but perhaps the last) into `ncols`
@@ -297,10 +310,10 @@ static inline Py_ssize_t next_stop(const uint8_t *data, Py_ssize_t p, Py_ssize_t
    (which it skips), a line of another number of fields (an error it names), a line longer than
    max_line (one longer than its block is an error), more than max_rows lines, a quote written
    twice or not closed on its line. */
-static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t ncols,
-                              uint8_t delimiter, const int32_t *slot_of, Py_ssize_t slots,
-                              Py_ssize_t max_rows, Py_ssize_t max_line, int32_t *offsets,
-                              uint8_t *values, Py_ssize_t capacity) {
+static inline __attribute__((always_inline)) Py_ssize_t split_rows(
+    const uint8_t *data, Py_ssize_t len, Py_ssize_t ncols, uint8_t delimiter,
+    const int32_t *slot_of, Py_ssize_t slots, Py_ssize_t max_rows, Py_ssize_t max_line,
+    int32_t *offsets, uint8_t *values, Py_ssize_t capacity, const int quoting) {
     Py_ssize_t rows = 0, pos = 0;
     for (Py_ssize_t k = 0; k < slots; k++) offsets[k * (max_rows + 1)] = 0;
     while (pos < len) {
@@ -312,17 +325,17 @@ static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t nc
             int32_t *column = slot >= 0 ? offsets + slot * (max_rows + 1) : NULL;
             uint8_t *copy = slot >= 0 ? values + slot * (capacity + 8) + column[rows] : NULL;
             Py_ssize_t size;
-            if (start < len && data[start] == '"') {
+            if (quoting && start < len && data[start] == '"') {
                 /* quoted: its bytes up to the next quote, which ends the field (a quote
                    written twice, a line break or no closing quote: left to pyarrow) */
-                Py_ssize_t close = next_stop(data, start + 1, len, '"', '"', copy);
+                Py_ssize_t close = next_stop(data, start + 1, len, '"', '"', copy, 0);
                 if (close >= len || data[close] != '"') return -1;
                 size = close - start - 1;
                 stop = close + 1;
                 if (stop < len && data[stop] != delimiter && data[stop] != '\n') return -1;
             } else {
-                stop = next_stop(data, start, len, delimiter, '"', copy);
-                if (stop < len && data[stop] == '"') return -1; /* a quote inside a field */
+                stop = next_stop(data, start, len, delimiter, '"', copy, quoting);
+                if (quoting && stop < len && data[stop] == '"') return -1; /* a quote inside */
                 size = stop - start;
             }
             if (column) column[rows + 1] = (int32_t)(column[rows] + size);
@@ -335,6 +348,18 @@ static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t nc
         pos = stop + 1;
     }
     return rows;
+}
+
+/* split_rows for data with a quote, and without one (no field quoted: none looked for) */
+static Py_ssize_t split_lines(const uint8_t *data, Py_ssize_t len, Py_ssize_t ncols,
+                              uint8_t delimiter, const int32_t *slot_of, Py_ssize_t slots,
+                              Py_ssize_t max_rows, Py_ssize_t max_line, int32_t *offsets,
+                              uint8_t *values, Py_ssize_t capacity) {
+    if (len > 0 && memchr(data, '"', (size_t)len) != NULL)
+        return split_rows(data, len, ncols, delimiter, slot_of, slots, max_rows, max_line,
+                          offsets, values, capacity, 1);
+    return split_rows(data, len, ncols, delimiter, slot_of, slots, max_rows, max_line, offsets,
+                      values, capacity, 0);
 }
 
 PyDoc_STRVAR(split_doc,
