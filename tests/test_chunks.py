@@ -125,12 +125,17 @@ def test_a_damaged_tail_is_the_serial_readers_error(tmp_path, chunked, bad_row):
 
 
 def test_what_is_not_cut(tmp_path):
-    """A file whose header does not end in its first bytes, or whose first row starts with a
-    byte order mark, or not UTF-8, is read as one stream."""
-    assert chunks.first_row(b"phone,template\n+1,a\n", 1) == 15
-    assert chunks.first_row(b"\xef\xbb\xbfphone,template\r\n+1,a\n", 1) == 19
-    assert chunks.first_row(b"phone,template", 1) is None
-    assert chunks.first_row(b"phone,template\n\xef\xbb\xbf+1,a\n", 1) is None
+    """A file whose header does not end in its first bytes, or ends in \\r alone, or whose first
+    row starts with a byte order mark (or may: the bytes read end before it), or not UTF-8, is
+    read as one stream."""
+    first_row = ranges.first_row
+    assert first_row(b"phone,template\n+1,a\n", 1, whole=True) == 15
+    assert first_row(b"\xef\xbb\xbfphone,template\r\n+1,a\n", 1, whole=True) == 19
+    assert first_row(b"phone,template", 1, whole=True) is None
+    assert first_row(b"phone,template\n\xef\xbb\xbf+1,a\n", 1, whole=True) is None
+    assert first_row(b"phone,template\r+1,a\r", 1, whole=True) is None
+    assert first_row(b"phone,template\n+1", 1, whole=True) == 15
+    assert first_row(b"phone,template\n+1", 1, whole=False) is None
     utf16 = _bytes(tmp_path / "c.csv.gz", gzip.compress("phone,template\n+1,a\n".encode("utf-16")))
     assert chunks.data_start(inspect_input(utf16)) is None
     plain = write(tmp_path / "p.csv", "phone,template\n+1,a\n")
@@ -183,8 +188,8 @@ def test_no_thread_or_file_left_while_an_error_is_held(tmp_path, chunked, monkey
 
 @pytest.mark.parametrize("form", ["lone_cr", "long_line"])
 def test_a_line_longer_than_a_chunk_is_not_held_whole(tmp_path, chunked, form):
-    """Lines ending in \\r alone (no \\n at all), or one line longer than a chunk: the serial
-    reader reads on from there, a block at a time, instead of one chunk of all that follows
+    """Lines ending in \\r alone (no \\n at all: not cut), or one line longer than a chunk: the
+    serial reader reads on from there, a block at a time, instead of one chunk of all that follows
     (memory as the file's size); the counts and the error as the serial reader's."""
     rows = [f"+9198765{i:05d},spring_sale,marketing,note {i}" for i in range(30_000)]
     rows[20_000] = "+919876512345,spring_sale,promo,note"
@@ -203,7 +208,10 @@ def test_a_line_longer_than_a_chunk_is_not_held_whole(tmp_path, chunked, form):
         errors.append(str(error.value).replace(str(path), "c"))
     assert errors[0] == errors[1]
     assert "c:20002: category 'promo'" in errors[1]
-    assert chunked and chunked[-1][1] == chunks.DAMAGED  # read serially from there
+    if form == "lone_cr":  # not cut at all (ranges.first_row): read serially from the start
+        assert chunked == []
+    else:
+        assert chunked and chunked[-1][1] == chunks.DAMAGED  # read serially from there
     assert max((end - begin for begin, end in chunked[:-1]), default=0) <= 2 * ranges.RANGE_BYTES
     good = text.replace("promo", "utility")
     csv_path = write(tmp_path / "c.csv", good)

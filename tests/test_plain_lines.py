@@ -20,7 +20,6 @@ from wacost.counting import ranges
 from wacost.counting.pipeline import count_campaign
 from wacost.counting.plain_lines import split_range
 from wacost.errors import InputFileError
-from wacost.numbers import plain
 from wacost.numbers.resolver import NumberResolver
 from wacost.prices.loading import load_price_book
 
@@ -74,11 +73,6 @@ def _compare(data: bytes, source: CampaignFile, block_size: int) -> bool:
         for column in batch.columns:
             column.validate(full=True)
     return True
-
-
-def test_the_splitter_is_compiled():
-    assert plain.kernel() is not None or not plain.compiled()
-    assert plain.compiled(), "wacost/numbers/_plain.c was not built: see hatch_build.py"
 
 
 FIELD = st.binary(max_size=12).map(lambda b: b.replace(b'"', b"q"))

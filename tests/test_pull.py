@@ -314,6 +314,15 @@ def test_analytics_pages_then_reconcile(wacost, graph, tmp_path):
     assert report.json()["delivery_rates"] == [{"market": "India", "rate": "0.9667"}]
 
 
+def _pull_beside_spring_sale(wacost, graph, entry, out):
+    """`wacost pull templates` of a WABA holding spring_sale and `entry`, written to `out`."""
+    graph.answer(
+        f"/v26.0/{WABA}/message_templates",
+        {"data": [template("spring_sale", "MARKETING"), entry], "paging": {}},
+    )
+    return wacost("pull", "templates", "--waba-id", WABA, "-o", out, *FAST)
+
+
 @pytest.mark.parametrize(
     ("entry", "expected"),
     [
@@ -346,12 +355,8 @@ def test_a_template_entry_estimate_would_refuse_is_refused_by_pull(
 ):
     """pull wrote whatever the API sent (exit 0); estimate --templates then refused the file,
     or read it. It is refused now, naming the template and key, and nothing is written."""
-    graph.answer(
-        f"/v26.0/{WABA}/message_templates",
-        {"data": [template("spring_sale", "MARKETING"), entry], "paging": {}},
-    )
     out = tmp_path / "t.json"
-    run = wacost("pull", "templates", "--waba-id", WABA, "-o", out, *FAST)
+    run = _pull_beside_spring_sale(wacost, graph, entry, out)
     assert run.exit_code == 2, run.stderr
     assert run.stderr.count("\n") == 1 and expected in run.stderr, run.stderr
     assert "Graph API message_templates: data[" in run.stderr
@@ -362,12 +367,8 @@ def test_templates_without_a_category_are_counted_by_pull_and_estimate(wacost, g
     """Meta gives every template a category; one without is written, said on stderr, and
     classified by estimate with a warning (never priced silently)."""
     bare = {k: v for k, v in template("order_shipped", "UTILITY").items() if k != "category"}
-    graph.answer(
-        f"/v26.0/{WABA}/message_templates",
-        {"data": [template("spring_sale", "MARKETING"), bare], "paging": {}},
-    )
     out = tmp_path / "t.json"
-    run = wacost("pull", "templates", "--waba-id", WABA, "-o", out, *FAST)
+    run = _pull_beside_spring_sale(wacost, graph, bare, out)
     assert run.exit_code == 0, run.stderr
     assert "1 of 2 templates have no category (the first: 'order_shipped')" in run.stderr
     campaign = write(tmp_path / "c.csv", "country,template,count\nIN,order_shipped,10\n")

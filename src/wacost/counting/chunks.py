@@ -21,35 +21,11 @@ _READ: Final = 1 << 23  # bytes asked of the decompressing stream at a time (eac
 # for the GIL: a few large ones)
 
 
-def first_row(head: bytes, skip_rows: int) -> int | None:
-    """The offset in `head` (a file's first bytes) of its first data row, after a UTF-8 byte
-    order mark and `skip_rows` lines (\\r\\n, \\n or \\r); None when they do not all end there,
-    or when that row starts with a byte order mark (pyarrow's reader would drop it)."""
-    position = 3 if head.startswith(ranges._BOM) else 0
-    for _ in range(skip_rows):
-        ends = [i for i in (head.find(b"\n", position), head.find(b"\r", position)) if i >= 0]
-        if not ends:
-            return None
-        end = min(ends)
-        position = end + (2 if head[end : end + 2] == b"\r\n" else 1)
-    if head[position : position + 3] == ranges._BOM:
-        return None
-    return position
-
-
 def data_start(source: CampaignFile) -> int | None:
     """Where the first data row of a compressed UTF-8 regular file starts in its decompressed
-    bytes, or None when it is not cut into chunks."""
-    cuttable = (
-        source.opener is not None
-        and source.stream is None
-        and source.lines is None
-        and source.path.is_file()
-        and source.encoding.lower().replace("-", "") == "utf8"
-    )
-    if not cuttable:
+    bytes, or None when it is not cut into chunks (see ranges.first_row)."""
+    if source.opener is None or not ranges.utf8_file(source) or not source.path.is_file():
         return None
-    assert source.opener is not None
     try:
         stream: Any = source.opener()
         try:
@@ -58,7 +34,7 @@ def data_start(source: CampaignFile) -> int | None:
             stream.close()
     except Exception:  # damaged at once: the serial reader names it
         return None
-    return first_row(head, source.skip_rows)
+    return ranges.first_row(head, source.skip_rows, whole=len(head) < ranges._SCAN)
 
 
 def chunks(source: CampaignFile, start: int) -> Iterator[tuple[int, int, bytes]]:
@@ -153,9 +129,7 @@ def read_ahead(
         except BaseException as error:  # handed on: raised in the consumer's thread
             ready.put(error)
         finally:
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()  # (its stream closed on this thread)
+            ranges._close(items)  # (its stream closed on this thread)
 
     thread = threading.Thread(target=produce, name="wacost-decompress", daemon=True)
     thread.start()

@@ -46,31 +46,51 @@ _SCAN: Final = 64 * 1024
 _BOM: Final = b"\xef\xbb\xbf"
 
 
-def data_offset(source: CampaignFile) -> int | None:
-    """The byte offset of the first data row, or None when the file cannot be cut (not UTF-8,
-    read through an opener: compressed, standard input; read once: a FIFO, <(...), which its
-    name would open again, taking its bytes or waiting for a writer; lines ending in \\r alone)."""
-    if source.opener is not None or source.encoding.lower().replace("-", "") not in ("utf8",):
+def utf8_file(source: CampaignFile) -> bool:
+    """A regular file (read again when needed, not a FIFO or <(...) read once) in UTF-8: what
+    can be cut into ranges, or, compressed, into chunks (counting.chunks)."""
+    return (
+        source.stream is None
+        and source.lines is None
+        and source.encoding.lower().replace("-", "") == "utf8"
+    )
+
+
+def first_row(head: bytes, skip_rows: int, whole: bool) -> int | None:
+    """The offset in `head` (a file's first bytes; `whole`: all of them) of its first data row,
+    after a UTF-8 byte order mark and `skip_rows` lines ending in \\n or \\r\\n. None where
+    the file is not cut: those lines do not end in `head`, they end in \\r alone (an old Mac's:
+    ranges end at \\n), or the row starts with a byte order mark (pyarrow's reader would drop
+    it) or is not known to start without one."""
+    position = 3 if head.startswith(_BOM) else 0
+    for _ in range(skip_rows):
+        ends = [i for i in (head.find(b"\n", position), head.find(b"\r", position)) if i >= 0]
+        if not ends:
+            return None
+        end = min(ends)
+        if head[end : end + 2] == b"\r\n":
+            position = end + 2
+        elif head[end : end + 1] == b"\n":
+            position = end + 1
+        else:
+            return None
+    if head[position : position + len(_BOM)] == _BOM:
         return None
-    if source.stream is not None or source.lines is not None:
+    if not whole and len(head) - position < len(_BOM):
+        return None
+    return position
+
+
+def data_offset(source: CampaignFile) -> int | None:
+    """The byte offset of the first data row of a plain UTF-8 file, or None when it is not cut
+    into ranges (read through an opener: compressed, standard input; read once: a FIFO or
+    <(...), which its name would open again, taking its bytes or waiting for a writer; see
+    first_row)."""
+    if source.opener is not None or not utf8_file(source):
         return None
     with open(source.path, "rb") as handle:
         head = handle.read(_SCAN)
-        position = 3 if head.startswith(_BOM) else 0
-        for _ in range(source.skip_rows):  # the lines up to the header's end: \r\n, \n or \r
-            found = (head.find(b"\n", position), head.find(b"\r", position))
-            ends = [i for i in found if i >= 0]
-            if not ends:
-                return None
-            end = min(ends)
-            if head[end : end + 2] == b"\r\n" or head[end : end + 1] == b"\n":
-                position = end + (2 if head[end] == ord("\r") else 1)
-            else:  # lines that end in \r alone (an old Mac's): ranges end at \n, so not cut
-                return None
-        handle.seek(position)
-        if handle.read(len(_BOM)) == _BOM:  # no range starts there (see above): not cut
-            return None
-    return position
+    return first_row(head, source.skip_rows, whole=len(head) < _SCAN)
 
 
 def cut(path: str, start: int, size: int) -> list[tuple[int, int]]:
